@@ -1,0 +1,41 @@
+# Every target runs with the bootstrapped toolchain: .tools/bin (Node >= 22.19 and the pinned pnpm) comes first on PATH.
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+export PATH := $(CURDIR)/.tools/bin:$(PATH)
+export TURBO_TELEMETRY_DISABLED := 1
+export TURBO_NO_UPDATE_NOTIFIER := 1
+export DO_NOT_TRACK := 1
+export npm_config_loglevel := error
+TURBO := pnpm exec turbo --output-logs=errors-only
+
+.PHONY: setup toolchain build typecheck lint test bench demo clean
+
+## setup: install the toolchain and dependencies, then build (every other target starts with this)
+setup: toolchain
+	@pnpm install --frozen-lockfile --reporter=silent
+	@$(TURBO) run build
+
+toolchain:
+	@scripts/toolchain.sh
+
+build: setup
+
+typecheck: setup
+	@$(TURBO) run typecheck
+
+lint: setup
+	@$(TURBO) run lint
+
+## test: the whole check a newcomer and CI run: setup, typecheck, lint, every test
+test: setup
+	@$(TURBO) run typecheck lint test --output-logs=new-only
+
+bench: setup
+	@$(TURBO) run bench --output-logs=full
+
+## demo: start the mock on a free port, walk the CLI through a webhook's life against it, stop the mock
+demo: setup
+	@scripts/demo.sh
+
+clean:
+	rm -rf node_modules packages/*/node_modules apps/*/node_modules packages/*/dist apps/*/dist .turbo packages/*/.turbo apps/*/.turbo

@@ -1,0 +1,57 @@
+/**
+ * Turns schema failures into messages a person can act on: which field, what was wrong, what is allowed.
+ *
+ * @since 0.1.0
+ */
+import { Schema, SchemaIssue } from "effect"
+
+/**
+ * One problem with an input: `path` is the field as a person would write it (`events[2]`, `metadata.team`, or
+ * `""` for the value itself).
+ *
+ * @since 0.1.0
+ */
+export interface Problem {
+  readonly path: string
+  readonly message: string
+}
+
+const standard = SchemaIssue.makeFormatterStandardSchemaV1()
+
+/**
+ * Renders a path such as `["metadata", "team"]` as `metadata.team` and `["events", 2]` as `events[2]`.
+ *
+ * @since 0.1.0
+ */
+export const formatPath = (path: ReadonlyArray<PropertyKey | { readonly key: PropertyKey }>): string =>
+  path
+    .map((segment) => (typeof segment === "object" ? segment.key : segment))
+    .reduce<string>((acc, key) =>
+      typeof key === "number"
+        ? `${acc}[${key}]`
+        : /^[A-Za-z_$][\w$-]*$/.test(String(key))
+        ? acc === "" ? String(key) : `${acc}.${String(key)}`
+        : `${acc}[${JSON.stringify(String(key))}]`, "")
+
+/**
+ * The problems in a schema issue, one per failing field.
+ *
+ * @since 0.1.0
+ */
+export const problems = (issue: SchemaIssue.Issue): ReadonlyArray<Problem> =>
+  standard(issue).issues.map((i) => ({ path: formatPath(i.path ?? []), message: i.message }))
+
+/**
+ * The problems of a `SchemaError` (or an issue) as one line per field: `events[0]: unknown event type ...`.
+ *
+ * @example
+ * ```ts
+ * Schema.decodeUnknownExit(Webhook.CreateWebhookParameters)(input) // on failure:
+ * Validation.format(error) // "url: expected an absolute http(s) URL ..."
+ * ```
+ * @since 0.1.0
+ */
+export const format = (error: Schema.SchemaError | SchemaIssue.Issue): string =>
+  problems(Schema.isSchemaError(error) ? error.issue : error)
+    .map((p) => (p.path === "" ? p.message : `${p.path}: ${p.message}`))
+    .join("\n")

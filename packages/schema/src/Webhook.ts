@@ -1,0 +1,201 @@
+/**
+ * The webhook resource and the parameters that create, change and list it.
+ *
+ * Request shapes ({@link CreateWebhookParameters}, {@link UpdateWebhookParameters}, {@link ListWebhooksQuery}) are
+ * strict: they are checked before anything is sent and by the mock server when a request arrives. Response shapes
+ * ({@link Webhook}, {@link ListWebhooksResponse}) are tolerant of event types this version does not know and of
+ * fields Exa adds, and decode timestamps to `DateTime.Utc` (encoded back as ISO-8601).
+ *
+ * @since 0.1.0
+ */
+import { Option, Schema, SchemaGetter } from "effect"
+import * as EventType from "./EventType.ts"
+
+/**
+ * Largest number of events one webhook can subscribe to (the spec's `maxItems`).
+ *
+ * @since 0.1.0
+ */
+export const MAX_EVENTS = 19
+
+/**
+ * Longest metadata value, in characters (the spec's `maxLength`).
+ *
+ * @since 0.1.0
+ */
+export const MAX_METADATA_VALUE_LENGTH = 1000
+
+/**
+ * Status of a webhook. Exa creates webhooks `active`; an update keeps the status.
+ *
+ * @since 0.1.0
+ */
+export const WebhookStatus = Schema.Literals(["active", "inactive"])
+
+/**
+ * @since 0.1.0
+ */
+export type WebhookStatus = typeof WebhookStatus.Type
+
+/**
+ * An absolute `http:` or `https:` URL, the only kind Exa can deliver to.
+ *
+ * @since 0.1.0
+ */
+export const WebhookUrl = Schema.String.check(
+  Schema.makeFilter((value: string) => {
+    if (!URL.canParse(value)) {
+      return `expected an absolute http(s) URL such as "https://example.com/hooks/exa", got ${JSON.stringify(value)}`
+    }
+    const protocol = new URL(value).protocol
+    return protocol === "http:" || protocol === "https:" ||
+      `expected an http: or https: URL, got the scheme "${protocol}" in ${JSON.stringify(value)}`
+  }, { expected: "an absolute http(s) URL", format: "uri" })
+)
+
+/**
+ * Free-form key/value pairs attached to a webhook; each value at most {@link MAX_METADATA_VALUE_LENGTH} characters.
+ *
+ * @since 0.1.0
+ */
+export const Metadata = Schema.Record(
+  Schema.String,
+  Schema.String.check(
+    Schema.makeFilter((value: string) =>
+      value.length <= MAX_METADATA_VALUE_LENGTH ||
+      `metadata values are at most ${MAX_METADATA_VALUE_LENGTH} characters; this one has ${value.length}`, {
+      expected: `a string of at most ${MAX_METADATA_VALUE_LENGTH} characters`,
+      toJsonSchema: () => ({ maxLength: MAX_METADATA_VALUE_LENGTH })
+    })
+  )
+)
+
+/**
+ * @since 0.1.0
+ */
+export type Metadata = typeof Metadata.Type
+
+/**
+ * The events of a create or update request: 1 to {@link MAX_EVENTS} known event types, none twice.
+ *
+ * @since 0.1.0
+ */
+export const Events = Schema.Array(EventType.EventType).check(
+  Schema.makeFilter((events: ReadonlyArray<string>) => {
+    if (events.length === 0) return `at least one event is required (valid: ${EventType.values.join(", ")})`
+    if (events.length > MAX_EVENTS) return `at most ${MAX_EVENTS} events are allowed; got ${events.length}`
+    const twice = events.find((event, i) => events.indexOf(event) !== i)
+    return twice === undefined || `"${twice}" is listed more than once`
+  }, { expected: `1 to ${MAX_EVENTS} distinct event types`, toJsonSchema: () => ({ minItems: 1, maxItems: MAX_EVENTS }) })
+)
+
+/**
+ * Body of `POST /v0/webhooks`.
+ *
+ * @example
+ * ```ts
+ * Schema.decodeUnknownSync(Webhook.CreateWebhookParameters)({
+ *   url: "https://example.com/hooks/exa",
+ *   events: ["webset.created", "webset.item.enriched"],
+ *   metadata: { team: "growth" }
+ * })
+ * ```
+ * @since 0.1.0
+ */
+export const CreateWebhookParameters = Schema.Struct({
+  events: Events,
+  url: WebhookUrl,
+  metadata: Schema.optionalKey(Metadata)
+})
+
+/**
+ * @since 0.1.0
+ */
+export type CreateWebhookParameters = typeof CreateWebhookParameters.Type
+
+/**
+ * Body of `PATCH /v0/webhooks/{id}`: every field optional, omitted fields stay as they are.
+ *
+ * @since 0.1.0
+ */
+export const UpdateWebhookParameters = Schema.Struct({
+  events: Schema.optionalKey(Events),
+  url: Schema.optionalKey(WebhookUrl),
+  metadata: Schema.optionalKey(Metadata)
+})
+
+/**
+ * @since 0.1.0
+ */
+export type UpdateWebhookParameters = typeof UpdateWebhookParameters.Type
+
+/**
+ * An ISO-8601 timestamp on the wire, a comparable `DateTime.Utc` in code.
+ *
+ * @since 0.1.0
+ */
+export const Timestamp = Schema.DateTimeUtcFromString
+
+/**
+ * A webhook as Exa returns it. `secret` is a string only in the response to create; everywhere else it is `null`.
+ * A missing or `null` `metadata` decodes to `{}` (the spec's default).
+ *
+ * @since 0.1.0
+ */
+export class Webhook extends Schema.Class<Webhook>("@exa-webhooks/schema/Webhook")({
+  id: Schema.String,
+  object: Schema.Literal("webhook"),
+  status: WebhookStatus,
+  events: Schema.Array(EventType.ReceivedEventType),
+  url: Schema.String,
+  secret: Schema.NullOr(Schema.String),
+  metadata: Schema.optionalKey(Schema.NullOr(Metadata)).pipe(
+    Schema.decodeTo(Schema.toType(Metadata), {
+      decode: SchemaGetter.transformOptional((value) => Option.some(Option.getOrNull(value) ?? {})),
+      encode: SchemaGetter.passthroughSupertype()
+    })
+  ),
+  createdAt: Timestamp,
+  updatedAt: Timestamp
+}) {}
+
+/**
+ * Query of `GET /v0/webhooks`. `limit` is 1..200 (Exa's default is 25); `cursor` is the previous page's
+ * `nextCursor`.
+ *
+ * @since 0.1.0
+ */
+export const ListWebhooksQuery = Schema.Struct({
+  cursor: Schema.optionalKey(Schema.String.check(Schema.isMinLength(1))),
+  limit: Schema.optionalKey(
+    Schema.NumberFromString.check(Schema.isInt(), Schema.isBetween({ minimum: 1, maximum: 200 }))
+  )
+})
+
+/**
+ * @since 0.1.0
+ */
+export type ListWebhooksQuery = typeof ListWebhooksQuery.Type
+
+/**
+ * Default and largest page size of every list endpoint.
+ *
+ * @since 0.1.0
+ */
+export const PAGE_LIMIT = { default: 25, minimum: 1, maximum: 200 } as const
+
+/**
+ * One page of `GET /v0/webhooks`.
+ *
+ * @since 0.1.0
+ */
+export const ListWebhooksResponse = Schema.Struct({
+  data: Schema.Array(Webhook),
+  hasMore: Schema.Boolean,
+  nextCursor: Schema.NullOr(Schema.String)
+})
+
+/**
+ * @since 0.1.0
+ */
+export type ListWebhooksResponse = typeof ListWebhooksResponse.Type

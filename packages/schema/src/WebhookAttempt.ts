@@ -1,0 +1,68 @@
+/**
+ * Delivery attempts: one record for every time Exa POSTed an event to a webhook's URL.
+ *
+ * @since 0.1.0
+ */
+import { Schema, SchemaGetter } from "effect"
+import * as EventType from "./EventType.ts"
+import { Timestamp } from "./Webhook.ts"
+
+/**
+ * One delivery attempt, as `GET /v0/webhooks/{id}/attempts` returns it.
+ *
+ * @since 0.1.0
+ */
+export class WebhookAttempt extends Schema.Class<WebhookAttempt>("@exa-webhooks/schema/WebhookAttempt")({
+  id: Schema.String,
+  object: Schema.Literal("webhook_attempt"),
+  eventId: Schema.String,
+  eventType: EventType.ReceivedEventType,
+  webhookId: Schema.String,
+  url: Schema.String,
+  successful: Schema.Boolean,
+  responseHeaders: Schema.Record(Schema.String, Schema.String),
+  responseBody: Schema.NullOr(Schema.String),
+  responseStatusCode: Schema.Number,
+  attempt: Schema.Number,
+  attemptedAt: Timestamp
+}) {}
+
+/**
+ * Query of `GET /v0/webhooks/{id}/attempts`: page (`cursor`, `limit` 1..200, default 25) and filters.
+ *
+ * @since 0.1.0
+ */
+export const ListWebhookAttemptsQuery = Schema.Struct({
+  cursor: Schema.optionalKey(Schema.String.check(Schema.isMinLength(1))),
+  limit: Schema.optionalKey(
+    Schema.NumberFromString.check(Schema.isInt(), Schema.isBetween({ minimum: 1, maximum: 200 }))
+  ),
+  eventType: Schema.optionalKey(EventType.EventType),
+  successful: Schema.optionalKey(Schema.Literals(["true", "false"]).pipe(
+    Schema.decodeTo(Schema.Boolean, {
+      decode: SchemaGetter.transform((value) => value === "true"),
+      encode: SchemaGetter.transform((value) => (value ? "true" : "false"))
+    })
+  ))
+})
+
+/**
+ * @since 0.1.0
+ */
+export type ListWebhookAttemptsQuery = typeof ListWebhookAttemptsQuery.Type
+
+/**
+ * One page of delivery attempts, newest first.
+ *
+ * @since 0.1.0
+ */
+export const ListWebhookAttemptsResponse = Schema.Struct({
+  data: Schema.Array(WebhookAttempt),
+  hasMore: Schema.Boolean,
+  nextCursor: Schema.NullOr(Schema.String)
+})
+
+/**
+ * @since 0.1.0
+ */
+export type ListWebhookAttemptsResponse = typeof ListWebhookAttemptsResponse.Type

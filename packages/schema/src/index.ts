@@ -1,0 +1,40 @@
+/**
+ * Effect Schema for every resource of Exa's Websets webhook API.
+ *
+ * @since 0.1.0
+ */
+
+/**
+ * @since 0.1.0
+ */
+export * as ApiError from "./ApiError.ts"
+
+/**
+ * @since 0.1.0
+ */
+export * as Endpoints from "./Endpoints.ts"
+
+/**
+ * @since 0.1.0
+ */
+export * as Event from "./Event.ts"
+
+/**
+ * @since 0.1.0
+ */
+export * as EventType from "./EventType.ts"
+
+/**
+ * @since 0.1.0
+ */
+export * as Validation from "./Validation.ts"
+
+/**
+ * @since 0.1.0
+ */
+export * as Webhook from "./Webhook.ts"
+
+/**
+ * @since 0.1.0
+ */
+export * as WebhookAttempt from "./WebhookAttempt.ts"
