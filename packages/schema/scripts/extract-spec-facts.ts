@@ -17,8 +17,8 @@ export const extractFacts = (specText: string): Json => {
   const schemas = spec.components.schemas
   const property = (schema: string, name: string) => schemas[schema].properties[name]
   const objectFacts = (name: string) => ({
-    required: [...(schemas[name].required ?? [])].sort(),
-    properties: Object.keys(schemas[name].properties).sort()
+    required: [...(schemas[name].required ?? [])].toSorted(),
+    properties: Object.keys(schemas[name].properties).toSorted()
   })
   const queryParam = (path: string, name: string) =>
     spec.paths[path].get.parameters.find((p: Json) => p.name === name)?.schema
@@ -30,7 +30,7 @@ export const extractFacts = (specText: string): Json => {
     source: "exa-labs/openapi-spec: exa-websets-spec.yaml",
     paths: Object.keys(spec.paths).filter((p) => p.startsWith("/v0/webhooks")).map((p) => ({
       path: p,
-      methods: Object.keys(spec.paths[p]).filter((m) => ["get", "post", "patch", "delete"].includes(m)).sort()
+      methods: Object.keys(spec.paths[p]).filter((m) => ["get", "post", "patch", "delete"].includes(m)).toSorted()
     })),
     eventTypes: schemas.EventType.enum,
     webhookStatus: property("Webhook", "status").enum,
@@ -48,8 +48,8 @@ export const extractFacts = (specText: string): Json => {
       ].map((name) => [name, objectFacts(name)])
     ),
     eventEnvelope: {
-      required: [...schemas.Event.oneOf[0].required].sort(),
-      properties: Object.keys(schemas.Event.oneOf[0].properties).sort()
+      required: [...schemas.Event.oneOf[0].required].toSorted(),
+      properties: Object.keys(schemas.Event.oneOf[0].properties).toSorted()
     },
     createEvents: {
       minItems: property("CreateWebhookParameters", "events").minItems,

@@ -105,7 +105,7 @@ export const suggest = (input: string, max = 3): ReadonlyArray<EventType> => {
       score: distance(normalized, value) - (value.endsWith(`.${last}`) && last.length > 2 ? 4 : 0)
     }))
     .filter(({ score, value }) => score <= Math.max(4, Math.floor(value.length / 2)))
-    .sort((a, b) => a.score - b.score)
+    .toSorted((a, b) => a.score - b.score)
     .map(({ value }) => value)
   return [...new Set([...mistake, ...ranked])].slice(0, max)
 }

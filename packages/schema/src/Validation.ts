@@ -16,6 +16,18 @@ export interface Problem {
   readonly message: string
 }
 
+/**
+ * Parse options for decoding input a person wrote: report every broken rule (not only the first) and keep the
+ * rejected value, so a message says what was given ("Expected string, got 42").
+ *
+ * @example
+ * ```ts
+ * Schema.decodeUnknownEffect(Webhook.CreateWebhookParameters)(input, Validation.parseOptions)
+ * ```
+ * @since 0.1.0
+ */
+export const parseOptions = { errors: "all", reportInput: true } as const
+
 const standard = SchemaIssue.makeFormatterStandardSchemaV1()
 
 /**
@@ -38,8 +50,17 @@ export const formatPath = (path: ReadonlyArray<PropertyKey | { readonly key: Pro
  *
  * @since 0.1.0
  */
-export const problems = (issue: SchemaIssue.Issue): ReadonlyArray<Problem> =>
-  standard(issue).issues.map((i) => ({ path: formatPath(i.path ?? []), message: i.message }))
+export const problems = (issue: SchemaIssue.Issue): ReadonlyArray<Problem> => {
+  // One entry per field: several broken rules of the same field read as one sentence.
+  const byPath = new Map<string, Array<string>>()
+  for (const i of standard(issue).issues) {
+    const path = formatPath(i.path ?? [])
+    const messages = byPath.get(path) ?? []
+    if (!messages.includes(i.message)) messages.push(i.message)
+    byPath.set(path, messages)
+  }
+  return [...byPath].map(([path, messages]) => ({ path, message: messages.join("; ") }))
+}
 
 /**
  * The problems of a `SchemaError` (or an issue) as one line per field: `events[0]: unknown event type ...`.

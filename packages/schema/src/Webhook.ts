@@ -160,29 +160,50 @@ export class Webhook extends Schema.Class<Webhook>("@exa-webhooks/schema/Webhook
 }) {}
 
 /**
+ * Default, smallest and largest page size of every list endpoint.
+ *
+ * @since 0.1.0
+ */
+export const PAGE_LIMIT = { default: 25, minimum: 1, maximum: 200 } as const
+
+/**
+ * The `limit` query parameter: a whole number from 1 to 200, sent as a string.
+ *
+ * @since 0.1.0
+ */
+export const PageLimit = Schema.NumberFromString.check(
+  Schema.makeFilter((n: number) =>
+    (Number.isInteger(n) && n >= PAGE_LIMIT.minimum && n <= PAGE_LIMIT.maximum) ||
+    `limit must be a whole number from ${PAGE_LIMIT.minimum} to ${PAGE_LIMIT.maximum}, got ${n}`, {
+    expected: `a whole number from ${PAGE_LIMIT.minimum} to ${PAGE_LIMIT.maximum}`,
+    toJsonSchema: () => ({ minimum: PAGE_LIMIT.minimum, maximum: PAGE_LIMIT.maximum })
+  })
+)
+
+/**
+ * The `cursor` query parameter: the previous page's `nextCursor` (non-empty).
+ *
+ * @since 0.1.0
+ */
+export const Cursor = Schema.String.check(
+  Schema.makeFilter((s: string) => s.length > 0 || "cursor must not be empty; pass the previous page's nextCursor")
+)
+
+/**
  * Query of `GET /v0/webhooks`. `limit` is 1..200 (Exa's default is 25); `cursor` is the previous page's
  * `nextCursor`.
  *
  * @since 0.1.0
  */
 export const ListWebhooksQuery = Schema.Struct({
-  cursor: Schema.optionalKey(Schema.String.check(Schema.isMinLength(1))),
-  limit: Schema.optionalKey(
-    Schema.NumberFromString.check(Schema.isInt(), Schema.isBetween({ minimum: 1, maximum: 200 }))
-  )
+  cursor: Schema.optionalKey(Cursor),
+  limit: Schema.optionalKey(PageLimit)
 })
 
 /**
  * @since 0.1.0
  */
 export type ListWebhooksQuery = typeof ListWebhooksQuery.Type
-
-/**
- * Default and largest page size of every list endpoint.
- *
- * @since 0.1.0
- */
-export const PAGE_LIMIT = { default: 25, minimum: 1, maximum: 200 } as const
 
 /**
  * One page of `GET /v0/webhooks`.

@@ -5,7 +5,7 @@
  */
 import { Schema, SchemaGetter } from "effect"
 import * as EventType from "./EventType.ts"
-import { Timestamp } from "./Webhook.ts"
+import { Cursor, PageLimit, Timestamp } from "./Webhook.ts"
 
 /**
  * One delivery attempt, as `GET /v0/webhooks/{id}/attempts` returns it.
@@ -33,10 +33,8 @@ export class WebhookAttempt extends Schema.Class<WebhookAttempt>("@exa-webhooks/
  * @since 0.1.0
  */
 export const ListWebhookAttemptsQuery = Schema.Struct({
-  cursor: Schema.optionalKey(Schema.String.check(Schema.isMinLength(1))),
-  limit: Schema.optionalKey(
-    Schema.NumberFromString.check(Schema.isInt(), Schema.isBetween({ minimum: 1, maximum: 200 }))
-  ),
+  cursor: Schema.optionalKey(Cursor),
+  limit: Schema.optionalKey(PageLimit),
   eventType: Schema.optionalKey(EventType.EventType),
   successful: Schema.optionalKey(Schema.Literals(["true", "false"]).pipe(
     Schema.decodeTo(Schema.Boolean, {
