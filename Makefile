@@ -6,14 +6,14 @@ export TURBO_TELEMETRY_DISABLED := 1
 export TURBO_NO_UPDATE_NOTIFIER := 1
 export DO_NOT_TRACK := 1
 export npm_config_loglevel := error
-TURBO := pnpm exec turbo --output-logs=errors-only
+TURBO := pnpm exec turbo
 
 .PHONY: setup toolchain build typecheck lint test bench demo clean
 
 ## setup: install the toolchain and dependencies, then build (every other target starts with this)
 setup: toolchain
 	@pnpm install --frozen-lockfile --reporter=silent
-	@$(TURBO) run build
+	@$(TURBO) run build --output-logs=errors-only
 
 toolchain:
 	@scripts/toolchain.sh
@@ -29,6 +29,7 @@ lint: setup
 ## test: the whole check a newcomer and CI run: setup, typecheck, lint, every test
 test: setup
 	@$(TURBO) run typecheck lint test --output-logs=new-only
+	@node scripts/test-summary.mjs
 
 bench: setup
 	@$(TURBO) run bench --output-logs=full
