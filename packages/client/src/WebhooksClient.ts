@@ -2,11 +2,24 @@
  * The `WebhooksClient` service: every webhook operation of Exa's Websets API, with input validation, pacing under
  * the rate limit, safe retries and duplicate-safe creates.
  *
+ * @example
+ * ```ts
+ * import { WebhooksClient } from "@exa-webhooks/client"
+ * import { FetchHttpClient } from "effect/http"
+ *
+ * const Webhooks = WebhooksClient.layerConfig().pipe(Layer.provide(FetchHttpClient.layer))
+ * ```
  * @since 0.1.0
  */
-import type { Webhook, WebhookAttempt } from "@exa-webhooks/schema"
-import { Context } from "effect"
-import type { Effect, Stream } from "effect"
+import { Endpoints, Webhook, WebhookAttempt } from "@exa-webhooks/schema"
+import { Config, Context, Duration, Effect, Layer, Option, Redacted, Result, Schema, Stream } from "effect"
+import { HttpClient } from "effect/http"
+import * as DuplicateSafeCreate from "./internal/duplicateSafeCreate.ts"
+import * as Errors from "./internal/errors.ts"
+import * as Executor from "./internal/executor.ts"
+import * as RateGate from "./RateGate.ts"
+import * as RetryPolicy from "./RetryPolicy.ts"
+import { UnexpectedResponseError } from "./WebhooksError.ts"
 import type { WebhooksError } from "./WebhooksError.ts"
 
 /**
@@ -25,6 +38,17 @@ export type CreateInput = typeof Webhook.CreateWebhookParameters.Encoded
 export type UpdateInput = typeof Webhook.UpdateWebhookParameters.Encoded
 
 /**
+ * What `create` does with a webhook it finds was already created under its idempotency key (by an attempt whose
+ * answer was lost, or by an earlier call when `lookupFirst` is set):
+ * - `"recreate"` (default): delete it and create it again under the same key, so the caller gets one webhook and
+ *   its `secret` (Exa returns the secret only in the create response, and a webhook without it cannot be verified).
+ * - `"return"`: return it as found; its `secret` is `null`.
+ *
+ * @since 0.1.0
+ */
+export type OnRecovered = DuplicateSafeCreate.OnRecovered
+
+/**
  * Options of `create`.
  *
  * @since 0.1.0
@@ -33,9 +57,18 @@ export interface CreateOptions {
   /**
    * Identifies this logical create across retries and processes. Stored in the webhook's metadata under
    * {@link IDEMPOTENCY_METADATA_KEY}; before an ambiguous create is retried, the client looks for a webhook that
-   * carries it. Defaults to a random UUID per call.
+   * carries it. Defaults to the value already under that key in `input.metadata`, else a random UUID per call.
+   * 1 to 1000 characters.
    */
   readonly idempotencyKey?: string | undefined
+  /**
+   * Look for a webhook carrying `idempotencyKey` before sending anything (one listing of every webhook), and treat
+   * a match as in {@link OnRecovered}. Use it when calling `create` again after a failure whose outcome was unknown
+   * (its error message says so). Default `false`.
+   */
+  readonly lookupFirst?: boolean | undefined
+  /** Overrides the layer's {@link Options.onRecovered} for this call. */
+  readonly onRecovered?: OnRecovered | undefined
 }
 
 /**
@@ -45,6 +78,7 @@ export interface CreateOptions {
  */
 export interface ListOptions {
   readonly cursor?: string | undefined
+  /** 1..200; `list` sends none by default (Exa's default is 25), `listAll` asks for 200 to make fewer requests. */
   readonly limit?: number | undefined
 }
 
@@ -59,7 +93,8 @@ export interface AttemptsOptions extends ListOptions {
 }
 
 /**
- * Metadata key under which `create` stores its idempotency key.
+ * Metadata key under which `create` stores its idempotency key. Reserved: a value the caller puts there is used as
+ * the idempotency key.
  *
  * @since 0.1.0
  */
@@ -71,13 +106,17 @@ export const IDEMPOTENCY_METADATA_KEY = "exa-webhooks.idempotency-key"
  * @since 0.1.0
  */
 export interface Service {
-  /** `POST /v0/webhooks`. The result is the only place the webhook's `secret` is ever returned. */
+  /**
+   * `POST /v0/webhooks`. The result is the only place the webhook's `secret` is ever returned. Duplicate-safe: an
+   * attempt whose outcome is unknown is never re-sent before the client has looked for the webhook it may have
+   * created (see {@link CreateOptions}).
+   */
   readonly create: (input: CreateInput, options?: CreateOptions) => Effect.Effect<Webhook.Webhook, WebhooksError>
   /** `GET /v0/webhooks/{id}` (`secret` is `null`). */
   readonly get: (id: string) => Effect.Effect<Webhook.Webhook, WebhooksError>
   /** One page of `GET /v0/webhooks`. */
   readonly list: (options?: ListOptions) => Effect.Effect<Webhook.ListWebhooksResponse, WebhooksError>
-  /** Every webhook, page after page. */
+  /** Every webhook, page after page, each at most once even when webhooks are added while it pages. */
   readonly listAll: (options?: Omit<ListOptions, "cursor">) => Stream.Stream<Webhook.Webhook, WebhooksError>
   /** `PATCH /v0/webhooks/{id}`: fields not given stay as they are. */
   readonly update: (id: string, input: UpdateInput) => Effect.Effect<Webhook.Webhook, WebhooksError>
@@ -101,11 +140,375 @@ export interface Service {
  * @example
  * ```ts
  * const program = Effect.gen(function*() {
- *   const webhooks = yield* WebhooksClient
+ *   const webhooks = yield* WebhooksClient.WebhooksClient
  *   const hook = yield* webhooks.create({ url: "https://example.com/hooks/exa", events: ["webset.created"] })
- *   yield* Console.log(hook.id, Redacted.make(hook.secret))
+ *   yield* Console.log(hook.id)
  * })
  * ```
  * @since 0.1.0
  */
 export class WebhooksClient extends Context.Service<WebhooksClient, Service>()("@exa-webhooks/client/WebhooksClient") {}
+
+/**
+ * Everything the client can be told. Only `apiKey` is required.
+ *
+ * @since 0.1.0
+ */
+export interface Options {
+  /** Sent as `x-api-key`; kept `Redacted` and scrubbed from anything the client reports. */
+  readonly apiKey: Redacted.Redacted<string>
+  /** Origin (and optional prefix) of the API; `/websets/v0/...` is appended. Default `https://api.exa.ai`. */
+  readonly baseUrl?: string | undefined
+  /** Requests per second, shared by every fiber using this layer. Default 10. `Infinity` turns pacing off. */
+  readonly rateLimit?: number | undefined
+  /** Longest wait for one attempt's complete response (time queued behind the rate limit not counted). Default 30 s. */
+  readonly timeout?: Duration.Input | undefined
+  /** Retry knobs, see `RetryPolicy`. */
+  readonly retry?: RetryPolicy.Options | undefined
+  /** See {@link OnRecovered}. Default `"recreate"`. */
+  readonly onRecovered?: OnRecovered | undefined
+  /**
+   * Changes the underlying `HttpClient` (add headers, log requests, ...). It sees each request with the base URL and
+   * the client's headers already set, and runs inside the client's pacing and retries (once per attempt).
+   */
+  readonly transformClient?: ((client: HttpClient.HttpClient) => HttpClient.HttpClient) | undefined
+}
+
+/**
+ * The defaults, and why:
+ * - `baseUrl: "https://api.exa.ai"`: Exa's production API.
+ * - `rateLimit: 10`: the requests per second of Exa's default plan; pacing at the limit avoids 429s instead of
+ *   recovering from them. Raise it if your plan allows more.
+ * - `timeout: 30 s`: webhook calls answer in well under a second; 30 s tolerates a slow network and still notices a
+ *   connection that hangs.
+ * - `onRecovered: "recreate"`: a recovered webhook has no secret (Exa returns it only on create), and a webhook
+ *   whose deliveries cannot be verified is of little use.
+ * - Retries: see `RetryPolicy.defaults`.
+ *
+ * @since 0.1.0
+ */
+export const defaults = {
+  baseUrl: "https://api.exa.ai",
+  rateLimit: 10,
+  timeout: Duration.seconds(30),
+  onRecovered: "recreate"
+} as const
+
+const BaseUrl = Schema.String.check(
+  Schema.makeFilter((value: string) =>
+    (URL.canParse(value) && ["http:", "https:"].includes(new URL(value).protocol)) ||
+    `expected an absolute http(s) URL such as "https://api.exa.ai", got ${JSON.stringify(value)}`)
+)
+
+const Positive = Schema.Number.check(Schema.isGreaterThan(0, { message: "expected a number greater than 0" }))
+
+const inputOptions = { errors: "all", onExcessProperty: "error" } as const
+
+const WebhookId = Schema.String.check(
+  Schema.isNonEmpty({ message: "a webhook id is required, such as \"webhook_01j...\"; got an empty string" })
+)
+
+const IdempotencyKey = Schema.String.check(
+  Schema.isNonEmpty({ message: "the idempotency key must not be empty" }),
+  Schema.isMaxLength(Webhook.MAX_METADATA_VALUE_LENGTH, {
+    message: `the idempotency key is stored as a metadata value, so it is at most ${Webhook.MAX_METADATA_VALUE_LENGTH} characters`
+  })
+)
+
+// Options such as `{ cursor: undefined }` mean "not given"; the query schemas use exact optional keys.
+const defined = <A extends object>(options: A): Partial<A> =>
+  Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined)) as Partial<A>
+
+const validate = <A>(
+  schema: Schema.Decoder<A>,
+  input: unknown,
+  prefix?: string
+): Result.Result<A, ReadonlyArray<Errors.Problem>> =>
+  Result.mapError(Schema.decodeUnknownResult(schema, inputOptions)(input), (error) => Errors.problemsOf(error.issue, prefix))
+
+const encodeQuery = <S extends Schema.Encoder<Readonly<Record<string, string>>>>(
+  schema: S,
+  input: unknown
+): Result.Result<Readonly<Record<string, string>>, ReadonlyArray<Errors.Problem>> =>
+  Result.mapError(Schema.encodeUnknownResult(schema, inputOptions)(input), (error) => Errors.problemsOf(error.issue))
+
+/** Fails with one `InvalidInputError` listing the problems of every argument, or returns the validated values. */
+const validated = <const T extends ReadonlyArray<Result.Result<unknown, ReadonlyArray<Errors.Problem>>>>(
+  operation: Errors.Operation,
+  results: T
+): Effect.Effect<{ -readonly [K in keyof T]: T[K] extends Result.Result<infer A, unknown> ? A : never }, WebhooksError> => {
+  const problems = results.flatMap((result) => (Result.isFailure(result) ? result.failure : []))
+  return problems.length > 0
+    ? Effect.fail(Errors.invalidInput(operation, problems))
+    : Effect.succeed(results.map((result) => (result as Result.Success<unknown, never>).success) as never)
+}
+
+const resolve = (options: Options) => {
+  const baseUrl = (options.baseUrl ?? defaults.baseUrl).replace(/\/+$/, "")
+  if (!Schema.is(BaseUrl)(baseUrl)) {
+    throw new RangeError(`baseUrl must be an absolute http(s) URL such as "https://api.exa.ai"; got ${JSON.stringify(baseUrl)}`)
+  }
+  const rateLimit = options.rateLimit ?? defaults.rateLimit
+  if (!(rateLimit > 0)) throw new RangeError(`rateLimit must be a positive number of requests per second; got ${rateLimit}`)
+  const timeoutMillis = Duration.toMillis(options.timeout ?? defaults.timeout)
+  if (!(timeoutMillis > 0) || !Number.isFinite(timeoutMillis)) {
+    throw new RangeError(`timeout must be a positive, finite duration such as "30 seconds"; got ${String(options.timeout)}`)
+  }
+  return { baseUrl, rateLimit, timeoutMillis, policy: RetryPolicy.make(options.retry) }
+}
+
+/** Every item of every page, following `nextCursor`; each id at most once. */
+const paginate = <A extends { readonly id: string }>(
+  path: string,
+  page: (cursor: string | undefined) => Effect.Effect<{
+    readonly data: ReadonlyArray<A>
+    readonly hasMore: boolean
+    readonly nextCursor: string | null
+  }, WebhooksError>
+): Stream.Stream<A, WebhooksError> =>
+  Stream.suspend(() => {
+    // Ids already emitted: a webhook added while we page can shift others onto the next page a second time.
+    const seen = new Set<string>()
+    const cursors = new Set<string>()
+    return Stream.paginate(undefined as string | undefined, (cursor) =>
+      Effect.flatMap(page(cursor), (response) => {
+        const items = response.data.filter((item) => {
+          if (seen.has(item.id)) return false
+          seen.add(item.id)
+          return true
+        })
+        const next = response.hasMore && response.nextCursor !== null ? response.nextCursor : undefined
+        if (next !== undefined && cursors.has(next)) {
+          return Effect.fail(
+            new UnexpectedResponseError({
+              method: "GET",
+              path,
+              status: 200,
+              snippet: next,
+              message: `GET ${path}: Exa returned the cursor ${
+                JSON.stringify(next)
+              } a second time, so paging would never end. Report it with the snippet.`
+            })
+          )
+        }
+        if (next !== undefined) cursors.add(next)
+        return Effect.succeed([items, Option.fromUndefinedOr(next)] as const)
+      }))
+  })
+
+/**
+ * Builds the service from an `HttpClient`. Out-of-range options are a defect (a programming error) raised here,
+ * when the layer is built.
+ *
+ * @since 0.1.0
+ */
+export const make = Effect.fnUntraced(function*(clientOptions: Options) {
+  const settings = yield* Effect.sync(() => resolve(clientOptions))
+  const baseClient = yield* HttpClient.HttpClient
+  const gate = yield* RateGate.make({ requestsPerSecond: settings.rateLimit })
+  const executor = Executor.make({
+    client: baseClient,
+    transformClient: clientOptions.transformClient,
+    baseUrl: settings.baseUrl,
+    apiKey: clientOptions.apiKey,
+    timeoutMillis: settings.timeoutMillis,
+    policy: settings.policy,
+    gate
+  })
+  const onRecovered = clientOptions.onRecovered ?? defaults.onRecovered
+
+  const get = Effect.fn("WebhooksClient.get")(function*(id: string) {
+    const path = Endpoints.pathOf(Endpoints.get, id)
+    yield* validated({ method: "GET", path }, [validate(WebhookId, id, "id")])
+    return yield* executor.request({ method: "GET", path }, Webhook.Webhook)
+  })
+
+  const list = Effect.fn("WebhooksClient.list")(function*(options: ListOptions = {}) {
+    const path = Endpoints.pathOf(Endpoints.list)
+    const [urlParams] = yield* validated({ method: "GET", path }, [
+      encodeQuery(Webhook.ListWebhooksQuery, defined(options))
+    ])
+    return yield* executor.request({ method: "GET", path, urlParams }, Webhook.ListWebhooksResponse)
+  })
+
+  const update = Effect.fn("WebhooksClient.update")(function*(id: string, input: UpdateInput) {
+    const path = Endpoints.pathOf(Endpoints.update, id)
+    const [, params] = yield* validated({ method: "PATCH", path }, [
+      validate(WebhookId, id, "id"),
+      validate(Webhook.UpdateWebhookParameters, input)
+    ])
+    const body = Schema.encodeSync(Webhook.UpdateWebhookParameters)(params)
+    // PATCH sets fields to given values, so sending it twice is harmless.
+    return yield* executor.request({ method: "PATCH", path, body }, Webhook.Webhook)
+  })
+
+  const remove = Effect.fn("WebhooksClient.delete")(function*(id: string) {
+    const path = Endpoints.pathOf(Endpoints.remove, id)
+    yield* validated({ method: "DELETE", path }, [validate(WebhookId, id, "id")])
+    // A repeated DELETE of a webhook the first one removed answers 404, which the caller sees as NotFoundError.
+    return yield* executor.request({ method: "DELETE", path }, Webhook.Webhook)
+  })
+
+  const attempts = Effect.fn("WebhooksClient.attempts")(function*(id: string, options: AttemptsOptions = {}) {
+    const path = Endpoints.pathOf(Endpoints.attempts, id)
+    const [, urlParams] = yield* validated({ method: "GET", path }, [
+      validate(WebhookId, id, "id"),
+      encodeQuery(WebhookAttempt.ListWebhookAttemptsQuery, defined(options))
+    ])
+    return yield* executor.request({ method: "GET", path, urlParams }, WebhookAttempt.ListWebhookAttemptsResponse)
+  })
+
+  const listAll = (options: Omit<ListOptions, "cursor"> = {}) =>
+    paginate(
+      Endpoints.pathOf(Endpoints.list),
+      (cursor) => list({ limit: Webhook.PAGE_LIMIT.maximum, ...defined(options), cursor })
+    )
+
+  const listAllAttempts = (id: string, options: Omit<AttemptsOptions, "cursor"> = {}) =>
+    paginate(
+      Endpoints.pathOf(Endpoints.attempts, id),
+      (cursor) => attempts(id, { limit: Webhook.PAGE_LIMIT.maximum, ...defined(options), cursor })
+    )
+
+  const findByToken = (token: string) =>
+    listAll().pipe(
+      Stream.filter((webhook) => webhook.metadata[IDEMPOTENCY_METADATA_KEY] === token),
+      Stream.runCollect
+    )
+
+  const create = Effect.fn("WebhooksClient.create")(function*(input: CreateInput, options: CreateOptions = {}) {
+    const path = Endpoints.pathOf(Endpoints.create)
+    const [params, idempotencyKey] = yield* validated({ method: "POST", path }, [
+      validate(Webhook.CreateWebhookParameters, input),
+      options.idempotencyKey === undefined
+        ? Result.succeed(undefined)
+        : validate(IdempotencyKey, options.idempotencyKey, "idempotencyKey")
+    ])
+    const token = idempotencyKey || params.metadata?.[IDEMPOTENCY_METADATA_KEY] ||
+      (yield* Effect.sync(() => globalThis.crypto.randomUUID()))
+    const body = Schema.encodeSync(Webhook.CreateWebhookParameters)({
+      ...params,
+      metadata: { ...params.metadata, [IDEMPOTENCY_METADATA_KEY]: token }
+    })
+    yield* Effect.annotateCurrentSpan({ idempotencyKey: token })
+    return yield* DuplicateSafeCreate.run({ executor, findByToken, remove }, {
+      body,
+      token,
+      onRecovered: options.onRecovered ?? onRecovered,
+      lookupFirst: options.lookupFirst ?? false
+    })
+  })
+
+  return WebhooksClient.of({
+    create,
+    get,
+    list,
+    listAll,
+    update,
+    delete: remove,
+    attempts,
+    listAllAttempts
+  })
+})
+
+/**
+ * The service from explicit options; needs an `HttpClient`.
+ *
+ * @example
+ * ```ts
+ * import { NodeHttpClient } from "@effect/platform-node/NodeHttpClient"
+ *
+ * const Webhooks = WebhooksClient.layer({ apiKey: Redacted.make(key), rateLimit: 5 }).pipe(
+ *   Layer.provide(NodeHttpClient.layerUndici)
+ * )
+ * ```
+ * @since 0.1.0
+ */
+export const layer = (options: Options): Layer.Layer<WebhooksClient, never, HttpClient.HttpClient> =>
+  Layer.effect(WebhooksClient, make(options))
+
+/**
+ * Where {@link layerConfig} reads each setting. Every field is optional; a given `Config` replaces the environment
+ * variable named in its comment.
+ *
+ * @since 0.1.0
+ */
+export interface ConfigOptions {
+  /** `EXA_API_KEY` (required). */
+  readonly apiKey?: Config.Config<Redacted.Redacted<string>> | undefined
+  /** `EXA_BASE_URL`, default `https://api.exa.ai`. */
+  readonly baseUrl?: Config.Config<string> | undefined
+  /** `EXA_RATE_LIMIT` (requests per second), default 10. */
+  readonly rateLimit?: Config.Config<number> | undefined
+  /** `EXA_TIMEOUT` (e.g. `"30 seconds"`), default 30 s. */
+  readonly timeout?: Config.Config<Duration.Duration> | undefined
+  /**
+   * `EXA_MAX_RETRIES`, `EXA_RETRY_BASE_DELAY`, `EXA_RETRY_MAX_DELAY`, `EXA_RETRY_MAX_ELAPSED`,
+   * `EXA_RETRY_AFTER_CAP`; each defaults as in `RetryPolicy.defaults`.
+   */
+  readonly retry?: Config.Config<RetryPolicy.Options> | undefined
+  /** Not configuration but code: passed through as in {@link Options}. */
+  readonly onRecovered?: OnRecovered | undefined
+  readonly transformClient?: ((client: HttpClient.HttpClient) => HttpClient.HttpClient) | undefined
+}
+
+const optionalDuration = (name: string) => Config.option(Config.Duration(name))
+
+/**
+ * The retry knobs from the environment (see {@link ConfigOptions.retry}).
+ *
+ * @since 0.1.0
+ */
+export const retryConfig: Config.Config<RetryPolicy.Options> = Config.all({
+  maxRetries: Config.option(Config.schema(
+    Schema.NumberFromString.check(Schema.isInt(), Schema.isGreaterThanOrEqualTo(0)),
+    "EXA_MAX_RETRIES"
+  )),
+  baseDelay: optionalDuration("EXA_RETRY_BASE_DELAY"),
+  maxDelay: optionalDuration("EXA_RETRY_MAX_DELAY"),
+  maxElapsed: optionalDuration("EXA_RETRY_MAX_ELAPSED"),
+  retryAfterCap: optionalDuration("EXA_RETRY_AFTER_CAP")
+}).pipe(Config.map((knobs): RetryPolicy.Options => ({
+  maxRetries: Option.getOrUndefined(knobs.maxRetries),
+  baseDelay: Option.getOrUndefined(knobs.baseDelay),
+  maxDelay: Option.getOrUndefined(knobs.maxDelay),
+  maxElapsed: Option.getOrUndefined(knobs.maxElapsed),
+  retryAfterCap: Option.getOrUndefined(knobs.retryAfterCap)
+})))
+
+/**
+ * Reads every setting of {@link Options} from configuration (by default the environment), see
+ * {@link ConfigOptions}. A missing `EXA_API_KEY` or a malformed value fails the layer with a `ConfigError` naming
+ * the variable.
+ *
+ * @example
+ * ```ts
+ * import { FetchHttpClient } from "effect/http"
+ *
+ * const Webhooks = WebhooksClient.layerConfig().pipe(Layer.provide(FetchHttpClient.layer))
+ * ```
+ * @since 0.1.0
+ */
+export const layerConfig = (
+  options: ConfigOptions = {}
+): Layer.Layer<WebhooksClient, Config.ConfigError, HttpClient.HttpClient> =>
+  Layer.effect(
+    WebhooksClient,
+    Effect.gen(function*() {
+      const settings = yield* Config.all({
+        apiKey: options.apiKey ?? Config.Redacted("EXA_API_KEY"),
+        baseUrl: options.baseUrl ?? Config.schema(BaseUrl, "EXA_BASE_URL").pipe(Config.withDefault(defaults.baseUrl)),
+        rateLimit: options.rateLimit ??
+          Config.schema(Schema.NumberFromString.pipe(Schema.decodeTo(Positive)), "EXA_RATE_LIMIT").pipe(
+            Config.withDefault(defaults.rateLimit)
+          ),
+        timeout: options.timeout ?? Config.Duration("EXA_TIMEOUT").pipe(Config.withDefault(defaults.timeout)),
+        retry: options.retry ?? retryConfig
+      })
+      return yield* make({
+        ...settings,
+        ...(options.onRecovered === undefined ? {} : { onRecovered: options.onRecovered }),
+        ...(options.transformClient === undefined ? {} : { transformClient: options.transformClient })
+      })
+    })
+  )

@@ -14,9 +14,19 @@ const Request = {
   path: Schema.String
 }
 
+/** How many times the request was sent before the client gave up (retries included). */
+const attempts = Schema.optionalKey(Schema.Number)
+
+/**
+ * Set only on the final error of a `create` whose outcome is unknown (the request was sent, and a 5xx, a timeout or
+ * a dropped connection came back): the webhook may exist. Call `create` again with this key and `lookupFirst: true`.
+ */
+const idempotencyKey = Schema.optionalKey(Schema.String)
+
 const Response = {
   ...Request,
   status: Schema.Number,
+  attempts,
   requestId: Schema.optionalKey(Schema.String),
   /** Exa's machine-readable code or tag, when the body had one. */
   code: Schema.optionalKey(Schema.String)
@@ -100,6 +110,7 @@ export class ApiError extends Schema.TaggedError<ApiError>()("ApiError", {
  */
 export class ServerError extends Schema.TaggedError<ServerError>()("ServerError", {
   ...Response,
+  idempotencyKey,
   message: Schema.String
 }) {}
 
@@ -111,6 +122,8 @@ export class ServerError extends Schema.TaggedError<ServerError>()("ServerError"
 export class TransportError extends Schema.TaggedError<TransportError>()("TransportError", {
   ...Request,
   reason: Schema.Literals(["timeout", "connection"]),
+  attempts,
+  idempotencyKey,
   message: Schema.String
 }) {}
 

@@ -1,0 +1,305 @@
+/**
+ * The one place where what went wrong becomes a tagged error: invalid input, HTTP statuses, transport failures and
+ * bodies that do not decode. Each failure is also classified for the retry loop (transient? possibly applied?).
+ */
+import { ApiError as ExaApiError, Validation } from "@exa-webhooks/schema"
+import { Headers } from "effect/http"
+import { Duration, Option, Result, Schema, SchemaIssue } from "effect"
+import * as Errors from "../WebhooksError.ts"
+import type { WebhooksError } from "../WebhooksError.ts"
+import * as RetryPolicy from "../RetryPolicy.ts"
+
+/** The operation a failure belongs to, as the errors report it. */
+export interface Operation {
+  readonly method: string
+  readonly path: string
+  /**
+   * Set for a create: when its final error leaves the outcome unknown (5xx, timeout, dropped connection), the error
+   * carries this key and its message says how to finish the create without a duplicate.
+   */
+  readonly idempotencyKey?: string | undefined
+}
+
+const where = (operation: Operation) => ({ method: operation.method, path: operation.path })
+
+// The fields and message of a final error whose request may have been applied.
+const ifApplied = (operation: Operation, message: string) =>
+  operation.idempotencyKey === undefined
+    ? { message }
+    : {
+      idempotencyKey: operation.idempotencyKey,
+      message: `${message} The webhook may have been created: call create again with idempotencyKey ${
+        JSON.stringify(operation.idempotencyKey)
+      } and lookupFirst: true to recover it without a duplicate.`
+    }
+
+/** One field of an input that broke a rule. */
+export type Problem = Validation.Problem
+
+/** A failed attempt, classified for the retry loop; the error itself is built once the attempt count is known. */
+export interface Failure {
+  readonly status: number | undefined
+  /** Worth sending again (see `RetryPolicy.transientStatuses`). */
+  readonly transient: boolean
+  /** The server may have applied the request although the client saw a failure. */
+  readonly ambiguous: boolean
+  readonly retryAfterMillis: number | undefined
+  readonly toError: (attempts: number) => WebhooksError
+}
+
+const SNIPPET_LENGTH = 200
+
+const statusText: Readonly<Record<number, string>> = {
+  400: "Bad Request",
+  401: "Unauthorized",
+  403: "Forbidden",
+  404: "Not Found",
+  408: "Request Timeout",
+  409: "Conflict",
+  422: "Unprocessable Entity",
+  429: "Too Many Requests",
+  500: "Internal Server Error",
+  502: "Bad Gateway",
+  503: "Service Unavailable",
+  504: "Gateway Timeout"
+}
+
+const describeStatus = (status: number) => `${status}${statusText[status] ? ` ${statusText[status]}` : ""}`
+
+const afterAttempts = (attempts: number) => (attempts > 1 ? ` after ${attempts} attempts` : "")
+
+const snippetOf = (text: string) => (text.length > SNIPPET_LENGTH ? `${text.slice(0, SNIPPET_LENGTH)}…` : text)
+
+/**
+ * Removes every occurrence of `secret` from `text`: a server that echoes the key (in an error body, say) must not
+ * carry it into an error, a log line or a span.
+ */
+export const scrub = (text: string, secret: string): string =>
+  secret.length === 0 ? text : text.split(secret).join("<redacted>")
+
+const decodeJson = Schema.decodeUnknownOption(Schema.fromJsonString(Schema.Unknown))
+
+/** `InvalidInputError` for problems found before anything was sent. */
+export const invalidInput = (
+  operation: Operation,
+  problems: ReadonlyArray<Validation.Problem>
+): Errors.InvalidInputError =>
+  new Errors.InvalidInputError({
+    ...where(operation),
+    problems,
+    message: `Invalid input for ${operation.method} ${operation.path}; nothing was sent:\n` +
+      problems.map((p) => `- ${p.path === "" ? "input" : p.path}: ${p.message}`).join("\n")
+  })
+
+/** The problems of a schema issue, each path prefixed with `prefix` (the argument's name) when given. */
+export const problemsOf = (issue: SchemaIssue.Issue, prefix?: string): ReadonlyArray<Validation.Problem> =>
+  Validation.problems(issue).map((p) =>
+    prefix === undefined
+      ? p
+      : { path: p.path === "" ? prefix : p.path.startsWith("[") ? `${prefix}${p.path}` : `${prefix}.${p.path}`, message: p.message }
+  )
+
+/** Parses `Retry-After` (seconds or HTTP date) into milliseconds from `now`. */
+export const retryAfterMillis = (headers: Headers.Headers, now: number): number | undefined =>
+  Option.match(Headers.get(headers, "retry-after"), {
+    onNone: () => undefined,
+    onSome: (value) => {
+      const parsed = Headers.parseRetryAfter(value.trim())
+      return Result.isSuccess(parsed)
+        ? Math.ceil(Duration.toMillis(Headers.retryAfterDelay(parsed.success, now)))
+        : undefined
+    }
+  })
+
+/** A non-2xx response. `body` has already been scrubbed of the key. */
+export const fromResponse = (operation: Operation, response: {
+  readonly status: number
+  readonly headers: Headers.Headers
+  readonly body: string
+  readonly retryAfterMillis: number | undefined
+}): Failure => {
+  const { body, status } = response
+  const summary = Option.flatMap(decodeJson(body), ExaApiError.summarizeUnknown)
+  const exaMessage = Option.match(summary, { onNone: () => undefined, onSome: (s) => s.message })
+  const requestId = Option.getOrUndefined(Option.flatMap(summary, (s) => Option.fromNullishOr(s.requestId))) ??
+    Option.getOrUndefined(Headers.get(response.headers, "x-request-id"))
+  const code = Option.getOrUndefined(Option.flatMap(summary, (s) => Option.fromNullishOr(s.code)))
+  const detail = Option.getOrUndefined(Option.flatMap(summary, (s) => Option.fromNullishOr(s.detail)))
+  const fields = (attempts: number) => ({
+    ...where(operation),
+    status,
+    attempts,
+    ...(requestId === undefined ? {} : { requestId }),
+    ...(code === undefined ? {} : { code })
+  })
+  const said = exaMessage !== undefined
+    ? `: ${exaMessage.replace(/[.\s]+$/, "")}`
+    : body.trim() === ""
+    ? ""
+    : `: ${snippetOf(body.trim())}`
+  const head = (attempts: number) =>
+    `${operation.method} ${operation.path}: Exa answered ${describeStatus(status)}${afterAttempts(attempts)}${said}` +
+    (requestId === undefined ? "" : ` (request id ${requestId})`)
+  const transient = RetryPolicy.transientStatuses.has(status)
+  const failure = (toError: (attempts: number) => WebhooksError): Failure => ({
+    status,
+    transient,
+    // A 4xx means the request was refused; only a 5xx may hide work the server did before failing.
+    ambiguous: status >= 500,
+    retryAfterMillis: response.retryAfterMillis,
+    toError
+  })
+  if (status === 401) {
+    return failure((n) =>
+      new Errors.AuthenticationError({
+        ...fields(n),
+        message: `${head(n)}. Check the API key (EXA_API_KEY): it is missing, mistyped or revoked.`
+      })
+    )
+  }
+  if (status === 403) {
+    return failure((n) =>
+      new Errors.PermissionDeniedError({
+        ...fields(n),
+        message: `${head(n)}. The key is valid but may not do this; check the key's team and plan.`
+      })
+    )
+  }
+  if (status === 404) {
+    const hasId = /\/webhooks\/[^/]+/.test(operation.path)
+    return failure((n) =>
+      new Errors.NotFoundError({
+        ...fields(n),
+        message: `${head(n)}. ${
+          hasId
+            ? "No webhook with this id exists for this key; list webhooks to see their ids."
+            : "The route does not exist; check the base URL (EXA_BASE_URL)."
+        }`
+      })
+    )
+  }
+  if (status === 429) {
+    const waited = response.retryAfterMillis === undefined
+      ? ""
+      : ` Exa asked to wait ${Math.ceil(response.retryAfterMillis / 1000)} s.`
+    return failure((n) =>
+      new Errors.RateLimitError({
+        ...fields(n),
+        ...(response.retryAfterMillis === undefined ? {} : { retryAfterMillis: response.retryAfterMillis }),
+        message: `${head(n)}.${waited} Lower the client's rate limit (EXA_RATE_LIMIT) or retry later.`
+      })
+    )
+  }
+  if (status >= 500) {
+    return failure((n) =>
+      new Errors.ServerError({
+        ...fields(n),
+        ...ifApplied(operation, `${head(n)}. Exa failed to handle the request; retry later.`)
+      })
+    )
+  }
+  return failure((n) =>
+    new Errors.ApiError({
+      ...fields(n),
+      ...(detail === undefined ? {} : { detail }),
+      message: `${head(n)}.`
+    })
+  )
+}
+
+interface CauseInfo {
+  readonly code: string | undefined
+  readonly message: string | undefined
+}
+
+// fetch and undici wrap the socket error: `TypeError("fetch failed", { cause: Error("connect ECONNREFUSED ...") })`.
+const innermost = (cause: unknown): CauseInfo => {
+  let current: unknown = cause
+  let code: string | undefined
+  let message: string | undefined
+  for (let depth = 0; depth < 8 && typeof current === "object" && current !== null; depth++) {
+    const c = current as { readonly code?: unknown; readonly message?: unknown; readonly cause?: unknown }
+    if (typeof c.code === "string") code = c.code
+    if (typeof c.message === "string" && c.message !== "") message = c.message
+    current = c.cause
+  }
+  return { code, message }
+}
+
+// The connection was never made, so nothing reached the server.
+const notSentCodes: ReadonlySet<string> = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "UND_ERR_CONNECT_TIMEOUT"])
+
+/** No usable response: the connection failed or dropped, or the body could not be read. */
+export const transport = (
+  operation: Operation,
+  options: { readonly cause: unknown; readonly origin: string; readonly secret: string }
+): Failure => {
+  const info = innermost(options.cause)
+  const detail = scrub([info.code, info.message].filter((s) => s !== undefined).join(": ") || "connection failed", options.secret)
+  const ambiguous = info.code === undefined || !notSentCodes.has(info.code)
+  return {
+    status: undefined,
+    transient: true,
+    ambiguous,
+    retryAfterMillis: undefined,
+    toError: (attempts) =>
+      new Errors.TransportError({
+        ...where(operation),
+        reason: "connection",
+        attempts,
+        ...ifApplied(
+          ambiguous ? operation : where(operation),
+          `${operation.method} ${operation.path}: could not reach Exa at ${options.origin}${
+            afterAttempts(attempts)
+          } (${detail}). Check the network and the base URL (EXA_BASE_URL).`
+        )
+      })
+  }
+}
+
+/** The request was sent but no complete response came within the timeout. */
+export const timeout = (operation: Operation, timeoutMillis: number): Failure => ({
+  status: undefined,
+  transient: true,
+  ambiguous: true,
+  retryAfterMillis: undefined,
+  toError: (attempts) =>
+    new Errors.TransportError({
+      ...where(operation),
+      reason: "timeout",
+      attempts,
+      ...ifApplied(
+        operation,
+        `${operation.method} ${operation.path}: no response within ${timeoutMillis} ms${
+          afterAttempts(attempts)
+        }. Check the network, or raise the timeout (EXA_TIMEOUT).`
+      )
+    })
+})
+
+/** A 2xx whose body is not what the endpoint promises. `body` has already been scrubbed of the key. */
+export const unexpected = (operation: Operation, response: {
+  readonly status: number
+  readonly headers: Headers.Headers
+  readonly body: string
+  readonly issue: SchemaIssue.Issue
+}): Failure => {
+  const requestId = Option.getOrUndefined(Headers.get(response.headers, "x-request-id"))
+  const first = Validation.problems(response.issue)[0]
+  const problem = first === undefined ? "" : ` (${first.path === "" ? "" : `${first.path}: `}${first.message})`
+  return {
+    status: response.status,
+    transient: false,
+    ambiguous: false,
+    retryAfterMillis: undefined,
+    toError: () =>
+      new Errors.UnexpectedResponseError({
+        ...where(operation),
+        status: response.status,
+        ...(requestId === undefined ? {} : { requestId }),
+        snippet: snippetOf(response.body),
+        message: `${operation.method} ${operation.path}: Exa answered ${response.status} with a body this client cannot ` +
+          `read${problem}. The API may have changed; upgrade @exa-webhooks/client or report it with the snippet.`
+      })
+  }
+}

@@ -1,0 +1,130 @@
+import { assert, describe, it } from "@effect/vitest"
+import { Effect, Fiber } from "effect"
+import { TestClock } from "effect/testing"
+import { WebhooksClient, WebhooksError } from "../src/index.ts"
+import { eventually, fastRetry, HOOK_URL, liveSleep, retryWatcher, stats, withMock } from "./fixtures/mock.ts"
+
+describe("retries", () => {
+  it.live("a transient failure is retried exactly maxRetries times", () =>
+    Effect.gen(function*() {
+      const webhooks = yield* WebhooksClient.WebhooksClient
+      const error = yield* Effect.flip(webhooks.list())
+      assert.instanceOf(error, WebhooksError.ServerError)
+      const s = yield* stats
+      assert.strictEqual(s.requests, 5)
+      assert.strictEqual(s.faults, 5)
+    }).pipe(Effect.provide(withMock({ faultRate: 1 }, { retry: { ...fastRetry, maxRetries: 4 } }))))
+
+  it.live("maxRetries: 0 sends once", () =>
+    Effect.gen(function*() {
+      const webhooks = yield* WebhooksClient.WebhooksClient
+      yield* Effect.flip(webhooks.get("webhook_1"))
+      assert.strictEqual((yield* stats).requests, 1)
+    }).pipe(Effect.provide(withMock({ faultRate: 1 }, { retry: { maxRetries: 0 } }))))
+
+  it.live("a transient failure followed by success returns the success", () =>
+    Effect.gen(function*() {
+      const webhooks = yield* WebhooksClient.WebhooksClient
+      // Seeded faults: about half the requests fail first; every call still succeeds within its retries.
+      const pages = yield* Effect.forEach(Array.from({ length: 20 }), () => webhooks.list())
+      assert.strictEqual(pages.length, 20)
+      const s = yield* stats
+      assert.isAbove(s.faults, 0)
+      assert.strictEqual(s.requests, 20 + s.faults)
+    }).pipe(
+      Effect.provide(withMock({ faultRate: 0.5, seed: 11 }, { rateLimit: Infinity, retry: { ...fastRetry, maxRetries: 10 } }))
+    ))
+
+  it.effect("backoff: each wait ends within its exponential ceiling (500 ms doubling, capped)", () =>
+    Effect.gen(function*() {
+      const webhooks = yield* WebhooksClient.WebhooksClient
+      const watcher = retryWatcher()
+      const fiber = yield* Effect.forkChild(watcher.observe(Effect.flip(webhooks.list())))
+      yield* eventually((s) => s.requests === 1)
+      for (const [retry, ceiling, expected] of [[1, 1_000, 2], [2, 2_000, 3], [3, 3_000, 4]] as const) {
+        yield* watcher.awaitRetries(retry)
+        yield* TestClock.adjust(ceiling)
+        yield* eventually((s) => s.requests === expected)
+      }
+      const error = yield* Fiber.join(fiber)
+      assert.instanceOf(error, WebhooksError.ServerError)
+      assert.strictEqual((error as WebhooksError.ServerError).attempts, 4)
+    }).pipe(Effect.provide(withMock({ faultRate: 1 }, {
+      rateLimit: Infinity,
+      retry: { maxRetries: 3, baseDelay: 1_000, maxDelay: 3_000 }
+    }))))
+
+  it.effect("Retry-After is honoured: the retry waits for the server's time on the client's clock, then succeeds", () =>
+    Effect.gen(function*() {
+      const webhooks = yield* WebhooksClient.WebhooksClient
+      yield* webhooks.list() // takes the only token
+      const second = yield* Effect.forkChild(webhooks.list())
+      yield* eventually((s) => s.rateLimited === 1) // answered 429 with Retry-After: 1
+      // Real time passes (the mock's bucket refills), the client's clock does not: no retry yet.
+      yield* liveSleep(1_100)
+      assert.strictEqual((yield* stats).requests, 2)
+      yield* TestClock.adjust(999)
+      yield* liveSleep(100)
+      assert.strictEqual((yield* stats).requests, 2, "not retried before Retry-After has passed")
+      yield* TestClock.adjust(1)
+      const page = yield* Fiber.join(second)
+      assert.isFalse(page.hasMore)
+      const s = yield* stats
+      assert.strictEqual(s.requests, 3)
+      assert.strictEqual(s.rateLimited, 1)
+    }).pipe(Effect.provide(withMock({ rateLimit: 1 }, { rateLimit: Infinity }))))
+
+  it.live("a Retry-After longer than retryAfterCap is not waited out: RateLimitError at once, with the server's time", () =>
+    Effect.gen(function*() {
+      const webhooks = yield* WebhooksClient.WebhooksClient
+      yield* webhooks.list()
+      const error = yield* Effect.flip(webhooks.list())
+      assert.instanceOf(error, WebhooksError.RateLimitError)
+      assert.strictEqual((error as WebhooksError.RateLimitError).retryAfterMillis, 1_000)
+      assert.strictEqual((error as WebhooksError.RateLimitError).attempts, 1)
+      assert.strictEqual((yield* stats).requests, 2)
+    }).pipe(Effect.provide(withMock({ rateLimit: 1 }, { rateLimit: Infinity, retry: { retryAfterCap: 500 } }))))
+
+  it.live("no retry starts past maxElapsed, whatever maxRetries says", () =>
+    Effect.gen(function*() {
+      const webhooks = yield* WebhooksClient.WebhooksClient
+      yield* webhooks.list()
+      const error = yield* Effect.flip(webhooks.list())
+      assert.instanceOf(error, WebhooksError.RateLimitError)
+      assert.strictEqual((yield* stats).requests, 2)
+    }).pipe(Effect.provide(withMock({ rateLimit: 1 }, { rateLimit: Infinity, retry: { maxRetries: 5, maxElapsed: 500 } }))))
+
+  it.live("time queued behind the rate limit does not count against maxElapsed", () =>
+    Effect.gen(function*() {
+      const webhooks = yield* WebhooksClient.WebhooksClient
+      // Five calls at 10/s queue for up to ~0.9 s in all, far beyond the 150 ms budget; each still gets its retry.
+      const errors = yield* Effect.forEach(Array.from({ length: 5 }), () => Effect.flip(webhooks.list()), {
+        concurrency: "unbounded"
+      })
+      assert.deepStrictEqual(errors.map((e) => (e as WebhooksError.ServerError).attempts), [2, 2, 2, 2, 2])
+      assert.strictEqual((yield* stats).requests, 10)
+    }).pipe(Effect.provide(withMock({ faultRate: 1 }, {
+      rateLimit: 10,
+      retry: { maxRetries: 1, baseDelay: 1, maxDelay: 1, maxElapsed: 150 }
+    }))))
+
+  it.live("update and delete are retried too (repeating them is harmless)", () =>
+    Effect.gen(function*() {
+      const webhooks = yield* WebhooksClient.WebhooksClient
+      const hooks = yield* Effect.forEach(
+        Array.from({ length: 10 }),
+        () => webhooks.create({ url: HOOK_URL, events: ["webset.created"] })
+      )
+      const updated = yield* Effect.forEach(hooks, (h) => webhooks.update(h.id, { url: `${HOOK_URL}/v2` }))
+      assert.isTrue(updated.every((h) => h.url === `${HOOK_URL}/v2`))
+      // A delete applied and then failed is retried and finds nothing (NotFoundError): the webhook is gone either way.
+      yield* Effect.forEach(hooks, (h) => Effect.ignore(webhooks.delete(h.id)))
+      const s = yield* stats
+      assert.strictEqual(s.webhooks, 0)
+      assert.isAbove(s.faults, 0)
+      assert.isAbove(s.ambiguousFaults, 0)
+    }).pipe(Effect.provide(withMock(
+      { faultRate: 0.2, ambiguousFaultRate: 0.2, seed: 5 },
+      { rateLimit: Infinity, retry: { ...fastRetry, maxRetries: 10 } }
+    ))))
+})
