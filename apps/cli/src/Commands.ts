@@ -1,0 +1,444 @@
+/**
+ * The command tree of `exa-webhooks`: `create`, `list`, `get`, `update`, `delete` and `attempts` under a root that
+ * carries the global flags. Each handler checks its input first (bad input fails with exit 2 before anything is
+ * sent), then either previews the request (`--dry-run`) or sends it and prints the result.
+ *
+ * @since 0.1.0
+ */
+import { Webhook } from "@exa-webhooks/schema"
+import { Effect, Option, Redacted, Stdio, Stream } from "effect"
+import { Argument, Command, Flag } from "effect/cli"
+import { Confirm, ConfirmationDeclined } from "./Confirm.ts"
+import * as Input from "./Input.ts"
+import { Output } from "./Output.ts"
+import * as Render from "./Render.ts"
+import * as SecretFile from "./SecretFile.ts"
+import * as Session from "./Session.ts"
+import * as UncertainCreate from "./UncertainCreate.ts"
+import { UsageError } from "./UsageError.ts"
+
+/**
+ * The root command: global flags, no action of its own.
+ *
+ * @since 0.1.0
+ */
+export const root = Command.make("exa-webhooks").pipe(
+  Command.withSharedFlags(Session.flags),
+  Command.withDescription(
+    [
+      "Create and manage Exa Websets webhooks from a terminal or a CI job.",
+      "  The API key is read from EXA_API_KEY or --api-key-file PATH; there is no --api-key flag, because command",
+      "  lines leak into shell history and process lists. Every input is checked before anything is sent.",
+      "  Run 'exa-webhooks COMMAND --help' for a command's flags."
+    ].join("\n")
+  )
+)
+
+const session = Effect.flatMap(root, Session.resolve)
+
+// Flags -------------------------------------------------------------------------------------------------------------
+
+const webhookId = Argument.String("id").pipe(Argument.withDescription("the webhook's id, as `list` shows it"))
+
+const urlDescription = "where Exa POSTs the events: an absolute http(s) URL"
+const eventsDescription = `an event to subscribe to (e.g. webset.item.enriched); repeat the flag or separate ` +
+  `with commas, 1 to ${Webhook.MAX_EVENTS} in all`
+const metadataDescription = `a key=value pair to attach (repeatable; values up to ${Webhook.MAX_METADATA_VALUE_LENGTH} characters)`
+
+const events = Flag.String("event").pipe(
+  Flag.withDescription(eventsDescription),
+  Flag.withMetavar("EVENT"),
+  Flag.atLeast(0)
+)
+
+const metadata = Flag.String("metadata").pipe(
+  Flag.withDescription(metadataDescription),
+  Flag.withMetavar("KEY=VALUE"),
+  Flag.atLeast(0)
+)
+
+const limit = Flag.String("limit").pipe(
+  Flag.withDescription(
+    `page size, ${Webhook.PAGE_LIMIT.minimum} to ${Webhook.PAGE_LIMIT.maximum} (default ${Webhook.PAGE_LIMIT.default}; with --all, per request)`
+  ),
+  Flag.withMetavar("N"),
+  Flag.optional
+)
+
+const all = Flag.Boolean("all").pipe(
+  Flag.withDescription("follow every page and print everything"),
+  Flag.withDefault(false)
+)
+
+const cursor = Flag.String("cursor").pipe(
+  Flag.withDescription("start at this page (the nextCursor of a previous page)"),
+  Flag.withMetavar("CURSOR"),
+  Flag.optional
+)
+
+const metadataOf = (values: ReadonlyArray<string>) =>
+  values.length === 0 ? Effect.succeed(undefined) : Input.metadata(values)
+
+const cursorOf = Effect.fn("Commands.cursor")(function*(value: Option.Option<string>, everyPage: boolean) {
+  if (Option.isNone(value)) return undefined
+  if (everyPage) return yield* new UsageError({ message: "--cursor and --all cannot be combined: --all starts at the first page" })
+  if (value.value.trim() === "") return yield* new UsageError({ message: "--cursor must not be empty" })
+  return value.value
+})
+
+const moreHint = (page: { readonly hasMore: boolean; readonly nextCursor: string | null }, what: string) =>
+  page.hasMore
+    ? `more ${what} exist: pass --all to print every page${
+      page.nextCursor === null ? "" : `, or --cursor ${page.nextCursor} for the next one`
+    }`
+    : undefined
+
+// create ------------------------------------------------------------------------------------------------------------
+
+const secretHeading = "Signing secret (shown only this once: Exa never returns it again; store it now):"
+
+/**
+ * `create --url URL --event E [--event E ...] [--metadata k=v ...] [--secret-file PATH] [--idempotency-key KEY]`
+ *
+ * @since 0.1.0
+ */
+export const create = Command.make(
+  "create",
+  {
+    url: Flag.String("url").pipe(Flag.withDescription(urlDescription), Flag.withMetavar("URL")),
+    events,
+    metadata,
+    secretFile: Flag.String("secret-file").pipe(
+      Flag.withDescription(
+        "write the signing secret to this new file (mode 0600; an existing file is never overwritten) instead of " +
+          "printing it"
+      ),
+      Flag.withMetavar("PATH"),
+      Flag.optional
+    ),
+    idempotencyKey: Flag.String("idempotency-key").pipe(
+      Flag.withDescription(
+        "names this create across runs (e.g. a CI job id): a webhook already created under the same key is " +
+          "replaced instead of duplicated, so a retried job ends with exactly one webhook"
+      ),
+      Flag.withMetavar("KEY"),
+      Flag.optional
+    )
+  },
+  Effect.fn("Commands.create")(function*(flags) {
+    const body = yield* Input.createParameters({
+      url: Option.some(flags.url),
+      events: Input.events(flags.events),
+      metadata: yield* metadataOf(flags.metadata)
+    })
+    const givenKey = Option.getOrUndefined(flags.idempotencyKey)
+    if (givenKey !== undefined && (givenKey.trim() === "" || givenKey.length > Webhook.MAX_METADATA_VALUE_LENGTH)) {
+      return yield* new UsageError({
+        message: `--idempotency-key must be 1 to ${Webhook.MAX_METADATA_VALUE_LENGTH} characters`
+      })
+    }
+    // The CLI picks the key when none is given, so that a failure of unknown outcome can name it for the rerun.
+    const idempotencyKey = givenKey ?? (yield* Effect.sync(() => globalThis.crypto.randomUUID()))
+    const s = yield* session
+    const output = yield* Output
+
+    if (s.dryRun) {
+      if (Option.isSome(flags.secretFile)) yield* SecretFile.check(flags.secretFile.value)
+      // The preview shows the create itself; with a key, the real run first lists webhooks to find an earlier one.
+      return yield* Session.preview(
+        s,
+        (client) => client.create(body, { idempotencyKey }),
+        givenKey === undefined
+          ? undefined
+          : "with --idempotency-key the real run first lists webhooks to find one created under the same key"
+      )
+    }
+
+    yield* Effect.scoped(Effect.gen(function*() {
+      // Created before the request, so a path that cannot be written stops us while nothing has been sent.
+      const file = Option.isSome(flags.secretFile) ? yield* SecretFile.reserve(flags.secretFile.value) : undefined
+      const webhook = yield* Session.send(
+        s,
+        (client) =>
+          client.create(body, { idempotencyKey, lookupFirst: givenKey !== undefined }).pipe(
+            Effect.mapError((error) => UncertainCreate.classify(error, idempotencyKey))
+          )
+      ).pipe(
+        Effect.onInterrupt(() =>
+          output.warn(
+            `the create may have reached Exa before the interruption; to finish it without a duplicate, run the ` +
+              `same command again with --idempotency-key ${idempotencyKey}`
+          )
+        )
+      )
+      const secret = webhook.secret === null ? undefined : Redacted.make(webhook.secret)
+      const document = Render.webhookDocument(webhook)
+
+      if (secret === undefined) {
+        yield* output.warn(
+          `Exa returned no signing secret for webhook ${webhook.id}; deliveries cannot be verified. ` +
+            `Delete it (exa-webhooks delete ${webhook.id} --yes) and create it again.`
+        )
+        return yield* output.result(document, () => `Created webhook ${webhook.id}.\n${Render.webhookDetails(webhook)}`)
+      }
+
+      if (file !== undefined) {
+        yield* file.write(secret).pipe(
+          Effect.mapError((error) =>
+            new SecretFile.SecretFileError({
+              path: file.path,
+              message: `webhook ${webhook.id} was created, but its secret could not be written to ${file.path} ` +
+                `(${error.message}); the secret cannot be recovered: delete the webhook ` +
+                `(exa-webhooks delete ${webhook.id} --yes) and create it again`
+            })
+          )
+        )
+        return yield* output.result(
+          { ...document, secret: null, secretFile: file.path },
+          () =>
+            `Created webhook ${webhook.id}.\n${Render.webhookDetails(webhook)}\n\n` +
+            `Signing secret written to ${file.path} (mode 0600). It is not shown, and Exa never returns it again.`
+        )
+      }
+
+      // The only copy: printed once, in the document or after the summary, and nowhere else (no log, no stderr).
+      if (!output.json && !(yield* Stdio.Stdio.use((stdio) => stdio.stdoutIsTerminal))) {
+        yield* output.warn(
+          "the signing secret is printed to stdout, which is not a terminal (a file, a pipe or a CI log?); " +
+            "protect that output, or use --secret-file PATH next time"
+        )
+      }
+      return yield* output.result(
+        document,
+        () =>
+          `Created webhook ${webhook.id}.\n${Render.webhookDetails(webhook)}\n\n${secretHeading}\n  ${Redacted.value(secret)}`
+      )
+    }))
+  })
+).pipe(
+  Command.withDescription(
+    "Create a webhook. Its signing secret is shown once (in the JSON document with --json) and never again; " +
+      "--secret-file PATH writes it to a new 0600 file instead."
+  ),
+  Command.withShortDescription("create a webhook; its signing secret is shown once"),
+  Command.withExamples([
+    {
+      command: "exa-webhooks create --url https://example.com/hooks/exa --event webset.created --event webset.item.enriched",
+      description: "subscribe to two events"
+    },
+    {
+      command: "exa-webhooks create --url https://example.com/hooks/exa --event webset.idle,webset.search.completed " +
+        "--metadata team=growth --secret-file ./exa-webhook.secret --json",
+      description: "in CI: the secret goes to a file, stdout gets the webhook as JSON"
+    }
+  ])
+)
+
+// list --------------------------------------------------------------------------------------------------------------
+
+/**
+ * `list [--limit N] [--all] [--cursor C]`
+ *
+ * @since 0.1.0
+ */
+export const list = Command.make(
+  "list",
+  { limit, all, cursor },
+  Effect.fn("Commands.list")(function*(flags) {
+    const pageSize = yield* Input.limit(flags.limit)
+    const from = yield* cursorOf(flags.cursor, flags.all)
+    const s = yield* session
+    const output = yield* Output
+    const options = { limit: pageSize, cursor: from }
+    if (s.dryRun) return yield* Session.preview(s, (client) => client.list(options), flags.all ? "--all would follow every page" : undefined)
+
+    const page = flags.all
+      ? { data: yield* Session.send(s, (client) => Stream.runCollect(client.listAll({ limit: pageSize }))), hasMore: false, nextCursor: null }
+      : yield* Session.send(s, (client) => client.list(options))
+    yield* output.result(
+      Render.webhookListDocument(page.data, page),
+      () => (page.data.length === 0 ? "No webhooks." : Render.webhookTable(page.data))
+    )
+    const hint = moreHint(page, "webhooks")
+    if (hint !== undefined) yield* output.note(hint)
+  })
+).pipe(Command.withDescription("List webhooks, newest first (one page unless --all)."),
+  Command.withShortDescription("list webhooks"))
+
+// get ---------------------------------------------------------------------------------------------------------------
+
+/**
+ * `get ID`
+ *
+ * @since 0.1.0
+ */
+export const get = Command.make(
+  "get",
+  { id: webhookId },
+  Effect.fn("Commands.get")(function*(flags) {
+    const id = yield* Input.webhookId(flags.id)
+    const s = yield* session
+    if (s.dryRun) return yield* Session.preview(s, (client) => client.get(id))
+    const webhook = yield* Session.send(s, (client) => client.get(id))
+    yield* (yield* Output).result(Render.webhookDocument(webhook), () => `Webhook ${webhook.id}\n${Render.webhookDetails(webhook)}`)
+  })
+).pipe(Command.withDescription("Show one webhook (its secret is never shown again after create)."),
+  Command.withShortDescription("show one webhook"))
+
+// update ------------------------------------------------------------------------------------------------------------
+
+/**
+ * `update ID [--url URL] [--event E ...] [--metadata k=v ...]`
+ *
+ * @since 0.1.0
+ */
+export const update = Command.make(
+  "update",
+  {
+    id: webhookId,
+    url: Flag.String("url").pipe(Flag.withDescription(`new URL: ${urlDescription}`), Flag.withMetavar("URL"), Flag.optional),
+    events: Flag.String("event").pipe(
+      Flag.withDescription(`replaces the subscribed events: ${eventsDescription}`),
+      Flag.withMetavar("EVENT"),
+      Flag.atLeast(0)
+    ),
+    metadata: Flag.String("metadata").pipe(
+      Flag.withDescription(`replaces the metadata: ${metadataDescription}`),
+      Flag.withMetavar("KEY=VALUE"),
+      Flag.atLeast(0)
+    )
+  },
+  Effect.fn("Commands.update")(function*(flags) {
+    const id = yield* Input.webhookId(flags.id)
+    const body = yield* Input.updateParameters({
+      url: flags.url,
+      events: Input.events(flags.events),
+      metadata: yield* metadataOf(flags.metadata)
+    })
+    const s = yield* session
+    if (s.dryRun) return yield* Session.preview(s, (client) => client.update(id, body))
+    const webhook = yield* Session.send(s, (client) => client.update(id, body))
+    yield* (yield* Output).result(Render.webhookDocument(webhook), () => `Updated webhook ${webhook.id}.\n${Render.webhookDetails(webhook)}`)
+  })
+).pipe(
+  Command.withDescription(
+    "Change a webhook's URL, events or metadata; what is not given stays as it is (--event and --metadata replace the whole list)."
+  ),
+  Command.withShortDescription("change a webhook's URL, events or metadata")
+)
+
+// delete ------------------------------------------------------------------------------------------------------------
+
+/**
+ * `delete ID [--yes]`
+ *
+ * @since 0.1.0
+ */
+export const remove = Command.make(
+  "delete",
+  {
+    id: webhookId,
+    yes: Flag.Boolean("yes").pipe(
+      Flag.withAlias("y"),
+      Flag.withDescription("delete without asking (required when stdin is not a terminal)"),
+      Flag.withDefault(false)
+    )
+  },
+  Effect.fn("Commands.delete")(function*(flags) {
+    const id = yield* Input.webhookId(flags.id)
+    const flagsOfRoot = yield* root
+    const confirm = yield* Confirm
+    // Refuse before anything else (the key included): a script without --yes must fail fast, and never hang.
+    if (!flagsOfRoot.dryRun && !flags.yes && !(yield* confirm.interactive)) {
+      return yield* new UsageError({
+        message: `delete: refusing to delete ${id} without confirmation because stdin is not a terminal; ` +
+          "pass --yes to delete without asking"
+      })
+    }
+    const s = yield* session
+    if (s.dryRun) return yield* Session.preview(s, (client) => client.delete(id))
+    if (!flags.yes) {
+      // Show what is about to go: ids are easy to mix up, URLs less so.
+      const webhook = yield* Session.send(s, (client) => client.get(id))
+      const yes = yield* confirm.ask(
+        `Delete webhook ${webhook.id} (${webhook.url}; ${webhook.events.length} event${webhook.events.length === 1 ? "" : "s"})? ` +
+          "Exa stops delivering to it at once; this cannot be undone."
+      )
+      if (!yes) {
+        return yield* new ConfirmationDeclined({ message: `delete: not confirmed; webhook ${id} was not deleted` })
+      }
+    }
+    const deleted = yield* Session.send(s, (client) => client.delete(id))
+    yield* (yield* Output).result(Render.webhookDocument(deleted), () => `Deleted webhook ${deleted.id} (${deleted.url}).`)
+  })
+).pipe(
+  Command.withDescription(
+    "Delete a webhook. Asks first on a terminal; --yes skips the question. Without a terminal on stdin it refuses " +
+      "unless --yes is given (exit 2, nothing sent)."
+  ),
+  Command.withShortDescription("delete a webhook (asks first; --yes skips the question)")
+)
+
+// attempts ----------------------------------------------------------------------------------------------------------
+
+/**
+ * `attempts ID [--event-type E] [--successful true|false] [--limit N] [--all] [--cursor C]`
+ *
+ * @since 0.1.0
+ */
+export const attempts = Command.make(
+  "attempts",
+  {
+    id: webhookId,
+    eventType: Flag.String("event-type").pipe(
+      Flag.withDescription("only attempts that delivered this event type"),
+      Flag.withMetavar("EVENT"),
+      Flag.optional
+    ),
+    successful: Flag.Literals("successful", ["true", "false"]).pipe(
+      Flag.withDescription("only successful (true) or failed (false) attempts"),
+      Flag.optional
+    ),
+    limit,
+    all,
+    cursor
+  },
+  Effect.fn("Commands.attempts")(function*(flags) {
+    const id = yield* Input.webhookId(flags.id)
+    const eventType = yield* Input.eventType(flags.eventType)
+    const pageSize = yield* Input.limit(flags.limit)
+    const from = yield* cursorOf(flags.cursor, flags.all)
+    const successful = Option.getOrUndefined(Option.map(flags.successful, (value) => value === "true"))
+    const s = yield* session
+    const output = yield* Output
+    const filters = { eventType, successful }
+    if (s.dryRun) {
+      return yield* Session.preview(
+        s,
+        (client) => client.attempts(id, { ...filters, limit: pageSize, cursor: from }),
+        flags.all ? "--all would follow every page" : undefined
+      )
+    }
+    const page = flags.all
+      ? {
+        data: yield* Session.send(s, (client) => Stream.runCollect(client.listAllAttempts(id, { ...filters, limit: pageSize }))),
+        hasMore: false,
+        nextCursor: null
+      }
+      : yield* Session.send(s, (client) => client.attempts(id, { ...filters, limit: pageSize, cursor: from }))
+    yield* output.result(
+      Render.attemptListDocument(page.data, page),
+      () => (page.data.length === 0 ? `No delivery attempts for ${id}${eventType !== undefined || successful !== undefined ? " matching the filters" : ""}.` : Render.attemptTable(page.data))
+    )
+    const hint = moreHint(page, "attempts")
+    if (hint !== undefined) yield* output.note(hint)
+  })
+).pipe(Command.withDescription("List a webhook's delivery attempts, newest first (one page unless --all)."),
+  Command.withShortDescription("list a webhook's delivery attempts"))
+
+/**
+ * The whole tree.
+ *
+ * @since 0.1.0
+ */
+export const command = root.pipe(Command.withSubcommands([create, list, get, update, remove, attempts]))

@@ -1,0 +1,71 @@
+/**
+ * The exit codes of `exa-webhooks`, and the teardown that turns how the program ended into one of them.
+ *
+ * Scripts branch on these, so they are few and each has one meaning:
+ * - 0: the command did what was asked.
+ * - 1: the API or the network failed (the request was sent, or sending it failed).
+ * - 2: invalid usage or input, a missing or unreadable key, or a declined confirmation: nothing was sent.
+ * - 130: interrupted (Ctrl-C / SIGTERM).
+ *
+ * @since 0.1.0
+ */
+import { Cause, Exit, Schema } from "effect"
+import type { Runtime } from "effect"
+
+/**
+ * @since 0.1.0
+ */
+export const Success = 0
+
+/**
+ * @since 0.1.0
+ */
+export const ApiFailure = 1
+
+/**
+ * @since 0.1.0
+ */
+export const Usage = 2
+
+/**
+ * The shell convention for a process stopped by SIGINT (128 + 2).
+ *
+ * @since 0.1.0
+ */
+export const Interrupted = 130
+
+/**
+ * The exit-code table as it appears at the end of every `--help`.
+ *
+ * @since 0.1.0
+ */
+export const helpSection = [
+  "EXIT CODES",
+  "  0    success",
+  "  1    the API or the network failed; the message names the error, HTTP status and request id",
+  "  2    invalid usage or input, missing or unreadable API key, or confirmation declined: nothing was sent",
+  "  130  interrupted (Ctrl-C)"
+].join("\n")
+
+/**
+ * How the program ends once its failure has been reported: the code to exit with. Raised only after the message
+ * was written, so the teardown never prints anything itself.
+ *
+ * @since 0.1.0
+ */
+export class Exiting extends Schema.TaggedError<Exiting>()("Exiting", {
+  code: Schema.Number
+}) {}
+
+/**
+ * The teardown given to `NodeRuntime.runMain`: success is 0, an interruption 130, an {@link Exiting} its code and
+ * anything else (a defect that escaped reporting) 1.
+ *
+ * @since 0.1.0
+ */
+export const teardown: Runtime.Teardown = (exit, onExit) => {
+  if (Exit.isSuccess(exit)) return onExit(Success)
+  if (Cause.hasInterruptsOnly(exit.cause)) return onExit(Interrupted)
+  const error = Cause.squash(exit.cause)
+  return onExit(error instanceof Exiting ? error.code : ApiFailure)
+}

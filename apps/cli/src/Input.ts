@@ -1,0 +1,179 @@
+/**
+ * Turns flag values into the API's inputs and checks them with the schema package before anything is sent. Every
+ * problem is reported against the flag a person typed (`--event`, `--metadata team`), not the wire field, so a
+ * message says exactly what to change on the command line.
+ *
+ * @since 0.1.0
+ */
+import { EventType, Validation, Webhook } from "@exa-webhooks/schema"
+import { Effect, Option, Result, Schema } from "effect"
+import { UsageError } from "./UsageError.ts"
+
+/**
+ * Splits repeated `--event` values and comma-separated lists into one list, in the order given.
+ *
+ * @example
+ * ```ts
+ * Input.events(["webset.created,webset.idle", "webset.item.enriched"])
+ * // ["webset.created", "webset.idle", "webset.item.enriched"]
+ * ```
+ * @since 0.1.0
+ */
+export const events = (values: ReadonlyArray<string>): Array<string> =>
+  values.flatMap((value) => value.split(",")).map((value) => value.trim()).filter((value) => value.length > 0)
+
+/**
+ * Parses repeated `--metadata key=value` values. The value is everything after the first `=` (it may contain `=`);
+ * a key given twice is an error rather than a silent overwrite.
+ *
+ * @since 0.1.0
+ */
+export const metadata = Effect.fn("Input.metadata")(function*(values: ReadonlyArray<string>) {
+  const pairs: Record<string, string> = {}
+  for (const value of values) {
+    const at = value.indexOf("=")
+    if (at === -1) {
+      return yield* new UsageError({
+        message: `--metadata ${JSON.stringify(value)} has no "="; write each pair as key=value, e.g. --metadata team=growth`
+      })
+    }
+    const key = value.slice(0, at).trim()
+    if (key.length === 0) {
+      return yield* new UsageError({
+        message: `--metadata ${JSON.stringify(value)} has an empty key; write each pair as key=value, e.g. --metadata team=growth`
+      })
+    }
+    if (Object.hasOwn(pairs, key)) {
+      return yield* new UsageError({ message: `--metadata ${key} is given more than once; give each key once` })
+    }
+    pairs[key] = value.slice(at + 1)
+  }
+  return pairs
+})
+
+// The wire field of a problem, as the flag that set it.
+const flagOf = (path: string): string => {
+  if (path === "url") return "--url"
+  if (path.startsWith("events")) return "--event"
+  if (path.startsWith("metadata")) {
+    const rest = path.slice("metadata".length)
+    const key = rest.startsWith(".") ? rest.slice(1) : rest.startsWith("[") ? String(JSON.parse(rest.slice(1, -1))) : ""
+    return key === "" ? "--metadata" : `--metadata ${key}`
+  }
+  return path === "" ? "input" : path
+}
+
+const usage = (issue: Schema.SchemaError["issue"]) =>
+  new UsageError({
+    message: Validation.problems(issue).map((p) => `${flagOf(p.path)}: ${p.message}`).join("; ")
+  })
+
+const decodeCreate = Schema.decodeUnknownResult(Webhook.CreateWebhookParameters)
+const decodeUpdate = Schema.decodeUnknownResult(Webhook.UpdateWebhookParameters)
+
+/**
+ * What `create` and `update` read from their flags (already split and parsed, not yet checked).
+ *
+ * @since 0.1.0
+ */
+export interface WebhookFlags {
+  readonly url: Option.Option<string>
+  readonly events: ReadonlyArray<string>
+  readonly metadata: Readonly<Record<string, string>> | undefined
+}
+
+/**
+ * The body of a create, checked against `CreateWebhookParameters`; fails with every problem, each named by flag.
+ *
+ * @since 0.1.0
+ */
+export const createParameters = Effect.fn("Input.createParameters")(function*(flags: WebhookFlags) {
+  const body = {
+    url: Option.getOrElse(flags.url, () => ""),
+    events: flags.events,
+    ...(flags.metadata === undefined ? {} : { metadata: flags.metadata })
+  }
+  const decoded = decodeCreate(body, Validation.parseOptions)
+  if (Result.isFailure(decoded)) return yield* usage(decoded.failure.issue)
+  return body as typeof Webhook.CreateWebhookParameters.Encoded
+})
+
+/**
+ * The body of an update: only the fields given. An update that changes nothing is a usage error (it would cost a
+ * request to learn nothing).
+ *
+ * @since 0.1.0
+ */
+export const updateParameters = Effect.fn("Input.updateParameters")(function*(flags: WebhookFlags) {
+  const body = {
+    ...(Option.isSome(flags.url) ? { url: flags.url.value } : {}),
+    ...(flags.events.length > 0 ? { events: flags.events } : {}),
+    ...(flags.metadata === undefined ? {} : { metadata: flags.metadata })
+  }
+  if (Object.keys(body).length === 0) {
+    return yield* new UsageError({
+      message: "update: nothing to change; pass at least one of --url, --event or --metadata"
+    })
+  }
+  const decoded = decodeUpdate(body, Validation.parseOptions)
+  if (Result.isFailure(decoded)) return yield* usage(decoded.failure.issue)
+  return body as typeof Webhook.UpdateWebhookParameters.Encoded
+})
+
+/**
+ * A page size: `--limit` must be a whole number from 1 to 200 (the API's bounds). Parsed here rather than by the
+ * flag parser so that every wrong value gets the same message.
+ *
+ * @since 0.1.0
+ */
+export const limit = Effect.fn("Input.limit")(function*(value: Option.Option<string>) {
+  if (Option.isNone(value)) return undefined
+  const { maximum, minimum } = Webhook.PAGE_LIMIT
+  const n = /^\s*\d+\s*$/.test(value.value) ? Number(value.value) : Number.NaN
+  if (!Number.isInteger(n) || n < minimum || n > maximum) {
+    return yield* new UsageError({
+      message: `--limit must be a whole number from ${minimum} to ${maximum}, got ${JSON.stringify(value.value)}`
+    })
+  }
+  return n
+})
+
+/**
+ * An `--event-type` filter: a known event type (with a "did you mean" for a near miss).
+ *
+ * @since 0.1.0
+ */
+export const eventType = Effect.fn("Input.eventType")(function*(value: Option.Option<string>) {
+  if (Option.isNone(value)) return undefined
+  if (!EventType.isEventType(value.value)) {
+    return yield* new UsageError({ message: `--event-type: ${EventType.unknownMessage(value.value)}` })
+  }
+  return value.value
+})
+
+/**
+ * A webhook id argument: non-empty (it becomes a path segment, URL-encoded by the client).
+ *
+ * @since 0.1.0
+ */
+export const webhookId = Effect.fn("Input.webhookId")(function*(value: string) {
+  const id = value.trim()
+  if (id.length === 0) return yield* new UsageError({ message: "ID must not be empty; pass a webhook id such as wh_..." })
+  return id
+})
+
+/**
+ * The API's base URL: an absolute http(s) URL without a trailing slash. `origin` names where it came from
+ * (`--base-url` or `EXA_BASE_URL`) for the message.
+ *
+ * @since 0.1.0
+ */
+export const baseUrl = Effect.fn("Input.baseUrl")(function*(value: string, origin: string) {
+  const url = URL.canParse(value) ? new URL(value) : undefined
+  if (url === undefined || (url.protocol !== "http:" && url.protocol !== "https:")) {
+    return yield* new UsageError({
+      message: `${origin}: expected an absolute http(s) URL such as https://api.exa.ai, got ${JSON.stringify(value)}`
+    })
+  }
+  return value.replace(/\/+$/, "")
+})

@@ -1,0 +1,126 @@
+/**
+ * Where everything the CLI prints goes, in one place, so the rule "stdout carries only the requested output" is
+ * enforced by construction:
+ * - `result`: the one thing the command was asked for, on stdout (human text, or one JSON document with `--json`).
+ * - `note` / `warn`: everything else (hints, "nothing was sent", warnings), on stderr.
+ * - `failure`: the one line that explains a failure, on stderr (a JSON object with `--json`).
+ *
+ * @since 0.1.0
+ */
+import { Console, Context, Effect, Layer, Logger } from "effect"
+
+/**
+ * A failure as it is reported: `type` is the error's tag (`UsageError`, `NotFoundError`, ...), `message` the one line
+ * a person reads, `details` the machine-readable fields (`status`, `requestId`, `method`, `path`, ...).
+ *
+ * @since 0.1.0
+ */
+export interface Report {
+  readonly type: string
+  readonly message: string
+  readonly exitCode: number
+  readonly details?: Readonly<Record<string, unknown>> | undefined
+}
+
+/**
+ * @since 0.1.0
+ */
+export interface Service {
+  /** True when `--json` was given: stdout carries one JSON document, stderr JSON objects. */
+  readonly json: boolean
+  /** Writes the command's result: `document` with `--json`, otherwise the text `human()` builds. */
+  readonly result: (document: unknown, human: () => string) => Effect.Effect<void>
+  /** A remark for people (a hint, "nothing was sent"); dropped with `--json`, where only documents are printed. */
+  readonly note: (text: string) => Effect.Effect<void>
+  /** A warning: on stderr in both modes (`{"warning": ...}` with `--json`). */
+  readonly warn: (text: string) => Effect.Effect<void>
+  /** Reports a failure on stderr, as one line (`{"error": {...}}` with `--json`). */
+  readonly failure: (report: Report) => Effect.Effect<void>
+}
+
+/**
+ * The service tag.
+ *
+ * @since 0.1.0
+ */
+export class Output extends Context.Service<Output, Service>()("@exa-webhooks/cli/Output") {}
+
+const PROGRAM = "exa-webhooks"
+
+// One line, always: a message from a server or a library may carry newlines, which would break "one line on stderr"
+// and any log scraper that reads it.
+const oneLine = (text: string) => text.replace(/\s*\n\s*/g, "; ").trim()
+
+/**
+ * Builds the service. `json` selects the mode for the whole run.
+ *
+ * @since 0.1.0
+ */
+export const make = (options: { readonly json: boolean }): Service => {
+  const { json } = options
+  return {
+    json,
+    result: (document, human) =>
+      json ? Console.log(JSON.stringify(document, null, 2)) : Console.log(human()),
+    note: (text) => (json ? Effect.void : Console.error(text)),
+    warn: (text) =>
+      json
+        ? Console.error(JSON.stringify({ warning: oneLine(text) }))
+        : Console.error(`${PROGRAM}: warning: ${oneLine(text)}`),
+    failure: (report) =>
+      json
+        ? Console.error(JSON.stringify({
+          error: { type: report.type, message: oneLine(report.message), exitCode: report.exitCode, ...report.details }
+        }))
+        : Console.error(`${PROGRAM}: ${oneLine(report.message)}`)
+  }
+}
+
+/**
+ * The layer for one run.
+ *
+ * @since 0.1.0
+ */
+export const layer = (options: { readonly json: boolean }): Layer.Layer<Output> =>
+  Layer.succeed(Output, make(options))
+
+const logText = (message: unknown): string =>
+  (Array.isArray(message) ? message : [message])
+    .map((part) => (typeof part === "string" ? part : part instanceof Error ? part.message : JSON.stringify(part)))
+    .join(" ")
+    // The client prefixes its own lines with the program's name; the logger adds it once.
+    .replace(/^exa-webhooks: /, "")
+
+/**
+ * The logger of a run: log lines (the client's warnings, `--log-level debug` traces) go to stderr in the run's
+ * format, one line each, so they neither reach stdout nor break the JSON-only stderr of `--json`.
+ *
+ * @since 0.1.0
+ */
+export const logger = (options: { readonly json: boolean }): Logger.Logger<unknown, void> =>
+  Logger.make(({ logLevel, message }) => {
+    const text = oneLine(logText(message))
+    console.error(
+      options.json
+        ? JSON.stringify({ log: { level: logLevel.toLowerCase(), message: text } })
+        : `${PROGRAM}: ${logLevel.toLowerCase()}: ${text}`
+    )
+  })
+
+/**
+ * Whether the raw arguments ask for JSON. Read before parsing, because a parse failure (an unknown flag, say) must
+ * already be reported in the mode the caller asked for. Arguments after `--` are operands, not flags.
+ *
+ * @since 0.1.0
+ */
+export const wantsJson = (args: ReadonlyArray<string>): boolean => {
+  const end = args.indexOf("--")
+  const flags = end === -1 ? args : args.slice(0, end)
+  // The last occurrence wins, as in the parser; `--json false` and `--json=false` turn it off.
+  let json = false
+  flags.forEach((arg, i) => {
+    if (arg === "--json") json = flags[i + 1] !== "false"
+    else if (arg.startsWith("--json=")) json = arg !== "--json=false"
+  })
+  return json
+}

@@ -1,0 +1,95 @@
+/**
+ * How webhooks and delivery attempts look: as JSON documents (the API's own wire shape, so `--json` output can be
+ * fed to anything that reads Exa's responses) and as text for people.
+ *
+ * @since 0.1.0
+ */
+import { WebhooksClient } from "@exa-webhooks/client"
+import { Webhook, WebhookAttempt } from "@exa-webhooks/schema"
+import { DateTime, Schema } from "effect"
+import * as Table from "./Table.ts"
+
+const encodeWebhook = Schema.encodeSync(Webhook.Webhook)
+const encodeAttempt = Schema.encodeSync(WebhookAttempt.WebhookAttempt)
+
+/**
+ * A webhook in its wire form (ISO-8601 timestamps).
+ *
+ * @since 0.1.0
+ */
+export const webhookDocument = (webhook: Webhook.Webhook) => encodeWebhook(webhook)
+
+/**
+ * A page (or, with `--all`, every page) of webhooks in the shape of `GET /v0/webhooks`.
+ *
+ * @since 0.1.0
+ */
+export const webhookListDocument = (
+  webhooks: ReadonlyArray<Webhook.Webhook>,
+  page: { readonly hasMore: boolean; readonly nextCursor: string | null }
+) => ({ data: webhooks.map((webhook) => encodeWebhook(webhook)), hasMore: page.hasMore, nextCursor: page.nextCursor })
+
+/**
+ * A page (or every page) of delivery attempts in the shape of `GET /v0/webhooks/{id}/attempts`.
+ *
+ * @since 0.1.0
+ */
+export const attemptListDocument = (
+  attempts: ReadonlyArray<WebhookAttempt.WebhookAttempt>,
+  page: { readonly hasMore: boolean; readonly nextCursor: string | null }
+) => ({ data: attempts.map((attempt) => encodeAttempt(attempt)), hasMore: page.hasMore, nextCursor: page.nextCursor })
+
+// The client's idempotency token is bookkeeping, not something a person attached: it stays in the JSON documents
+// (they are the wire shape) and is left out of the text.
+const metadataText = (metadata: Readonly<Record<string, string>>) => {
+  const entries = Object.entries(metadata).filter(([key]) => key !== WebhooksClient.IDEMPOTENCY_METADATA_KEY)
+  return entries.length === 0 ? "(none)" : entries.map(([key, value]) => `${key}=${value}`).join(", ")
+}
+
+/**
+ * A webhook as labelled lines (no secret: callers print it separately, once).
+ *
+ * @since 0.1.0
+ */
+export const webhookDetails = (webhook: Webhook.Webhook): string =>
+  [
+    ["id", webhook.id],
+    ["status", webhook.status],
+    ["url", webhook.url],
+    ["events", webhook.events.join(", ")],
+    ["metadata", metadataText(webhook.metadata)],
+    ["created", DateTime.formatIso(webhook.createdAt)],
+    ["updated", DateTime.formatIso(webhook.updatedAt)]
+  ].map(([label, value]) => `  ${label!.padEnd(9)}${value}`).join("\n")
+
+const eventsCell = (events: ReadonlyArray<string>) =>
+  events.length <= 1 ? (events[0] ?? "") : `${events[0]} +${events.length - 1}`
+
+/**
+ * Webhooks as a table, one per line.
+ *
+ * @since 0.1.0
+ */
+export const webhookTable = (webhooks: ReadonlyArray<Webhook.Webhook>): string =>
+  Table.render(
+    ["ID", "STATUS", "EVENTS", "CREATED", "URL"],
+    webhooks.map((w) => [w.id, w.status, eventsCell(w.events), DateTime.formatIso(w.createdAt), w.url])
+  )
+
+/**
+ * Delivery attempts as a table, newest first (the API's order).
+ *
+ * @since 0.1.0
+ */
+export const attemptTable = (attempts: ReadonlyArray<WebhookAttempt.WebhookAttempt>): string =>
+  Table.render(
+    ["ATTEMPTED", "EVENT TYPE", "RESULT", "HTTP", "TRY", "EVENT ID"],
+    attempts.map((a) => [
+      DateTime.formatIso(a.attemptedAt),
+      a.eventType,
+      a.successful ? "ok" : "failed",
+      String(a.responseStatusCode),
+      String(a.attempt),
+      a.eventId
+    ])
+  )

@@ -1,0 +1,73 @@
+import { assert, describe, it } from "@effect/vitest"
+import { MockServer } from "@exa-webhooks/mock-server"
+import { Effect } from "effect"
+import { existsSync, mkdtempSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { API_KEY, envFor, HOOK_URL, json, lines, mockLayer, run, stats } from "./fixtures/cli.ts"
+
+const maskedKey = `****...${API_KEY.slice(-4)}`
+
+describe("--dry-run", () => {
+  it.live("prints the create request with the key masked, sends nothing and creates no secret file", () =>
+    Effect.gen(function*() {
+      const mock = yield* MockServer.MockServer
+      const secretFile = join(mkdtempSync(join(tmpdir(), "exa-webhooks-dry-")), "hook.secret")
+      const result = yield* run(
+        ["create", "--url", HOOK_URL, "--event", "webset.created", "--metadata", "team=growth", "--secret-file", secretFile, "--dry-run"],
+        { env: envFor(mock) }
+      )
+      assert.strictEqual(result.code, 0, result.stderr)
+      const [requestLine] = lines(result.stdout)
+      assert.strictEqual(requestLine, `POST ${mock.url}/websets/v0/webhooks`)
+      assert.include(result.stdout, `x-api-key: ${maskedKey}`)
+      assert.include(result.stdout, "content-type: application/json")
+      assert.include(result.stdout, '"team": "growth"')
+      assert.include(result.stdout, `"url": "${HOOK_URL}"`)
+      assert.notInclude(result.stdout + result.stderr, API_KEY)
+      assert.include(result.stderr, "nothing was sent")
+      assert.isFalse(existsSync(secretFile))
+      assert.strictEqual((yield* stats).requests, 0)
+    }).pipe(Effect.provide(mockLayer())))
+
+  it.live("with --json, prints the request as one document", () =>
+    Effect.gen(function*() {
+      const mock = yield* MockServer.MockServer
+      const result = yield* run(["--dry-run", "--json", "update", "webhook_1", "--event", "webset.idle"], { env: envFor(mock) })
+      assert.strictEqual(result.code, 0, result.stderr)
+      assert.strictEqual(result.stderr, "")
+      const request = json(result)
+      assert.strictEqual(request.dryRun, true)
+      assert.strictEqual(request.method, "PATCH")
+      assert.strictEqual(request.url, `${mock.url}/websets/v0/webhooks/webhook_1`)
+      assert.strictEqual(request.headers["x-api-key"], maskedKey)
+      assert.deepStrictEqual(request.body, { events: ["webset.idle"] })
+      assert.notInclude(result.stdout, API_KEY)
+      assert.strictEqual((yield* stats).requests, 0)
+    }).pipe(Effect.provide(mockLayer())))
+
+  it.live("shows the query of list and attempts, and delete needs no confirmation", () =>
+    Effect.gen(function*() {
+      const mock = yield* MockServer.MockServer
+      const env = envFor(mock)
+      const list = yield* run(["list", "--limit", "5", "--dry-run"], { env })
+      assert.strictEqual(lines(list.stdout)[0], `GET ${mock.url}/websets/v0/webhooks?limit=5`)
+      const attempts = yield* run(["attempts", "webhook_1", "--successful", "false", "--event-type", "webset.idle", "--dry-run"], { env })
+      const url = new URL(lines(attempts.stdout)[0]!.split(" ")[1]!)
+      assert.strictEqual(url.pathname, "/websets/v0/webhooks/webhook_1/attempts")
+      assert.strictEqual(url.searchParams.get("successful"), "false")
+      assert.strictEqual(url.searchParams.get("eventType"), "webset.idle")
+      const remove = yield* run(["delete", "webhook_1", "--dry-run"], { env })
+      assert.strictEqual(remove.code, 0, remove.stderr)
+      assert.strictEqual(lines(remove.stdout)[0], `DELETE ${mock.url}/websets/v0/webhooks/webhook_1`)
+      assert.strictEqual((yield* stats).requests, 0)
+    }).pipe(Effect.provide(mockLayer())))
+
+  it.live("still checks the input first", () =>
+    Effect.gen(function*() {
+      const mock = yield* MockServer.MockServer
+      const result = yield* run(["create", "--url", HOOK_URL, "--event", "nope", "--dry-run"], { env: envFor(mock) })
+      assert.strictEqual(result.code, 2)
+      assert.strictEqual(result.stdout, "")
+    }).pipe(Effect.provide(mockLayer())))
+})

@@ -1,0 +1,94 @@
+import { assert, describe, it } from "@effect/vitest"
+import { MockServer } from "@exa-webhooks/mock-server"
+import { Effect } from "effect"
+import { chmodSync, mkdtempSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { API_KEY, envFor, HOOK_URL, json, lines, mockLayer, run, stats } from "./fixtures/cli.ts"
+
+describe("failures of the API or the network: exit 1, one line naming the error, status and request id", () => {
+  it.live("an unknown id, as text and as JSON", () =>
+    Effect.gen(function*() {
+      const mock = yield* MockServer.MockServer
+      const text = yield* run(["get", "webhook_missing"], { env: envFor(mock) })
+      assert.strictEqual(text.code, 1)
+      assert.strictEqual(text.stdout, "")
+      assert.strictEqual(lines(text.stderr).length, 1)
+      assert.match(text.stderr, /^exa-webhooks: NotFoundError: GET \/websets\/v0\/webhooks\/webhook_missing: .*404.*request id \S+/)
+
+      const asJson = yield* run(["get", "webhook_missing", "--json"], { env: envFor(mock) })
+      assert.strictEqual(asJson.code, 1)
+      assert.strictEqual(asJson.stdout, "")
+      const errorLines = lines(asJson.stderr)
+      assert.strictEqual(errorLines.length, 1)
+      const { error } = JSON.parse(errorLines[0]!)
+      assert.strictEqual(error.type, "NotFoundError")
+      assert.strictEqual(error.status, 404)
+      assert.strictEqual(error.exitCode, 1)
+      assert.strictEqual(error.method, "GET")
+      assert.isString(error.requestId)
+    }).pipe(Effect.provide(mockLayer())))
+
+  it.live("a wrong key", () =>
+    Effect.gen(function*() {
+      const mock = yield* MockServer.MockServer
+      const result = yield* run(["list"], { env: envFor(mock, { EXA_API_KEY: "exa-wrong-key-0000000000000000" }) })
+      assert.strictEqual(result.code, 1)
+      assert.match(result.stderr, /AuthenticationError: .*401/)
+      assert.notInclude(result.stderr, "exa-wrong-key-0000000000000000")
+    }).pipe(Effect.provide(mockLayer())))
+
+  it.live("nothing listening at the base URL", () =>
+    Effect.gen(function*() {
+      const result = yield* run(["list"], {
+        env: { EXA_API_KEY: API_KEY, EXA_BASE_URL: "http://127.0.0.1:9", EXA_MAX_RETRIES: "0" }
+      })
+      assert.strictEqual(result.code, 1)
+      assert.strictEqual(result.stdout, "")
+      assert.match(result.stderr, /^exa-webhooks: TransportError: GET \/websets\/v0\/webhooks: could not reach Exa/)
+    }))
+
+  it.live("with --json and retried faults, stdout is one document and every stderr line is JSON", () =>
+    Effect.gen(function*() {
+      const mock = yield* MockServer.MockServer
+      const env = envFor(mock)
+      for (let i = 0; i < 4; i++) {
+        const created = yield* run(["create", "--url", HOOK_URL, "--event", "webset.created", "--json", "--log-level", "debug"], { env })
+        assert.include([0, 1], created.code)
+        if (created.code === 0) assert.strictEqual(json(created).object, "webhook")
+        else assert.strictEqual(created.stdout, "")
+        for (const line of lines(created.stderr)) JSON.parse(line)
+      }
+      assert.isAbove((yield* stats).faults, 0, "faults were injected")
+    }).pipe(Effect.provide(mockLayer({ faultRate: 0.5, seed: 7 }))))
+})
+
+describe("the API key", () => {
+  it.live("is read from --api-key-file, which wins over EXA_API_KEY; a file others can read gets a warning", () =>
+    Effect.gen(function*() {
+      const mock = yield* MockServer.MockServer
+      const file = join(mkdtempSync(join(tmpdir(), "exa-webhooks-key-")), "key")
+      writeFileSync(file, `${API_KEY}\n`, { mode: 0o600 })
+      const env = { EXA_BASE_URL: mock.url, EXA_API_KEY: "exa-wrong-key-0000000000000000" }
+      const ok = yield* run(["list", "--api-key-file", file, "--json"], { env })
+      assert.strictEqual(ok.code, 0, ok.stderr)
+      assert.strictEqual(ok.stderr, "")
+
+      chmodSync(file, 0o644)
+      const loose = yield* run(["list", "--api-key-file", file], { env })
+      assert.strictEqual(loose.code, 0, loose.stderr)
+      assert.include(loose.stderr, "warning")
+      assert.include(loose.stderr, `chmod 600 ${file}`)
+    }).pipe(Effect.provide(mockLayer())))
+})
+
+describe("Ctrl-C", () => {
+  it.live("stops a command waiting on the API with exit 130 and one line on stderr", () =>
+    Effect.gen(function*() {
+      const mock = yield* MockServer.MockServer
+      const result = yield* run(["list"], { env: envFor(mock), interruptAfterMillis: 1200 })
+      assert.strictEqual(result.code, 130, result.stderr)
+      assert.strictEqual(result.stdout, "")
+      assert.deepStrictEqual(lines(result.stderr).map((line) => line.startsWith("exa-webhooks: interrupted")), [true])
+    }).pipe(Effect.provide(mockLayer({ latencyMillis: 4000 }))))
+})

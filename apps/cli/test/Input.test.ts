@@ -1,0 +1,64 @@
+import { assert, describe, it } from "@effect/vitest"
+import { Effect, Option, Redacted } from "effect"
+import * as ApiKey from "../src/ApiKey.ts"
+import * as Input from "../src/Input.ts"
+import * as Output from "../src/Output.ts"
+
+describe("Input", () => {
+  it("splits repeated and comma-separated events, in order", () => {
+    assert.deepStrictEqual(Input.events(["webset.created, webset.idle", "webset.item.enriched", ","]), [
+      "webset.created",
+      "webset.idle",
+      "webset.item.enriched"
+    ])
+  })
+
+  it.effect("parses metadata: the value is everything after the first =", () =>
+    Effect.gen(function*() {
+      assert.deepStrictEqual(yield* Input.metadata(["team=growth", "query=a=b", "empty="]), {
+        team: "growth",
+        query: "a=b",
+        empty: ""
+      })
+      const twice = yield* Effect.flip(Input.metadata(["team=a", "team=b"]))
+      assert.include(twice.message, "--metadata team is given more than once")
+    }))
+
+  it.effect("names metadata problems by key, as typed", () =>
+    Effect.gen(function*() {
+      const error = yield* Effect.flip(Input.createParameters({
+        url: Option.some("https://example.com/hook"),
+        events: ["webset.created"],
+        metadata: { "my key": "x".repeat(1001) }
+      }))
+      assert.include(error.message, "--metadata my key: ")
+    }))
+
+  it.effect("reports every broken flag of a create at once", () =>
+    Effect.gen(function*() {
+      const error = yield* Effect.flip(Input.createParameters({
+        url: Option.some("nope"),
+        events: ["webset.nope"],
+        metadata: undefined
+      }))
+      assert.include(error.message, "--url: ")
+      assert.include(error.message, "--event: ")
+    }))
+})
+
+describe("Output.wantsJson", () => {
+  it("reads --json before parsing, as the parser will", () => {
+    assert.isTrue(Output.wantsJson(["list", "--json"]))
+    assert.isTrue(Output.wantsJson(["--json=true", "list"]))
+    assert.isFalse(Output.wantsJson(["list", "--json", "false"]))
+    assert.isFalse(Output.wantsJson(["list", "--json=false"]))
+    assert.isFalse(Output.wantsJson(["get", "--", "--json"]))
+  })
+})
+
+describe("ApiKey.mask", () => {
+  it("shows at most the last four characters of a long key, nothing of a short one", () => {
+    assert.strictEqual(ApiKey.mask(Redacted.make("exa_0123456789abcdef")), "****...cdef")
+    assert.strictEqual(ApiKey.mask(Redacted.make("short")), "****")
+  })
+})

@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# make demo: walks one webhook through its whole life with the CLI, against the embedded mock on a free port.
+#   1. starts bin/exa-webhooks-mock --port 0 (its first stdout line is its base URL) and a tiny local receiver;
+#   2. runs create, list, get, update, attempts (after one delivery) and delete, printing each command;
+#   3. always stops both servers, and exits non-zero as soon as a step fails.
+# The same commands work against Exa itself: set EXA_API_KEY to your key and drop --base-url.
+set -euo pipefail
+
+root=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
+cli="$root/bin/exa-webhooks"
+mock="$root/bin/exa-webhooks-mock"
+node="$root/.tools/bin/node"
+[ -x "$node" ] || node=node
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/exa-webhooks-demo.XXXXXX")
+pids=()
+cleanup() {
+  local status=$?
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  rm -rf "$work"
+  if [ "$status" -ne 0 ]; then echo "demo: failed (exit $status)" >&2; fi
+  exit "$status"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+bold=$'\e[1m'; dim=$'\e[2m'; reset=$'\e[0m'
+if [ ! -t 1 ] || [ -n "${NO_COLOR:-}" ]; then bold=""; dim=""; reset=""; fi
+
+say() { printf '\n%s== %s%s\n' "$bold" "$1" "$reset"; }
+# Prints a command the way a user would type it, then runs it; set -e stops the demo if it fails.
+run() {
+  printf '%s$ exa-webhooks %s%s\n' "$dim" "$*" "$reset"
+  "$cli" "$@"
+}
+
+# Waits (up to 10 s) for the first line a background process writes to $1 and prints it.
+first_line() {
+  for _ in $(seq 100); do
+    if [ -s "$1" ]; then head -n 1 "$1"; return 0; fi
+    sleep 0.1
+  done
+  echo "demo: no output in $1 after 10 s" >&2
+  return 1
+}
+
+say "Starting the mock Exa API and a local webhook receiver"
+"$mock" --port 0 >"$work/mock.out" 2>"$work/mock.err" &
+pids+=($!)
+base_url=$(first_line "$work/mock.out") || { cat "$work/mock.err" >&2; exit 1; }
+# The receiver answers every delivery with 200, so the attempts below show a successful delivery.
+"$node" -e '
+  const server = require("node:http").createServer((req, res) => { req.resume(); req.on("end", () => res.end("ok")) })
+  server.listen(0, "127.0.0.1", () => console.log(`http://127.0.0.1:${server.address().port}/hooks/exa`))
+' >"$work/receiver.out" &
+pids+=($!)
+hook_url=$(first_line "$work/receiver.out")
+echo "mock API:  $base_url"
+echo "receiver:  $hook_url"
+
+# A dummy key: the mock accepts any. Against api.exa.ai, export your real key and drop --base-url.
+export EXA_API_KEY="demo-key-not-a-real-secret"
+unset EXA_BASE_URL
+
+say "Create a webhook (its signing secret goes to a new 0600 file, never to the terminal)"
+run create --base-url "$base_url" --url "$hook_url" --event webset.created --event webset.item.enriched \
+  --metadata team=demo --secret-file "$work/webhook.secret" | tee "$work/create.out"
+id=$(sed -n 's/^Created webhook \([^ ]*\)\.$/\1/p' "$work/create.out")
+[ -n "$id" ] || { echo "demo: could not read the webhook id" >&2; exit 1; }
+printf '%s(secret file: %s, mode %s)%s\n' "$dim" "$work/webhook.secret" "$(stat -c %a "$work/webhook.secret")" "$reset"
+
+say "List webhooks"
+run list --base-url "$base_url"
+
+say "Show it"
+run get "$id" --base-url "$base_url"
+
+say "Change its events"
+run update "$id" --base-url "$base_url" --event webset.created,webset.item.enriched,webset.idle
+
+say "Deliver one event (the mock's POST /_mock/events), then list the delivery attempts"
+"$node" -e '
+  fetch(process.argv[1] + "/_mock/events", {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ type: "webset.item.enriched", data: { id: "webset_demo", object: "webset" } })
+  }).then(async (response) => {
+    if (!response.ok) { console.error(`POST /_mock/events answered ${response.status}: ${await response.text()}`); process.exit(1) }
+    const { deliveries } = await response.json()
+    console.log(`delivered to ${deliveries.filter((d) => d.delivered).length} of ${deliveries.length} subscribed webhook(s)`)
+  })
+' "$base_url"
+run attempts "$id" --base-url "$base_url"
+
+say "Preview a delete without sending it (the key is masked)"
+run delete "$id" --base-url "$base_url" --dry-run
+
+say "Delete it (--yes: no question; without a terminal the CLI refuses to delete without it)"
+run delete "$id" --base-url "$base_url" --yes
+
+say "Nothing left"
+run list --base-url "$base_url"
+
+stats=$("$node" -e 'fetch(process.argv[1] + "/_mock/stats").then((r) => r.json()).then((s) => console.log(`${s.requests} API requests, ${s.creates} create, ${s.updates} update, ${s.deletes} delete, ${s.deliveryAttempts} delivery attempt`))' "$base_url")
+say "Done: the mock counted $stats. Stopping it."
