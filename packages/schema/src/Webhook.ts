@@ -206,15 +206,27 @@ export const ListWebhooksQuery = Schema.Struct({
 export type ListWebhooksQuery = typeof ListWebhooksQuery.Type
 
 /**
+ * The page envelope every list endpoint answers with: `nextCursor` is `null` on the last page.
+ *
+ * @example
+ * ```ts
+ * const ListWebhooksResponse = Webhook.Page(Webhook.Webhook)
+ * ```
+ * @since 0.1.0
+ */
+export const Page = <Item extends Schema.Top>(item: Item) =>
+  Schema.Struct({
+    data: Schema.Array(item),
+    hasMore: Schema.Boolean,
+    nextCursor: Schema.NullOr(Schema.String)
+  })
+
+/**
  * One page of `GET /v0/webhooks`.
  *
  * @since 0.1.0
  */
-export const ListWebhooksResponse = Schema.Struct({
-  data: Schema.Array(Webhook),
-  hasMore: Schema.Boolean,
-  nextCursor: Schema.NullOr(Schema.String)
-})
+export const ListWebhooksResponse = Page(Webhook)
 
 /**
  * @since 0.1.0

@@ -5,7 +5,7 @@
  */
 import { Schema, SchemaGetter } from "effect"
 import * as EventType from "./EventType.ts"
-import { Cursor, PageLimit, Timestamp } from "./Webhook.ts"
+import { Cursor, Page, PageLimit, Timestamp } from "./Webhook.ts"
 
 /**
  * One delivery attempt, as `GET /v0/webhooks/{id}/attempts` returns it.
@@ -54,11 +54,7 @@ export type ListWebhookAttemptsQuery = typeof ListWebhookAttemptsQuery.Type
  *
  * @since 0.1.0
  */
-export const ListWebhookAttemptsResponse = Schema.Struct({
-  data: Schema.Array(WebhookAttempt),
-  hasMore: Schema.Boolean,
-  nextCursor: Schema.NullOr(Schema.String)
-})
+export const ListWebhookAttemptsResponse = Page(WebhookAttempt)
 
 /**
  * @since 0.1.0
