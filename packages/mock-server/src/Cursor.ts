@@ -1,0 +1,39 @@
+/**
+ * Opaque page cursors. A cursor names the position after the last item of a page (its sequence number) within one
+ * list (`webhooks`, or the attempts of one webhook), base64url-encoded so that callers treat it as opaque.
+ *
+ * Positions are sequence numbers, not offsets: items created after a page was served do not shift later pages, and a
+ * deleted item does not invalidate a cursor that points past it.
+ *
+ * @since 0.1.0
+ */
+import { Option } from "effect"
+
+const VERSION = "c1"
+
+/**
+ * The cursor for position `seq` in the list `scope`.
+ *
+ * @example
+ * ```ts
+ * const cursor = Cursor.encode("webhooks", 42)
+ * Cursor.decode("webhooks", cursor) // Option.some(42)
+ * Cursor.decode("attempts:webhook_1", cursor) // Option.none()
+ * ```
+ * @since 0.1.0
+ */
+export const encode = (scope: string, seq: number): string =>
+  Buffer.from(`${VERSION}|${scope}|${seq}`, "utf8").toString("base64url")
+
+/**
+ * The position in `cursor`, when it is a cursor this server issued for the list `scope`.
+ *
+ * @since 0.1.0
+ */
+export const decode = (scope: string, cursor: string): Option.Option<number> => {
+  if (!/^[A-Za-z0-9_-]+$/.test(cursor)) return Option.none()
+  const parts = Buffer.from(cursor, "base64url").toString("utf8").split("|")
+  if (parts.length !== 3 || parts[0] !== VERSION || parts[1] !== scope) return Option.none()
+  const seq = Number(parts[2])
+  return Number.isSafeInteger(seq) && seq > 0 && String(seq) === parts[2] ? Option.some(seq) : Option.none()
+}

@@ -1,0 +1,192 @@
+/**
+ * Event deliveries: an event POSTed, signed, to every active webhook subscribed to its type, each try recorded as a
+ * `WebhookAttempt`.
+ *
+ * - Redirects are not followed: a 3xx answer is a failed attempt, as on Exa.
+ * - A failed attempt (non-2xx, timeout, connection error) is retried up to `attempts` tries in all, waiting
+ *   `retryDelayMillis`, then twice that, and so on; a webhook deleted or deactivated meanwhile is not retried.
+ * - Unless remote delivery is allowed, a URL whose host is not a loopback address (127.0.0.0/8, ::1, or a name that
+ *   resolves only to those) is not contacted: one failed attempt with status 0 is recorded instead, so a mock never
+ *   sends traffic off the machine by accident.
+ *
+ * @since 0.1.0
+ */
+import { Event, type EventType, type WebhookAttempt } from "@exa-webhooks/schema"
+import { DateTime, Duration, Effect, Schema } from "effect"
+import { FetchHttpClient, HttpClient, HttpClientRequest } from "effect/http"
+import { lookup } from "node:dns/promises"
+import { isIP } from "node:net"
+import * as Ids from "./Ids.ts"
+import * as Signature from "./Signature.ts"
+import type * as Store from "./Store.ts"
+
+/**
+ * Longest response body kept in an attempt, in characters; longer ones are cut.
+ *
+ * @since 0.1.0
+ */
+export const MAX_RESPONSE_BODY_CHARS = 1024
+
+/**
+ * How deliveries behave.
+ *
+ * @since 0.1.0
+ */
+export interface Config {
+  readonly allowRemote: boolean
+  /** Tries per webhook and event, the first included. */
+  readonly attempts: number
+  readonly retryDelayMillis: number
+  readonly timeoutMillis: number
+}
+
+/**
+ * What happened to one webhook's delivery of an event.
+ *
+ * @since 0.1.0
+ */
+export interface Outcome {
+  readonly webhookId: string
+  readonly url: string
+  readonly delivered: boolean
+  readonly attempts: ReadonlyArray<WebhookAttempt.WebhookAttempt>
+  /** Why the last try failed, when it failed without a response. */
+  readonly error: string | undefined
+}
+
+/**
+ * The event as delivered, JSON-encoded with the shared `Event` schema.
+ *
+ * @since 0.1.0
+ */
+export const encodeEvent = Schema.encodeSync(Event.Event)
+
+const isLoopback = (address: string): boolean =>
+  isIP(address) === 4
+    ? address.startsWith("127.")
+    : address === "::1" || /^::ffff:127\./i.test(address) || /^0{0,4}(:0{0,4}){6}:0{0,3}1$/.test(address)
+
+// `undefined` when the destination may be contacted, else why not.
+const refusal = (url: string): Effect.Effect<string | undefined> => {
+  const host = new URL(url).hostname.replace(/^\[(.*)\]$/, "$1")
+  const hint = "the mock delivers only to loopback addresses (127.0.0.0/8, ::1) unless started with " +
+    "--allow-remote-delivery"
+  if (isIP(host) !== 0) {
+    return Effect.succeed(isLoopback(host) ? undefined : `${host} is not a loopback address; ${hint}`)
+  }
+  return Effect.tryPromise(() => lookup(host, { all: true })).pipe(
+    Effect.map((addresses) =>
+      addresses.length > 0 && addresses.every((a) => isLoopback(a.address))
+        ? undefined
+        : `${host} resolves to ${addresses.map((a) => a.address).join(", ")}, not only loopback addresses; ${hint}`
+    ),
+    Effect.catch((error) => Effect.succeed(`${host} could not be resolved (${String(error.cause)})`))
+  )
+}
+
+interface Response {
+  readonly status: number
+  readonly headers: Record<string, string>
+  readonly body: string | null
+  readonly error: string | undefined
+}
+
+const send = (client: HttpClient.HttpClient, url: string, body: string, signature: string, timeoutMillis: number) =>
+  client.execute(
+    HttpClientRequest.post(url).pipe(
+      HttpClientRequest.setHeaders({
+        [Signature.HEADER]: signature,
+        "user-agent": "exa-webhooks-mock"
+      }),
+      HttpClientRequest.bodyText(body, "application/json")
+    )
+  ).pipe(
+    Effect.flatMap((response) =>
+      response.text.pipe(
+        Effect.map((text): Response => ({
+          status: response.status,
+          headers: { ...response.headers },
+          body: text.slice(0, MAX_RESPONSE_BODY_CHARS),
+          error: undefined
+        }))
+      )
+    ),
+    Effect.timeoutOrElse({
+      duration: Duration.millis(timeoutMillis),
+      orElse: () =>
+        Effect.succeed<Response>({
+          status: 0,
+          headers: {},
+          body: null,
+          error: `no response within ${timeoutMillis} ms`
+        })
+    }),
+    Effect.catch((error) => Effect.succeed<Response>({ status: 0, headers: {}, body: null, error: error.message })),
+    // A 3xx is the answer, as on Exa: fetch must not follow it.
+    Effect.provideService(FetchHttpClient.RequestInit, { redirect: "manual" }),
+    // No tracing headers on a delivery: the receiver sees what Exa sends.
+    Effect.provideService(HttpClient.TracerPropagationEnabled, false)
+  )
+
+/**
+ * Delivers `event` to every subscriber. Stops retrying a webhook that was deleted or deactivated meanwhile.
+ *
+ * @since 0.1.0
+ */
+export const deliver = Effect.fnUntraced(function*(
+  store: Store.Store,
+  client: HttpClient.HttpClient,
+  config: Config,
+  event: Event.Event,
+  subscribers: ReadonlyArray<Store.Subscriber>
+) {
+  const body = JSON.stringify(encodeEvent(event))
+  const eventType = event.type as EventType.EventType
+  const one = Effect.fnUntraced(function*({ secret, webhook }: Store.Subscriber) {
+    const attempts: Array<WebhookAttempt.WebhookAttempt> = []
+    const record = (n: number, response: Response) =>
+      Effect.map(DateTime.now, (now) => {
+        const attempt = store.recordAttempt({
+          webhookId: webhook.id,
+          eventId: event.id,
+          eventType,
+          url: webhook.url,
+          successful: response.status >= 200 && response.status < 300,
+          responseStatusCode: response.status,
+          responseHeaders: response.headers,
+          responseBody: response.body,
+          attempt: n
+        }, now)
+        if (attempt !== undefined) attempts.push(attempt)
+        return attempt
+      })
+    const refused = config.allowRemote ? undefined : yield* refusal(webhook.url)
+    if (refused !== undefined) {
+      yield* record(1, { status: 0, headers: {}, body: null, error: refused })
+      return { webhookId: webhook.id, url: webhook.url, delivered: false, attempts, error: refused }
+    }
+    let last: Response = { status: 0, headers: {}, body: null, error: undefined }
+    for (let n = 1; n <= config.attempts; n++) {
+      if (n > 1) {
+        yield* Effect.sleep(Duration.millis(config.retryDelayMillis * 2 ** (n - 2)))
+        if (!store.isActive(webhook.id)) break
+      }
+      const seconds = Math.floor(DateTime.toEpochMillis(yield* DateTime.now) / 1000)
+      last = yield* send(client, webhook.url, body, Signature.sign(secret, seconds, body), config.timeoutMillis)
+      const attempt = yield* record(n, last)
+      if (attempt === undefined || attempt.successful) break
+    }
+    const delivered = attempts.at(-1)?.successful ?? false
+    return { webhookId: webhook.id, url: webhook.url, delivered, attempts, error: delivered ? undefined : last.error }
+  })
+  return yield* Effect.forEach(subscribers, one, { concurrency: 16 })
+})
+
+/**
+ * A new event of `type` about `data`, created now.
+ *
+ * @since 0.1.0
+ */
+export const makeEvent = (type: EventType.EventType, data: Readonly<Record<string, unknown>>) =>
+  Effect.map(DateTime.now, (createdAt) =>
+    new Event.Event({ id: Ids.make("event"), object: "event", type, data: { ...data }, createdAt }))

@@ -1,0 +1,154 @@
+/**
+ * Reads and validates what a request carries: its query and its JSON body, with the schemas of
+ * `@exa-webhooks/schema`. Every rejection names the field and the rule, and tells the caller what to send instead.
+ *
+ * Rules beyond the schemas:
+ * - a body needs `Content-Type: application/json` (or `application/<something>+json`), else 415;
+ * - a body is at most {@link MAX_BODY_BYTES}, else 413 (checked on `Content-Length` before reading, and while reading);
+ * - fields and query parameters the spec does not define are refused (400), so a typo such as `event` or `limt` is
+ *   reported instead of silently ignored; a query parameter given twice is refused too.
+ *
+ * @since 0.1.0
+ */
+import type { Validation as ValidationTypes } from "@exa-webhooks/schema"
+import { Validation } from "@exa-webhooks/schema"
+import { ByteSize, Effect, Predicate, Schema } from "effect"
+import { HttpIncomingMessage, type HttpServerRequest } from "effect/http"
+import { InvalidRequest, PayloadTooLarge, UnsupportedMediaType } from "./ApiFailure.ts"
+
+/**
+ * Largest request body accepted, in bytes (64 KiB). A webhook with 19 events, a URL and a few dozen metadata values of
+ * 1,000 characters fits easily.
+ *
+ * @since 0.1.0
+ */
+export const MAX_BODY_BYTES = 64 * 1024
+
+/**
+ * A struct schema with no decoding services: every request shape of the schema package.
+ *
+ * @since 0.1.0
+ */
+export type StructSchema<A> = Schema.Codec<A, unknown, never, never> & { readonly fields: Readonly<Record<string, unknown>> }
+
+const decodeProblems = <A>(schema: StructSchema<A>, input: unknown) =>
+  Schema.decodeUnknownEffect(schema)(input, Validation.parseOptions).pipe(
+    Effect.mapError((error) => Validation.problems(error.issue))
+  )
+
+const allowed = (schema: StructSchema<unknown>) => Object.keys(schema.fields)
+
+const unknownKeys = (
+  schema: StructSchema<unknown>,
+  input: unknown,
+  what: string
+): ReadonlyArray<ValidationTypes.Problem> =>
+  Predicate.isObject(input) && !Array.isArray(input)
+    ? Object.keys(input)
+      .filter((key) => !Object.hasOwn(schema.fields, key))
+      .map((key) => ({
+        path: Validation.formatPath([key]),
+        message: `unknown ${what}; the allowed ones are ${allowed(schema).join(", ")}`
+      }))
+    : []
+
+const invalid = (where: string, problems: ReadonlyArray<ValidationTypes.Problem>) =>
+  new InvalidRequest({
+    code: "validation_error",
+    message: `Invalid ${where}: ` +
+      problems.map((p) => (p.path === "" ? p.message : `${p.path}: ${p.message}`)).join("; "),
+    problems
+  })
+
+/**
+ * Decodes the query string of `url` with `schema`.
+ *
+ * @since 0.1.0
+ */
+export const query = <A>(schema: StructSchema<A>, url: URL): Effect.Effect<A, InvalidRequest> =>
+  Effect.suspend(() => {
+    const record: Record<string, string> = {}
+    const repeated: Array<ValidationTypes.Problem> = []
+    for (const key of new Set(url.searchParams.keys())) {
+      const values = url.searchParams.getAll(key)
+      if (values.length > 1) {
+        repeated.push({ path: key, message: `given ${values.length} times; give it once` })
+      }
+      record[key] = values[0]!
+    }
+    const early = [...repeated, ...unknownKeys(schema, record, "query parameter")]
+    return decodeProblems(schema, record).pipe(
+      Effect.catch((problems) => Effect.fail([...early, ...problems])),
+      Effect.flatMap((value) => early.length === 0 ? Effect.succeed(value) : Effect.fail(early)),
+      Effect.mapError((problems) => invalid("query", problems))
+    )
+  })
+
+const isJson = (contentType: string) => {
+  const mediaType = contentType.split(";")[0]!.trim().toLowerCase()
+  return mediaType === "application/json" || /^application\/[\w.+-]+\+json$/.test(mediaType)
+}
+
+/**
+ * Reads the body of `request` as JSON and decodes it with `schema`. `example` is shown when the body is missing.
+ *
+ * @since 0.1.0
+ */
+export const jsonBody = <A>(
+  schema: StructSchema<A>,
+  request: HttpServerRequest.HttpServerRequest,
+  example: string
+): Effect.Effect<A, InvalidRequest | PayloadTooLarge | UnsupportedMediaType> =>
+  Effect.gen(function*() {
+    const contentType = request.headers["content-type"]
+    if (contentType === undefined || !isJson(contentType)) {
+      return yield* new UnsupportedMediaType({
+        message: (contentType === undefined
+          ? "The request has no Content-Type header"
+          : `The request's Content-Type is ${JSON.stringify(contentType)}`) +
+          "; send the body as JSON with Content-Type: application/json"
+      })
+    }
+    const tooLarge = new PayloadTooLarge({
+      limitBytes: MAX_BODY_BYTES,
+      message: `The request body is larger than ${MAX_BODY_BYTES} bytes, this server's limit; send a smaller body`
+    })
+    const declared = Number(request.headers["content-length"] ?? "0")
+    if (declared > MAX_BODY_BYTES) return yield* tooLarge
+    const text = yield* request.text.pipe(
+      Effect.provideService(HttpIncomingMessage.MaxBodySize, ByteSize.bytes(MAX_BODY_BYTES)),
+      Effect.mapError((error) =>
+        error.reason._tag === "RequestParseError" && error.reason.reason === "BodyTooLarge"
+          ? tooLarge
+          : new InvalidRequest({
+            code: "invalid_json",
+            message: `The request body could not be read (${error.message}); send it again`,
+            problems: []
+          })
+      )
+    )
+    if (text.trim() === "") {
+      return yield* new InvalidRequest({
+        code: "missing_body",
+        message: `The request body is empty; send a JSON object such as ${example}`,
+        problems: []
+      })
+    }
+    const json = yield* Effect.try({
+      try: (): unknown => JSON.parse(text),
+      catch: (error) =>
+        new InvalidRequest({
+          code: "invalid_json",
+          message: `The request body is not valid JSON (${
+            error instanceof Error ? error.message : String(error)
+          }); send a JSON object such as ${example}`,
+          problems: []
+        })
+    })
+    const early = unknownKeys(schema, json, "field")
+    return yield* decodeProblems(schema, json).pipe(
+      Effect.catch((problems) => Effect.fail([...early, ...problems])),
+      Effect.flatMap((value) => early.length === 0 ? Effect.succeed(value) : Effect.fail(early)),
+      Effect.mapError((problems) => invalid("request body", problems))
+    )
+  })

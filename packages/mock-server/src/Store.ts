@@ -1,0 +1,300 @@
+/**
+ * The mock's state: webhooks, delivery attempts and counters, all in memory and bounded.
+ *
+ * Every operation is synchronous and completes without yielding, so on Node's single thread each one is atomic: 200
+ * concurrent clients cannot interleave inside a create, and a committed change and its counter move together (a
+ * request interrupted by a client abort either committed and counted, or neither).
+ *
+ * Order: webhooks list newest first; attempts list newest first. Both page by sequence number (see `Cursor`).
+ *
+ * @since 0.1.0
+ */
+import type { EventType } from "@exa-webhooks/schema"
+import { Webhook, WebhookAttempt } from "@exa-webhooks/schema"
+import { DateTime, Redacted, Result } from "effect"
+import { WebhookLimitReached } from "./ApiFailure.ts"
+import * as Cursor from "./Cursor.ts"
+import * as Ids from "./Ids.ts"
+import * as Stats from "./Stats.ts"
+
+/**
+ * Memory bounds.
+ *
+ * @since 0.1.0
+ */
+export interface Limits {
+  /** Webhooks stored at once; a create beyond it is refused with 409. */
+  readonly maxWebhooks: number
+  /** Delivery attempts kept across all webhooks; the oldest are forgotten first. */
+  readonly maxAttempts: number
+}
+
+/**
+ * One page of a list.
+ *
+ * @since 0.1.0
+ */
+export interface Page<A> {
+  readonly data: ReadonlyArray<A>
+  readonly hasMore: boolean
+  readonly nextCursor: string | null
+}
+
+/**
+ * A webhook that receives an event, with its secret for signing.
+ *
+ * @since 0.1.0
+ */
+export interface Subscriber {
+  readonly webhook: Webhook.Webhook
+  readonly secret: Redacted.Redacted<string>
+}
+
+/**
+ * What one delivery try observed; the store adds id, webhook and time.
+ *
+ * @since 0.1.0
+ */
+export interface AttemptInput {
+  readonly webhookId: string
+  readonly eventId: string
+  readonly eventType: EventType.EventType
+  readonly url: string
+  readonly successful: boolean
+  readonly responseStatusCode: number
+  readonly responseHeaders: Readonly<Record<string, string>>
+  readonly responseBody: string | null
+  readonly attempt: number
+}
+
+/**
+ * Filters of the attempts list.
+ *
+ * @since 0.1.0
+ */
+export interface AttemptFilter {
+  readonly eventType?: EventType.EventType | undefined
+  readonly successful?: boolean | undefined
+}
+
+/**
+ * The counters outside the store's own data, bumped by the request pipeline.
+ *
+ * @since 0.1.0
+ */
+export type Counter = "requests" | "rateLimited" | "faults" | "ambiguousFaults" | "droppedConnections" | "events"
+
+/**
+ * @since 0.1.0
+ */
+export interface Store {
+  readonly create: (
+    input: Webhook.CreateWebhookParameters,
+    now: DateTime.Utc
+  ) => Result.Result<Webhook.Webhook, WebhookLimitReached>
+  readonly get: (id: string) => Webhook.Webhook | undefined
+  /** Newest first; `before` is the sequence number the page starts below (from a cursor). */
+  readonly list: (before: number | undefined, limit: number) => Page<Webhook.Webhook>
+  readonly update: (
+    id: string,
+    input: Webhook.UpdateWebhookParameters,
+    now: DateTime.Utc
+  ) => Webhook.Webhook | undefined
+  readonly remove: (id: string) => Webhook.Webhook | undefined
+  /** Active webhooks subscribed to `type`, oldest first. */
+  readonly subscribers: (type: EventType.EventType) => ReadonlyArray<Subscriber>
+  /** Whether `id` still exists and is active (a delivery stops retrying when not). */
+  readonly isActive: (id: string) => boolean
+  /** Records a delivery try; `undefined` when the webhook was deleted meanwhile (its attempts went with it). */
+  readonly recordAttempt: (input: AttemptInput, now: DateTime.Utc) => WebhookAttempt.WebhookAttempt | undefined
+  readonly attempts: (
+    webhookId: string,
+    filter: AttemptFilter,
+    before: number | undefined,
+    limit: number
+  ) => Page<WebhookAttempt.WebhookAttempt>
+  readonly bump: (counter: Counter) => void
+  readonly countResponse: (status: number) => void
+  readonly stats: () => Stats.Stats
+  readonly reset: () => void
+}
+
+/**
+ * The cursor scope of the webhooks list.
+ *
+ * @since 0.1.0
+ */
+export const WEBHOOKS_SCOPE = "webhooks"
+
+/**
+ * The cursor scope of one webhook's attempts.
+ *
+ * @since 0.1.0
+ */
+export const attemptsScope = (webhookId: string): string => `attempts:${webhookId}`
+
+interface Entry {
+  readonly seq: number
+  webhook: Webhook.Webhook
+  readonly secret: Redacted.Redacted<string>
+}
+
+interface AttemptEntry {
+  readonly seq: number
+  readonly attempt: WebhookAttempt.WebhookAttempt
+}
+
+// Index of the first element whose seq is >= `seq` in an array sorted by seq.
+const lowerBound = (items: ReadonlyArray<{ readonly seq: number }>, seq: number): number => {
+  let lo = 0
+  let hi = items.length
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1
+    if (items[mid]!.seq < seq) lo = mid + 1
+    else hi = mid
+  }
+  return lo
+}
+
+// `updatedAt` must move on every update, even two within one millisecond.
+const after = (previous: DateTime.Utc, now: DateTime.Utc): DateTime.Utc =>
+  DateTime.toEpochMillis(now) > DateTime.toEpochMillis(previous)
+    ? now
+    : DateTime.makeUnsafe(DateTime.toEpochMillis(previous) + 1)
+
+/**
+ * An empty store.
+ *
+ * @since 0.1.0
+ */
+export const make = (limits: Limits): Store => {
+  let seq = 0
+  let entries: Array<Entry> = []
+  let byId = new Map<string, Entry>()
+  let attemptLog: Array<AttemptEntry> = []
+  let counters = Stats.zero()
+
+  const removeEntry = (entry: Entry) => {
+    entries.splice(lowerBound(entries, entry.seq), 1)
+    byId.delete(entry.webhook.id)
+    attemptLog = attemptLog.filter((a) => a.attempt.webhookId !== entry.webhook.id)
+  }
+
+  return {
+    create: (input, now) => {
+      if (byId.size >= limits.maxWebhooks) {
+        return Result.fail(
+          new WebhookLimitReached({
+            limit: limits.maxWebhooks,
+            message:
+              `This mock already stores ${limits.maxWebhooks} webhooks, its limit. Delete some, POST /_mock/reset, ` +
+              `or restart it with a larger --max-webhooks.`
+          })
+        )
+      }
+      const secret = Ids.secret()
+      const webhook = new Webhook.Webhook({
+        id: Ids.make("webhook"),
+        object: "webhook",
+        status: "active",
+        events: input.events,
+        url: input.url,
+        secret: null,
+        metadata: input.metadata ?? {},
+        createdAt: now,
+        updatedAt: now
+      })
+      const entry: Entry = { seq: ++seq, webhook, secret: Redacted.make(secret) }
+      entries.push(entry)
+      byId.set(webhook.id, entry)
+      counters.creates++
+      return Result.succeed(new Webhook.Webhook({ ...webhook, secret }))
+    },
+    get: (id) => byId.get(id)?.webhook,
+    list: (before, limit) => {
+      const start = before === undefined ? entries.length : lowerBound(entries, before)
+      const data = entries.slice(Math.max(0, start - limit), start).toReversed()
+      const hasMore = start - limit > 0
+      return {
+        data: data.map((e) => e.webhook),
+        hasMore,
+        nextCursor: hasMore ? Cursor.encode(WEBHOOKS_SCOPE, data[data.length - 1]!.seq) : null
+      }
+    },
+    update: (id, input, now) => {
+      const entry = byId.get(id)
+      if (entry === undefined) return undefined
+      const current = entry.webhook
+      entry.webhook = new Webhook.Webhook({
+        ...current,
+        ...(input.events === undefined ? {} : { events: input.events }),
+        ...(input.url === undefined ? {} : { url: input.url }),
+        ...(input.metadata === undefined ? {} : { metadata: input.metadata }),
+        updatedAt: after(current.updatedAt, now)
+      })
+      counters.updates++
+      return entry.webhook
+    },
+    remove: (id) => {
+      const entry = byId.get(id)
+      if (entry === undefined) return undefined
+      removeEntry(entry)
+      counters.deletes++
+      return entry.webhook
+    },
+    subscribers: (type) =>
+      entries
+        .filter((e) => e.webhook.status === "active" && e.webhook.events.includes(type))
+        .map((e) => ({ webhook: e.webhook, secret: e.secret })),
+    isActive: (id) => byId.get(id)?.webhook.status === "active",
+    recordAttempt: (input, now) => {
+      if (!byId.has(input.webhookId)) return undefined
+      const attempt = new WebhookAttempt.WebhookAttempt({
+        id: Ids.make("webhook_attempt"),
+        object: "webhook_attempt",
+        ...input,
+        attemptedAt: now
+      })
+      attemptLog.push({ seq: ++seq, attempt })
+      if (attemptLog.length > limits.maxAttempts) attemptLog.shift()
+      counters.deliveryAttempts++
+      return attempt
+    },
+    attempts: (webhookId, filter, before, limit) => {
+      const data: Array<AttemptEntry> = []
+      let hasMore = false
+      const start = before === undefined ? attemptLog.length : lowerBound(attemptLog, before)
+      for (let i = start - 1; i >= 0; i--) {
+        const { attempt } = attemptLog[i]!
+        if (attempt.webhookId !== webhookId) continue
+        if (filter.eventType !== undefined && attempt.eventType !== filter.eventType) continue
+        if (filter.successful !== undefined && attempt.successful !== filter.successful) continue
+        if (data.length === limit) {
+          hasMore = true
+          break
+        }
+        data.push(attemptLog[i]!)
+      }
+      return {
+        data: data.map((a) => a.attempt),
+        hasMore,
+        nextCursor: hasMore ? Cursor.encode(attemptsScope(webhookId), data[data.length - 1]!.seq) : null
+      }
+    },
+    bump: (counter) => {
+      counters[counter]++
+    },
+    countResponse: (status) => {
+      counters.responses[status] = (counters.responses[status] ?? 0) + 1
+    },
+    stats: () => ({ ...counters, responses: { ...counters.responses }, webhooks: byId.size }),
+    reset: () => {
+      // `seq` keeps counting: a cursor from before the reset then points below every new item (an empty page)
+      // instead of into the middle of unrelated data.
+      entries = []
+      byId = new Map()
+      attemptLog = []
+      counters = Stats.zero()
+    }
+  }
+}

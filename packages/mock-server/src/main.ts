@@ -1,0 +1,126 @@
+/**
+ * `exa-webhooks-mock`: serves the mock standalone. The first line on stdout is the base URL (e.g.
+ * `http://127.0.0.1:4010`) and nothing else is ever written to stdout; diagnostics go to stderr. SIGINT or SIGTERM
+ * stops it.
+ *
+ * @since 0.1.0
+ */
+import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
+import * as NodeServices from "@effect/platform-node/NodeServices"
+import { Cause, Console, Effect, Exit, Logger, Option, Runtime } from "effect"
+import { Command, Flag } from "effect/cli"
+import * as MockServer from "./MockServer.ts"
+
+const VERSION = "0.1.0"
+
+const command = Command.make(
+  "exa-webhooks-mock",
+  {
+    port: Flag.Int("port").pipe(
+      Flag.withDescription("Port to listen on; 0 picks a free one (default 4010)"),
+      Flag.withDefault(4010)
+    ),
+    host: Flag.String("host").pipe(
+      Flag.withDescription("Address to listen on (default 127.0.0.1)"),
+      Flag.withDefault(MockServer.defaults.host)
+    ),
+    apiKey: Flag.Redacted("api-key").pipe(
+      Flag.withDescription("Accept only this API key (default: any non-empty key)"),
+      Flag.optional
+    ),
+    rateLimit: Flag.Finite("rate-limit").pipe(
+      Flag.withDescription("Requests per second allowed per API key; excess gets 429 (default: no limit)"),
+      Flag.optional
+    ),
+    retryAfter: Flag.Boolean("retry-after").pipe(
+      Flag.withDescription("Send Retry-After (seconds) on 429; --no-retry-after leaves it off"),
+      Flag.withDefault(true)
+    ),
+    latency: Flag.Int("latency").pipe(
+      Flag.withDescription("Milliseconds added to every API response (default 0)"),
+      Flag.withDefault(MockServer.defaults.latencyMillis)
+    ),
+    faultRate: Flag.Finite("fault-rate").pipe(
+      Flag.withDescription("Fraction (0..1) of API requests answered 500/502/503 before anything changes"),
+      Flag.withDefault(MockServer.defaults.faultRate)
+    ),
+    ambiguousFaultRate: Flag.Finite("ambiguous-fault-rate").pipe(
+      Flag.withDescription(
+        "Fraction (0..1) of successful creates/updates/deletes that are applied and then fail (500 or dropped " +
+          "connection)"
+      ),
+      Flag.withDefault(MockServer.defaults.ambiguousFaultRate)
+    ),
+    seed: Flag.Int("seed").pipe(
+      Flag.withDescription("Seed of the fault sequence; the same seed replays the same faults (default: random)"),
+      Flag.optional
+    ),
+    allowRemoteDelivery: Flag.Boolean("allow-remote-delivery").pipe(
+      Flag.withDescription("Deliver events to non-loopback addresses too"),
+      Flag.withDefault(MockServer.defaults.allowRemoteDelivery)
+    ),
+    maxWebhooks: Flag.Int("max-webhooks").pipe(
+      Flag.withDescription("Most webhooks stored at once; a create beyond it gets 409 (default 10000)"),
+      Flag.withDefault(MockServer.defaults.maxWebhooks)
+    ),
+    maxAttempts: Flag.Int("max-attempts").pipe(
+      Flag.withDescription("Most delivery attempts kept, all webhooks together; the oldest go first (default 10000)"),
+      Flag.withDefault(MockServer.defaults.maxAttempts)
+    ),
+    deliveryAttempts: Flag.Int("delivery-attempts").pipe(
+      Flag.withDescription("Tries per webhook and event, the first included, 1..10 (default 3)"),
+      Flag.withDefault(MockServer.defaults.deliveryAttempts)
+    ),
+    deliveryRetryDelay: Flag.Int("delivery-retry-delay").pipe(
+      Flag.withDescription("Milliseconds before the second delivery try, doubled for each later one (default 500)"),
+      Flag.withDefault(MockServer.defaults.deliveryRetryDelayMillis)
+    ),
+    deliveryTimeout: Flag.Int("delivery-timeout").pipe(
+      Flag.withDescription("Milliseconds a delivery waits for the receiver's response (default 5000)"),
+      Flag.withDefault(MockServer.defaults.deliveryTimeoutMillis)
+    )
+  },
+  Effect.fn("main")(function*(flags) {
+    const server = yield* MockServer.make({
+      port: flags.port,
+      host: flags.host,
+      apiKey: Option.getOrUndefined(flags.apiKey),
+      rateLimit: Option.getOrUndefined(flags.rateLimit),
+      retryAfter: flags.retryAfter,
+      latencyMillis: flags.latency,
+      faultRate: flags.faultRate,
+      ambiguousFaultRate: flags.ambiguousFaultRate,
+      seed: Option.getOrUndefined(flags.seed),
+      allowRemoteDelivery: flags.allowRemoteDelivery,
+      maxWebhooks: flags.maxWebhooks,
+      maxAttempts: flags.maxAttempts,
+      deliveryAttempts: flags.deliveryAttempts,
+      deliveryRetryDelayMillis: flags.deliveryRetryDelay,
+      deliveryTimeoutMillis: flags.deliveryTimeout
+    })
+    yield* Console.log(server.url)
+    if (flags.faultRate > 0 || flags.ambiguousFaultRate > 0) {
+      yield* Console.error(`exa-webhooks-mock: faults follow seed ${server.seed}; --seed ${server.seed} replays them`)
+    }
+    return yield* Effect.never
+  }, Effect.scoped, Effect.tapError((error) => Console.error(`exa-webhooks-mock: ${error.message}`)))
+).pipe(
+  Command.withDescription(
+    "A local, stateful Exa Websets webhook API with rate limits, injected faults and signed deliveries. " +
+      "Prints its base URL as the first line on stdout."
+  )
+)
+
+command.pipe(
+  Command.run({ version: VERSION }),
+  Effect.provide(NodeServices.layer),
+  // stdout carries only the URL: logs go to stderr.
+  Effect.provideService(Logger.LogToStderr, true),
+  NodeRuntime.runMain({
+    // Errors were already printed by the handler or the CLI parser.
+    disableErrorReporting: true,
+    // Stopped by SIGINT/SIGTERM is how a server ends normally: exit 0, so `kill $pid; wait $pid` succeeds.
+    teardown: (exit, onExit) =>
+      Exit.isFailure(exit) && Cause.hasInterruptsOnly(exit.cause) ? onExit(0) : Runtime.defaultTeardown(exit, onExit)
+  })
+)

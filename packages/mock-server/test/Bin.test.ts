@@ -1,0 +1,55 @@
+// The built launcher (turbo builds before testing): prints its URL first, serves, stops on a signal.
+import { describe, expect, it } from "@effect/vitest"
+import { spawn } from "node:child_process"
+import { once } from "node:events"
+import { fileURLToPath } from "node:url"
+
+const BIN = fileURLToPath(new URL("../../../bin/exa-webhooks-mock", import.meta.url))
+
+const run = (args: ReadonlyArray<string>) => {
+  const child = spawn(BIN, args, { stdio: ["ignore", "pipe", "pipe"] })
+  let stdout = ""
+  let stderr = ""
+  child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk))
+  child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk))
+  const firstLine = new Promise<string>((resolve, reject) => {
+    const check = () => {
+      if (stdout.includes("\n")) resolve(stdout.split("\n")[0]!)
+    }
+    child.stdout.on("data", check)
+    child.on("exit", (code) => reject(new Error(`exited with ${code} before printing a URL; stderr: ${stderr}`)))
+  })
+  // Handled here so that a run that is expected to fail leaves no unhandled rejection.
+  firstLine.catch(() => undefined)
+  const exited = once(child, "exit") as Promise<[number | null, NodeJS.Signals | null]>
+  return { child, firstLine, exited, output: () => ({ stdout, stderr }) }
+}
+
+describe("bin/exa-webhooks-mock", () => {
+  it("prints the base URL as its first stdout line, serves the API there, and exits 0 on SIGTERM", async () => {
+    const mock = run(["--port", "0", "--api-key", "bin-key", "--fault-rate", "0"])
+    const url = await mock.firstLine
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/)
+    const created = await fetch(`${url}/websets/v0/webhooks`, {
+      method: "POST",
+      headers: { "x-api-key": "bin-key", "content-type": "application/json" },
+      body: JSON.stringify({ url: "http://127.0.0.1:9/hook", events: ["webset.created"] })
+    })
+    expect(created.status).toBe(200)
+    expect((await fetch(`${url}/websets/v0/webhooks`, { headers: { "x-api-key": "other" } })).status).toBe(401)
+    expect(await (await fetch(`${url}/_mock/stats`)).json()).toMatchObject({ requests: 2, creates: 1 })
+    mock.child.kill("SIGTERM")
+    const [code] = await mock.exited
+    expect(code).toBe(0)
+    expect(mock.output().stdout).toBe(`${url}\n`)
+    expect(mock.output().stderr).toBe("")
+  })
+
+  it("reports invalid flags on stderr and exits non-zero without printing a URL", async () => {
+    const mock = run(["--port", "0", "--fault-rate", "1.5"])
+    const [code] = await mock.exited
+    expect(code).toBe(1)
+    expect(mock.output().stdout).toBe("")
+    expect(mock.output().stderr).toMatch(/faultRate: Expected a value between 0 and 1, got 1.5/)
+  })
+})
