@@ -28,7 +28,10 @@ export interface Problem {
  */
 export const parseOptions = { errors: "all", reportInput: true } as const
 
-const standard = SchemaIssue.makeFormatterStandardSchemaV1()
+// Effect's default for an absent field is "Missing key"; a person reads "required" faster.
+const standard = SchemaIssue.makeFormatterStandardSchemaV1({
+  leafHook: (issue) => issue._tag === "MissingKey" ? "required, but missing" : SchemaIssue.defaultLeafHook(issue)
+})
 
 /**
  * Renders a path such as `["metadata", "team"]` as `metadata.team` and `["events", 2]` as `events[2]`.

@@ -171,12 +171,20 @@ export const PAGE_LIMIT = { default: 25, minimum: 1, maximum: 200 } as const
  *
  * @since 0.1.0
  */
-export const PageLimit = Schema.NumberFromString.check(
-  Schema.makeFilter((n: number) =>
-    (Number.isInteger(n) && n >= PAGE_LIMIT.minimum && n <= PAGE_LIMIT.maximum) ||
-    `limit must be a whole number from ${PAGE_LIMIT.minimum} to ${PAGE_LIMIT.maximum}, got ${n}`, {
+export const PageLimit = Schema.String.check(
+  // Checked as text, so the message quotes what was given ("ten", "2.5") rather than a parsed NaN.
+  Schema.makeFilter((s: string) => {
+    const n = Number(s)
+    return (/^\d+$/.test(s) && n >= PAGE_LIMIT.minimum && n <= PAGE_LIMIT.maximum) ||
+      `limit must be a whole number from ${PAGE_LIMIT.minimum} to ${PAGE_LIMIT.maximum}, got ${JSON.stringify(s)}`
+  }, {
     expected: `a whole number from ${PAGE_LIMIT.minimum} to ${PAGE_LIMIT.maximum}`,
-    toJsonSchema: () => ({ minimum: PAGE_LIMIT.minimum, maximum: PAGE_LIMIT.maximum })
+    toJsonSchema: () => ({ pattern: "^\\d+$" })
+  })
+).pipe(
+  Schema.decodeTo(Schema.Int, {
+    decode: SchemaGetter.transform((s: string) => Number(s)),
+    encode: SchemaGetter.transform((n: number) => String(n))
   })
 )
 
