@@ -44,13 +44,14 @@ export type WebhookStatus = typeof WebhookStatus.Type
  */
 export const WebhookUrl = Schema.String.check(
   Schema.makeFilter((value: string) => {
-    if (!URL.canParse(value)) {
+    // The parser also accepts "https:/host" and "http:host" (fixing them up); the text we send must be absolute.
+    if (!URL.canParse(value) || !/^[a-z][a-z\d+.-]*:\/\//i.test(value)) {
       return `expected an absolute http(s) URL such as "https://example.com/hooks/exa", got ${JSON.stringify(value)}`
     }
     const protocol = new URL(value).protocol
     return protocol === "http:" || protocol === "https:" ||
       `expected an http: or https: URL, got the scheme "${protocol}" in ${JSON.stringify(value)}`
-  }, { expected: "an absolute http(s) URL", format: "uri" })
+  }, { expected: "an absolute http(s) URL", toJsonSchema: () => ({ format: "uri" }) })
 )
 
 /**

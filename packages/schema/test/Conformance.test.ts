@@ -6,7 +6,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Schema } from "effect"
 import { existsSync, readFileSync } from "node:fs"
-import { Endpoints, EventType, Webhook, WebhookAttempt } from "../src/index.ts"
+import { Endpoints, Event, EventType, Webhook, WebhookAttempt } from "../src/index.ts"
 import { extractFacts, factsPath, sharedSpecPath } from "../scripts/extract-spec-facts.ts"
 
 const committed = JSON.parse(readFileSync(factsPath, "utf8"))
@@ -55,6 +55,17 @@ const conformance = (facts: any) => {
     const json = jsonSchemaOf(schema)
     expect(Object.keys(json.properties).toSorted()).toEqual(facts.objects[name].properties)
     expect([...(json.required ?? [])].toSorted()).toEqual(facts.objects[name].required)
+  })
+
+  it("the delivered event envelope has the spec's properties and required fields", () => {
+    const json = jsonSchemaOf(Event.Event)
+    expect(Object.keys(json.properties).toSorted()).toEqual(facts.eventEnvelope.properties)
+    expect([...(json.required ?? [])].toSorted()).toEqual(facts.eventEnvelope.required)
+  })
+
+  it("create and update take a url of the spec's format", () => {
+    expect(jsonSchemaOf(Webhook.CreateWebhookParameters).properties.url).toMatchObject({ format: facts.urlFormat })
+    expect(jsonSchemaOf(Webhook.UpdateWebhookParameters).properties.url).toMatchObject({ format: facts.urlFormat })
   })
 
   it("create and update take minItems..maxItems events", () => {

@@ -51,6 +51,9 @@ describe("CreateWebhookParameters", () => {
       message: "expected an absolute http(s) URL such as \"https://example.com/hooks/exa\", got \"/hooks/exa\""
     }])
     expect(create({ url: "ftp://example.com/x" })[0]?.message).toMatch(/scheme "ftp:"/)
+    for (const url of ["https:/example.com/hook", "http:example.com"]) {
+      expect(create({ url })[0]?.message).toMatch(/^expected an absolute http\(s\) URL/)
+    }
     expect(create({ url: 42 })).toEqual([{ path: "url", message: "Expected string, got 42" }])
   })
 
