@@ -277,6 +277,19 @@ const paginate = <A extends { readonly id: string }>(
           seen.add(item.id)
           return true
         })
+        if (response.hasMore && response.nextCursor === null) {
+          // Ending here would silently drop the remaining pages (and a create's lookup would miss its webhook).
+          return Effect.fail(
+            new UnexpectedResponseError({
+              method: "GET",
+              path,
+              status: 200,
+              snippet: JSON.stringify({ hasMore: true, nextCursor: null }),
+              message: `GET ${path}: Exa said more pages follow but gave no cursor, so the rest cannot be listed. ` +
+                "Report it with the snippet."
+            })
+          )
+        }
         const next = response.hasMore && response.nextCursor !== null ? response.nextCursor : undefined
         if (next !== undefined && cursors.has(next)) {
           return Effect.fail(
@@ -452,7 +465,15 @@ export interface ConfigOptions {
   readonly transformClient?: ((client: HttpClient.HttpClient) => HttpClient.HttpClient) | undefined
 }
 
-const optionalDuration = (name: string) => Config.option(Config.Duration(name))
+// Range-checked here, not only in `make`, so a bad variable fails the layer with a ConfigError naming it rather
+// than a defect naming the option.
+const durationFrom = (positive: boolean) =>
+  Schema.DurationFromString.check(Schema.makeFilter((d: Duration.Duration) =>
+    (Duration.isFinite(d) && (positive ? Duration.toMillis(d) > 0 : Duration.toMillis(d) >= 0)) ||
+    `expected a ${positive ? "positive" : "non-negative"}, finite duration such as "30 seconds"`
+  ))
+
+const optionalDuration = (name: string) => Config.option(Config.schema(durationFrom(false), name))
 
 /**
  * The retry knobs from the environment (see {@link ConfigOptions.retry}).
@@ -502,7 +523,8 @@ export const layerConfig = (
           Config.schema(Schema.NumberFromString.pipe(Schema.decodeTo(Positive)), "EXA_RATE_LIMIT").pipe(
             Config.withDefault(defaults.rateLimit)
           ),
-        timeout: options.timeout ?? Config.Duration("EXA_TIMEOUT").pipe(Config.withDefault(defaults.timeout)),
+        timeout: options.timeout ??
+          Config.schema(durationFrom(true), "EXA_TIMEOUT").pipe(Config.withDefault(defaults.timeout)),
         retry: options.retry ?? retryConfig
       })
       return yield* make({

@@ -63,7 +63,9 @@ describe("layerConfig", () => {
           ["EXA_RATE_LIMIT", "fast"],
           ["EXA_BASE_URL", "ftp://api.exa.ai"],
           ["EXA_MAX_RETRIES", "-1"],
-          ["EXA_TIMEOUT", "soon"]
+          ["EXA_TIMEOUT", "soon"],
+          ["EXA_TIMEOUT", "0 seconds"],
+          ["EXA_RETRY_MAX_DELAY", "Infinity"]
         ] as const
       ) {
         const message = yield* buildError(

@@ -70,6 +70,21 @@ describe("duplicate-safe create", () => {
       assert.strictEqual((yield* withToken("k-1")).length, 1)
     }).pipe(Effect.provide(withMock({ ambiguousFaultRate: 1 }, { retry: { ...fastRetry, maxRetries: 2 } }))))
 
+  it.live("the recovery's lookup and delete count against maxElapsed: no create is re-sent past it", () =>
+    Effect.gen(function*() {
+      const webhooks = yield* WebhooksClient.WebhooksClient
+      // The create (~200 ms) leaves room for a retry within 500 ms; its lookup and delete (~200 ms each) do not.
+      const error = yield* Effect.flip(
+        webhooks.create({ url: HOOK_URL, events: ["webset.created"] }, { idempotencyKey: "late" })
+      )
+      assert.isTrue(error instanceof WebhooksError.ServerError || error instanceof WebhooksError.TransportError)
+      assert.strictEqual((error as WebhooksError.ServerError | WebhooksError.TransportError).idempotencyKey, "late")
+      assert.strictEqual((yield* stats).creates, 1, "not re-sent after the budget was spent on the recovery")
+    }).pipe(Effect.provide(withMock(
+      { ambiguousFaultRate: 1, latencyMillis: 200 },
+      { retry: { ...fastRetry, maxRetries: 5, maxElapsed: 500 } }
+    ))))
+
   it.live("lookupFirst settles a create made by an earlier call with the same key", () =>
     Effect.gen(function*() {
       const webhooks = yield* WebhooksClient.WebhooksClient

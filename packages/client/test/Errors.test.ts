@@ -1,6 +1,6 @@
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Layer, Redacted } from "effect"
+import { Effect, Layer, Redacted, Stream } from "effect"
 import { WebhooksClient, WebhooksError } from "../src/index.ts"
 import { API_KEY, clientLayer, fastRetry, HOOK_URL, stats, withMock } from "./fixtures/mock.ts"
 import { MockServer } from "@exa-webhooks/mock-server"
@@ -168,5 +168,19 @@ describe("each failure is a tagged error with method, path, status, requestId an
       assert.strictEqual(error.snippet, "{\"id\":42,\"object\":\"webhook\"}")
       assert.include(error.message, "cannot read")
       assert.strictEqual(server.requests(), 1, "a body that does not decode is not retried")
+    }).pipe(Effect.provide(NodeHttpClient.layerUndici))))
+
+  it.live("UnexpectedResponseError: a page that says more follow but gives no cursor ends the stream with an error", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const { server, webhooks } = yield* stubbed({
+        status: 200,
+        body: JSON.stringify({ data: [], hasMore: true, nextCursor: null })
+      })
+      const error = yield* Effect.flip(Stream.runCollect(webhooks.listAll()))
+      assert.instanceOf(error, WebhooksError.UnexpectedResponseError)
+      if (error._tag !== "UnexpectedResponseError") return
+      assert.strictEqual(error.path, "/websets/v0/webhooks")
+      assert.include(error.message, "gave no cursor")
+      assert.strictEqual(server.requests(), 1)
     }).pipe(Effect.provide(NodeHttpClient.layerUndici))))
 })

@@ -54,6 +54,24 @@ describe("rate awareness", () => {
       yield* Fiber.interruptAll([first, ...others])
     }).pipe(Effect.provide(withMock({ rateLimit: 1 }, { rateLimit: 100 }))))
 
+  it.effect("a 429 pauses the layer even when the request that got it gives up (maxRetries: 0)", () =>
+    Effect.gen(function*() {
+      const webhooks = yield* WebhooksClient.WebhooksClient
+      yield* webhooks.list() // takes the server's only token
+      const refused = yield* Effect.flip(webhooks.list()) // 429, Retry-After: 1 s; not retried
+      assert.instanceOf(refused, WebhooksError.RateLimitError)
+      const next = yield* Effect.forkChild(webhooks.list())
+      // Real time passes (the server would take a request again); the client's clock does not: the pause holds.
+      yield* liveSleep(1_100)
+      assert.strictEqual((yield* stats).requests, 2, "no request left during the pause")
+      yield* TestClock.adjust(1_000)
+      const page = yield* Fiber.join(next)
+      assert.isFalse(page.hasMore)
+      const s = yield* stats
+      assert.strictEqual(s.requests, 3)
+      assert.strictEqual(s.rateLimited, 1)
+    }).pipe(Effect.provide(withMock({ rateLimit: 1 }, { rateLimit: Infinity, retry: { maxRetries: 0 } }))))
+
   it.live("after a 429 every fiber recovers, and only requests already in flight meet a 429", () =>
     Effect.gen(function*() {
       // 40 requests at 100/s against a server allowing 20/s (bucket of 20): about a dozen are too many.

@@ -58,6 +58,17 @@ describe("RetryPolicy", () => {
       assert.deepStrictEqual(yield* afterAttempts(6), { _tag: "Stop", reason: "retries" })
     }))
 
+  it.effect("the wait decide chooses grows with the attempt: within the n-th ceiling, and past the one before", () =>
+    Effect.gen(function*() {
+      for (const attempts of [1, 2, 3, 4, 5]) {
+        const delays = yield* Effect.forEach(Array.from({ length: 200 }), () =>
+          Effect.map(afterAttempts(attempts), (d) => (d._tag === "Retry" ? d.delayMillis : -1)))
+        const ceiling = RetryPolicy.ceilingMillis(policy, attempts)
+        assert.isTrue(delays.every((d) => d >= 0 && d <= ceiling), `attempt ${attempts}: within ${ceiling} ms`)
+        assert.isAbove(Math.max(...delays), ceiling * 0.75, `attempt ${attempts}: jitter reaches near ${ceiling} ms`)
+      }
+    }).pipe(Random.withSeed(7)))
+
   it.effect("waits exactly Retry-After when the server gives one, up to the cap", () =>
     Effect.gen(function*() {
       assert.deepStrictEqual(yield* withRetryAfter(7_000), { _tag: "Retry", delayMillis: 7_000 })

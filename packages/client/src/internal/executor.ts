@@ -150,6 +150,18 @@ export const make = (settings: Settings): Executor => {
           attempts,
           elapsedMillis: usedMillis
         })
+        if (failure.status === 429) {
+          // Everyone waits, not only this request: the key's budget is spent for every fiber using this layer, even
+          // when this request itself gives up. A retrying request waits at the gate, behind the pause.
+          yield* gate.pause(
+            decision._tag === "Retry"
+              ? decision.delayMillis
+              : Math.min(
+                failure.retryAfterMillis ?? (yield* RetryPolicy.backoffMillis(policy, attempts)),
+                policy.retryAfterCapMillis
+              )
+          )
+        }
         if (decision._tag === "Stop") return yield* Effect.fail(failure.toError(attempts))
         yield* Effect.logDebug("exa-webhooks: retrying").pipe(
           Effect.annotateLogs({
@@ -161,16 +173,12 @@ export const make = (settings: Settings): Executor => {
           })
         )
         usedMillis += decision.delayMillis
-        if (failure.status === 429) {
-          // Everyone waits, not only this request: the key's budget is spent for every fiber using this layer.
-          // This request's own wait happens at the gate, behind the pause.
-          yield* gate.pause(decision.delayMillis)
-        } else {
-          yield* Effect.sleep(decision.delayMillis)
-        }
+        if (failure.status !== 429) yield* Effect.sleep(decision.delayMillis)
         if (beforeResend !== undefined) {
           const recovered = yield* timed(beforeResend(failure, attempts))
           if (Option.isSome(recovered)) return recovered.value
+          // The recovery's own requests count against the budget too: no attempt starts past it.
+          if (usedMillis > policy.maxElapsedMillis) return yield* Effect.fail(failure.toError(attempts))
         }
       }
     })
