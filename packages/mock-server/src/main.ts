@@ -8,7 +8,7 @@
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import * as NodeServices from "@effect/platform-node/NodeServices"
 import { Cause, Console, Effect, Exit, Logger, Option, Runtime } from "effect"
-import { Command, Flag } from "effect/cli"
+import { CliOutput, Command, Flag } from "effect/cli"
 import * as MockServer from "./MockServer.ts"
 
 const VERSION = "0.1.0"
@@ -111,8 +111,22 @@ const command = Command.make(
   )
 )
 
+// stdout carries only the URL, so a bad flag must not print the help page there (`url=$(exa-webhooks-mock ... | head
+// -n 1)` would read "DESCRIPTION"): the reason goes to stderr in one line. Help and version asked for stay on stdout.
+const presenter: CliOutput.Presenter = {
+  present: (event) =>
+    event._tag === "InvalidInvocation"
+      ? Console.error(
+        `exa-webhooks-mock: ${
+          event.errors.map((error) => error.message.replace(/\s*\n\s*/g, " ").trim()).join("; ")
+        }; see 'exa-webhooks-mock --help'`
+      )
+      : CliOutput.defaultPresenter.present(event)
+}
+
 command.pipe(
   Command.run({ version: VERSION }),
+  Effect.provide(CliOutput.layerPresenter(presenter)),
   Effect.provide(NodeServices.layer),
   // stdout carries only the URL: logs go to stderr.
   Effect.provideService(Logger.LogToStderr, true),

@@ -52,4 +52,16 @@ describe("bin/exa-webhooks-mock", () => {
     expect(mock.output().stdout).toBe("")
     expect(mock.output().stderr).toMatch(/faultRate: Expected a value between 0 and 1, got 1.5/)
   })
+
+  it("keeps stdout empty on an unknown flag or a malformed value: one line on stderr, exit non-zero", async () => {
+    for (const args of [["--port", "0", "--bogus"], ["--port", "0", "--seed", "1.5"]]) {
+      const mock = run(args)
+      const [code] = await mock.exited
+      expect(code).toBe(1)
+      expect(mock.output().stdout).toBe("")
+      const stderr = mock.output().stderr.trim().split("\n")
+      expect(stderr).toHaveLength(1)
+      expect(stderr[0]).toMatch(/^exa-webhooks-mock: .*(--bogus|--seed).*--help/)
+    }
+  })
 })
