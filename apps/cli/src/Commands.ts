@@ -10,7 +10,7 @@ import { Effect, Option, Redacted, Stdio, Stream } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
 import { Confirm, ConfirmationDeclined } from "./Confirm.ts"
 import * as Input from "./Input.ts"
-import { Output } from "./Output.ts"
+import { Output, StdoutError } from "./Output.ts"
 import * as Render from "./Render.ts"
 import * as SecretFile from "./SecretFile.ts"
 import * as Session from "./Session.ts"
@@ -212,6 +212,13 @@ export const create = Command.make(
         document,
         () =>
           `Created webhook ${webhook.id}.\n${Render.webhookDetails(webhook)}\n\n${secretHeading}\n  ${Redacted.value(secret)}`
+      ).pipe(
+        Effect.mapError((error) =>
+          new StdoutError({
+            message: `webhook ${webhook.id} was created, but ${error.message}, and with it its signing secret, which ` +
+              `cannot be recovered: delete the webhook (exa-webhooks delete ${webhook.id} --yes) and create it again`
+          })
+        )
       )
     }))
   })

@@ -8,7 +8,7 @@ import { Cause, Predicate } from "effect"
 import { CliError } from "effect/cli"
 import { ConfirmationDeclined } from "./Confirm.ts"
 import * as ExitCode from "./ExitCode.ts"
-import type { Report } from "./Output.ts"
+import { type Report, StdoutError } from "./Output.ts"
 import { SecretFileError } from "./SecretFile.ts"
 import { UncertainCreate } from "./UncertainCreate.ts"
 import { UsageError } from "./UsageError.ts"
@@ -81,6 +81,9 @@ export const of = (error: unknown): Report => {
   }
   if (error instanceof SecretFileError) {
     return { type: "SecretFileError", message: error.message, exitCode: ExitCode.ApiFailure, details: { path: error.path } }
+  }
+  if (error instanceof StdoutError) {
+    return { type: "StdoutError", message: error.message, exitCode: ExitCode.ApiFailure }
   }
   if (error instanceof UncertainCreate) {
     return {

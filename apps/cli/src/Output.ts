@@ -7,7 +7,7 @@
  *
  * @since 0.1.0
  */
-import { Console, Context, Effect, Layer, Logger } from "effect"
+import { Console, Context, Effect, Layer, Logger, Schema, Stdio, Stream } from "effect"
 
 /**
  * A failure as it is reported: `type` is the error's tag (`UsageError`, `NotFoundError`, ...), `message` the one line
@@ -23,13 +23,26 @@ export interface Report {
 }
 
 /**
+ * The result could not be written to stdout (a full disk, a closed pipe): the command's output was lost, so the run
+ * must not end as a success.
+ *
+ * @since 0.1.0
+ */
+export class StdoutError extends Schema.TaggedError<StdoutError>()("StdoutError", {
+  message: Schema.String
+}) {}
+
+/**
  * @since 0.1.0
  */
 export interface Service {
   /** True when `--json` was given: stdout carries one JSON document, stderr JSON objects. */
   readonly json: boolean
-  /** Writes the command's result: `document` with `--json`, otherwise the text `human()` builds. */
-  readonly result: (document: unknown, human: () => string) => Effect.Effect<void>
+  /**
+   * Writes the command's result: `document` with `--json`, otherwise the text `human()` builds. Fails when stdout
+   * cannot take it (unlike `Console.log`, which drops write errors).
+   */
+  readonly result: (document: unknown, human: () => string) => Effect.Effect<void, StdoutError, Stdio.Stdio>
   /** A remark for people (a hint, "nothing was sent"); dropped with `--json`, where only documents are printed. */
   readonly note: (text: string) => Effect.Effect<void>
   /** A warning: on stderr in both modes (`{"warning": ...}` with `--json`). */
@@ -61,7 +74,20 @@ export const make = (options: { readonly json: boolean }): Service => {
   return {
     json,
     result: (document, human) =>
-      json ? Console.log(JSON.stringify(document, null, 2)) : Console.log(human()),
+      Stdio.Stdio.use((stdio) =>
+        Stream.run(
+          Stream.make(`${json ? JSON.stringify(document, null, 2) : human()}\n`),
+          stdio.stdout({ endOnDone: false })
+        )
+      ).pipe(
+        Effect.mapError((error) =>
+          new StdoutError({
+            message: `the result could not be written to stdout (${
+              error.cause instanceof Error ? error.cause.message : error.reason.message
+            })`
+          })
+        )
+      ),
     note: (text) => (json ? Effect.void : Console.error(text)),
     warn: (text) =>
       json
@@ -116,11 +142,17 @@ export const logger = (options: { readonly json: boolean }): Logger.Logger<unkno
 export const wantsJson = (args: ReadonlyArray<string>): boolean => {
   const end = args.indexOf("--")
   const flags = end === -1 ? args : args.slice(0, end)
-  // The last occurrence wins, as in the parser; `--json false` and `--json=false` turn it off.
+  // As the parser reads it: the value after the flag counts when it is one of its boolean words, so `--json false`,
+  // `--json=no`, `--json 0` and `--no-json` turn it off. (The parser refuses the flag twice; the last one is used here
+  // only to report that error.)
   let json = false
   flags.forEach((arg, i) => {
-    if (arg === "--json") json = flags[i + 1] !== "false"
-    else if (arg.startsWith("--json=")) json = arg !== "--json=false"
+    if (arg === "--json") json = !FALSE_WORDS.has(flags[i + 1] ?? "")
+    else if (arg.startsWith("--json=")) json = !FALSE_WORDS.has(arg.slice("--json=".length))
+    else if (arg === "--no-json") json = false
   })
   return json
 }
+
+// The words effect/cli reads as false for a boolean flag.
+const FALSE_WORDS: ReadonlySet<string> = new Set(["false", "no", "off", "0", "n"])

@@ -1,10 +1,10 @@
 import { assert, describe, it } from "@effect/vitest"
 import { MockServer } from "@exa-webhooks/mock-server"
 import { Effect } from "effect"
-import { chmodSync, mkdtempSync, writeFileSync } from "node:fs"
+import { chmodSync, existsSync, mkdtempSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { API_KEY, envFor, HOOK_URL, json, lines, mockLayer, run, stats } from "./fixtures/cli.ts"
+import { API_KEY, CLI, envFor, HOOK_URL, json, lines, mockLayer, run, stats } from "./fixtures/cli.ts"
 
 describe("failures of the API or the network: exit 1, one line naming the error, status and request id", () => {
   it.live("an unknown id, as text and as JSON", () =>
@@ -61,6 +61,30 @@ describe("failures of the API or the network: exit 1, one line naming the error,
       }
       assert.isAbove((yield* stats).faults, 0, "faults were injected")
     }).pipe(Effect.provide(mockLayer({ faultRate: 0.5, seed: 7 }))))
+})
+
+// Runs the CLI with stdout on /dev/full (every write fails with ENOSPC); stderr comes back through the pipe as usual.
+const toFullDisk = (args: ReadonlyArray<string>) =>
+  ["/bin/sh", "-c", 'exec "$0" "$@" > /dev/full', process.execPath, CLI, ...args]
+
+describe("stdout that cannot be written", () => {
+  it.live.skipIf(!existsSync("/dev/full"))("a lost result is a failure: exit 1; after a create, the secret is named lost", () =>
+    Effect.gen(function*() {
+      const mock = yield* MockServer.MockServer
+      const env = envFor(mock)
+      for (const asJson of [false, true]) {
+        const args = ["create", "--url", HOOK_URL, "--event", "webset.created", ...(asJson ? ["--json"] : [])]
+        const created = yield* run([], { env, command: toFullDisk(args) })
+        assert.strictEqual(created.code, 1, created.stderr)
+        const last = lines(created.stderr).at(-1)!
+        const message = asJson ? JSON.parse(last).error.message : last
+        assert.match(message, /was created, but the result could not be written to stdout \(ENOSPC.*cannot be recovered/)
+      }
+      assert.strictEqual((yield* stats).webhooks, 2)
+      const listed = yield* run([], { env, command: toFullDisk(["list"]) })
+      assert.strictEqual(listed.code, 1)
+      assert.match(listed.stderr, /^exa-webhooks: the result could not be written to stdout/)
+    }).pipe(Effect.provide(mockLayer())))
 })
 
 describe("the API key", () => {

@@ -53,6 +53,10 @@ describe("Output.wantsJson", () => {
     assert.isFalse(Output.wantsJson(["list", "--json", "false"]))
     assert.isFalse(Output.wantsJson(["list", "--json=false"]))
     assert.isFalse(Output.wantsJson(["get", "--", "--json"]))
+    for (const off of [["--json", "no"], ["--json", "0"], ["--json=off"], ["--json=n"], ["--json", "--no-json"]]) {
+      assert.isFalse(Output.wantsJson(["list", ...off]), off.join(" "))
+    }
+    assert.isTrue(Output.wantsJson(["list", "--json", "yes"]))
   })
 })
 
