@@ -12,9 +12,10 @@ import { Cause, Effect, Layer, Option, Redacted } from "effect"
 import { Headers, HttpClient } from "effect/http"
 import type { HttpClientRequest } from "effect/http"
 import * as ApiKey from "./ApiKey.ts"
+import * as UrlCredentials from "./UrlCredentials.ts"
 
 /**
- * The request a command would have sent, with the key already masked.
+ * The request a command would have sent, with the key (in its header) and any password in the URL already masked.
  *
  * @since 0.1.0
  */
@@ -57,11 +58,9 @@ const describe = (captured: Captured, key: Redacted.Redacted<string>): Request =
     headers[name] = name.toLowerCase() === KEY_HEADER ? ApiKey.mask(key) : value
   }
   if (contentType !== undefined && headers["content-type"] === undefined) headers["content-type"] = contentType
-  // Belt and braces: whatever header or URL the key might have ended up in, it does not leave this function.
-  const secret = Redacted.value(key)
-  const scrub = (text: string) => text.split(secret).join(ApiKey.mask(key))
-  for (const name of Object.keys(headers)) headers[name] = scrub(headers[name]!)
-  return { method: captured.request.method, url: scrub(captured.url.toString()), headers, body }
+  // Only the key's header is masked: the client puts the key nowhere else, and replacing its text wherever it occurs
+  // would mangle unrelated text (a one-letter key is in most words). The URL's own credentials are masked, though.
+  return { method: captured.request.method, url: UrlCredentials.mask(captured.url.toString()), headers, body }
 }
 
 /**

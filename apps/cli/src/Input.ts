@@ -7,6 +7,7 @@
  */
 import { EventType, Validation, Webhook } from "@exa-webhooks/schema"
 import { Effect, Option, Result, Schema } from "effect"
+import * as UrlCredentials from "./UrlCredentials.ts"
 import { UsageError } from "./UsageError.ts"
 
 /**
@@ -172,7 +173,19 @@ export const baseUrl = Effect.fn("Input.baseUrl")(function*(value: string, origi
   const url = URL.canParse(value) ? new URL(value) : undefined
   if (url === undefined || (url.protocol !== "http:" && url.protocol !== "https:")) {
     return yield* new UsageError({
-      message: `${origin}: expected an absolute http(s) URL such as https://api.exa.ai, got ${JSON.stringify(value)}`
+      // Echoed without anything that could be a password (`http://user:pw@...` with a typo elsewhere).
+      message: `${origin}: expected an absolute http(s) URL such as https://api.exa.ai, got ${
+        JSON.stringify(UrlCredentials.maskUnparsed(value))
+      }`
+    })
+  }
+  if (url.username !== "" || url.password !== "") {
+    // Node's fetch refuses every URL that carries credentials, and Exa authenticates with the API key anyway:
+    // refusing here keeps the request from failing later as an "unknown outcome".
+    return yield* new UsageError({
+      message: `${origin}: must not contain a user name or password (got ${
+        JSON.stringify(UrlCredentials.mask(value))
+      }); the API key authenticates, via ${"EXA_API_KEY"} or --api-key-file`
     })
   }
   return value.replace(/\/+$/, "")

@@ -5,9 +5,13 @@
  * - `note` / `warn`: everything else (hints, "nothing was sent", warnings), on stderr.
  * - `failure`: the one line that explains a failure, on stderr (a JSON object with `--json`).
  *
+ * Nothing written to stderr shows the password of a URL (see `UrlCredentials`); on stdout, only `--dry-run` prints
+ * the base URL, and it masks it itself.
+ *
  * @since 0.1.0
  */
 import { Console, Context, Effect, Layer, Logger, Schema, Stdio, Stream } from "effect"
+import * as UrlCredentials from "./UrlCredentials.ts"
 
 /**
  * A failure as it is reported: `type` is the error's tag (`UsageError`, `NotFoundError`, ...), `message` the one line
@@ -64,6 +68,10 @@ const PROGRAM = "exa-webhooks"
 // and any log scraper that reads it.
 const oneLine = (text: string) => text.replace(/\s*\n\s*/g, "; ").trim()
 
+// Everything written to stderr goes through this: a URL with a password (a base URL given as
+// `https://user:password@host`, echoed by fetch's own error, say) is shown as `https://user:****@host`.
+const stderrLine = (line: string) => Console.error(UrlCredentials.mask(line))
+
 /**
  * Builds the service. `json` selects the mode for the whole run.
  *
@@ -88,17 +96,17 @@ export const make = (options: { readonly json: boolean }): Service => {
           })
         )
       ),
-    note: (text) => (json ? Effect.void : Console.error(text)),
+    note: (text) => (json ? Effect.void : stderrLine(text)),
     warn: (text) =>
       json
-        ? Console.error(JSON.stringify({ warning: oneLine(text) }))
-        : Console.error(`${PROGRAM}: warning: ${oneLine(text)}`),
+        ? stderrLine(JSON.stringify({ warning: oneLine(text) }))
+        : stderrLine(`${PROGRAM}: warning: ${oneLine(text)}`),
     failure: (report) =>
       json
-        ? Console.error(JSON.stringify({
+        ? stderrLine(JSON.stringify({
           error: { type: report.type, message: oneLine(report.message), exitCode: report.exitCode, ...report.details }
         }))
-        : Console.error(`${PROGRAM}: ${oneLine(report.message)}`)
+        : stderrLine(`${PROGRAM}: ${oneLine(report.message)}`)
   }
 }
 
@@ -126,11 +134,11 @@ const logText = (message: unknown): string =>
 export const logger = (options: { readonly json: boolean }): Logger.Logger<unknown, void> =>
   Logger.make(({ logLevel, message }) => {
     const text = oneLine(logText(message))
-    console.error(
+    console.error(UrlCredentials.mask(
       options.json
         ? JSON.stringify({ log: { level: logLevel.toLowerCase(), message: text } })
         : `${PROGRAM}: ${logLevel.toLowerCase()}: ${text}`
-    )
+    ))
   })
 
 /**

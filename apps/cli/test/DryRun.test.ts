@@ -63,6 +63,34 @@ describe("--dry-run", () => {
       assert.strictEqual((yield* stats).requests, 0)
     }).pipe(Effect.provide(mockLayer())))
 
+  it.live("masks only the key's header: a one-character key leaves the rest of the request as it is", () =>
+    Effect.gen(function*() {
+      const mock = yield* MockServer.MockServer
+      const env = envFor(mock, { EXA_API_KEY: "a" })
+      const args = ["create", "--url", HOOK_URL, "--event", "webset.created", "--metadata", "team=data", "--dry-run"]
+      const text = yield* run(args, { env })
+      assert.strictEqual(text.code, 0, text.stderr)
+      assert.strictEqual(lines(text.stdout)[0], `POST ${mock.url}/websets/v0/webhooks`)
+      assert.include(text.stdout, "x-api-key: ****\n")
+      assert.include(text.stdout, "content-type: application/json")
+      assert.include(text.stdout, "accept: application/json")
+      assert.match(text.stdout, /user-agent: exa-webhooks-client\//)
+      assert.include(text.stdout, '"team": "data"')
+      assert.include(text.stdout, '"webset.created"')
+      assert.notInclude(text.stdout.replace("x-api-key: ****", ""), "****")
+
+      const asJson = yield* run([...args, "--json"], { env })
+      assert.strictEqual(asJson.code, 0, asJson.stderr)
+      const request = json(asJson)
+      assert.strictEqual(request.headers["x-api-key"], "****")
+      assert.strictEqual(request.headers["content-type"], "application/json")
+      assert.strictEqual(request.headers.accept, "application/json")
+      assert.strictEqual(request.url, `${mock.url}/websets/v0/webhooks`)
+      assert.deepStrictEqual(request.body.events, ["webset.created"])
+      assert.strictEqual(request.body.metadata.team, "data")
+      assert.strictEqual((yield* stats).requests, 0)
+    }).pipe(Effect.provide(mockLayer())))
+
   it.live("still checks the input first", () =>
     Effect.gen(function*() {
       const mock = yield* MockServer.MockServer

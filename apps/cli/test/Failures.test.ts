@@ -48,6 +48,60 @@ describe("failures of the API or the network: exit 1, one line naming the error,
       assert.match(result.stderr, /^exa-webhooks: TransportError: GET \/websets\/v0\/webhooks: could not reach Exa/)
     }))
 
+  it.live("a base URL with a user name or password is refused before sending, without showing the password", () =>
+    Effect.gen(function*() {
+      const mock = yield* MockServer.MockServer
+      const port = new URL(mock.url).port
+      const env = envFor(mock, { EXA_MAX_RETRIES: "1" })
+      const withPassword = `http://user:pw-XYZ@127.0.0.1:${port}`
+      const runs = [
+        { args: ["--base-url", withPassword, "list"], env },
+        { args: ["--base-url", withPassword, "list", "--json", "--log-level", "debug"], env },
+        { args: ["--base-url", withPassword, "create", "--url", HOOK_URL, "--event", "webset.created", "--dry-run"], env },
+        { args: ["get", "webhook_1"], env: envFor(mock, { EXA_BASE_URL: withPassword }) }
+      ]
+      for (const one of runs) {
+        const result = yield* run(one.args, { env: one.env })
+        assert.strictEqual(result.code, 2, result.stderr)
+        assert.strictEqual(result.stdout, "")
+        assert.notInclude(result.stderr, "pw-XYZ")
+        assert.include(result.stderr, `http://user:****@127.0.0.1:${port}`, "the URL is still named, masked")
+        assert.include(result.stderr, "must not contain a user name or password")
+      }
+      for (const bad of [`http://user:pw-XYZ@127.0.0.1:port`, `ftp://user:pw-XYZ@127.0.0.1:${port}`, "http://user:pw-X/YZ@127.0.0.1"]) {
+        const usage = yield* run(["--base-url", bad, "list"], { env })
+        assert.strictEqual(usage.code, 2, usage.stderr)
+        assert.notInclude(usage.stderr, "pw-X")
+        assert.include(usage.stderr, "--base-url")
+      }
+      assert.strictEqual((yield* stats).requests, 0)
+    }).pipe(Effect.provide(mockLayer())))
+
+  it.live("a create of unknown outcome names --idempotency-key KEY, and not the library's advice", () =>
+    Effect.gen(function*() {
+      const mock = yield* MockServer.MockServer
+      const env = envFor(mock, { EXA_MAX_RETRIES: "0" })
+      const args = ["create", "--url", HOOK_URL, "--event", "webset.created"]
+      const asJson = yield* run([...args, "--json"], { env })
+      assert.strictEqual(asJson.code, 1, asJson.stderr)
+      const { error } = JSON.parse(lines(asJson.stderr)[0]!)
+      assert.strictEqual(error.type, "ServerError")
+      assert.isString(error.idempotencyKey)
+      assert.include(error.message, `--idempotency-key ${error.idempotencyKey}`)
+      assert.notInclude(error.message, "lookupFirst")
+      assert.notInclude(error.message, "call create again")
+
+      const text = yield* run(args, { env })
+      assert.strictEqual(text.code, 1, text.stderr)
+      assert.strictEqual(lines(text.stderr).length, 1)
+      assert.match(
+        text.stderr,
+        /^exa-webhooks: ServerError: POST \/websets\/v0\/webhooks: Exa answered 50\d.*The webhook may have been created: to finish the create without a duplicate, run the same command again with --idempotency-key [0-9a-f-]{36}\n$/
+      )
+      assert.notInclude(text.stderr, "lookupFirst")
+      assert.strictEqual(text.stderr.split("may have been created").length, 2, "the advice is given once")
+    }).pipe(Effect.provide(mockLayer({ faultRate: 1 }))))
+
   it.live("with --json and retried faults, stdout is one document and every stderr line is JSON", () =>
     Effect.gen(function*() {
       const mock = yield* MockServer.MockServer

@@ -1,6 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Stream } from "effect"
 import { WebhooksClient, WebhooksError } from "../src/index.ts"
+import * as Errors from "../src/internal/errors.ts"
 import { fastRetry, HOOK_URL, stats, withMock } from "./fixtures/mock.ts"
 
 const KEY = WebhooksClient.IDEMPOTENCY_METADATA_KEY
@@ -63,6 +64,11 @@ describe("duplicate-safe create", () => {
       assert.isTrue(error instanceof WebhooksError.ServerError || error instanceof WebhooksError.TransportError)
       assert.include(error.message, "The webhook may have been created")
       assert.include(error.message, "idempotencyKey \"k-1\" and lookupFirst: true")
+      // The advice is the message's last line, so an application can put its own in its place.
+      const cut = error.message.lastIndexOf("\n")
+      assert.isAbove(cut, 0)
+      assert.strictEqual(error.message.slice(cut + 1), Errors.recoveryAdvice("k-1"))
+      assert.notInclude(error.message.slice(0, cut), "lookupFirst")
       assert.strictEqual((error as WebhooksError.ServerError | WebhooksError.TransportError).idempotencyKey, "k-1")
       const s = yield* stats
       assert.strictEqual(s.creates, 3)

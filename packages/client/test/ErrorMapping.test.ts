@@ -42,6 +42,26 @@ describe("error mapping", () => {
     assert.isFalse(refused.ambiguous, "a connection never made sent nothing")
   })
 
+  it("an unknown outcome of a create: the recovery advice is the message's last line, after what went wrong", () => {
+    const create = { ...operation, idempotencyKey: "k-7" }
+    const dropped = new TypeError("fetch failed", { cause: Object.assign(new Error("other side closed"), { code: "UND_ERR_SOCKET" }) })
+    const errors = [
+      Errors.fromResponse(create, response(502, "upstream\nfailed")).toError(3),
+      Errors.timeout(create, 1_000).toError(1),
+      Errors.transport(create, { cause: dropped, origin: "https://api.exa.ai", secret: "k" }).toError(2)
+    ]
+    for (const error of errors) {
+      assert.strictEqual((error as WebhooksError.ServerError | WebhooksError.TransportError).idempotencyKey, "k-7")
+      const cut = error.message.lastIndexOf("\n")
+      assert.strictEqual(error.message.slice(cut + 1), Errors.recoveryAdvice("k-7"))
+      assert.notInclude(error.message.slice(0, cut), "k-7")
+    }
+    // Without a key (any other request), no advice and no line break of its own.
+    const plain = Errors.fromResponse(operation, response(502)).toError(1)
+    assert.notInclude(plain.message, "\n")
+    assert.notInclude(plain.message, "lookupFirst")
+  })
+
   it("transient statuses are 408, 429, 500, 502, 503, 504", () => {
     const transient = [400, 401, 403, 404, 408, 409, 422, 429, 500, 501, 502, 503, 504, 505].filter((status) =>
       Errors.fromResponse(operation, response(status)).transient

@@ -15,23 +15,32 @@ export interface Operation {
   readonly path: string
   /**
    * Set for a create: when its final error leaves the outcome unknown (5xx, timeout, dropped connection), the error
-   * carries this key and its message says how to finish the create without a duplicate.
+   * carries this key and its message says how to finish the create without a duplicate (see {@link ifApplied}).
    */
   readonly idempotencyKey?: string | undefined
 }
 
 const where = (operation: Operation) => ({ method: operation.method, path: operation.path })
 
-// The fields and message of a final error whose request may have been applied.
+/**
+ * The advice a library caller gets when a create may have been applied: one sentence, on no more than one line
+ * (`JSON.stringify` escapes any line break in the key).
+ */
+export const recoveryAdvice = (idempotencyKey: string): string =>
+  `The webhook may have been created: call create again with idempotencyKey ${
+    JSON.stringify(idempotencyKey)
+  } and lookupFirst: true to recover it without a duplicate.`
+
+/**
+ * The fields and message of a final error whose request may have been applied. With an idempotency key, the message
+ * is what went wrong, a line break, and {@link recoveryAdvice} as its last line: an application that gives its users
+ * other advice (the CLI names its `--idempotency-key` flag) keeps everything before the last line break, and the
+ * `idempotencyKey` field tells when to.
+ */
 const ifApplied = (operation: Operation, message: string) =>
   operation.idempotencyKey === undefined
     ? { message }
-    : {
-      idempotencyKey: operation.idempotencyKey,
-      message: `${message} The webhook may have been created: call create again with idempotencyKey ${
-        JSON.stringify(operation.idempotencyKey)
-      } and lookupFirst: true to recover it without a duplicate.`
-    }
+    : { idempotencyKey: operation.idempotencyKey, message: `${message}\n${recoveryAdvice(operation.idempotencyKey)}` }
 
 /** One field of an input that broke a rule. */
 export type Problem = Validation.Problem
