@@ -4,7 +4,7 @@
  * Exa uses two body forms (see `ApiError` in `@exa-webhooks/schema`). The mock uses
  * - the flat form `{ error, message, tag, requestId }` for the gateway-level refusals: 401 and 429;
  * - the nested form `{ error: { type, code, message, detail, requestId } }` for everything the API itself answers:
- *   400, 404, 405, 409, 413, 415 and the injected 5xx.
+ *   400, 404, 405, 409, 413, 415, the injected 5xx and the 503 of a full background-delivery backlog.
  *
  * Every message says what was wrong, where, and what to do.
  *
@@ -111,6 +111,17 @@ export class InjectedFault extends Schema.TaggedError<InjectedFault>()("Injected
 }) {}
 
 /**
+ * 503: `POST /_mock/events?wait=false` while `limit` events are already being delivered in the background. Nothing was
+ * created; retry once one finishes, or publish without `?wait=false`.
+ *
+ * @since 0.1.0
+ */
+export class DeliveryBacklogFull extends Schema.TaggedError<DeliveryBacklogFull>()("DeliveryBacklogFull", {
+  limit: Schema.Number,
+  message: Schema.String
+}) {}
+
+/**
  * @since 0.1.0
  */
 export type ApiFailure =
@@ -123,6 +134,7 @@ export type ApiFailure =
   | UnsupportedMediaType
   | RateLimited
   | InjectedFault
+  | DeliveryBacklogFull
 
 const encodeNested = Schema.encodeSync(ApiError.NestedErrorBody)
 const encodeFlat = Schema.encodeSync(ApiError.FlatErrorBody)
@@ -154,6 +166,8 @@ export const status = (failure: ApiFailure): number => {
       return 429
     case "InjectedFault":
       return failure.status
+    case "DeliveryBacklogFull":
+      return 503
   }
 }
 
@@ -219,6 +233,10 @@ export const toResponse = (
       return nested(failure, requestId, "api_error", faultCodes[failure.status], {
         injected: true,
         applied: failure.applied
+      })
+    case "DeliveryBacklogFull":
+      return nested(failure, requestId, "api_error", "delivery_backlog_full", { limit: failure.limit }, {
+        "retry-after": "1"
       })
   }
 }

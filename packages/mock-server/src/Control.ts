@@ -7,14 +7,16 @@
  *   sequence to the start of its seed; answers with the (zeroed) stats.
  * - `POST /_mock/events` `{ "type": <EventType>, "data": {...} }`: creates an event and delivers it. By default the
  *   response waits for every delivery (retries included) and lists them; with `?wait=false` it answers 202 at once
- *   and delivers in the background.
+ *   and delivers in the background. At most {@link MAX_BACKGROUND_EVENTS} events are delivered in the background at
+ *   once; beyond that, `?wait=false` is refused with 503 `delivery_backlog_full` and no event is created, so the
+ *   memory held by background deliveries stays bounded.
  *
  * @since 0.1.0
  */
 import { Event, EventType, WebhookAttempt } from "@exa-webhooks/schema"
 import { Effect, Schema } from "effect"
 import { type HttpServerRequest, HttpServerResponse } from "effect/http"
-import { type ApiFailure, MethodNotAllowed, NotFound } from "./ApiFailure.ts"
+import { type ApiFailure, type DeliveryBacklogFull, MethodNotAllowed, NotFound } from "./ApiFailure.ts"
 import type * as Delivery from "./Delivery.ts"
 import * as RequestInput from "./RequestInput.ts"
 import * as Stats from "./Stats.ts"
@@ -56,6 +58,14 @@ export const EventResponse = Schema.Struct({
   })))
 })
 
+/**
+ * Most events delivered in the background (`?wait=false`) at once. Each one fans out to its subscribers 16 at a
+ * time, so at most 1,024 background requests are in flight.
+ *
+ * @since 0.1.0
+ */
+export const MAX_BACKGROUND_EVENTS = 64
+
 const EVENT_EXAMPLE = `{"type":"webset.created","data":{"id":"webset_123"}}`
 
 /**
@@ -67,13 +77,23 @@ export interface Deps {
   readonly stats: () => Stats.Stats
   readonly reset: () => void
   /** Creates the event and returns it with its subscriber count and the delivery effect. */
-  readonly publish: (input: typeof EventInput.Type) => Effect.Effect<{
-    readonly event: Event.Event
-    readonly subscribers: number
-    readonly deliver: Effect.Effect<ReadonlyArray<Delivery.Outcome>>
-  }>
-  /** Runs a delivery in the background, in the server's scope. */
-  readonly background: (effect: Effect.Effect<unknown>) => Effect.Effect<void>
+  readonly publish: (input: typeof EventInput.Type) => Effect.Effect<Published>
+  /**
+   * Runs `publish` and then its delivery in the background, in the server's scope; fails without running `publish`
+   * when {@link MAX_BACKGROUND_EVENTS} background deliveries are still going.
+   */
+  readonly background: (publish: Effect.Effect<Published>) => Effect.Effect<Published, DeliveryBacklogFull>
+}
+
+/**
+ * An event just created, and the effect that delivers it.
+ *
+ * @since 0.1.0
+ */
+export interface Published {
+  readonly event: Event.Event
+  readonly subscribers: number
+  readonly deliver: Effect.Effect<ReadonlyArray<Delivery.Outcome>>
 }
 
 const encodeStats = Schema.encodeSync(Stats.Stats)
@@ -96,13 +116,13 @@ const routes: Record<string, Record<string, (deps: Deps, request: HttpServerRequ
       Effect.gen(function*() {
         const query = yield* RequestInput.query(EventQuery, url)
         const input = yield* RequestInput.jsonBody(EventInput, request, EVENT_EXAMPLE)
-        const { deliver, event, subscribers } = yield* deps.publish(input)
         if (query.wait === "false") {
-          yield* deps.background(deliver)
+          const { event, subscribers } = yield* deps.background(deps.publish(input))
           return HttpServerResponse.jsonUnsafe(encodeEventResponse({ event, subscribers, deliveries: null }), {
             status: 202
           })
         }
+        const { deliver, event, subscribers } = yield* deps.publish(input)
         const outcomes = yield* deliver
         return HttpServerResponse.jsonUnsafe(encodeEventResponse({
           event,

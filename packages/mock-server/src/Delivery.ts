@@ -5,17 +5,19 @@
  * - Redirects are not followed: a 3xx answer is a failed attempt, as on Exa.
  * - A failed attempt (non-2xx, timeout, connection error) is retried up to `attempts` tries in all, waiting
  *   `retryDelayMillis`, then twice that, and so on; a webhook deleted or deactivated meanwhile is not retried.
- * - Unless remote delivery is allowed, a URL whose host is not a loopback address (127.0.0.0/8, ::1, or a name that
- *   resolves only to those) is not contacted: one failed attempt with status 0 is recorded instead, so a mock never
- *   sends traffic off the machine by accident.
+ * - Unless remote delivery is allowed, a URL whose host is not a loopback address (127.0.0.0/8, ::1, their
+ *   IPv4-mapped IPv6 forms such as `::ffff:127.0.0.1`, or a name that resolves only to those) is not contacted: one
+ *   failed attempt with status 0 is recorded instead, so a mock never sends traffic off the machine by accident.
+ * - At most {@link MAX_RESPONSE_BODY_BYTES} bytes of a receiver's response body are read; then the response is
+ *   cancelled (its connection closed), so memory per delivery is bounded whatever the receiver sends.
  *
  * @since 0.1.0
  */
 import { Event, type EventType, type WebhookAttempt } from "@exa-webhooks/schema"
-import { DateTime, Duration, Effect, Schema } from "effect"
-import { FetchHttpClient, HttpClient, HttpClientRequest } from "effect/http"
+import { DateTime, Duration, Effect, Schema, Stream } from "effect"
+import { FetchHttpClient, HttpClient, HttpClientRequest, type HttpClientResponse } from "effect/http"
 import { lookup } from "node:dns/promises"
-import { isIP } from "node:net"
+import { BlockList, isIP } from "node:net"
 import * as Ids from "./Ids.ts"
 import * as Signature from "./Signature.ts"
 import type * as Store from "./Store.ts"
@@ -26,6 +28,16 @@ import type * as Store from "./Store.ts"
  * @since 0.1.0
  */
 export const MAX_RESPONSE_BODY_CHARS = 1024
+
+/**
+ * Most bytes of a response body read; the rest is never read (the response is cancelled). A character kept
+ * (a UTF-16 code unit, as `String.prototype.slice` counts) takes at most 3 UTF-8 bytes, and a character cut at this
+ * limit starts past the first {@link MAX_RESPONSE_BODY_CHARS}, so the kept text is the same as if the whole body had
+ * been read.
+ *
+ * @since 0.1.0
+ */
+export const MAX_RESPONSE_BODY_BYTES = 4 * MAX_RESPONSE_BODY_CHARS
 
 /**
  * How deliveries behave.
@@ -61,10 +73,16 @@ export interface Outcome {
  */
 export const encodeEvent = Schema.encodeSync(Event.Event)
 
-const isLoopback = (address: string): boolean =>
-  isIP(address) === 4
-    ? address.startsWith("127.")
-    : address === "::1" || /^::ffff:127\./i.test(address) || /^0{0,4}(:0{0,4}){6}:0{0,3}1$/.test(address)
+// `BlockList` also matches IPv4-mapped IPv6 forms of an IPv4 range, dotted (`::ffff:127.0.0.1`) or hex
+// (`::ffff:7f00:1`, which is how the URL parser writes `[::ffff:127.0.0.1]`), and any spelling of `::1`.
+const loopback = new BlockList()
+loopback.addSubnet("127.0.0.0", 8, "ipv4")
+loopback.addAddress("::1", "ipv6")
+
+const isLoopback = (address: string): boolean => {
+  const family = isIP(address)
+  return family !== 0 && loopback.check(address, family === 4 ? "ipv4" : "ipv6")
+}
 
 // `undefined` when the destination may be contacted, else why not.
 const refusal = (url: string): Effect.Effect<string | undefined> => {
@@ -91,6 +109,25 @@ interface Response {
   readonly error: string | undefined
 }
 
+// The body's first `MAX_RESPONSE_BODY_BYTES` bytes, decoded, cut to `MAX_RESPONSE_BODY_CHARS` characters. Stops
+// reading there: ending the stream early cancels the body and aborts the request, closing its connection.
+const readBody = (response: HttpClientResponse.HttpClientResponse) => {
+  const prefix = new Uint8Array(MAX_RESPONSE_BODY_BYTES)
+  let size = 0
+  return response.stream.pipe(
+    Stream.takeUntil((chunk) => {
+      const n = Math.min(chunk.length, prefix.length - size)
+      prefix.set(chunk.subarray(0, n), size)
+      size += n
+      return size >= prefix.length
+    }),
+    Stream.runDrain,
+    // No body at all (204, 304): the same as an empty one.
+    Effect.catchIf((error) => error.reason._tag === "EmptyBodyError", () => Effect.void),
+    Effect.map(() => new TextDecoder().decode(prefix.subarray(0, size)).slice(0, MAX_RESPONSE_BODY_CHARS))
+  )
+}
+
 const send = (client: HttpClient.HttpClient, url: string, body: string, signature: string, timeoutMillis: number) =>
   client.execute(
     HttpClientRequest.post(url).pipe(
@@ -102,11 +139,11 @@ const send = (client: HttpClient.HttpClient, url: string, body: string, signatur
     )
   ).pipe(
     Effect.flatMap((response) =>
-      response.text.pipe(
+      readBody(response).pipe(
         Effect.map((text): Response => ({
           status: response.status,
           headers: { ...response.headers },
-          body: text.slice(0, MAX_RESPONSE_BODY_CHARS),
+          body: text,
           error: undefined
         }))
       )

@@ -18,7 +18,9 @@ import { randomInt } from "node:crypto"
 import * as Http from "node:http"
 import type { AddressInfo } from "node:net"
 import { Validation } from "@exa-webhooks/schema"
+import * as ApiFailure from "./ApiFailure.ts"
 import * as App from "./App.ts"
+import * as Control from "./Control.ts"
 import * as Delivery from "./Delivery.ts"
 import * as Faults from "./Faults.ts"
 import * as RateLimit from "./RateLimit.ts"
@@ -234,6 +236,7 @@ const build = Effect.fnUntraced(function*(options: Options) {
     FetchHttpClient.layer
   )
   const scope = yield* Effect.scope
+  let backgroundDeliveries = 0
   const reset = () => {
     store.reset()
     faults.reset()
@@ -268,7 +271,29 @@ const build = Effect.fnUntraced(function*(options: Options) {
             deliver: Delivery.deliver(store, client, deliveryConfig, event, subscribers)
           }
         }),
-      background: (effect) => Effect.asVoid(Effect.forkIn(effect, scope))
+      background: (publish) =>
+        // Counting and forking are one uninterruptible step, so a slot is released exactly once: when the delivery
+        // ends, or at once if `publish` fails. (The forked delivery itself stays interruptible.)
+        Effect.uninterruptible(Effect.suspend(() => {
+          if (backgroundDeliveries >= Control.MAX_BACKGROUND_EVENTS) {
+            return Effect.fail(
+              new ApiFailure.DeliveryBacklogFull({
+                limit: Control.MAX_BACKGROUND_EVENTS,
+                message: `${Control.MAX_BACKGROUND_EVENTS} events are already being delivered in the background, ` +
+                  "the most at once; no event was created. Retry once one finishes, or publish without ?wait=false " +
+                  "to wait for the deliveries"
+              })
+            )
+          }
+          backgroundDeliveries++
+          const release = Effect.sync(() => {
+            backgroundDeliveries--
+          })
+          return publish.pipe(
+            Effect.tap(({ deliver }) => Effect.forkIn(Effect.ensuring(deliver, release), scope)),
+            Effect.onError(() => release)
+          )
+        }))
     }
   }))
   // Runs first on close: ends every connection, idle keep-alive ones included, so that stopping takes milliseconds

@@ -3,6 +3,10 @@ import { expect, layer } from "@effect/vitest"
 import { Effect, Schema } from "effect"
 import { TestClock } from "effect/testing"
 import { createHmac, timingSafeEqual } from "node:crypto"
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http"
+import type { AddressInfo } from "node:net"
+import { MAX_BACKGROUND_EVENTS } from "../src/Control.ts"
+import { MAX_RESPONSE_BODY_CHARS } from "../src/Delivery.ts"
 import { MockServer } from "../src/index.ts"
 import { call, hook, receiver } from "./support.ts"
 
@@ -21,6 +25,51 @@ const verify = (header: string | undefined, secret: string, rawBody: string) => 
   const expected = createHmac("sha256", Buffer.from(secret, "utf8")).update(`${match[1]}.${rawBody}`).digest()
   return { valid: timingSafeEqual(expected, Buffer.from(match[2]!, "hex")), timestamp: Number(match[1]) }
 }
+
+// A receiver on 127.0.0.1 whose handler is given; closed with the test's scope.
+const rawReceiver = (handler: (req: IncomingMessage, res: ServerResponse) => void) =>
+  Effect.acquireRelease(
+    Effect.callback<{ readonly url: string; readonly close: () => void }>((resume) => {
+      const server = createServer(handler)
+      server.listen(0, "127.0.0.1", () => {
+        const close = () => {
+          server.close()
+          server.closeAllConnections()
+        }
+        resume(Effect.succeed({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close }))
+      })
+    }),
+    (r) => Effect.sync(r.close)
+  )
+
+const STREAMED_BYTES = 64 * 1024 * 1024
+const STREAM_UNIT = "abc\u00e9\u20ac\u{1f600}" // 1, 2, 3 and 4 UTF-8 bytes per character
+
+// Answers 200 and writes `STREAMED_BYTES` of body as fast as the client reads it, counting the bytes it managed to
+// hand to the socket before the connection closed.
+const streamingReceiver = Effect.gen(function*() {
+  const chunk = Buffer.from(STREAM_UNIT.repeat(Math.ceil(65536 / Buffer.byteLength(STREAM_UNIT))), "utf8")
+  const state = { written: 0, closed: false, finished: false }
+  const r = yield* rawReceiver((req, res) => {
+    req.resume()
+    res.on("close", () => {
+      state.closed = true
+    })
+    res.writeHead(200, { "content-type": "text/plain; charset=utf-8" })
+    const pump = () => {
+      while (!res.destroyed && state.written < STREAMED_BYTES) {
+        state.written += chunk.length
+        if (!res.write(chunk)) return void res.once("drain", pump)
+      }
+      if (!res.destroyed) {
+        state.finished = true
+        res.end()
+      }
+    }
+    pump()
+  })
+  return { ...r, state, body: chunk.toString("utf8") }
+})
 
 layer(MockServer.layer({ deliveryAttempts: 3, deliveryRetryDelayMillis: 10 }))("deliveries", (it) => {
   it.effect("an event is POSTed to each active subscriber of its type, signed with that webhook's secret", () =>
@@ -174,6 +223,54 @@ layer(MockServer.layer({ deliveryAttempts: 3, deliveryRetryDelayMillis: 10 }))("
       expect(r.received).toHaveLength(1)
     }))
 
+  it.effect("a receiver streaming 64 MB: only the start is read, the body is cut and the connection closed", () =>
+    Effect.gen(function*() {
+      const mock = yield* MockServer.MockServer
+      yield* mock.reset
+      const r = yield* streamingReceiver
+      const created = (yield* call(mock.url, "POST", WEBHOOKS, { body: hook(r.url, ["webset.item.created"]) })).body
+      const reply = yield* publish(mock.url, "webset.item.created", {})
+      expect(reply.body.deliveries[0]).toMatchObject({ delivered: true })
+      const attempts = decodeAttempts((yield* call(mock.url, "GET", attemptsOf(created.id))).body)
+      expect(attempts.data.map((a) => [a.responseStatusCode, a.successful])).toEqual([[200, true]])
+      // The same text as cutting the whole body, multi-byte characters included.
+      expect(attempts.data[0]!.responseBody).toBe(r.body.slice(0, MAX_RESPONSE_BODY_CHARS))
+      // The mock hung up long before the end: the receiver never got to write it all.
+      for (let i = 0; i < 250 && !r.state.closed; i++) yield* TestClock.withLive(Effect.sleep("20 millis"))
+      expect(r.state.closed).toBe(true)
+      expect(r.state.finished).toBe(false)
+      expect(r.state.written).toBeLessThan(STREAMED_BYTES / 2)
+    }))
+
+  it.effect("an empty body (204) is recorded as an empty string", () =>
+    Effect.gen(function*() {
+      const mock = yield* MockServer.MockServer
+      yield* mock.reset
+      const r = yield* receiver([{ status: 204 }])
+      const created = (yield* call(mock.url, "POST", WEBHOOKS, { body: hook(r.url, ["webset.item.created"]) })).body
+      yield* publish(mock.url, "webset.item.created", {})
+      const attempts = decodeAttempts((yield* call(mock.url, "GET", attemptsOf(created.id))).body)
+      expect(attempts.data.map((a) => [a.responseStatusCode, a.successful, a.responseBody])).toEqual([[204, true, ""]])
+    }))
+
+  it.effect("the IPv4-mapped IPv6 loopback address ([::ffff:127.0.0.1]) counts as loopback", () =>
+    Effect.gen(function*() {
+      const mock = yield* MockServer.MockServer
+      yield* mock.reset
+      const r = yield* receiver([{ status: 200 }])
+      const port = new URL(r.url).port
+      yield* call(mock.url, "POST", WEBHOOKS, { body: hook(`http://[::ffff:127.0.0.1]:${port}/mapped`, ["webset.idle"]) })
+      // The same form spelled out in hex (as the URL parser writes it) but outside 127.0.0.0/8 stays refused.
+      yield* call(mock.url, "POST", WEBHOOKS, { body: hook("http://[::ffff:c000:20a]/hook", ["webset.idle"]) })
+      const reply = yield* publish(mock.url, "webset.idle", {})
+      const byUrl = Object.fromEntries(
+        reply.body.deliveries.map((d: { url: string; delivered: boolean; error: string | null }) => [d.url, d])
+      )
+      expect(byUrl[`http://[::ffff:127.0.0.1]:${port}/mapped`]).toMatchObject({ delivered: true, error: null })
+      expect(byUrl["http://[::ffff:c000:20a]/hook"].error).toMatch(/::ffff:c000:20a is not a loopback address/)
+      expect(r.received.map((x) => x.url)).toEqual(["/mapped"])
+    }))
+
   it.effect("POST /_mock/events validates with the shared schemas: 400 naming the field", () =>
     Effect.gen(function*() {
       const { url } = yield* MockServer.MockServer
@@ -182,5 +279,50 @@ layer(MockServer.layer({ deliveryAttempts: 3, deliveryRetryDelayMillis: 10 }))("
       const paths = reply.body.error.detail.problems.map((p: { path: string }) => p.path)
       expect(paths.toSorted()).toEqual(["data", "type"])
       expect(reply.body.error.message).toMatch(/type: unknown event type "webset.completed"/)
+    }))
+})
+
+layer(MockServer.layer({ deliveryAttempts: 1, deliveryTimeoutMillis: 60_000 }))("background deliveries", (it) => {
+  it.effect(`at most ${MAX_BACKGROUND_EVENTS} events are delivered in the background at once; more get 503`, () =>
+    Effect.gen(function*() {
+      const mock = yield* MockServer.MockServer
+      yield* mock.reset
+      // Holds every delivery until released.
+      const held: Array<ServerResponse> = []
+      let release = false
+      const r = yield* rawReceiver((req, res) => {
+        req.resume()
+        if (release) res.end("ok")
+        else held.push(res)
+      })
+      yield* call(mock.url, "POST", WEBHOOKS, { body: hook(r.url, ["webset.created"]) })
+      for (let i = 0; i < MAX_BACKGROUND_EVENTS; i++) {
+        expect((yield* publish(mock.url, "webset.created", { i }, "?wait=false")).status).toBe(202)
+      }
+      const refused = yield* publish(mock.url, "webset.created", {}, "?wait=false")
+      expect(refused.status).toBe(503)
+      expect(refused.headers.get("retry-after")).toBe("1")
+      expect(refused.body.error).toMatchObject({
+        type: "api_error",
+        code: "delivery_backlog_full",
+        detail: { limit: MAX_BACKGROUND_EVENTS }
+      })
+      expect(refused.body.error.message).toMatch(/no event was created/)
+      // The refused one created no event; waiting publishes are not limited.
+      expect((yield* mock.stats).events).toBe(MAX_BACKGROUND_EVENTS)
+
+      release = true
+      for (let i = 0; i < 250 && held.length < MAX_BACKGROUND_EVENTS; i++) {
+        yield* TestClock.withLive(Effect.sleep("20 millis"))
+      }
+      expect(held).toHaveLength(MAX_BACKGROUND_EVENTS)
+      for (const res of held) res.end("ok")
+      let again = yield* publish(mock.url, "webset.created", {}, "?wait=false")
+      for (let i = 0; i < 250 && again.status === 503; i++) {
+        yield* TestClock.withLive(Effect.sleep("20 millis"))
+        again = yield* publish(mock.url, "webset.created", {}, "?wait=false")
+      }
+      expect(again.status).toBe(202)
+      expect((yield* publish(mock.url, "webset.created", {})).body.deliveries[0].delivered).toBe(true)
     }))
 })
