@@ -32,7 +32,7 @@ test: setup
 	@node scripts/test-summary.mjs
 
 bench: setup
-	@$(TURBO) run bench --output-logs=full
+	@$(TURBO) run bench --output-logs=full --concurrency=1
 
 ## demo: start the mock on a free port, walk the CLI through a webhook's life against it, stop the mock
 demo: setup
