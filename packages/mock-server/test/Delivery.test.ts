@@ -197,6 +197,20 @@ layer(MockServer.layer({ deliveryAttempts: 3, deliveryRetryDelayMillis: 10 }))("
       expect(attempts.data.map((a) => [a.responseStatusCode, a.successful, a.responseBody])).toEqual([[0, false, null]])
     }))
 
+  it.effect("a host name other than localhost is refused without a DNS lookup", () =>
+    Effect.gen(function*() {
+      const mock = yield* MockServer.MockServer
+      yield* mock.reset
+      // A name under the reserved .invalid TLD: had the mock looked it up, the error would say it could not resolve.
+      const created = (yield* call(mock.url, "POST", WEBHOOKS, { body: hook("https://hooks.example.invalid/x", ["webset.paused"]) })).body
+      const reply = yield* publish(mock.url, "webset.paused", {})
+      expect(reply.body.deliveries[0].error).toMatch(
+        /^hooks\.example\.invalid is a host name, which the mock does not look up; .*--allow-remote-delivery/
+      )
+      const attempts = decodeAttempts((yield* call(mock.url, "GET", attemptsOf(created.id))).body)
+      expect(attempts.data.map((a) => [a.responseStatusCode, a.successful])).toEqual([[0, false]])
+    }))
+
   it.effect("a receiver that is down gives failed attempts with status 0 and the transport error", () =>
     Effect.gen(function*() {
       const mock = yield* MockServer.MockServer
