@@ -11,7 +11,7 @@
  * ```
  * @since 0.1.0
  */
-import { Endpoints, Webhook, WebhookAttempt } from "@exa-webhooks/schema"
+import { Endpoints, ReservedMetadata, Webhook, WebhookAttempt } from "@exa-webhooks/schema"
 import { Config, Context, Duration, Effect, Layer, Option, Redacted, Result, Schema, Stream } from "effect"
 import { HttpClient } from "effect/http"
 import * as DuplicateSafeCreate from "./internal/duplicateSafeCreate.ts"
@@ -98,7 +98,7 @@ export interface AttemptsOptions extends ListOptions {
  *
  * @since 0.1.0
  */
-export const IDEMPOTENCY_METADATA_KEY = "exa-webhooks.idempotency-key"
+export const IDEMPOTENCY_METADATA_KEY = ReservedMetadata.IDEMPOTENCY_KEY
 
 /**
  * The operations.

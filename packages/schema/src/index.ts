@@ -38,3 +38,8 @@ export * as Webhook from "./Webhook.ts"
  * @since 0.1.0
  */
 export * as WebhookAttempt from "./WebhookAttempt.ts"
+
+/**
+ * @since 0.2.0
+ */
+export * as ReservedMetadata from "./ReservedMetadata.ts"
