@@ -53,3 +53,23 @@ export const isReserved = (key: string): boolean => key.startsWith(PREFIX)
  */
 export const pick = (metadata: Readonly<Record<string, string>> | undefined): Record<string, string> =>
   Object.fromEntries(Object.entries(metadata ?? {}).filter(([key]) => isReserved(key)))
+
+/**
+ * Why metadata a person typed may not be sent as is: the first reserved key it sets, or `undefined`. Applications
+ * refuse such input (the CLI exits 2 naming the flag); the client itself accepts reserved keys, since exa-webhooks'
+ * own tools write them through it.
+ *
+ * @example
+ * ```ts
+ * ReservedMetadata.problem({ "exa-webhooks.idempotency-key": "k" })
+ * // "the metadata key \"exa-webhooks.idempotency-key\" is reserved ..."
+ * ```
+ * @since 0.2.0
+ */
+export const problem = (metadata: Readonly<Record<string, string>> | undefined): string | undefined => {
+  const key = Object.keys(metadata ?? {}).find(isReserved)
+  return key === undefined
+    ? undefined
+    : `the metadata key ${JSON.stringify(key.length > 80 ? `${key.slice(0, 80)}…` : key)} is reserved: keys under ` +
+      `"${PREFIX}" are written by exa-webhooks itself (idempotency key, batch ownership); choose another key`
+}

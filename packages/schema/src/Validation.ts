@@ -79,3 +79,34 @@ export const format = (error: Schema.SchemaError | SchemaIssue.Issue): string =>
   problems(Schema.isSchemaError(error) ? error.issue : error)
     .map((p) => (p.path === "" ? p.message : `${p.path}: ${p.message}`))
     .join("\n")
+
+/**
+ * Longest piece of a person's input that a message quotes; the rest is summarised by its length, so a 70 KB value
+ * never becomes a 70 KB error line.
+ *
+ * @since 0.2.0
+ */
+export const QUOTE_LIMIT = 80
+
+/**
+ * `value` as a JSON string for a message, cut to {@link QUOTE_LIMIT} characters (control characters escaped).
+ *
+ * @example
+ * ```ts
+ * Validation.quote("x".repeat(70_000)) // "\"xxxx…\" (70000 characters)"
+ * ```
+ * @since 0.2.0
+ */
+export const quote = (value: string, limit: number = QUOTE_LIMIT): string =>
+  value.length <= limit
+    ? JSON.stringify(value)
+    : `${JSON.stringify(`${value.slice(0, limit)}…`)} (${value.length} characters)`
+
+/**
+ * Whether `value` holds a control character (C0, DEL or C1: line breaks, tabs, NUL, escape, ...).
+ *
+ * @since 0.2.0
+ */
+export const hasControlCharacter = (value: string): boolean =>
+  // oxlint-disable-next-line no-control-regex
+  /[\u0000-\u001f\u007f-\u009f]/.test(value)

@@ -10,6 +10,9 @@
  */
 import { Option, Schema, SchemaGetter } from "effect"
 import * as EventType from "./EventType.ts"
+import * as Validation from "./Validation.ts"
+
+const { quote } = Validation
 
 /**
  * Largest number of events one webhook can subscribe to (the spec's `maxItems`).
@@ -38,19 +41,42 @@ export const WebhookStatus = Schema.Literals(["active", "inactive"])
 export type WebhookStatus = typeof WebhookStatus.Type
 
 /**
- * An absolute `http:` or `https:` URL, the only kind Exa can deliver to.
+ * Longest webhook URL accepted, in characters. The spec sets no limit; 2,048 is what browsers, proxies and most
+ * servers handle everywhere, and a longer URL is a mistake (a pasted file) rather than an endpoint.
+ *
+ * @since 0.2.0
+ */
+export const MAX_URL_LENGTH = 2048
+
+// RFC 3986 (the spec's `format: uri`): only these characters, and `%` only as the start of an escape.
+const URI_CHARACTERS = /^(?:[A-Za-z0-9\-._~:/?#[\]@!$&'()*+,;=]|%[0-9A-Fa-f]{2})*$/
+
+/**
+ * An absolute `http:` or `https:` URL, the only kind Exa can deliver to: a URI as the spec's `format: uri` says (RFC
+ * 3986: no spaces, control characters or other unescaped characters), at most {@link MAX_URL_LENGTH} characters.
  *
  * @since 0.1.0
  */
 export const WebhookUrl = Schema.String.check(
   Schema.makeFilter((value: string) => {
+    if (value.length > MAX_URL_LENGTH) {
+      return `a URL is at most ${MAX_URL_LENGTH} characters; got ${value.length} (${quote(value, 40)})`
+    }
+    if (Validation.hasControlCharacter(value) || /\s/.test(value)) {
+      return `a URL has no spaces, line breaks, tabs or other control characters (percent-encode them); got ${quote(value)}`
+    }
     // The parser also accepts "https:/host" and "http:host" (fixing them up); the text we send must be absolute.
     if (!URL.canParse(value) || !/^[a-z][a-z\d+.-]*:\/\//i.test(value)) {
-      return `expected an absolute http(s) URL such as "https://example.com/hooks/exa", got ${JSON.stringify(value)}`
+      return `expected an absolute http(s) URL such as "https://example.com/hooks/exa", got ${quote(value)}`
     }
     const protocol = new URL(value).protocol
-    return protocol === "http:" || protocol === "https:" ||
-      `expected an http: or https: URL, got the scheme "${protocol}" in ${JSON.stringify(value)}`
+    if (protocol !== "http:" && protocol !== "https:") {
+      return `expected an http: or https: URL, got the scheme "${protocol}" in ${quote(value)}`
+    }
+    return URI_CHARACTERS.test(value) ||
+      `expected a URI (RFC 3986): characters outside it, such as non-ASCII letters, must be percent-encoded; got ${
+        quote(value)
+      }`
   }, { expected: "an absolute http(s) URL", toJsonSchema: () => ({ format: "uri" }) })
 )
 
@@ -75,6 +101,21 @@ export const Metadata = Schema.Record(
  * @since 0.1.0
  */
 export type Metadata = typeof Metadata.Type
+
+/**
+ * {@link Metadata} as a request sends it. The key `__proto__` is refused: JavaScript code that copies a record with
+ * `copy[key] = value` drops it silently or sets the copy's prototype with it, so it would not survive the round trip
+ * through every program that handles webhooks.
+ *
+ * @since 0.2.0
+ */
+export const MetadataInput = Metadata.check(
+  Schema.makeFilter((metadata: { readonly [key: string]: string }) =>
+    !Object.hasOwn(metadata, "__proto__") ||
+    "the metadata key \"__proto__\" cannot be stored safely (JavaScript code that copies records with obj[key] = value drops it or sets the prototype with it); choose another key", {
+    expected: "metadata without the key __proto__"
+  })
+)
 
 /**
  * The events of a create or update request: 1 to {@link MAX_EVENTS} known event types, none twice.
@@ -106,7 +147,7 @@ export const Events = Schema.Array(EventType.EventType).check(
 export const CreateWebhookParameters = Schema.Struct({
   events: Events,
   url: WebhookUrl,
-  metadata: Schema.optionalKey(Metadata)
+  metadata: Schema.optionalKey(MetadataInput)
 })
 
 /**
@@ -122,8 +163,21 @@ export type CreateWebhookParameters = typeof CreateWebhookParameters.Type
 export const UpdateWebhookParameters = Schema.Struct({
   events: Schema.optionalKey(Events),
   url: Schema.optionalKey(WebhookUrl),
-  metadata: Schema.optionalKey(Metadata)
+  metadata: Schema.optionalKey(MetadataInput)
 })
+
+/**
+ * An update that changes something: {@link UpdateWebhookParameters} with at least one field (an empty one would cost
+ * a request to learn nothing).
+ *
+ * @since 0.2.0
+ */
+export const UpdateWebhookChanges = UpdateWebhookParameters.check(
+  Schema.makeFilter((params: { readonly [key: string]: unknown }) =>
+    Object.keys(params).length > 0 || "nothing to change: give at least one of url, events or metadata", {
+    expected: "at least one of url, events or metadata"
+  })
+)
 
 /**
  * @since 0.1.0

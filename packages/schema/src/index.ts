@@ -43,3 +43,18 @@ export * as WebhookAttempt from "./WebhookAttempt.ts"
  * @since 0.2.0
  */
 export * as ReservedMetadata from "./ReservedMetadata.ts"
+
+/**
+ * @since 0.2.0
+ */
+export * as WebhookId from "./WebhookId.ts"
+
+/**
+ * @since 0.2.0
+ */
+export * as BaseUrl from "./BaseUrl.ts"
+
+/**
+ * @since 0.2.0
+ */
+export * as IdempotencyKey from "./IdempotencyKey.ts"
