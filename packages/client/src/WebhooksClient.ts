@@ -11,7 +11,7 @@
  * ```
  * @since 0.1.0
  */
-import { Endpoints, ReservedMetadata, Webhook, WebhookAttempt } from "@exa-webhooks/schema"
+import { BaseUrl, Endpoints, IdempotencyKey, ReservedMetadata, Webhook, WebhookAttempt, WebhookId } from "@exa-webhooks/schema"
 import { Config, Context, Duration, Effect, Layer, Option, Redacted, Result, Schema, Stream } from "effect"
 import { HttpClient } from "effect/http"
 import * as DuplicateSafeCreate from "./internal/duplicateSafeCreate.ts"
@@ -49,7 +49,7 @@ export type UpdateInput = typeof Webhook.UpdateWebhookParameters.Encoded
 export type OnRecovered = DuplicateSafeCreate.OnRecovered
 
 /**
- * Options of `create`.
+ * Options of `create`. `null` or an unknown field is an `InvalidInputError`, like a bad input.
  *
  * @since 0.1.0
  */
@@ -69,6 +69,45 @@ export interface CreateOptions {
   readonly lookupFirst?: boolean | undefined
   /** Overrides the layer's {@link Options.onRecovered} for this call. */
   readonly onRecovered?: OnRecovered | undefined
+  /**
+   * What to do with a webhook that `lookupFirst` finds, or that a concurrent caller with the same key made (see
+   * `raceCheck`): a webhook made by another call, whose secret that call may hold and may have deployed. Default:
+   * the value of `onRecovered`. `"recreate"` replaces a webhook found by `lookupFirst` (its old secret stops working;
+   * `onReplaced` is told) but never one a concurrent caller is still returning: that is an
+   * `IdempotencyConflictError`.
+   * @since 0.2.0
+   */
+  readonly onExisting?: OnRecovered | undefined
+  /**
+   * Called with the webhook that `lookupFirst` found and `"recreate"` is about to delete, so that an application can
+   * say that the webhook's old secret stops working.
+   * @since 0.2.0
+   */
+  readonly onReplaced?: ((replaced: Webhook.Webhook) => Effect.Effect<void>) | undefined
+  /**
+   * After the create, list webhooks once more to find a concurrent create with the same idempotency key (another
+   * process): the oldest of them is kept and the others are deleted, so exactly one caller ends with a webhook and
+   * its secret. The other gets the kept webhook (`onExisting: "return"`, `secret: null`) or an
+   * `IdempotencyConflictError`. Costs one listing of every webhook per create; default `true` when the key came from
+   * the caller (`idempotencyKey` or the metadata), `false` for a generated key, which no one else can share. Bulk
+   * callers that already serialise their keys can turn it off.
+   * @since 0.2.0
+   */
+  readonly raceCheck?: boolean | undefined
+}
+
+/**
+ * Options of `update`.
+ *
+ * @since 0.2.0
+ */
+export interface UpdateOptions {
+  /**
+   * When `input.metadata` is given, keep the webhook's reserved metadata (keys under `exa-webhooks.`, such as its
+   * idempotency key) that `input.metadata` does not mention; this costs a `get` first. Default `true`; `false`
+   * replaces the metadata with exactly `input.metadata`, which is how a reserved key is removed on purpose.
+   */
+  readonly keepReserved?: boolean | undefined
 }
 
 /**
@@ -118,8 +157,11 @@ export interface Service {
   readonly list: (options?: ListOptions) => Effect.Effect<Webhook.ListWebhooksResponse, WebhooksError>
   /** Every webhook, page after page, each at most once even when webhooks are added while it pages. */
   readonly listAll: (options?: Omit<ListOptions, "cursor">) => Stream.Stream<Webhook.Webhook, WebhooksError>
-  /** `PATCH /v0/webhooks/{id}`: fields not given stay as they are. */
-  readonly update: (id: string, input: UpdateInput) => Effect.Effect<Webhook.Webhook, WebhooksError>
+  /**
+   * `PATCH /v0/webhooks/{id}`: fields not given stay as they are. New `metadata` replaces the old, except for the
+   * reserved keys it does not mention, which are kept (see {@link UpdateOptions}).
+   */
+  readonly update: (id: string, input: UpdateInput, options?: UpdateOptions) => Effect.Effect<Webhook.Webhook, WebhooksError>
   /** `DELETE /v0/webhooks/{id}`: answers with the deleted webhook. */
   readonly delete: (id: string) => Effect.Effect<Webhook.Webhook, WebhooksError>
   /** One page of `GET /v0/webhooks/{id}/attempts`, newest first. */
@@ -194,30 +236,37 @@ export const defaults = {
   onRecovered: "recreate"
 } as const
 
-const BaseUrl = Schema.String.check(
-  Schema.makeFilter((value: string) =>
-    (URL.canParse(value) && ["http:", "https:"].includes(new URL(value).protocol)) ||
-    `expected an absolute http(s) URL such as "https://api.exa.ai", got ${JSON.stringify(value)}`)
-)
 
 const Positive = Schema.Number.check(Schema.isGreaterThan(0, { message: "expected a number greater than 0" }))
 
 const inputOptions = { errors: "all", onExcessProperty: "error" } as const
 
-const WebhookId = Schema.String.check(
-  Schema.isNonEmpty({ message: "a webhook id is required, such as \"webhook_01j...\"; got an empty string" })
+const OnRecoveredSchema = Schema.Literals(["recreate", "return"])
+
+const isEffectFunction = Schema.declare(
+  (u: unknown): u is (replaced: Webhook.Webhook) => Effect.Effect<void> => typeof u === "function",
+  { expected: "a function" }
 )
 
-const IdempotencyKey = Schema.String.check(
-  Schema.isNonEmpty({ message: "the idempotency key must not be empty" }),
-  Schema.isMaxLength(Webhook.MAX_METADATA_VALUE_LENGTH, {
-    message: `the idempotency key is stored as a metadata value, so it is at most ${Webhook.MAX_METADATA_VALUE_LENGTH} characters`
-  })
-)
+const CreateOptionsSchema = Schema.Struct({
+  idempotencyKey: Schema.optional(IdempotencyKey.IdempotencyKey),
+  lookupFirst: Schema.optional(Schema.Boolean),
+  onRecovered: Schema.optional(OnRecoveredSchema),
+  onExisting: Schema.optional(OnRecoveredSchema),
+  onReplaced: Schema.optional(isEffectFunction),
+  raceCheck: Schema.optional(Schema.Boolean)
+})
+
+const UpdateOptionsSchema = Schema.Struct({ keepReserved: Schema.optional(Schema.Boolean) })
+
+// `list(null)` must fail like any bad input, not throw reading the fields of null.
+const OptionsObject = Schema.Record(Schema.String, Schema.Unknown)
 
 // Options such as `{ cursor: undefined }` mean "not given"; the query schemas use exact optional keys.
 const defined = <A extends object>(options: A): Partial<A> =>
-  Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined)) as Partial<A>
+  typeof options === "object" && options !== null
+    ? Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined)) as Partial<A>
+    : options
 
 const validate = <A>(
   schema: Schema.Decoder<A>,
@@ -232,6 +281,20 @@ const encodeQuery = <S extends Schema.Encoder<Readonly<Record<string, string>>>>
 ): Result.Result<Readonly<Record<string, string>>, ReadonlyArray<Errors.Problem>> =>
   Result.mapError(Schema.encodeUnknownResult(schema, inputOptions)(input), (error) => Errors.problemsOf(error.issue))
 
+/** The query of a list call; a non-object `options` is reported by {@link validateOptions} alone. */
+const queryOf = <S extends Schema.Encoder<Readonly<Record<string, string>>>>(schema: S, options: unknown) =>
+  typeof options === "object" && options !== null ? encodeQuery(schema, defined(options)) : Result.succeed({})
+
+/** The options argument: an object (problems named `options`), whose fields `schema` checks (named by field). */
+const validateOptions = <A>(
+  schema: Schema.Decoder<A>,
+  options: unknown
+): Result.Result<A, ReadonlyArray<Errors.Problem>> =>
+  typeof options === "object" && options !== null
+    ? validate(schema, options)
+    // Never a success: anything that is not an object fails the record check.
+    : validate(OptionsObject, options, "options") as Result.Result<never, ReadonlyArray<Errors.Problem>>
+
 /** Fails with one `InvalidInputError` listing the problems of every argument, or returns the validated values. */
 const validated = <const T extends ReadonlyArray<Result.Result<unknown, ReadonlyArray<Errors.Problem>>>>(
   operation: Errors.Operation,
@@ -244,10 +307,10 @@ const validated = <const T extends ReadonlyArray<Result.Result<unknown, Readonly
 }
 
 const resolve = (options: Options) => {
-  const baseUrl = (options.baseUrl ?? defaults.baseUrl).replace(/\/+$/, "")
-  if (!Schema.is(BaseUrl)(baseUrl)) {
-    throw new RangeError(`baseUrl must be an absolute http(s) URL such as "https://api.exa.ai"; got ${JSON.stringify(baseUrl)}`)
-  }
+  const given = options.baseUrl ?? defaults.baseUrl
+  const problem = BaseUrl.problem(given)
+  if (problem !== undefined) throw new RangeError(`baseUrl: ${problem}`)
+  const baseUrl = given.replace(/\/+$/, "")
   const rateLimit = options.rateLimit ?? defaults.rateLimit
   if (!(rateLimit > 0)) throw new RangeError(`rateLimit must be a positive number of requests per second; got ${rateLimit}`)
   const timeoutMillis = Duration.toMillis(options.timeout ?? defaults.timeout)
@@ -332,41 +395,53 @@ export const make = Effect.fnUntraced(function*(clientOptions: Options) {
 
   const get = Effect.fn("WebhooksClient.get")(function*(id: string) {
     const path = Endpoints.pathOf(Endpoints.get, id)
-    yield* validated({ method: "GET", path }, [validate(WebhookId, id, "id")])
+    yield* validated({ method: "GET", path }, [validate(WebhookId.WebhookId, id, "id")])
     return yield* executor.request({ method: "GET", path }, Webhook.Webhook)
   })
 
   const list = Effect.fn("WebhooksClient.list")(function*(options: ListOptions = {}) {
     const path = Endpoints.pathOf(Endpoints.list)
-    const [urlParams] = yield* validated({ method: "GET", path }, [
-      encodeQuery(Webhook.ListWebhooksQuery, defined(options))
+    const [, urlParams] = yield* validated({ method: "GET", path }, [
+      validateOptions(OptionsObject, options),
+      queryOf(Webhook.ListWebhooksQuery, options)
     ])
     return yield* executor.request({ method: "GET", path, urlParams }, Webhook.ListWebhooksResponse)
   })
 
-  const update = Effect.fn("WebhooksClient.update")(function*(id: string, input: UpdateInput) {
-    const path = Endpoints.pathOf(Endpoints.update, id)
-    const [, params] = yield* validated({ method: "PATCH", path }, [
-      validate(WebhookId, id, "id"),
-      validate(Webhook.UpdateWebhookParameters, input)
-    ])
-    const body = Schema.encodeSync(Webhook.UpdateWebhookParameters)(params)
-    // PATCH sets fields to given values, so sending it twice is harmless.
-    return yield* executor.request({ method: "PATCH", path, body }, Webhook.Webhook)
-  })
+  const update = Effect.fn("WebhooksClient.update")(
+    function*(id: string, input: UpdateInput, options: UpdateOptions = {}) {
+      const path = Endpoints.pathOf(Endpoints.update, id)
+      const [, params, given] = yield* validated({ method: "PATCH", path }, [
+        validate(WebhookId.WebhookId, id, "id"),
+        validate(Webhook.UpdateWebhookChanges, input),
+        validateOptions(UpdateOptionsSchema, options)
+      ])
+      let changes = params
+      if (params.metadata !== undefined && given.keepReserved !== false) {
+        // PATCH replaces the whole metadata: without this, a `team` update would drop the idempotency key (and a
+        // later create with that key would make a second webhook) or the batch app's ownership tags.
+        const current = yield* get(id)
+        changes = { ...params, metadata: { ...ReservedMetadata.pick(current.metadata), ...params.metadata } }
+      }
+      const body = Schema.encodeSync(Webhook.UpdateWebhookParameters)(changes)
+      // PATCH sets fields to given values, so sending it twice is harmless.
+      return yield* executor.request({ method: "PATCH", path, body }, Webhook.Webhook)
+    }
+  )
 
   const remove = Effect.fn("WebhooksClient.delete")(function*(id: string) {
     const path = Endpoints.pathOf(Endpoints.remove, id)
-    yield* validated({ method: "DELETE", path }, [validate(WebhookId, id, "id")])
+    yield* validated({ method: "DELETE", path }, [validate(WebhookId.WebhookId, id, "id")])
     // A repeated DELETE of a webhook the first one removed answers 404, which the caller sees as NotFoundError.
     return yield* executor.request({ method: "DELETE", path }, Webhook.Webhook)
   })
 
   const attempts = Effect.fn("WebhooksClient.attempts")(function*(id: string, options: AttemptsOptions = {}) {
     const path = Endpoints.pathOf(Endpoints.attempts, id)
-    const [, urlParams] = yield* validated({ method: "GET", path }, [
-      validate(WebhookId, id, "id"),
-      encodeQuery(WebhookAttempt.ListWebhookAttemptsQuery, defined(options))
+    const [, , urlParams] = yield* validated({ method: "GET", path }, [
+      validate(WebhookId.WebhookId, id, "id"),
+      validateOptions(OptionsObject, options),
+      queryOf(WebhookAttempt.ListWebhookAttemptsQuery, options)
     ])
     return yield* executor.request({ method: "GET", path, urlParams }, WebhookAttempt.ListWebhookAttemptsResponse)
   })
@@ -391,24 +466,26 @@ export const make = Effect.fnUntraced(function*(clientOptions: Options) {
 
   const create = Effect.fn("WebhooksClient.create")(function*(input: CreateInput, options: CreateOptions = {}) {
     const path = Endpoints.pathOf(Endpoints.create)
-    const [params, idempotencyKey] = yield* validated({ method: "POST", path }, [
+    const [params, given] = yield* validated({ method: "POST", path }, [
       validate(Webhook.CreateWebhookParameters, input),
-      options.idempotencyKey === undefined
-        ? Result.succeed(undefined)
-        : validate(IdempotencyKey, options.idempotencyKey, "idempotencyKey")
+      validateOptions(CreateOptionsSchema, options)
     ])
-    const token = idempotencyKey || params.metadata?.[IDEMPOTENCY_METADATA_KEY] ||
-      (yield* Effect.sync(() => globalThis.crypto.randomUUID()))
+    const fromCaller = given.idempotencyKey ?? params.metadata?.[IDEMPOTENCY_METADATA_KEY]
+    const token = fromCaller || (yield* Effect.sync(() => globalThis.crypto.randomUUID()))
     const body = Schema.encodeSync(Webhook.CreateWebhookParameters)({
       ...params,
       metadata: { ...params.metadata, [IDEMPOTENCY_METADATA_KEY]: token }
     })
     yield* Effect.annotateCurrentSpan({ idempotencyKey: token })
+    const recovered = given.onRecovered ?? onRecovered
     return yield* DuplicateSafeCreate.run({ executor, findByToken, remove }, {
       body,
       token,
-      onRecovered: options.onRecovered ?? onRecovered,
-      lookupFirst: options.lookupFirst ?? false
+      onRecovered: recovered,
+      onExisting: given.onExisting ?? recovered,
+      onReplaced: given.onReplaced,
+      lookupFirst: given.lookupFirst ?? false,
+      raceCheck: given.raceCheck ?? Boolean(fromCaller)
     })
   })
 
@@ -518,7 +595,8 @@ export const layerConfig = (
     Effect.gen(function*() {
       const settings = yield* Config.all({
         apiKey: options.apiKey ?? Config.Redacted("EXA_API_KEY"),
-        baseUrl: options.baseUrl ?? Config.schema(BaseUrl, "EXA_BASE_URL").pipe(Config.withDefault(defaults.baseUrl)),
+        baseUrl: options.baseUrl ??
+          Config.schema(BaseUrl.BaseUrl, "EXA_BASE_URL").pipe(Config.withDefault(defaults.baseUrl)),
         rateLimit: options.rateLimit ??
           Config.schema(Schema.NumberFromString.pipe(Schema.decodeTo(Positive)), "EXA_RATE_LIMIT").pipe(
             Config.withDefault(defaults.rateLimit)

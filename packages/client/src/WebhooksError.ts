@@ -128,7 +128,9 @@ export class TransportError extends Schema.TaggedError<TransportError>()("Transp
 }) {}
 
 /**
- * A 2xx response whose body did not decode. `snippet` holds the start of the body.
+ * A response this client will not use: a 2xx whose body did not decode (`snippet` holds the start of the body), or
+ * a redirect (3xx), which is never followed because following it would send the API key wherever it points
+ * (`location` holds where it pointed, `snippet` says the same for older readers).
  *
  * @since 0.1.0
  */
@@ -137,6 +139,21 @@ export class UnexpectedResponseError extends Schema.TaggedError<UnexpectedRespon
   status: Schema.Number,
   requestId: Schema.optionalKey(Schema.String),
   snippet: Schema.String,
+  location: Schema.optionalKey(Schema.String),
+  message: Schema.String
+}) {}
+
+/**
+ * Two creates with the same idempotency key ran at the same time (two processes, say) and both were applied. Exactly
+ * one webhook is kept, `webhookId`, and the caller that made it holds its secret; this caller's webhook was deleted
+ * again. Raised with `onRecovered: "recreate"` (with `"return"` the kept webhook is returned, `secret: null`).
+ *
+ * @since 0.2.0
+ */
+export class IdempotencyConflictError extends Schema.TaggedError<IdempotencyConflictError>()("IdempotencyConflictError", {
+  ...Request,
+  idempotencyKey: Schema.String,
+  webhookId: Schema.optionalKey(Schema.String),
   message: Schema.String
 }) {}
 
@@ -155,3 +172,4 @@ export type WebhooksError =
   | ServerError
   | TransportError
   | UnexpectedResponseError
+  | IdempotencyConflictError

@@ -150,7 +150,7 @@ describe("each failure is a tagged error with method, path, status, requestId an
       assert.strictEqual(error.reason, "connection")
       assert.strictEqual(error.attempts, 3)
       assert.include(error.message, "ECONNREFUSED")
-      assert.include(error.message, "EXA_BASE_URL")
+      assert.include(error.message, `the base URL (${mock.url})`, "the advice names the URL used, not one way of setting it")
     }).pipe(Effect.provide(NodeHttpClient.layerUndici)))
 
   it.live("UnexpectedResponseError: a 2xx whose body does not decode, with a snippet", () =>

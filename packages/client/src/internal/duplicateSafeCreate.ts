@@ -9,9 +9,16 @@
  * A 4xx (429 and 408 included) means the request was refused, so it is re-sent without a lookup. After a success
  * that followed an unknown outcome, one more lookup deletes any other webhook with the token (a request the server
  * applied after the lookup had looked).
+ *
+ * Concurrent callers with one token (two processes given the same key) both see "not found" and both create. With
+ * `raceCheck`, each lists once more after its create, and all agree on one winner: the oldest webhook with the token
+ * (by `createdAt`, then id). The winner deletes the others; a loser deletes its own and gets the winner (`"return"`,
+ * without secret) or an `IdempotencyConflictError`. A loser whose webhook was already deleted by the winner knows it
+ * lost because its webhook is no longer listed.
  */
 import { Endpoints, Webhook } from "@exa-webhooks/schema"
-import { Effect, Option } from "effect"
+import { DateTime, Effect, Option } from "effect"
+import { IdempotencyConflictError } from "../WebhooksError.ts"
 import type { WebhooksError } from "../WebhooksError.ts"
 import type * as Errors from "./errors.ts"
 import type { Call, Executor } from "./executor.ts"
@@ -32,7 +39,17 @@ export interface Request {
   readonly body: unknown
   readonly token: string
   readonly onRecovered: OnRecovered
+  /** For a webhook made by another call: found by `lookupFirst`, or a concurrent caller's that won the race. */
+  readonly onExisting: OnRecovered
+  readonly onReplaced: ((replaced: Webhook.Webhook) => Effect.Effect<void>) | undefined
   readonly lookupFirst: boolean
+  readonly raceCheck: boolean
+}
+
+/** Oldest first (by `createdAt`, then id): every caller that lists the same webhooks picks the same first one. */
+const byAge = (a: Webhook.Webhook, b: Webhook.Webhook) => {
+  const at = DateTime.toEpochMillis(a.createdAt) - DateTime.toEpochMillis(b.createdAt)
+  return at !== 0 ? at : a.id < b.id ? -1 : a.id > b.id ? 1 : 0
 }
 
 const removeQuietly = (deps: Dependencies, id: string) =>
@@ -45,12 +62,14 @@ const removeQuietly = (deps: Dependencies, id: string) =>
 const settle = Effect.fnUntraced(function*(
   deps: Dependencies,
   found: ReadonlyArray<Webhook.Webhook>,
-  onRecovered: OnRecovered
+  onRecovered: OnRecovered,
+  onReplaced?: ((replaced: Webhook.Webhook) => Effect.Effect<void>) | undefined
 ) {
-  const [first, ...extra] = found
+  const [first, ...extra] = found.toSorted(byAge)
   if (first === undefined) return Option.none<Webhook.Webhook>()
   yield* Effect.forEach(extra, (webhook) => removeQuietly(deps, webhook.id), { discard: true })
   if (onRecovered === "return") return Option.some(first)
+  if (onReplaced !== undefined) yield* onReplaced(first)
   yield* removeQuietly(deps, first.id)
   return Option.none<Webhook.Webhook>()
 })
@@ -67,7 +86,7 @@ export const run = (deps: Dependencies, request: Request): Effect.Effect<Webhook
     }
 
     if (request.lookupFirst) {
-      const earlier = yield* settle(deps, yield* deps.findByToken(request.token), request.onRecovered)
+      const earlier = yield* settle(deps, yield* deps.findByToken(request.token), request.onExisting, request.onReplaced)
       if (Option.isSome(earlier)) return earlier.value
     }
 
@@ -103,6 +122,35 @@ export const run = (deps: Dependencies, request: Request): Effect.Effect<Webhook
         ),
         Effect.catch((error) => Effect.logWarning("exa-webhooks: could not sweep duplicates of a create", error.message))
       )
+      return created
     }
-    return created
+    if (!request.raceCheck) return created
+    // Every other webhook with the token was made by another call (this one sent nothing else that could have been
+    // applied): a concurrent caller with the same key, unless it is an old one that lookupFirst was not asked to find.
+    const found = yield* deps.findByToken(request.token).pipe(
+      Effect.tapError((error) =>
+        Effect.logWarning("exa-webhooks: could not check for a concurrent create with the same key", error.message)
+      ),
+      Effect.orElseSucceed(() => [created])
+    )
+    const mine = found.some((webhook) => webhook.id === created.id)
+    const [winner] = (mine ? found : found.filter((webhook) => webhook.id !== created.id)).toSorted(byAge)
+    if (mine && winner?.id === created.id) {
+      yield* Effect.forEach(found.filter((webhook) => webhook.id !== created.id), (webhook) => removeQuietly(deps, webhook.id), {
+        discard: true
+      })
+      return created
+    }
+    yield* removeQuietly(deps, created.id)
+    if (request.onExisting === "return" && winner !== undefined) return winner
+    return yield* new IdempotencyConflictError({
+      method: "POST",
+      path,
+      idempotencyKey: request.token,
+      ...(winner === undefined ? {} : { webhookId: winner.id }),
+      message: `POST ${path}: another create with the idempotency key ${JSON.stringify(request.token)} ran at the same ` +
+        `time${winner === undefined ? "" : ` and keeps webhook ${winner.id}`}; the webhook this call created ` +
+        `(${created.id}) was deleted again so that the key names one webhook. Its signing secret belongs to the other ` +
+        `caller; to get a new one, replace the webhook deliberately (it invalidates the other caller's secret).`
+    })
   })

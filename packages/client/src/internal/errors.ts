@@ -59,6 +59,11 @@ export interface Failure {
 const SNIPPET_LENGTH = 200
 
 const statusText: Readonly<Record<number, string>> = {
+  301: "Moved Permanently",
+  302: "Found",
+  303: "See Other",
+  307: "Temporary Redirect",
+  308: "Permanent Redirect",
   400: "Bad Request",
   401: "Unauthorized",
   403: "Forbidden",
@@ -78,13 +83,6 @@ const describeStatus = (status: number) => `${status}${statusText[status] ? ` ${
 const afterAttempts = (attempts: number) => (attempts > 1 ? ` after ${attempts} attempts` : "")
 
 const snippetOf = (text: string) => (text.length > SNIPPET_LENGTH ? `${text.slice(0, SNIPPET_LENGTH)}…` : text)
-
-/**
- * Removes every occurrence of `secret` from `text`: a server that echoes the key (in an error body, say) must not
- * carry it into an error, a log line or a span.
- */
-export const scrub = (text: string, secret: string): string =>
-  secret.length === 0 ? text : text.split(secret).join("<redacted>")
 
 const decodeJson = Schema.decodeUnknownOption(Schema.fromJsonString(Schema.Unknown))
 
@@ -120,18 +118,64 @@ export const retryAfterMillis = (headers: Headers.Headers, now: number): number 
     }
   })
 
-/** A non-2xx response. `body` has already been scrubbed of the key. */
+/** What the error builders need to know about the client: where it sends requests, and how to hide its key. */
+export interface Context {
+  /** The base URL requests go to, named in advice ("check the base URL ..."). */
+  readonly baseUrl: string
+  /** Removes the API key (and any run of 8 or more of its characters) from text that will be shown. */
+  readonly redact: (text: string) => string
+}
+
+/** A redirect (3xx): never followed, since the request carries the API key. */
+const redirect = (operation: Operation, response: {
+  readonly status: number
+  readonly headers: Headers.Headers
+}, context: Context): Failure => {
+  const location = Option.getOrUndefined(Headers.get(response.headers, "location"))
+  const target = location === undefined
+    ? undefined
+    : URL.canParse(location, context.baseUrl)
+    ? new URL(location, context.baseUrl).href
+    : location
+  // Only the origin is named in the message: the rest of the target may carry tokens.
+  const origin = target !== undefined && URL.canParse(target) ? new URL(target).origin : undefined
+  const shown = target === undefined ? undefined : context.redact(snippetOf(target))
+  const requestId = Option.getOrUndefined(Headers.get(response.headers, "x-request-id"))
+  return {
+    status: response.status,
+    transient: false,
+    ambiguous: false,
+    retryAfterMillis: undefined,
+    toError: () =>
+      new Errors.UnexpectedResponseError({
+        ...where(operation),
+        status: response.status,
+        ...(requestId === undefined ? {} : { requestId: context.redact(requestId) }),
+        ...(shown === undefined ? {} : { location: shown }),
+        snippet: shown === undefined ? "(no Location header)" : `Location: ${shown}`,
+        message: `${operation.method} ${operation.path}: the server at ${new URL(context.baseUrl).origin} answered ${
+          describeStatus(response.status)
+        }, redirecting to ${origin === undefined ? "an unnamed location" : context.redact(origin)}. The client never ` +
+          `follows a redirect (it would send the API key there), so the request went no further. Check the base URL ` +
+          `(${context.baseUrl}); use the redirect's target as the base URL only if you trust it.`
+      })
+  }
+}
+
+/** A non-2xx response. `body` is the raw text; what is shown of it is redacted here. */
 export const fromResponse = (operation: Operation, response: {
   readonly status: number
   readonly headers: Headers.Headers
   readonly body: string
   readonly retryAfterMillis: number | undefined
-}): Failure => {
-  const { body, status } = response
+}, context: Context): Failure => {
+  if (response.status >= 300 && response.status < 400) return redirect(operation, response, context)
+  const status = response.status
+  const body = context.redact(response.body)
   const summary = Option.flatMap(decodeJson(body), ExaApiError.summarizeUnknown)
   const exaMessage = Option.match(summary, { onNone: () => undefined, onSome: (s) => s.message })
   const requestId = Option.getOrUndefined(Option.flatMap(summary, (s) => Option.fromNullishOr(s.requestId))) ??
-    Option.getOrUndefined(Headers.get(response.headers, "x-request-id"))
+    Option.getOrUndefined(Option.map(Headers.get(response.headers, "x-request-id"), context.redact))
   const code = Option.getOrUndefined(Option.flatMap(summary, (s) => Option.fromNullishOr(s.code)))
   const detail = Option.getOrUndefined(Option.flatMap(summary, (s) => Option.fromNullishOr(s.detail)))
   const fields = (attempts: number) => ({
@@ -182,7 +226,7 @@ export const fromResponse = (operation: Operation, response: {
         message: `${head(n)}. ${
           hasId
             ? "No webhook with this id exists for this key; list webhooks to see their ids."
-            : "The route does not exist; check the base URL (EXA_BASE_URL)."
+            : `The route does not exist; check the base URL (${context.baseUrl}).`
         }`
       })
     )
@@ -241,10 +285,14 @@ const notSentCodes: ReadonlySet<string> = new Set(["ECONNREFUSED", "ENOTFOUND", 
 /** No usable response: the connection failed or dropped, or the body could not be read. */
 export const transport = (
   operation: Operation,
-  options: { readonly cause: unknown; readonly origin: string; readonly secret: string }
+  options: { readonly cause: unknown },
+  context: Context
 ): Failure => {
   const info = innermost(options.cause)
-  const detail = scrub([info.code, info.message].filter((s) => s !== undefined).join(": ") || "connection failed", options.secret)
+  const detail = context.redact(
+    snippetOf([info.code, info.message].filter((s) => s !== undefined).join(": ") || "connection failed")
+  )
+  const origin = new URL(context.baseUrl).origin
   const ambiguous = info.code === undefined || !notSentCodes.has(info.code)
   return {
     status: undefined,
@@ -258,9 +306,9 @@ export const transport = (
         attempts,
         ...ifApplied(
           ambiguous ? operation : where(operation),
-          `${operation.method} ${operation.path}: could not reach Exa at ${options.origin}${
+          `${operation.method} ${operation.path}: could not reach Exa at ${origin}${
             afterAttempts(attempts)
-          } (${detail}). Check the network and the base URL (EXA_BASE_URL).`
+          } (${detail}). Check the network and the base URL (${context.baseUrl}).`
         )
       })
   }
@@ -286,16 +334,18 @@ export const timeout = (operation: Operation, timeoutMillis: number): Failure =>
     })
 })
 
-/** A 2xx whose body is not what the endpoint promises. `body` has already been scrubbed of the key. */
+/** A 2xx whose body is not what the endpoint promises. `body` is the raw text; what is shown of it is redacted. */
 export const unexpected = (operation: Operation, response: {
   readonly status: number
   readonly headers: Headers.Headers
   readonly body: string
   readonly issue: SchemaIssue.Issue
-}): Failure => {
-  const requestId = Option.getOrUndefined(Headers.get(response.headers, "x-request-id"))
+}, context: Context): Failure => {
+  const requestId = Option.getOrUndefined(Option.map(Headers.get(response.headers, "x-request-id"), context.redact))
   const first = Validation.problems(response.issue)[0]
-  const problem = first === undefined ? "" : ` (${first.path === "" ? "" : `${first.path}: `}${first.message})`
+  const problem = first === undefined
+    ? ""
+    : ` (${first.path === "" ? "" : `${first.path}: `}${context.redact(snippetOf(first.message))})`
   return {
     status: response.status,
     transient: false,
@@ -306,7 +356,7 @@ export const unexpected = (operation: Operation, response: {
         ...where(operation),
         status: response.status,
         ...(requestId === undefined ? {} : { requestId }),
-        snippet: snippetOf(response.body),
+        snippet: snippetOf(context.redact(response.body)),
         message: `${operation.method} ${operation.path}: Exa answered ${response.status} with a body this client cannot ` +
           `read${problem}. The API may have changed; upgrade @exa-webhooks/client or report it with the snippet.`
       })

@@ -2,12 +2,13 @@
  * Sends the client's requests: one attempt (paced by the gate, authenticated, timed out, body read and decoded),
  * and the retry loop around attempts. Knows nothing about webhooks beyond the schemas it is handed.
  */
-import { Clock, Effect, Option, Redacted, Result, Schema } from "effect"
-import { Headers, HttpClient, HttpClientRequest } from "effect/http"
+import { Clock, Context, Effect, Option, Redacted, Result, Schema, Tracer } from "effect"
+import { FetchHttpClient, Headers, HttpClient, HttpClientRequest } from "effect/http"
 import type { RateGate } from "../RateGate.ts"
 import * as RetryPolicy from "../RetryPolicy.ts"
 import type { WebhooksError } from "../WebhooksError.ts"
 import * as Errors from "./errors.ts"
+import { redactor } from "./redact.ts"
 import { USER_AGENT } from "./version.ts"
 
 /** One HTTP call: the operation (method, full path) plus its query and JSON body. */
@@ -51,6 +52,47 @@ export interface Settings {
 
 const decodeJson = Schema.decodeUnknownResult(Schema.fromJsonString(Schema.Unknown))
 
+/**
+ * Time spent queued at the gate by the requests of a create's recovery (its lookups and deletes), so that the
+ * create's budget can leave it out: waiting behind other callers is the rate limit working, not Exa failing.
+ */
+const GateWaits = Context.Reference<{ millis: number } | undefined>("@exa-webhooks/client/GateWaits", {
+  defaultValue: () => undefined
+})
+
+// Whatever fetch the application provided, it is called with `redirect: "manual"`: a followed redirect would carry
+// the `x-api-key` header (and a create's body) to wherever the server points. A 3xx then reaches `attempt`, which
+// reports it.
+const manualRedirects = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+  Effect.gen(function*() {
+    const fetch = yield* FetchHttpClient.Fetch
+    const manual = (input: Parameters<typeof globalThis.fetch>[0], init?: RequestInit) =>
+      fetch(input, { ...init, redirect: "manual" })
+    return yield* Effect.provideService(effect, FetchHttpClient.Fetch, manual as typeof globalThis.fetch)
+  })
+
+// A span attribute is text that is shown (an exporter, a log): HttpClient records response headers on its spans when
+// the application asks it to, and a header may echo the key, wholly or in part.
+const redactingTracer = (tracer: Tracer.Tracer, redact: (text: string) => string): Tracer.Tracer =>
+  Tracer.make({
+    ...(tracer.context === undefined ? {} : { context: tracer.context.bind(tracer) }),
+    span: (options) => {
+      const span = tracer.span(options)
+      return new Proxy(span, {
+        get: (target, property) => {
+          if (property === "attribute") {
+            return (key: string, value: unknown) => target.attribute(key, typeof value === "string" ? redact(value) : value)
+          }
+          const value = Reflect.get(target, property, target)
+          return typeof value === "function" ? value.bind(target) : value
+        }
+      })
+    }
+  })
+
+const redactSpans = (redact: (text: string) => string) => <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+  Effect.flatMap(Effect.tracer, (tracer) => Effect.withTracer(effect, redactingTracer(tracer, redact)))
+
 const toRequest = (call: Call) => {
   const request = HttpClientRequest.make(call.method)(
     call.path,
@@ -63,7 +105,7 @@ const toRequest = (call: Call) => {
 export const make = (settings: Settings): Executor => {
   const { gate, policy } = settings
   const secret = Redacted.value(settings.apiKey)
-  const origin = new URL(settings.baseUrl).origin
+  const context: Errors.Context = { baseUrl: settings.baseUrl, redact: redactor(secret) }
   const client = settings.client.pipe(
     HttpClient.mapRequest((request) =>
       request.pipe(
@@ -87,16 +129,19 @@ export const make = (settings: Settings): Executor => {
     Effect.gen(function*() {
       const operation: Errors.Operation = call
       const exchange = yield* client.execute(toRequest(call)).pipe(
+        manualRedirects,
+        redactSpans(context.redact),
         Effect.flatMap((response) => Effect.map(response.text, (text) => ({ response, text }))),
-        Effect.mapError((cause): Errors.Failure => Errors.transport(operation, { cause, origin, secret })),
+        Effect.mapError((cause): Errors.Failure => Errors.transport(operation, { cause }, context)),
         Effect.timeoutOrElse({
           duration: settings.timeoutMillis,
           orElse: () => Effect.fail(Errors.timeout(operation, settings.timeoutMillis))
         }),
         redactKeyHeader
       )
-      const { response } = exchange
-      const body = Errors.scrub(exchange.text, secret)
+      // The body is data: it is decoded as received (a key that also occurs in metadata stays intact); only what an
+      // error shows of it is redacted.
+      const { response, text: body } = exchange
       if (response.status < 200 || response.status >= 300) {
         const now = yield* Clock.currentTimeMillis
         return yield* Effect.fail(Errors.fromResponse(operation, {
@@ -104,7 +149,7 @@ export const make = (settings: Settings): Executor => {
           headers: response.headers,
           body,
           retryAfterMillis: Errors.retryAfterMillis(response.headers, now)
-        }))
+        }, context))
       }
       const json = decodeJson(body)
       const decoded = Result.isSuccess(json)
@@ -116,7 +161,7 @@ export const make = (settings: Settings): Executor => {
           headers: response.headers,
           body,
           issue: decoded.failure.issue
-        }))
+        }, context))
       }
       return decoded.success
     })
@@ -128,7 +173,8 @@ export const make = (settings: Settings): Executor => {
   ): Effect.Effect<A, WebhooksError> =>
     Effect.gen(function*() {
       // Time counted against `maxElapsed`: attempts, the waits chosen between them and recovery lookups, but not
-      // time queued behind other requests at the gate (that is the rate limit working, not Exa failing).
+      // time queued behind other requests at the gate (that is the rate limit working, not Exa failing), neither
+      // this call's own nor that of the recovery's requests.
       let usedMillis = 0
       const timed = <X, E>(effect: Effect.Effect<X, E>) =>
         Effect.gen(function*() {
@@ -140,7 +186,10 @@ export const make = (settings: Settings): Executor => {
       let attempts = 0
       while (true) {
         attempts++
+        const queuedAt = yield* Clock.currentTimeMillis
         yield* gate.take
+        const meter = yield* GateWaits
+        if (meter !== undefined) meter.millis += (yield* Clock.currentTimeMillis) - queuedAt
         const result = yield* timed(Effect.result(run))
         if (Result.isSuccess(result)) return result.success
         const failure = result.failure
@@ -163,7 +212,11 @@ export const make = (settings: Settings): Executor => {
           )
         }
         if (decision._tag === "Stop") return yield* Effect.fail(failure.toError(attempts))
-        yield* Effect.logDebug("exa-webhooks: retrying").pipe(
+        yield* Effect.logDebug(
+          `exa-webhooks: retrying ${operation.method} ${operation.path} after ${
+            failure.status === undefined ? "a failure without response" : `status ${failure.status}`
+          } (attempt ${attempts} of ${policy.maxRetries + 1}) in ${decision.delayMillis} ms`
+        ).pipe(
           Effect.annotateLogs({
             method: operation.method,
             path: operation.path,
@@ -175,7 +228,9 @@ export const make = (settings: Settings): Executor => {
         usedMillis += decision.delayMillis
         if (failure.status !== 429) yield* Effect.sleep(decision.delayMillis)
         if (beforeResend !== undefined) {
-          const recovered = yield* timed(beforeResend(failure, attempts))
+          const queued = { millis: 0 }
+          const recovered = yield* timed(Effect.provideService(beforeResend(failure, attempts), GateWaits, queued))
+          usedMillis -= queued.millis
           if (Option.isSome(recovered)) return recovered.value
           // The recovery's own requests count against the budget too: no attempt starts past it.
           if (usedMillis > policy.maxElapsedMillis) return yield* Effect.fail(failure.toError(attempts))
