@@ -4,7 +4,8 @@
  * Transient failures (connection errors, timeouts, HTTP 408, 429, 500, 502, 503 and 504) are retried with exponential
  * backoff and full jitter: the n-th wait is a random duration between 0 and `min(maxDelay, baseDelay * 2^(n-1))`.
  * A `Retry-After` header (seconds or HTTP date) replaces the backoff when present. Every retry is bounded twice: by
- * count (`maxRetries`) and by time (`maxElapsed`: attempts and waits, not time queued behind the rate limit); a wait
+ * count (`maxRetries`) and by time (`maxElapsed`: attempts, waits and create's recovery requests, not time queued
+ * behind the rate limit, neither the call's own nor its recovery requests'); a wait
  * that would end past `maxElapsed`, or a `Retry-After` longer than `retryAfterCap`, ends the retries at once with the
  * last error.
  *
@@ -33,7 +34,9 @@ export interface Options {
   readonly maxDelay?: Duration.Input | undefined
   /**
    * Time budget of one call: the time spent on attempts, on the waits between them and on create's recovery
-   * lookups. A retry whose wait would end past it is not made. Time queued behind the rate limit does not count.
+   * lookups and deletes. A retry whose wait would end past it is not made. Time queued behind the rate limit does not
+   * count, neither the call's own nor that of its recovery requests: with 1,000 creates queued at 10 requests/second,
+   * a lookup waits minutes for its turn, and that is the limit working, not Exa failing.
    */
   readonly maxElapsed?: Duration.Input | undefined
   /** The longest `Retry-After` the client waits out; a longer one fails at once with the server's value. */
