@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Fiber, Ref } from "effect"
+import { Cause, Effect, Exit, Fiber, Ref } from "effect"
 import { TestClock } from "effect/testing"
 import { RateGate } from "../src/index.ts"
 
@@ -81,9 +81,19 @@ describe("RateGate", () => {
       assert.deepStrictEqual(yield* Ref.get(second.passed), [500, 500])
     }))
 
-  it.effect("rejects a rate that is not positive", () =>
+  it.effect("rejects a rate that is not positive, with a RangeError naming it (not any crash)", () =>
     Effect.gen(function*() {
-      const exit = yield* Effect.exit(RateGate.make({ requestsPerSecond: 0 }))
-      assert.isTrue(exit._tag === "Failure")
+      for (const requestsPerSecond of [0, -1, Number.NaN]) {
+        const exit = yield* Effect.exit(RateGate.make({ requestsPerSecond }))
+        assert.isTrue(Exit.isFailure(exit))
+        if (!Exit.isFailure(exit)) return
+        const defect = Cause.squash(exit.cause)
+        assert.instanceOf(defect, RangeError)
+        assert.strictEqual(
+          (defect as RangeError).message,
+          `rateLimit must be a positive number of requests per second; got ${requestsPerSecond}`
+        )
+      }
+      assert.isTrue(Exit.isSuccess(yield* Effect.exit(RateGate.make({ requestsPerSecond: 0.5 }))))
     }))
 })
