@@ -118,11 +118,19 @@ export const create = Command.make(
     ),
     idempotencyKey: Flag.String("idempotency-key").pipe(
       Flag.withDescription(
-        "names this create across runs (e.g. a CI job id): a webhook already created under the same key is " +
-          "replaced instead of duplicated, so a retried job ends with exactly one webhook"
+        "names this create across runs (e.g. a CI job id): when a webhook was already created under the same key " +
+          "(by an earlier run, or one running at the same time), it is shown and kept, never duplicated, and its " +
+          "secret is not shown again; see --replace"
       ),
       Flag.withMetavar("KEY"),
       Flag.optional
+    ),
+    replace: Flag.Boolean("replace").pipe(
+      Flag.withDescription(
+        "with --idempotency-key: delete a webhook already created under the key and create it again, to get a new " +
+          "signing secret (the old secret stops working)"
+      ),
+      Flag.withDefault(false)
     )
   },
   Effect.fn("Commands.create")(function*(flags) {
@@ -131,10 +139,10 @@ export const create = Command.make(
       events: Input.events(flags.events),
       metadata: yield* metadataOf(flags.metadata)
     })
-    const givenKey = Option.getOrUndefined(flags.idempotencyKey)
-    if (givenKey !== undefined && (givenKey.trim() === "" || givenKey.length > Webhook.MAX_METADATA_VALUE_LENGTH)) {
+    const givenKey = yield* Input.idempotencyKey(flags.idempotencyKey)
+    if (flags.replace && givenKey === undefined) {
       return yield* new UsageError({
-        message: `--idempotency-key must be 1 to ${Webhook.MAX_METADATA_VALUE_LENGTH} characters`
+        message: "--replace needs --idempotency-key KEY: it replaces the webhook created under that key"
       })
     }
     // The CLI picks the key when none is given, so that a failure of unknown outcome can name it for the rerun.
@@ -160,19 +168,46 @@ export const create = Command.make(
       const webhook = yield* Session.send(
         s,
         (client) =>
-          client.create(body, { idempotencyKey, lookupFirst: givenKey !== undefined }).pipe(
+          client.create(body, {
+            idempotencyKey,
+            lookupFirst: givenKey !== undefined,
+            // A webhook found under the key was made by another run, which may hold (and have deployed) its secret:
+            // replaced only when asked, and said so.
+            onExisting: flags.replace ? "recreate" : "return",
+            onReplaced: (old) =>
+              output.warn(
+                `replacing webhook ${old.id} (${old.url}), created earlier under --idempotency-key ${idempotencyKey}: ` +
+                  "it is deleted, and its signing secret stops working"
+              )
+          }).pipe(
             Effect.mapError((error) => UncertainCreate.classify(error, idempotencyKey))
           )
       ).pipe(
         Effect.onInterrupt(() =>
           output.warn(
             `the create may have reached Exa before the interruption; to finish it without a duplicate, run the ` +
-              `same command again with --idempotency-key ${idempotencyKey}`
+              `same command again with --idempotency-key ${idempotencyKey} --replace`
           )
         )
       )
       const secret = webhook.secret === null ? undefined : Redacted.make(webhook.secret)
       const document = Render.webhookDocument(webhook)
+
+      if (secret === undefined && givenKey !== undefined) {
+        // Found under the key, not created by this run: Exa showed its secret to the run that created it.
+        yield* output.warn(
+          `webhook ${webhook.id} already exists under --idempotency-key ${idempotencyKey} (created by an earlier ` +
+            `run, or by one running at the same time); nothing was changed, and its signing secret is not shown: ` +
+            `Exa returns it only to the run that created the webhook${
+              file === undefined ? "" : `, so nothing was written to ${file.path}`
+            }. If that secret is lost, run the same command with --replace: the webhook is created anew with a new ` +
+            "secret, and the old secret stops working."
+        )
+        return yield* output.result(
+          { ...document, existing: true },
+          () => `Webhook ${webhook.id} already exists; nothing was created.\n${Render.webhookDetails(webhook)}`
+        )
+      }
 
       if (secret === undefined) {
         yield* output.warn(
@@ -187,9 +222,12 @@ export const create = Command.make(
           Effect.mapError((error) =>
             new SecretFile.SecretFileError({
               path: file.path,
-              message: `webhook ${webhook.id} was created, but its secret could not be written to ${file.path} ` +
-                `(${error.message}); the secret cannot be recovered: delete the webhook ` +
-                `(exa-webhooks delete ${webhook.id} --yes) and create it again`
+              message: error.reason._tag === "AlreadyExists"
+                ? `webhook ${webhook.id} was created, but something was created at ${file.path} meanwhile, which was ` +
+                  `left alone; the secret is in ${file.temporary} (mode 0600): move it where you need it`
+                : `webhook ${webhook.id} was created, but its secret could not be written to ${file.path} ` +
+                  `(${error.message}); the secret cannot be recovered: delete the webhook ` +
+                  `(exa-webhooks delete ${webhook.id} --yes) and create it again`
             })
           )
         )
@@ -310,7 +348,9 @@ export const update = Command.make(
       Flag.atLeast(0)
     ),
     metadata: Flag.String("metadata").pipe(
-      Flag.withDescription(`replaces the metadata: ${metadataDescription}`),
+      Flag.withDescription(
+        `replaces the metadata (the webhook's exa-webhooks.* keys are kept): ${metadataDescription}`
+      ),
       Flag.withMetavar("KEY=VALUE"),
       Flag.atLeast(0)
     )

@@ -4,6 +4,7 @@
  * @since 0.1.0
  */
 import type { WebhooksError } from "@exa-webhooks/client"
+import { Validation } from "@exa-webhooks/schema"
 import { Cause, Predicate } from "effect"
 import { CliError } from "effect/cli"
 import { ConfirmationDeclined } from "./Confirm.ts"
@@ -24,7 +25,8 @@ const webhooksTags: ReadonlySet<string> = new Set([
   "ApiError",
   "ServerError",
   "TransportError",
-  "UnexpectedResponseError"
+  "UnexpectedResponseError",
+  "IdempotencyConflictError"
 ])
 
 const isWebhooksError = (error: unknown): error is WebhooksError.WebhooksError =>
@@ -49,6 +51,41 @@ const cliErrorLine = (error: CliError.CliError): string => {
 }
 
 const helpHint = (commandPath: ReadonlyArray<string>) => ` (see '${commandPath.join(" ")} --help')`
+
+// Global flags that take a value (`--base-url URL`): the word after them is not a command.
+const VALUE_FLAGS: ReadonlySet<string> = new Set(["--base-url", "--api-key-file", "--api-key", "--log-level", "--completions"])
+
+/**
+ * With `--help` (or `-h`) among `args`: the report for a first word that names no subcommand of `command`, else
+ * `undefined` (the parser then shows the help asked for).
+ *
+ * @since 0.2.0
+ */
+export const unknownCommandWithHelp = (
+  args: ReadonlyArray<string>,
+  command: { readonly name: string; readonly subcommands: ReadonlyArray<{ readonly commands: ReadonlyArray<{ readonly name: string }> }> }
+): Report | undefined => {
+  const end = args.indexOf("--")
+  const words = end === -1 ? args : args.slice(0, end)
+  if (!words.includes("--help") && !words.includes("-h")) return undefined
+  let first: string | undefined
+  for (let i = 0; i < words.length; i++) {
+    const word = words[i]!
+    if (word.startsWith("-")) {
+      if (VALUE_FLAGS.has(word)) i++
+      continue
+    }
+    first = word
+    break
+  }
+  const names = command.subcommands.flatMap((group) => group.commands.map((c) => c.name))
+  if (first === undefined || names.includes(first)) return undefined
+  return {
+    type: "UsageError",
+    message: `unknown command ${Validation.quote(first)}; the commands are ${names.join(", ")}${helpHint([command.name])}`,
+    exitCode: ExitCode.Usage
+  }
+}
 
 /**
  * The usage line for parse errors of effect/cli (unknown flag, missing value, ...), with a pointer to the help of the

@@ -64,8 +64,31 @@ export class Exiting extends Schema.TaggedError<Exiting>()("Exiting", {
  * @since 0.1.0
  */
 export const teardown: Runtime.Teardown = (exit, onExit) => {
-  if (Exit.isSuccess(exit)) return onExit(Success)
-  if (Cause.hasInterruptsOnly(exit.cause)) return onExit(Interrupted)
-  const error = Cause.squash(exit.cause)
-  return onExit(error instanceof Exiting ? error.code : ApiFailure)
+  const code = Exit.isSuccess(exit)
+    ? Success
+    : Cause.hasInterruptsOnly(exit.cause)
+    ? Interrupted
+    : Cause.squash(exit.cause) instanceof Exiting
+    ? (Cause.squash(exit.cause) as Exiting).code
+    : ApiFailure
+  flushed(() => onExit(code))
+}
+
+/**
+ * Calls `then` once everything written to stdout and stderr has been handed to the OS. On a pipe, Node writes
+ * asynchronously: exiting at once cuts what a slow reader has not taken yet (a long `--json` error line would end
+ * as invalid JSON after 64 KiB).
+ *
+ * @since 0.2.0
+ */
+export const flushed = (then: () => void): void => {
+  let pending = 2
+  const done = () => {
+    if (--pending === 0) then()
+  }
+  for (const stream of [process.stdout, process.stderr]) {
+    // A closed or broken stream calls back with an error: nothing more can be flushed, so that is done too.
+    if (stream.destroyed || !stream.writable) done()
+    else stream.write("", done)
+  }
 }

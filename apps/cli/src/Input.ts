@@ -5,9 +5,8 @@
  *
  * @since 0.1.0
  */
-import { EventType, Validation, Webhook } from "@exa-webhooks/schema"
+import { BaseUrl, EventType, IdempotencyKey, ReservedMetadata, Validation, Webhook, WebhookId } from "@exa-webhooks/schema"
 import { Effect, Option, Result, Schema } from "effect"
-import * as UrlCredentials from "./UrlCredentials.ts"
 import { UsageError } from "./UsageError.ts"
 
 /**
@@ -25,7 +24,9 @@ export const events = (values: ReadonlyArray<string>): Array<string> =>
 
 /**
  * Parses repeated `--metadata key=value` values. The value is everything after the first `=` (it may contain `=`);
- * a key given twice is an error rather than a silent overwrite.
+ * a key given twice is an error rather than a silent overwrite, and so is a key under `exa-webhooks.` (those are
+ * written by exa-webhooks itself; see `ReservedMetadata`). Every key is kept as typed, `__proto__` included (the
+ * schema then refuses that one by name).
  *
  * @since 0.1.0
  */
@@ -35,20 +36,23 @@ export const metadata = Effect.fn("Input.metadata")(function*(values: ReadonlyAr
     const at = value.indexOf("=")
     if (at === -1) {
       return yield* new UsageError({
-        message: `--metadata ${JSON.stringify(value)} has no "="; write each pair as key=value, e.g. --metadata team=growth`
+        message: `--metadata ${Validation.quote(value)} has no "="; write each pair as key=value, e.g. --metadata team=growth`
       })
     }
     const key = value.slice(0, at).trim()
     if (key.length === 0) {
       return yield* new UsageError({
-        message: `--metadata ${JSON.stringify(value)} has an empty key; write each pair as key=value, e.g. --metadata team=growth`
+        message: `--metadata ${Validation.quote(value)} has an empty key; write each pair as key=value, e.g. --metadata team=growth`
       })
     }
     if (Object.hasOwn(pairs, key)) {
-      return yield* new UsageError({ message: `--metadata ${key} is given more than once; give each key once` })
+      return yield* new UsageError({ message: `--metadata ${Validation.quote(key)} is given more than once; give each key once` })
     }
-    pairs[key] = value.slice(at + 1)
+    // defineProperty, not `pairs[key] =`: an assignment to "__proto__" would set the prototype and drop the pair.
+    Object.defineProperty(pairs, key, { value: value.slice(at + 1), enumerable: true, writable: true, configurable: true })
   }
+  const reserved = ReservedMetadata.problem(pairs)
+  if (reserved !== undefined) return yield* new UsageError({ message: `--metadata: ${reserved}` })
   return pairs
 })
 
@@ -133,7 +137,7 @@ export const limit = Effect.fn("Input.limit")(function*(value: Option.Option<str
   const n = /^\s*\d+\s*$/.test(value.value) ? Number(value.value) : Number.NaN
   if (!Number.isInteger(n) || n < minimum || n > maximum) {
     return yield* new UsageError({
-      message: `--limit must be a whole number from ${minimum} to ${maximum}, got ${JSON.stringify(value.value)}`
+      message: `--limit must be a whole number from ${minimum} to ${maximum}, got ${Validation.quote(value.value)}`
     })
   }
   return n
@@ -153,40 +157,38 @@ export const eventType = Effect.fn("Input.eventType")(function*(value: Option.Op
 })
 
 /**
- * A webhook id argument: non-empty (it becomes a path segment, URL-encoded by the client).
+ * A webhook id argument, checked with `WebhookId` (not blank, not `.` or `..`, no control characters) and stripped
+ * of surrounding spaces.
  *
  * @since 0.1.0
  */
 export const webhookId = Effect.fn("Input.webhookId")(function*(value: string) {
-  const id = value.trim()
-  if (id.length === 0) return yield* new UsageError({ message: "ID must not be empty; pass a webhook id such as wh_..." })
-  return id
+  const problem = WebhookId.problem(value.trim() === "" ? value : value.trim())
+  if (problem !== undefined) return yield* new UsageError({ message: `ID: ${problem}` })
+  return value.trim()
 })
 
 /**
- * The API's base URL: an absolute http(s) URL without a trailing slash. `origin` names where it came from
- * (`--base-url` or `EXA_BASE_URL`) for the message.
+ * An `--idempotency-key` value, checked with `IdempotencyKey`.
+ *
+ * @since 0.2.0
+ */
+export const idempotencyKey = Effect.fn("Input.idempotencyKey")(function*(value: Option.Option<string>) {
+  if (Option.isNone(value)) return undefined
+  const problem = IdempotencyKey.problem(value.value)
+  if (problem !== undefined) return yield* new UsageError({ message: `--idempotency-key: ${problem}` })
+  return value.value
+})
+
+/**
+ * The API's base URL, checked with `BaseUrl` (http(s), no credentials, query or fragment, no port fetch refuses),
+ * without a trailing slash. `origin` names where it came from (`--base-url` or `EXA_BASE_URL`) for the message.
  *
  * @since 0.1.0
  */
 export const baseUrl = Effect.fn("Input.baseUrl")(function*(value: string, origin: string) {
-  const url = URL.canParse(value) ? new URL(value) : undefined
-  if (url === undefined || (url.protocol !== "http:" && url.protocol !== "https:")) {
-    return yield* new UsageError({
-      // Echoed without anything that could be a password (`http://user:pw@...` with a typo elsewhere).
-      message: `${origin}: expected an absolute http(s) URL such as https://api.exa.ai, got ${
-        JSON.stringify(UrlCredentials.maskUnparsed(value))
-      }`
-    })
-  }
-  if (url.username !== "" || url.password !== "") {
-    // Node's fetch refuses every URL that carries credentials, and Exa authenticates with the API key anyway:
-    // refusing here keeps the request from failing later as an "unknown outcome".
-    return yield* new UsageError({
-      message: `${origin}: must not contain a user name or password (got ${
-        JSON.stringify(UrlCredentials.mask(value))
-      }); the API key authenticates, via ${"EXA_API_KEY"} or --api-key-file`
-    })
-  }
+  const problem = BaseUrl.problem(value)
+  // The rule's message never quotes a password (it masks everything before the last "@").
+  if (problem !== undefined) return yield* new UsageError({ message: `${origin}: ${problem}` })
   return value.replace(/\/+$/, "")
 })

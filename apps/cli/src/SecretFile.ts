@@ -2,9 +2,12 @@
  * `--secret-file PATH`: where `create` puts the webhook's signing secret instead of the terminal.
  *
  * Exa returns the secret once, in the response to the create, so the file must be writable before the request goes
- * out: {@link reserve} creates it first (exclusively, mode 0600, refusing to overwrite anything), the create runs, and
- * the secret is written to the descriptor that is already open. A file that cannot be created stops the command with
- * exit 2 before anything is sent; a create that fails or is interrupted removes the empty file again.
+ * out: {@link reserve} checks that nothing is at the path and creates a hidden temporary file next to it
+ * (exclusively, mode 0600), the create runs, the secret is written and synced to the temporary file, which is then
+ * hard-linked to the path (which fails rather than overwrite anything that appeared meanwhile) and unlinked. The path
+ * therefore holds the whole secret or nothing: a `kill -9` at any moment never leaves an empty or partial file there
+ * that would block the rerun (at most a hidden `.NAME.*.tmp` next to it). A path that cannot be used stops the command
+ * with exit 2 before anything is sent; a create that fails or is interrupted removes the temporary file again.
  *
  * @since 0.1.0
  */
@@ -31,6 +34,8 @@ export class SecretFileError extends Schema.TaggedError<SecretFileError>()("Secr
 export interface Reserved {
   /** The absolute path, for messages and the JSON output. */
   readonly path: string
+  /** The hidden file next to it that receives the secret first; it is kept (with the secret) when `write` fails. */
+  readonly temporary: string
   /** Writes the secret (without a trailing newline, so the file's bytes are exactly the secret) and syncs. */
   readonly write: (secret: Redacted.Redacted<string>) => Effect.Effect<void, PlatformError.PlatformError>
 }
@@ -71,9 +76,9 @@ export const check = Effect.fn("SecretFile.check")(function*(file: string) {
 })
 
 /**
- * Creates the secret file (flag `wx`: fails if anything exists at the path, mode 0600: readable by the owner only)
- * and returns the handle that writes the secret. The file is removed when the surrounding scope ends before a
- * successful write.
+ * Checks the secret file's path and creates its temporary file (see the module's description); returns the handle
+ * that writes the secret. The temporary file is removed when the surrounding scope ends, unless it is the only copy
+ * of a secret that could not be linked into place.
  *
  * @since 0.1.0
  */
@@ -81,19 +86,27 @@ export const reserve = Effect.fn("SecretFile.reserve")(function*(file: string) {
   const fs = yield* FileSystem.FileSystem
   const path = yield* Path.Path
   const absolute = path.resolve(file)
-  const handle = yield* fs.open(absolute, { flag: "wx", mode: 0o600 }).pipe(
+  if (yield* fs.exists(absolute).pipe(Effect.orElseSucceed(() => false))) {
+    return yield* new UsageError({ message: `--secret-file: cannot use ${absolute}: ${EXISTS}` })
+  }
+  const nonce = yield* Effect.sync(() => globalThis.crypto.randomUUID().slice(0, 8))
+  const temporary = path.join(path.dirname(absolute), `.${path.basename(absolute)}.${nonce}.tmp`)
+  const handle = yield* fs.open(temporary, { flag: "wx", mode: 0o600 }).pipe(
     Effect.mapError((error) => new UsageError({ message: `--secret-file: cannot create ${absolute}: ${reasonOf(error)}` }))
   )
-  let written = false
+  let keepTemporary = false
   // Runs before the handle is closed (finalizers run in reverse order); unlinking an open file is fine on POSIX.
-  yield* Effect.addFinalizer(() => (written ? Effect.void : Effect.ignore(fs.remove(absolute))))
+  yield* Effect.addFinalizer(() => (keepTemporary ? Effect.void : Effect.ignore(fs.remove(temporary))))
   const reserved: Reserved = {
     path: absolute,
+    temporary,
     write: (secret) =>
       Effect.gen(function*() {
         yield* handle.writeAll(new TextEncoder().encode(Redacted.value(secret)))
         yield* handle.sync
-        written = true
+        // A link never replaces an existing file, unlike a rename: something created at the path meanwhile is kept,
+        // and so is the secret (in the temporary file, which the error names).
+        yield* fs.link(temporary, absolute).pipe(Effect.tapError(() => Effect.sync(() => (keepTemporary = true))))
       })
   }
   return reserved

@@ -1,8 +1,8 @@
 /**
  * A create whose outcome nobody knows: the request went out, and a 5xx, a timeout or a dropped connection came back
  * (after the client's retries). Exa may have created the webhook. The way out is the idempotency key the CLI sent
- * with the create: running the same command again with `--idempotency-key KEY` finds that webhook instead of
- * creating a second one (and replaces it, so the new run gets a secret).
+ * with the create: running the same command again with `--idempotency-key KEY --replace` finds that webhook instead
+ * of creating a second one, and replaces it, so the new run gets a secret (no one ever saw the first one).
  *
  * @since 0.1.0
  */
@@ -41,8 +41,9 @@ export const classify = (
     ? new UncertainCreate({
       idempotencyKey,
       error,
-      message: `${error._tag}: ${whatWentWrong(error.message)} The webhook may have been created: to finish the create ` +
-        `without a duplicate, run the same command again with --idempotency-key ${idempotencyKey}`
+      message: `${error._tag}: ${whatWentWrong(error.message)} The webhook may have been created, and no one has its ` +
+        `secret: to finish the create without a duplicate, run the same command again with --idempotency-key ` +
+        `${idempotencyKey} --replace`
     })
     : error
 

@@ -105,6 +105,10 @@ const interrupted: Output.Report = {
 
 const exiting = (code: number) => Effect.fail(new ExitCode.Exiting({ code }))
 
+// `exa-webhooks UNKNOWN --help` would print the root's help and succeed: the parser shows help before it looks at
+// the command. An unknown command is a usage error whether or not help was asked for.
+const unknownCommand = ErrorReport.unknownCommandWithHelp(args, Commands.command)
+
 const program = Command.runWith(Commands.command, { version: packageJson.version })(args).pipe(
   Effect.catchCause((cause) => {
     // Ctrl-C at a prompt arrives as an interruption from inside (readline got the key, not the process): pass it on
@@ -127,4 +131,7 @@ const program = Command.runWith(Commands.command, { version: packageJson.version
   Effect.provide(layer)
 )
 
-NodeRuntime.runMain(program, { disableErrorReporting: true, teardown: ExitCode.teardown })
+NodeRuntime.runMain(
+  unknownCommand === undefined ? program : Effect.andThen(output.failure(unknownCommand), exiting(unknownCommand.exitCode)),
+  { disableErrorReporting: true, teardown: ExitCode.teardown }
+)

@@ -21,7 +21,7 @@ describe("Input", () => {
         empty: ""
       })
       const twice = yield* Effect.flip(Input.metadata(["team=a", "team=b"]))
-      assert.include(twice.message, "--metadata team is given more than once")
+      assert.include(twice.message, "--metadata \"team\" is given more than once")
     }))
 
   it.effect("names metadata problems by key, as typed", () =>

@@ -45,6 +45,7 @@ describe("BaseUrl", () => {
       assert.include(problem ?? "", expected, value)
       assert.notInclude(problem ?? "", "hunter2")
     }
+    assert.notInclude(BaseUrl.problem("http://user:pa/ss@host:x") ?? "", "pa/ss", "a password in text that does not parse")
   })
   it("accepts origins and path prefixes", () => {
     for (const value of ["https://api.exa.ai", "http://127.0.0.1:8501", "https://proxy.example.com/exa/"]) {
