@@ -43,7 +43,7 @@ describe("failures of the API or the network: exit 1, one line naming the error,
   it.live("nothing listening at the base URL: a refused connection", () =>
     Effect.gen(function*() {
       // A port that was free a moment ago (not one fetch refuses outright, such as 9, which would never connect).
-      const port = yield* Effect.promise(() =>
+      const freePort = yield* Effect.promise(() =>
         new Promise<number>((resolve) => {
           const server = createServer()
           server.listen(0, "127.0.0.1", () => {
@@ -53,7 +53,7 @@ describe("failures of the API or the network: exit 1, one line naming the error,
         })
       )
       const result = yield* run(["list"], {
-        env: { EXA_API_KEY: API_KEY, EXA_BASE_URL: `http://127.0.0.1:${port}`, EXA_MAX_RETRIES: "0" }
+        env: { EXA_API_KEY: API_KEY, EXA_BASE_URL: `http://127.0.0.1:${freePort}`, EXA_MAX_RETRIES: "0" }
       })
       assert.strictEqual(result.code, 1)
       assert.strictEqual(result.stdout, "")
