@@ -90,16 +90,16 @@ describe("the key is redacted where text is shown, never from data", () => {
   }
 })
 
-describe("bad arguments are typed errors, and nothing is sent", () => {
-  const rejected = <A>(operation: (webhooks: WebhooksClient.Service) => Effect.Effect<A, WebhooksError.WebhooksError>) =>
-    Effect.gen(function*() {
-      const webhooks = yield* WebhooksClient.WebhooksClient
-      const error = yield* Effect.flip(operation(webhooks))
-      assert.instanceOf(error, WebhooksError.InvalidInputError)
-      assert.strictEqual((yield* stats).requests, 0, "no request left the client")
-      return error
-    })
+const rejected = <A>(operation: (webhooks: WebhooksClient.Service) => Effect.Effect<A, WebhooksError.WebhooksError>) =>
+  Effect.gen(function*() {
+    const webhooks = yield* WebhooksClient.WebhooksClient
+    const error = yield* Effect.flip(operation(webhooks))
+    assert.instanceOf(error, WebhooksError.InvalidInputError)
+    assert.strictEqual((yield* stats).requests, 0, "no request left the client")
+    return error
+  })
 
+describe("bad arguments are typed errors, and nothing is sent", () => {
   it.live("ids that would address another path, blanks and control characters", () =>
     Effect.gen(function*() {
       for (const id of [".", "..", "   ", "wh\n1", "wh\u00001"]) {
@@ -162,23 +162,23 @@ describe("update keeps reserved metadata", () => {
     }).pipe(Effect.provide(withMock())))
 })
 
-describe("concurrent callers with one idempotency key", () => {
-  // Two layers are two processes: separate gates, no shared state but the server.
-  const twoCallers = (onExisting: WebhooksClient.OnRecovered) =>
-    Effect.gen(function*() {
-      const mock = yield* MockServer.MockServer
-      const caller = WebhooksClient.make({ apiKey: Redacted.make(API_KEY), baseUrl: mock.url, retry: fastRetry })
-      const [a, b] = [yield* caller, yield* caller]
-      const results = yield* Effect.all(
-        [a, b].map((webhooks) =>
-          Effect.result(webhooks.create(hook, { idempotencyKey: "ci-job-9", lookupFirst: true, onRecovered: "recreate", onExisting }))
-        ),
-        { concurrency: "unbounded" }
-      )
-      const listed = yield* Stream.runCollect(a.listAll())
-      return { results, listed }
-    }).pipe(Effect.provide(NodeHttpClient.layerUndici))
+// Two layers are two processes: separate gates, no shared state but the server.
+const twoCallers = (onExisting: WebhooksClient.OnRecovered) =>
+  Effect.gen(function*() {
+    const mock = yield* MockServer.MockServer
+    const caller = WebhooksClient.make({ apiKey: Redacted.make(API_KEY), baseUrl: mock.url, retry: fastRetry })
+    const [a, b] = [yield* caller, yield* caller]
+    const results = yield* Effect.all(
+      [a, b].map((webhooks) =>
+        Effect.result(webhooks.create(hook, { idempotencyKey: "ci-job-9", lookupFirst: true, onRecovered: "recreate", onExisting }))
+      ),
+      { concurrency: "unbounded" }
+    )
+    const listed = yield* Stream.runCollect(a.listAll())
+    return { results, listed }
+  }).pipe(Effect.provide(NodeHttpClient.layerUndici))
 
+describe("concurrent callers with one idempotency key", () => {
   it.live("onExisting \"recreate\": one webhook, one caller holds its secret, the other gets IdempotencyConflictError", () =>
     Effect.gen(function*() {
       const { listed, results } = yield* twoCallers("recreate")
