@@ -64,4 +64,11 @@ describe("bin/exa-webhooks-mock", () => {
       expect(stderr[0]).toMatch(/^exa-webhooks-mock: .*(--bogus|--seed).*--help/)
     }
   })
+
+  it("--version prints one line, ending with a newline, and exits 0", async () => {
+    const mock = run(["--version"])
+    const [code] = await mock.exited
+    expect(code).toBe(0)
+    expect(mock.output().stdout).toMatch(/^exa-webhooks-mock v\d+\.\d+\.\d+\n$/)
+  })
 })
