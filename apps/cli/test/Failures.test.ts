@@ -59,6 +59,13 @@ describe("failures of the API or the network: exit 1, one line naming the error,
       assert.strictEqual(result.stdout, "")
       assert.match(result.stderr, /^exa-webhooks: TransportError: GET \/websets\/v0\/webhooks: could not reach Exa/)
       assert.include(result.stderr, "ECONNREFUSED")
+      // The advice names the URL that was used, not one way of setting it.
+      const flag = yield* run(["--base-url", `http://127.0.0.1:${freePort}`, "list"], {
+        env: { EXA_API_KEY: API_KEY, EXA_MAX_RETRIES: "0" }
+      })
+      assert.strictEqual(flag.code, 1)
+      assert.include(flag.stderr, `the base URL (http://127.0.0.1:${freePort})`)
+      assert.notInclude(flag.stderr, "EXA_BASE_URL")
     }))
 
   it.live("a base URL on a port fetch refuses, or with a query or fragment, is a usage error naming where it came from", () =>

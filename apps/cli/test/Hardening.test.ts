@@ -88,9 +88,11 @@ describe("one webhook per idempotency key, no secret lost or silently replaced",
       const results = yield* Effect.all([run(args, { env }), run(args, { env })], { concurrency: "unbounded" })
       assert.strictEqual((yield* stats).webhooks, 1)
       const kept = yield* Effect.promise(() =>
-        fetch(`${mock.url}/websets/v0/webhooks`, { headers: { "x-api-key": API_KEY } }).then((r) => r.json())
+        fetch(`${mock.url}/websets/v0/webhooks`, { headers: { "x-api-key": API_KEY } }).then((r) =>
+          r.json() as Promise<{ data: ReadonlyArray<{ id: string }> }>
+        )
       )
-      const keptId = kept.data[0].id as string
+      const keptId = kept.data[0]!.id
       const holders = results.filter((r) => r.code === 0 && json(r).id === keptId && typeof json(r).secret === "string")
       assert.strictEqual(holders.length, 1, "exactly one run holds the kept webhook's secret")
       const other = results.find((r) => r !== holders[0])!

@@ -43,7 +43,7 @@ describe("duplicate-safe create", () => {
     }).pipe(Effect.provide(withMock(
       { faultRate: 0.05, ambiguousFaultRate: 0.1, seed: 20_240_601 },
       { rateLimit: 20_000, retry: { baseDelay: 1, maxDelay: 20, maxRetries: 10 } }
-    ))), 60_000)
+    ))), 180_000) // real sockets on a shared machine: ~35 s alone, twice that under a parallel `make test`
 
   it.live("onRecovered: \"return\" returns the webhook an ambiguous attempt created (its secret is lost)", () =>
     Effect.gen(function*() {
