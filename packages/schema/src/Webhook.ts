@@ -62,12 +62,12 @@ export const WebhookUrl = Schema.String.check(
     if (value.length > MAX_URL_LENGTH) {
       return `a URL is at most ${MAX_URL_LENGTH} characters; got ${value.length} (${quote(value, 40)})`
     }
-    if (Validation.hasControlCharacter(value) || /\s/.test(value)) {
-      return `a URL has no spaces, line breaks, tabs or other control characters (percent-encode them); got ${quote(value)}`
-    }
     // The parser also accepts "https:/host" and "http:host" (fixing them up); the text we send must be absolute.
     if (!URL.canParse(value) || !/^[a-z][a-z\d+.-]*:\/\//i.test(value)) {
       return `expected an absolute http(s) URL such as "https://example.com/hooks/exa", got ${quote(value)}`
+    }
+    if (Validation.hasControlCharacter(value) || /\s/.test(value)) {
+      return `a URL has no spaces, line breaks, tabs or other control characters (percent-encode them); got ${quote(value)}`
     }
     const protocol = new URL(value).protocol
     if (protocol !== "http:" && protocol !== "https:") {
