@@ -43,7 +43,6 @@ export type Commit = () => Result.Result<unknown, ApiFailure>
  * @since 0.1.0
  */
 export interface Route {
-  readonly name: string
   readonly method: string
   readonly path: string
   /** Whether a successful call changes state (and so can meet an ambiguous fault). */

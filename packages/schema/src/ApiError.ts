@@ -99,3 +99,32 @@ const decodeBody = Schema.decodeUnknownOption(ApiErrorBody)
  */
 export const summarizeUnknown = (body: unknown): Option.Option<ErrorSummary> =>
   Option.map(decodeBody(body), summarize)
+
+/**
+ * One problem with a request: `path` names the field as a person writes it (`events[1]`, `metadata.team`, `limit`,
+ * or `""` for the body itself), `message` says what was wrong and what is allowed.
+ *
+ * @category validation
+ * @since 0.2.0
+ */
+export const Problem = Schema.Struct({ path: Schema.String, message: Schema.String })
+
+/**
+ * @category validation
+ * @since 0.2.0
+ */
+export type Problem = typeof Problem.Type
+
+/**
+ * The `detail` of a 400 `validation_error` (and `invalid_cursor`): one {@link Problem} per field.
+ *
+ * @category validation
+ * @since 0.2.0
+ */
+export const ValidationDetail = Schema.Struct({ problems: Schema.Array(Problem) })
+
+/**
+ * @category validation
+ * @since 0.2.0
+ */
+export type ValidationDetail = typeof ValidationDetail.Type
