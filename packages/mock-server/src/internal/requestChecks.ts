@@ -14,7 +14,7 @@ import type { Validation as ValidationTypes } from "@exa-webhooks/schema"
 import { Validation } from "@exa-webhooks/schema"
 import { ByteSize, Effect, Predicate, Schema } from "effect"
 import { HttpIncomingMessage, type HttpServerRequest } from "effect/http"
-import { InvalidRequest, PayloadTooLarge, UnsupportedMediaType } from "./ApiFailure.ts"
+import { InvalidRequest, PayloadTooLarge, UnsupportedMediaType } from "./failures.ts"
 
 /**
  * Largest request body accepted, in bytes (64 KiB). A webhook with 19 events, a URL and a few dozen metadata values of

@@ -19,14 +19,14 @@
 import { type DateTime, Duration, Effect, Option, Redacted, Result } from "effect"
 import { HttpServerRequest, HttpServerResponse } from "effect/http"
 import type { IncomingMessage } from "node:http"
-import * as Api from "./Api.ts"
-import * as ApiFailure from "./ApiFailure.ts"
-import * as Auth from "./Auth.ts"
-import * as Control from "./Control.ts"
-import type * as Faults from "./Faults.ts"
-import * as Ids from "./Ids.ts"
-import type * as RateLimit from "./RateLimit.ts"
-import type * as Store from "./Store.ts"
+import * as Api from "./webhookHandlers.ts"
+import * as ApiFailure from "./failures.ts"
+import * as Auth from "./apiKeyCheck.ts"
+import * as Control from "./controlRoutes.ts"
+import type * as Faults from "./faultInjection.ts"
+import * as Ids from "./ids.ts"
+import type * as RateLimit from "./tokenBucket.ts"
+import type * as Store from "./store.ts"
 
 /**
  * The settings the pipeline reads.

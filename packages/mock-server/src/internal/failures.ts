@@ -13,7 +13,7 @@
 import { ApiError } from "@exa-webhooks/schema"
 import { Schema } from "effect"
 import { HttpServerResponse } from "effect/http"
-import { FAULT_STATUSES } from "./Faults.ts"
+import { FAULT_STATUSES } from "./faultInjection.ts"
 
 const Problem = Schema.Struct({ path: Schema.String, message: Schema.String })
 

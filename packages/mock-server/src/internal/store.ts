@@ -12,10 +12,10 @@
 import type { EventType } from "@exa-webhooks/schema"
 import { Webhook, WebhookAttempt } from "@exa-webhooks/schema"
 import { DateTime, Redacted, Result } from "effect"
-import { WebhookLimitReached } from "./ApiFailure.ts"
-import * as Cursor from "./Cursor.ts"
-import * as Ids from "./Ids.ts"
-import * as Stats from "./Stats.ts"
+import { WebhookLimitReached } from "./failures.ts"
+import * as Cursor from "./cursor.ts"
+import * as Ids from "./ids.ts"
+import * as Stats from "./stats.ts"
 
 /**
  * Memory bounds.

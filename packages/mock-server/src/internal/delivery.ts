@@ -5,9 +5,10 @@
  * - Redirects are not followed: a 3xx answer is a failed attempt, as on Exa.
  * - A failed attempt (non-2xx, timeout, connection error) is retried up to `attempts` tries in all, waiting
  *   `retryDelayMillis`, then twice that, and so on; a webhook deleted or deactivated meanwhile is not retried.
- * - Unless remote delivery is allowed, a URL whose host is not a loopback address (127.0.0.0/8, ::1, their
- *   IPv4-mapped IPv6 forms such as `::ffff:127.0.0.1`, or a name that resolves only to those) is not contacted: one
- *   failed attempt with status 0 is recorded instead, so a mock never sends traffic off the machine by accident.
+ * - Unless remote delivery is allowed, a URL whose host is not `localhost` or a loopback address (127.0.0.0/8, ::1,
+ *   their IPv4-mapped IPv6 forms such as `::ffff:127.0.0.1`) is not contacted: one failed attempt with status 0 is
+ *   recorded instead. Other names are refused without being looked up, so a mock never sends traffic, DNS queries
+ *   included, off the machine by accident.
  * - At most {@link MAX_RESPONSE_BODY_BYTES} bytes of a receiver's response body are read; then the response is
  *   cancelled (its connection closed), so memory per delivery is bounded whatever the receiver sends.
  *
@@ -17,9 +18,9 @@ import { Event, type EventType, type WebhookAttempt } from "@exa-webhooks/schema
 import { DateTime, Duration, Effect, Schema, Stream } from "effect"
 import { FetchHttpClient, HttpClient, HttpClientRequest, type HttpClientResponse } from "effect/http"
 import { BlockList, isIP } from "node:net"
-import * as Ids from "./Ids.ts"
-import * as Signature from "./Signature.ts"
-import type * as Store from "./Store.ts"
+import * as Ids from "./ids.ts"
+import * as Signature from "../Signature.ts"
+import type * as Store from "./store.ts"
 
 /**
  * Longest response body kept in an attempt, in characters; longer ones are cut.

@@ -16,10 +16,10 @@
 import { Event, EventType, WebhookAttempt } from "@exa-webhooks/schema"
 import { Effect, Schema } from "effect"
 import { type HttpServerRequest, HttpServerResponse } from "effect/http"
-import { type ApiFailure, type DeliveryBacklogFull, MethodNotAllowed, NotFound } from "./ApiFailure.ts"
-import type * as Delivery from "./Delivery.ts"
-import * as RequestInput from "./RequestInput.ts"
-import * as Stats from "./Stats.ts"
+import { type ApiFailure, type DeliveryBacklogFull, MethodNotAllowed, NotFound } from "./failures.ts"
+import type * as Delivery from "./delivery.ts"
+import * as RequestInput from "./requestChecks.ts"
+import * as Stats from "./stats.ts"
 
 /**
  * Body of `POST /_mock/events`: the `type` and `data` of the shared `Event` envelope.

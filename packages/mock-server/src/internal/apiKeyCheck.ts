@@ -7,7 +7,7 @@
 import { Option, Redacted, Result } from "effect"
 import type { Headers } from "effect/http"
 import { createHash, timingSafeEqual } from "node:crypto"
-import { Unauthorized } from "./ApiFailure.ts"
+import { Unauthorized } from "./failures.ts"
 
 /**
  * Where the key came from, for messages.

@@ -11,10 +11,10 @@
 import { Endpoints, Webhook } from "@exa-webhooks/schema"
 import { type DateTime, Effect, Option, Result, Schema } from "effect"
 import type { HttpServerRequest } from "effect/http"
-import { type ApiFailure, InvalidRequest, MethodNotAllowed, NotFound } from "./ApiFailure.ts"
-import * as Cursor from "./Cursor.ts"
-import * as RequestInput from "./RequestInput.ts"
-import * as Store from "./Store.ts"
+import { type ApiFailure, InvalidRequest, MethodNotAllowed, NotFound } from "./failures.ts"
+import * as Cursor from "./cursor.ts"
+import * as RequestInput from "./requestChecks.ts"
+import * as Store from "./store.ts"
 
 /**
  * What a route gets.

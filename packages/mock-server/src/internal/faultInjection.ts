@@ -6,7 +6,7 @@
  *
  * @since 0.1.0
  */
-import * as Prng from "./Prng.ts"
+import * as Prng from "./prng.ts"
 
 /**
  * Statuses of a fault injected before the request is handled.
