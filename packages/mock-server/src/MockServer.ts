@@ -13,7 +13,7 @@
  */
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import { Clock, Context, DateTime, Effect, Exit, Layer, Option, Redacted, Scheduler, Schema, Scope } from "effect"
-import { FetchHttpClient, HttpClient } from "effect/http"
+import { FetchHttpClient, HttpClient, HttpRouter } from "effect/http"
 import { randomInt } from "node:crypto"
 import * as Http from "node:http"
 import type { AddressInfo } from "node:net"
@@ -21,6 +21,7 @@ import { Validation } from "@exa-webhooks/schema"
 import * as ApiFailure from "./internal/failures.ts"
 import * as App from "./internal/requestPipeline.ts"
 import * as Control from "./internal/controlRoutes.ts"
+import * as WebhookHandlers from "./internal/webhookHandlers.ts"
 import * as Delivery from "./internal/delivery.ts"
 import * as Faults from "./internal/faultInjection.ts"
 import * as RateLimit from "./internal/tokenBucket.ts"
@@ -243,20 +244,28 @@ const build = Effect.fnUntraced(function*(options: Options) {
     rateLimit?.reset()
   }
 
+  const nowMillis = () => clock.currentTimeMillisUnsafe()
+  const now = () => DateTime.makeUnsafe(nowMillis())
+  const settings = {
+    apiKey,
+    rateLimit: options.rateLimit,
+    retryAfter: options.retryAfter ?? defaults.retryAfter,
+    latencyMillis: options.latencyMillis ?? defaults.latencyMillis
+  }
+  // The webhook API: WebhooksApi served by HttpApiBuilder, its handlers and its API-key middleware.
+  const api = yield* HttpRouter.toHttpEffect(
+    WebhookHandlers.layer({ store, now, settings, rateLimit, nowMillis }).pipe(
+      Layer.provide(NodeHttpServer.layerHttpServices)
+    )
+  )
+
   const server = Http.createServer({ keepAliveTimeout: 5_000, requestTimeout: 60_000 })
   const http = yield* listen(server, host, options.port ?? defaults.port)
   yield* http.serve(App.make({
-    settings: {
-      apiKey,
-      rateLimit: options.rateLimit,
-      retryAfter: options.retryAfter ?? defaults.retryAfter,
-      latencyMillis: options.latencyMillis ?? defaults.latencyMillis
-    },
+    settings,
     store,
     faults,
-    rateLimit,
-    nowMillis: () => clock.currentTimeMillisUnsafe(),
-    now: () => DateTime.makeUnsafe(clock.currentTimeMillisUnsafe()),
+    api: api as App.Deps["api"],
     control: {
       stats: store.stats,
       reset,

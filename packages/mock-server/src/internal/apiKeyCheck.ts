@@ -16,6 +16,13 @@ import { Unauthorized } from "./failures.ts"
  */
 export type Source = "x-api-key" | "Authorization"
 
+/**
+ * The key the server was started with, if any.
+ *
+ * @since 0.2.0
+ */
+export type Expected = Option.Option<Redacted.Redacted<string>>
+
 const digest = (value: string) => createHash("sha256").update(value, "utf8").digest()
 
 /**
@@ -30,7 +37,7 @@ const digest = (value: string) => createHash("sha256").update(value, "utf8").dig
  */
 export const authenticate = (
   headers: Headers.Headers,
-  expected: Option.Option<Redacted.Redacted<string>>
+  expected: Expected
 ): Result.Result<string, Unauthorized> => {
   const apiKey = headers["x-api-key"]?.trim()
   const bearer = /^Bearer\s+(\S.*)$/i.exec(headers["authorization"]?.trim() ?? "")?.[1]?.trim()

@@ -15,8 +15,6 @@ import { Schema } from "effect"
 import { HttpServerResponse } from "effect/http"
 import { FAULT_STATUSES } from "./faultInjection.ts"
 
-const Problem = Schema.Struct({ path: Schema.String, message: Schema.String })
-
 /**
  * 400: the body or query broke a rule, the JSON did not parse, the body was missing, or the cursor was not one this
  * server issued. `problems` has one entry per field (`path` as a person writes it: `events[1]`, `metadata.team`).
@@ -26,7 +24,7 @@ const Problem = Schema.Struct({ path: Schema.String, message: Schema.String })
 export class InvalidRequest extends Schema.TaggedError<InvalidRequest>()("InvalidRequest", {
   code: Schema.Literals(["validation_error", "invalid_json", "missing_body", "invalid_cursor"]),
   message: Schema.String,
-  problems: Schema.Array(Problem)
+  problems: Schema.Array(ApiError.Problem)
 }) {}
 
 /**
@@ -138,6 +136,7 @@ export type ApiFailure =
 
 const encodeNested = Schema.encodeSync(ApiError.NestedErrorBody)
 const encodeFlat = Schema.encodeSync(ApiError.FlatErrorBody)
+const encodeDetail = Schema.encodeSync(ApiError.ValidationDetail)
 
 const faultCodes = { 500: "internal_error", 502: "bad_gateway", 503: "service_unavailable" } as const
 
@@ -193,18 +192,20 @@ const flat = (failure: ApiFailure, requestId: string, error: string, tag: string
   )
 
 /**
- * The response for a failure. `retryAfter: false` leaves `Retry-After` off 429s (`--no-retry-after`).
+ * The response for a failure, in the body form Exa uses for its status (the forms and statuses are declared in
+ * `WebhooksApi.Errors` of `@exa-webhooks/schema`). `retryAfter: false` leaves `Retry-After` off 429s
+ * (`--no-retry-after`).
  *
  * @since 0.1.0
  */
 export const toResponse = (
   failure: ApiFailure,
   requestId: string,
-  options: { readonly retryAfter: boolean }
+  options: { readonly retryAfter: boolean } = { retryAfter: true }
 ): HttpServerResponse.HttpServerResponse => {
   switch (failure._tag) {
     case "InvalidRequest":
-      return nested(failure, requestId, "invalid_request_error", failure.code, { problems: failure.problems })
+      return nested(failure, requestId, "invalid_request_error", failure.code, encodeDetail({ problems: failure.problems }))
     case "Unauthorized":
       return flat(failure, requestId, "Unauthorized", failure.tag)
     case "NotFound":

@@ -1,6 +1,8 @@
 /**
- * Reads and validates what a request carries: its query and its JSON body, with the schemas of
- * `@exa-webhooks/schema`. Every rejection names the field and the rule, and tells the caller what to send instead.
+ * The checks of a request's query and JSON body that come before (and around) schema decoding. For the webhook API,
+ * `HttpApiBuilder` decodes with the schemas of `WebhooksApi` (strict: unknown fields fail); these checks add what it
+ * does not do in Exa's way, and run first, in the API-key middleware (see `apiGate`). Every rejection names the field
+ * and the rule, and tells the caller what to send instead.
  *
  * Rules beyond the schemas:
  * - a body needs `Content-Type: application/json` (or `application/<something>+json`), else 415;
@@ -10,8 +12,7 @@
  *
  * @since 0.1.0
  */
-import type { Validation as ValidationTypes } from "@exa-webhooks/schema"
-import { Validation } from "@exa-webhooks/schema"
+import { type ApiError, Validation } from "@exa-webhooks/schema"
 import { ByteSize, Effect, Predicate, Schema } from "effect"
 import { HttpIncomingMessage, type HttpServerRequest } from "effect/http"
 import { InvalidRequest, PayloadTooLarge, UnsupportedMediaType } from "./failures.ts"
@@ -36,23 +37,32 @@ const decodeProblems = <A>(schema: StructSchema<A>, input: unknown) =>
     Effect.mapError((error) => Validation.problems(error.issue))
   )
 
-const allowed = (schema: StructSchema<unknown>) => Object.keys(schema.fields)
-
-const unknownKeys = (
-  schema: StructSchema<unknown>,
+/**
+ * One problem per key of `input` that `fields` does not define: a typo such as `event` or `limt` is named, with the
+ * keys that are allowed.
+ *
+ * @since 0.2.0
+ */
+export const unknownKeys = (
+  fields: Readonly<Record<string, unknown>>,
   input: unknown,
-  what: string
-): ReadonlyArray<ValidationTypes.Problem> =>
+  what: "field" | "query parameter"
+): ReadonlyArray<ApiError.Problem> =>
   Predicate.isObject(input) && !Array.isArray(input)
     ? Object.keys(input)
-      .filter((key) => !Object.hasOwn(schema.fields, key))
+      .filter((key) => !Object.hasOwn(fields, key))
       .map((key) => ({
         path: Validation.formatPath([key]),
-        message: `unknown ${what}; the allowed ones are ${allowed(schema).join(", ")}`
+        message: `unknown ${what}; the allowed ones are ${Object.keys(fields).join(", ")}`
       }))
     : []
 
-const invalid = (where: string, problems: ReadonlyArray<ValidationTypes.Problem>) =>
+/**
+ * The 400 for `problems` found in the `where` of a request ("query", "request body").
+ *
+ * @since 0.2.0
+ */
+export const invalid = (where: string, problems: ReadonlyArray<ApiError.Problem>): InvalidRequest =>
   new InvalidRequest({
     code: "validation_error",
     message: `Invalid ${where}: ` +
@@ -68,15 +78,8 @@ const invalid = (where: string, problems: ReadonlyArray<ValidationTypes.Problem>
 export const query = <A>(schema: StructSchema<A>, url: URL): Effect.Effect<A, InvalidRequest> =>
   Effect.suspend(() => {
     const record: Record<string, string> = {}
-    const repeated: Array<ValidationTypes.Problem> = []
-    for (const key of new Set(url.searchParams.keys())) {
-      const values = url.searchParams.getAll(key)
-      if (values.length > 1) {
-        repeated.push({ path: key, message: `given ${values.length} times; give it once` })
-      }
-      record[key] = values[0]!
-    }
-    const early = [...repeated, ...unknownKeys(schema, record, "query parameter")]
+    for (const key of new Set(url.searchParams.keys())) record[key] = url.searchParams.get(key)!
+    const early = queryProblems(schema.fields, url.searchParams)
     return decodeProblems(schema, record).pipe(
       Effect.catch((problems) => Effect.fail([...early, ...problems])),
       Effect.flatMap((value) => early.length === 0 ? Effect.succeed(value) : Effect.fail(early)),
@@ -84,24 +87,52 @@ export const query = <A>(schema: StructSchema<A>, url: URL): Effect.Effect<A, In
     )
   })
 
-const isJson = (contentType: string) => {
-  const mediaType = contentType.split(";")[0]!.trim().toLowerCase()
-  return mediaType === "application/json" || /^application\/[\w.+-]+\+json$/.test(mediaType)
+/**
+ * What is wrong with a query before its values are looked at: parameters given more than once, and parameters
+ * `fields` does not define.
+ *
+ * @since 0.2.0
+ */
+export const queryProblems = (
+  fields: Readonly<Record<string, unknown>>,
+  params: URLSearchParams
+): ReadonlyArray<ApiError.Problem> => {
+  const repeated: Array<ApiError.Problem> = []
+  const record: Record<string, string> = {}
+  for (const key of new Set(params.keys())) {
+    const values = params.getAll(key)
+    if (values.length > 1) repeated.push({ path: key, message: `given ${values.length} times; give it once` })
+    record[key] = values[0]!
+  }
+  return [...repeated, ...unknownKeys(fields, record, "query parameter")]
 }
 
 /**
- * Reads the body of `request` as JSON and decodes it with `schema`. `example` is shown when the body is missing.
+ * The media type of a `Content-Type` value, lower case, without parameters (`application/json; charset=utf-8` is
+ * `application/json`).
  *
- * @since 0.1.0
+ * @since 0.2.0
  */
-export const jsonBody = <A>(
-  schema: StructSchema<A>,
+export const mediaType = (contentType: string): string => contentType.split(";")[0]!.trim().toLowerCase()
+
+const isJson = (type: string) => type === "application/json" || /^application\/[\w.+-]+\+json$/.test(type)
+
+/**
+ * Reads the body of `request` as JSON: 415 without a content type `accepts` (by default JSON:
+ * `application/json` or `application/<something>+json`), 413 beyond {@link MAX_BODY_BYTES}, 400 when
+ * empty (showing `example`) or not JSON. The body is read once: `request.text` keeps it, so a schema decoder that
+ * reads it afterwards gets the same text without reading the socket again.
+ *
+ * @since 0.2.0
+ */
+export const readJson = (
   request: HttpServerRequest.HttpServerRequest,
-  example: string
-): Effect.Effect<A, InvalidRequest | PayloadTooLarge | UnsupportedMediaType> =>
+  example: string,
+  accepts: (mediaType: string) => boolean = isJson
+): Effect.Effect<unknown, InvalidRequest | PayloadTooLarge | UnsupportedMediaType> =>
   Effect.gen(function*() {
     const contentType = request.headers["content-type"]
-    if (contentType === undefined || !isJson(contentType)) {
+    if (contentType === undefined || !accepts(mediaType(contentType))) {
       return yield* new UnsupportedMediaType({
         message: (contentType === undefined
           ? "The request has no Content-Type header"
@@ -145,7 +176,22 @@ export const jsonBody = <A>(
           problems: []
         })
     })
-    const early = unknownKeys(schema, json, "field")
+    return json
+  })
+
+/**
+ * Reads the body of `request` as JSON and decodes it with `schema`. `example` is shown when the body is missing.
+ *
+ * @since 0.1.0
+ */
+export const jsonBody = <A>(
+  schema: StructSchema<A>,
+  request: HttpServerRequest.HttpServerRequest,
+  example: string
+): Effect.Effect<A, InvalidRequest | PayloadTooLarge | UnsupportedMediaType> =>
+  Effect.gen(function*() {
+    const json = yield* readJson(request, example)
+    const early = unknownKeys(schema.fields, json, "field")
     return yield* decodeProblems(schema, json).pipe(
       Effect.catch((problems) => Effect.fail([...early, ...problems])),
       Effect.flatMap((value) => early.length === 0 ? Effect.succeed(value) : Effect.fail(early)),

@@ -1,69 +1,65 @@
 /**
- * The six webhook endpoints, routed and validated with the shared endpoint table (`Endpoints` of
- * `@exa-webhooks/schema`) and answered from the `Store`.
+ * The handlers of the six webhook endpoints of `WebhooksApi` (`@exa-webhooks/schema`), answered from the `Store`.
  *
- * Each route splits into two steps so that the request pipeline can keep a commit atomic: `prepare` reads and
- * validates the request (it may wait on the network and be interrupted), then returns `commit`, a synchronous function
- * that checks state, applies the change and encodes the response in one go.
+ * `HttpApiBuilder` has decoded path, query and payload before a handler runs, and encodes what it returns with the
+ * endpoint's success schema. A handler checks state and applies the change in one synchronous step, so that a change
+ * and its counter move together even when the client goes away (see `Store`). A failure (404, 409, a cursor this
+ * server did not issue) is answered as a response in Exa's form: the endpoints declare those errors by status and
+ * body form, and this keeps one renderer, `failures.toResponse`, for every error the mock sends.
  *
- * @since 0.1.0
+ * @since 0.2.0
  */
-import { Endpoints, Webhook } from "@exa-webhooks/schema"
-import { type DateTime, Effect, Option, Result, Schema } from "effect"
-import type { HttpServerRequest } from "effect/http"
-import { type ApiFailure, InvalidRequest, MethodNotAllowed, NotFound } from "./failures.ts"
+import { Webhook, WebhooksApi } from "@exa-webhooks/schema"
+import { type DateTime, Effect, Layer, Option, Result } from "effect"
+import type { FileSystem, Path } from "effect"
+import type { Etag, HttpPlatform, HttpRouter, HttpServerResponse } from "effect/http"
+import { HttpApiBuilder } from "effect/http-api"
+import * as ApiGate from "./apiGate.ts"
 import * as Cursor from "./cursor.ts"
-import * as RequestInput from "./requestChecks.ts"
+import { type ApiFailure, InvalidRequest, NotFound, toResponse } from "./failures.ts"
+import { RequestState } from "./requestState.ts"
 import * as Store from "./store.ts"
 
 /**
- * What a route gets.
+ * What the handlers work on.
  *
- * @since 0.1.0
+ * @since 0.2.0
  */
-export interface Input {
-  readonly request: HttpServerRequest.HttpServerRequest
-  readonly url: URL
-  /** The `:id` of the path, decoded. */
-  readonly id: string
+export interface Deps {
   readonly store: Store.Store
   readonly now: () => DateTime.Utc
 }
 
-/**
- * Applies the request and returns the JSON body of a 200, or the failure.
- *
- * @since 0.1.0
- */
-export type Commit = () => Result.Result<unknown, ApiFailure>
-
-/**
- * One endpoint's handler.
- *
- * @since 0.1.0
- */
-export interface Route {
-  readonly method: string
-  readonly path: string
-  /** Whether a successful call changes state (and so can meet an ambiguous fault). */
-  readonly mutating: boolean
-  readonly prepare: (input: Input) => Effect.Effect<Commit, ApiFailure>
-}
+const LIST_PATH = `${WebhooksApi.BASE_PATH}/webhooks`
 
 const notFound = (id: string) =>
   new NotFound({
     code: "webhook_not_found",
     message: `No webhook has the id ${JSON.stringify(id)} (it may have been deleted); list webhooks with ` +
-      `GET ${Endpoints.pathOf(Endpoints.list)} to find its id`
+      `GET ${LIST_PATH} to find its id`
   })
+
+// The success value, or the failure answered in Exa's form with this request's id.
+const answer = <A>(
+  result: Result.Result<A, ApiFailure>
+): Effect.Effect<A | HttpServerResponse.HttpServerResponse, never, RequestState> =>
+  Result.isSuccess(result)
+    ? Effect.succeed(result.success)
+    : Effect.gen(function*() {
+      const state = yield* RequestState
+      return toResponse(result.failure, state.requestId)
+    })
+
+const found = (id: string, webhook: Webhook.Webhook | undefined) =>
+  webhook === undefined ? Result.fail(notFound(id)) : Result.succeed(webhook)
 
 const cursorPosition = (scope: string, cursor: string | undefined, what: string) =>
   cursor === undefined
-    ? Effect.succeed(undefined)
+    ? Result.succeed(undefined)
     : Option.match(Cursor.decode(scope, cursor), {
-      onSome: Effect.succeed,
+      onSome: (position): Result.Result<number | undefined, ApiFailure> => Result.succeed(position),
       onNone: () =>
-        Effect.fail(
+        Result.fail(
           new InvalidRequest({
             code: "invalid_cursor",
             message: `Invalid query: cursor: ${
@@ -75,132 +71,60 @@ const cursorPosition = (scope: string, cursor: string | undefined, what: string)
         )
     })
 
-const encodeWebhook = Schema.encodeSync(Endpoints.get.success)
-const encodeList = Schema.encodeSync(Endpoints.list.success)
-const encodeAttempts = Schema.encodeSync(Endpoints.attempts.success)
+// What the mock serves: the definition, with the gate around every endpoint.
+const MockApi = WebhooksApi.WebhooksApi.middleware(ApiGate.ApiGate)
 
-const CREATE_EXAMPLE = `{"url":"https://example.com/hooks/exa","events":["webset.created"]}`
-const UPDATE_EXAMPLE = `{"events":["webset.idle"]}`
-
-const found = (id: string, webhook: Webhook.Webhook | undefined) =>
-  webhook === undefined ? Result.fail(notFound(id)) : Result.succeed(encodeWebhook(webhook))
-
-/**
- * The routes, in the spec's order.
- *
- * @since 0.1.0
- */
-export const routes: ReadonlyArray<Route> = [
-  {
-    ...Endpoints.create,
-    mutating: true,
-    prepare: ({ now, request, store }) =>
-      RequestInput.jsonBody(Endpoints.create.body, request, CREATE_EXAMPLE).pipe(
-        Effect.map((body): Commit => () => Result.map(store.create(body, now()), encodeWebhook))
-      )
-  },
-  {
-    ...Endpoints.list,
-    mutating: false,
-    prepare: ({ store, url }) =>
-      Effect.gen(function*() {
-        const query = yield* RequestInput.query(Endpoints.list.query, url)
-        const before = yield* cursorPosition(Store.WEBHOOKS_SCOPE, query.cursor, "the webhooks list")
-        return () =>
-          Result.succeed(encodeList(store.list(before, query.limit ?? Webhook.PAGE_LIMIT.default)))
-      })
-  },
-  {
-    ...Endpoints.get,
-    mutating: false,
-    prepare: ({ id, store }) => Effect.succeed(() => found(id, store.get(id)))
-  },
-  {
-    ...Endpoints.update,
-    mutating: true,
-    prepare: ({ id, now, request, store }) =>
-      RequestInput.jsonBody(Endpoints.update.body, request, UPDATE_EXAMPLE).pipe(
-        Effect.map((body): Commit => () => found(id, store.update(id, body, now())))
-      )
-  },
-  {
-    ...Endpoints.remove,
-    mutating: true,
-    prepare: ({ id, store }) => Effect.succeed(() => found(id, store.remove(id)))
-  },
-  {
-    ...Endpoints.attempts,
-    mutating: false,
-    prepare: ({ id, store, url }) =>
-      Effect.gen(function*() {
-        const query = yield* RequestInput.query(Endpoints.attempts.query, url)
-        const before = yield* cursorPosition(Store.attemptsScope(id), query.cursor, `the attempts of ${id}`)
-        return () =>
-          store.get(id) === undefined
-            ? Result.fail(notFound(id))
-            : Result.succeed(encodeAttempts(
-              store.attempts(
-                id,
-                { eventType: query.eventType, successful: query.successful },
-                before,
-                query.limit ?? Webhook.PAGE_LIMIT.default
-              )
-            ))
-      })
-  }
-]
+const handlersLayer = ({ now, store }: Deps) =>
+  HttpApiBuilder.group(MockApi, "webhooks", (handlers) =>
+    handlers.handleAll({
+      create: ({ payload }) => Effect.suspend(() => answer(store.create(payload, now()))),
+      list: ({ query }) =>
+        Effect.suspend(() =>
+          answer(Result.map(
+            cursorPosition(Store.WEBHOOKS_SCOPE, query.cursor, "the webhooks list"),
+            (before) => store.list(before, query.limit ?? Webhook.PAGE_LIMIT.default)
+          ))
+        ),
+      get: ({ params }) => Effect.suspend(() => answer(found(params.id, store.get(params.id)))),
+      update: ({ params, payload }) =>
+        Effect.suspend(() => answer(found(params.id, store.update(params.id, payload, now())))),
+      delete: ({ params }) => Effect.suspend(() => answer(found(params.id, store.remove(params.id)))),
+      attempts: ({ params, query }) =>
+        Effect.suspend(() =>
+          answer(Result.flatMap(
+            cursorPosition(Store.attemptsScope(params.id), query.cursor, `the attempts of ${params.id}`),
+            (before) =>
+              store.get(params.id) === undefined
+                ? Result.fail(notFound(params.id))
+                : Result.succeed(store.attempts(
+                  params.id,
+                  { eventType: query.eventType, successful: query.successful },
+                  before,
+                  query.limit ?? Webhook.PAGE_LIMIT.default
+                ))
+          ))
+        )
+    }))
 
 /**
- * The route for `method` and `pathname`, with its `:id`; a 404 when no route has the path, a 405 when routes have
- * the path but not the method.
+ * The webhook API as routes for an `HttpRouter`: `WebhooksApi` served by `HttpApiBuilder`, with these handlers and
+ * the gate (see `apiGate`).
  *
- * @since 0.1.0
+ * @since 0.2.0
  */
-export const match = (
-  method: string,
-  pathname: string
-): Result.Result<{ readonly route: Route; readonly id: string }, NotFound | MethodNotAllowed> => {
-  const segments = pathname.startsWith(`${Endpoints.BASE_PATH}/`)
-    ? pathname.slice(Endpoints.BASE_PATH.length + 1).split("/")
-    : undefined
-  const candidates: Array<{ route: Route; id: string }> = []
-  for (const route of segments === undefined ? [] : routes) {
-    const pattern = route.path.slice(1).split("/")
-    if (pattern.length !== segments!.length) continue
-    let id = ""
-    const fits = pattern.every((part, i) => {
-      const segment = segments![i]!
-      if (part !== ":id") return part === segment
-      id = decodeSegment(segment) ?? ""
-      return id !== ""
-    })
-    if (fits) candidates.push({ route, id })
-  }
-  const hit = candidates.find((c) => c.route.method === method)
-  if (hit !== undefined) return Result.succeed(hit)
-  if (candidates.length > 0) {
-    const allow = candidates.map((c) => c.route.method)
-    return Result.fail(
-      new MethodNotAllowed({
-        allow,
-        message: `${method} is not supported on ${pathname}; use ${allow.join(" or ")}`
-      })
-    )
-  }
-  return Result.fail(
-    new NotFound({
-      code: "route_not_found",
-      message: `There is no route ${method} ${pathname}. The webhook API lives under ` +
-        `${Endpoints.pathOf(Endpoints.list)} (create, list), ${Endpoints.BASE_PATH}/webhooks/{id} (get, update, ` +
-        `delete) and ${Endpoints.BASE_PATH}/webhooks/{id}/attempts; the mock's controls under /_mock/`
-    })
+export const layer = (
+  deps: Deps & ApiGate.Deps
+): Layer.Layer<
+  never,
+  never,
+  | HttpRouter.HttpRouter
+  | HttpRouter.Request<"Requires", RequestState>
+  | Etag.Generator
+  | FileSystem.FileSystem
+  | HttpPlatform.HttpPlatform
+  | Path.Path
+> =>
+  HttpApiBuilder.layer(MockApi).pipe(
+    Layer.provide(handlersLayer(deps)),
+    Layer.provide(ApiGate.layer(deps))
   )
-}
-
-const decodeSegment = (segment: string): string | undefined => {
-  try {
-    return decodeURIComponent(segment)
-  } catch {
-    return undefined
-  }
-}
