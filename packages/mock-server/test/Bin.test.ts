@@ -64,4 +64,12 @@ describe("bin/exa-webhooks-mock", () => {
       expect(stderr[0]).toMatch(/^exa-webhooks-mock: .*(--bogus|--seed).*--help/)
     }
   })
+
+  it("has no --wizard (its prompts would go to stdout): refused like any unknown flag", async () => {
+    const mock = run(["--port", "0", "--wizard"])
+    const [code] = await mock.exited
+    expect(code).toBe(1)
+    expect(mock.output().stdout).toBe("")
+    expect(mock.output().stderr).toMatch(/^exa-webhooks-mock: .*--wizard.*--help/)
+  })
 })

@@ -30,17 +30,6 @@ export interface Limits {
 }
 
 /**
- * One page of a list.
- *
- * @since 0.1.0
- */
-export interface Page<A> {
-  readonly data: ReadonlyArray<A>
-  readonly hasMore: boolean
-  readonly nextCursor: string | null
-}
-
-/**
  * A webhook that receives an event, with its secret for signing.
  *
  * @since 0.1.0
@@ -94,7 +83,7 @@ export interface Store {
   ) => Result.Result<Webhook.Webhook, WebhookLimitReached>
   readonly get: (id: string) => Webhook.Webhook | undefined
   /** Newest first; `before` is the sequence number the page starts below (from a cursor). */
-  readonly list: (before: number | undefined, limit: number) => Page<Webhook.Webhook>
+  readonly list: (before: number | undefined, limit: number) => Webhook.ListWebhooksResponse
   readonly update: (
     id: string,
     input: Webhook.UpdateWebhookParameters,
@@ -112,7 +101,7 @@ export interface Store {
     filter: AttemptFilter,
     before: number | undefined,
     limit: number
-  ) => Page<WebhookAttempt.WebhookAttempt>
+  ) => WebhookAttempt.ListWebhookAttemptsResponse
   readonly bump: (counter: Counter) => void
   readonly countResponse: (status: number) => void
   readonly stats: () => Stats.Stats
