@@ -252,59 +252,55 @@ const build = Effect.fnUntraced(function*(options: Options) {
     retryAfter: options.retryAfter ?? defaults.retryAfter,
     latencyMillis: options.latencyMillis ?? defaults.latencyMillis
   }
-  // The webhook API: WebhooksApi served by HttpApiBuilder, its handlers and its API-key middleware.
-  const api = yield* HttpRouter.toHttpEffect(
-    WebhookHandlers.layer({ store, now, settings, rateLimit, nowMillis }).pipe(
-      Layer.provide(NodeHttpServer.layerHttpServices)
-    )
+  const control: Control.Deps = {
+    stats: store.stats,
+    reset,
+    publish: (input) =>
+      Effect.gen(function*() {
+        const event = yield* Delivery.makeEvent(input.type, input.data)
+        store.bump("events")
+        const subscribers = store.subscribers(input.type)
+        return {
+          event,
+          subscribers: subscribers.length,
+          deliver: Delivery.deliver(store, client, deliveryConfig, event, subscribers)
+        }
+      }),
+    background: (publish) =>
+      // Counting and forking are one uninterruptible step, so a slot is released exactly once: when the delivery
+      // ends, or at once if `publish` fails. (The forked delivery itself stays interruptible.)
+      Effect.uninterruptible(Effect.suspend(() => {
+        if (backgroundDeliveries >= Control.MAX_BACKGROUND_EVENTS) {
+          return Effect.fail(
+            new ApiFailure.DeliveryBacklogFull({
+              limit: Control.MAX_BACKGROUND_EVENTS,
+              message: `${Control.MAX_BACKGROUND_EVENTS} events are already being delivered in the background, ` +
+                "the most at once; no event was created. Retry once one finishes, or publish without ?wait=false " +
+                "to wait for the deliveries"
+            })
+          )
+        }
+        backgroundDeliveries++
+        const release = Effect.sync(() => {
+          backgroundDeliveries--
+        })
+        return publish.pipe(
+          Effect.tap(({ deliver }) => Effect.forkIn(Effect.ensuring(deliver, release), scope)),
+          Effect.onError(() => release)
+        )
+      }))
+  }
+  // Both APIs, served by HttpApiBuilder: the webhook API (WebhooksApi) and the mock's controls.
+  const routes = yield* HttpRouter.toHttpEffect(
+    Layer.mergeAll(
+      WebhookHandlers.layer({ store, now, settings, rateLimit, nowMillis }),
+      Control.layer(control)
+    ).pipe(Layer.provide(NodeHttpServer.layerHttpServices))
   )
 
   const server = Http.createServer({ keepAliveTimeout: 5_000, requestTimeout: 60_000 })
   const http = yield* listen(server, host, options.port ?? defaults.port)
-  yield* http.serve(App.make({
-    settings,
-    store,
-    faults,
-    api: api as App.Deps["api"],
-    control: {
-      stats: store.stats,
-      reset,
-      publish: (input) =>
-        Effect.gen(function*() {
-          const event = yield* Delivery.makeEvent(input.type, input.data)
-          store.bump("events")
-          const subscribers = store.subscribers(input.type)
-          return {
-            event,
-            subscribers: subscribers.length,
-            deliver: Delivery.deliver(store, client, deliveryConfig, event, subscribers)
-          }
-        }),
-      background: (publish) =>
-        // Counting and forking are one uninterruptible step, so a slot is released exactly once: when the delivery
-        // ends, or at once if `publish` fails. (The forked delivery itself stays interruptible.)
-        Effect.uninterruptible(Effect.suspend(() => {
-          if (backgroundDeliveries >= Control.MAX_BACKGROUND_EVENTS) {
-            return Effect.fail(
-              new ApiFailure.DeliveryBacklogFull({
-                limit: Control.MAX_BACKGROUND_EVENTS,
-                message: `${Control.MAX_BACKGROUND_EVENTS} events are already being delivered in the background, ` +
-                  "the most at once; no event was created. Retry once one finishes, or publish without ?wait=false " +
-                  "to wait for the deliveries"
-              })
-            )
-          }
-          backgroundDeliveries++
-          const release = Effect.sync(() => {
-            backgroundDeliveries--
-          })
-          return publish.pipe(
-            Effect.tap(({ deliver }) => Effect.forkIn(Effect.ensuring(deliver, release), scope)),
-            Effect.onError(() => release)
-          )
-        }))
-    }
-  }))
+  yield* http.serve(App.make({ settings, store, faults, routes: routes as App.Deps["routes"] }))
   // Runs first on close: ends every connection, idle keep-alive ones included, so that stopping takes milliseconds
   // instead of waiting for clients to hang up. A request still in flight at that moment gets no answer.
   yield* Effect.addFinalizer(() => Effect.sync(() => server.closeAllConnections()))

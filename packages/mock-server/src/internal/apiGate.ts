@@ -56,7 +56,8 @@ export interface Deps {
 // Shown when a body is missing.
 const examples: Record<string, string> = {
   create: `{"url":"https://example.com/hooks/exa","events":["webset.created"]}`,
-  update: `{"events":["webset.idle"]}`
+  update: `{"events":["webset.idle"]}`,
+  events: `{"type":"webset.created","data":{"id":"webset_123"}}`
 }
 
 // The property names of a request shape. The builder keeps codecs derived from the definition's structs (for JSON,
@@ -152,6 +153,24 @@ const ambiguous = (deps: Deps, state: RequestState["Service"], kind: FaultInject
  */
 export class ApiGate extends HttpApiMiddleware.Service<ApiGate>()("@exa-webhooks/mock-server/internal/ApiGate") {}
 
+// Steps 4 and 5: the body read and the unknown names found first, then the builder's decoding (and what follows).
+const validated = (
+  httpEffect: Effect.Effect<HttpServerResponse.HttpServerResponse, unknown>,
+  endpoint: HttpApiEndpoint.Top,
+  request: HttpServerRequest.HttpServerRequest,
+  failed: (failure: Failures.ApiFailure) => Effect.Effect<HttpServerResponse.HttpServerResponse>
+) =>
+  Effect.gen(function*() {
+    const early = yield* Effect.result(precheck(endpoint, request))
+    if (Result.isFailure(early)) return yield* failed(early.failure)
+    return yield* httpEffect.pipe(
+      Effect.catchIf(HttpApiError.HttpApiSchemaError.is, (error) => failed(schemaFailure(error, early.success)))
+    )
+  })
+
+const failedWith = (state: RequestState["Service"], settings: { readonly retryAfter: boolean }) =>
+(failure: Failures.ApiFailure) => Effect.succeed(Failures.toResponse(failure, state.requestId, settings))
+
 const gate = (deps: Deps) =>
 (
   httpEffect: Effect.Effect<HttpServerResponse.HttpServerResponse, unknown>,
@@ -160,22 +179,42 @@ const gate = (deps: Deps) =>
   Effect.gen(function*() {
     const state = yield* RequestState
     const request = yield* HttpServerRequest.HttpServerRequest
-    const failed = (failure: Failures.ApiFailure) =>
-      Effect.succeed(Failures.toResponse(failure, state.requestId, deps.settings))
+    const failed = failedWith(state, deps.settings)
     const key = ApiKeyCheck.authenticate(request.headers, deps.settings.apiKey)
     if (Result.isFailure(key)) return yield* failed(key.failure)
     const limited = rateLimited(deps, key.success)
     if (limited !== undefined) return yield* failed(limited)
     if (state.fate.fault !== undefined) return yield* failed(injected(deps, state.fate.fault))
-    const early = yield* Effect.result(precheck(endpoint, request))
-    if (Result.isFailure(early)) return yield* failed(early.failure)
-    const response = yield* httpEffect.pipe(
-      Effect.catchIf(HttpApiError.HttpApiSchemaError.is, (error) => failed(schemaFailure(error, early.success)))
-    )
+    const response = yield* validated(httpEffect, endpoint, request, failed)
     if (response.status !== 200 || endpoint.method === "GET" || state.fate.ambiguous === undefined) return response
     const fault = ambiguous(deps, state, state.fate.ambiguous)
     return fault === undefined ? response : yield* failed(fault)
   })
+
+/**
+ * The same checks of body and query, and the same error rendering, for the mock's own control routes (which need
+ * no key and meet no limit or fault).
+ *
+ * @since 0.2.0
+ */
+export class ControlGate extends HttpApiMiddleware.Service<ControlGate>()(
+  "@exa-webhooks/mock-server/internal/ControlGate"
+) {}
+
+/**
+ * {@link ControlGate} as a layer.
+ *
+ * @since 0.2.0
+ */
+export const controlLayer: Layer.Layer<ControlGate> = Layer.succeed(
+  ControlGate,
+  (httpEffect, { endpoint }) =>
+    Effect.gen(function*() {
+      const state = yield* RequestState
+      const request = yield* HttpServerRequest.HttpServerRequest
+      return yield* validated(httpEffect as any, endpoint, request, failedWith(state, { retryAfter: true }))
+    }) as any
+)
 
 /**
  * The gate, and the definition's `ApiKey` middleware, as layers for `HttpApiBuilder.layer(MockApi)`.

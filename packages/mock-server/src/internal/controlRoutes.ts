@@ -13,12 +13,14 @@
  *
  * @since 0.1.0
  */
-import { Event, EventType, WebhookAttempt } from "@exa-webhooks/schema"
-import { Effect, Schema } from "effect"
-import { type HttpServerRequest, HttpServerResponse } from "effect/http"
-import { type ApiFailure, type DeliveryBacklogFull, MethodNotAllowed, NotFound } from "./failures.ts"
+import { Event, EventType, Validation, WebhookAttempt } from "@exa-webhooks/schema"
+import { Effect, type FileSystem, Layer, type Path, Result, Schema } from "effect"
+import { type Etag, type HttpPlatform, type HttpRouter, HttpServerResponse } from "effect/http"
+import { HttpApi, HttpApiBuilder, HttpApiEndpoint, HttpApiGroup } from "effect/http-api"
+import * as ApiGate from "./apiGate.ts"
 import type * as Delivery from "./delivery.ts"
-import * as RequestInput from "./requestChecks.ts"
+import { type DeliveryBacklogFull, MethodNotAllowed, NotFound, toResponse } from "./failures.ts"
+import { RequestState } from "./requestState.ts"
 import * as Stats from "./stats.ts"
 
 /**
@@ -66,8 +68,6 @@ export const EventResponse = Schema.Struct({
  */
 export const MAX_BACKGROUND_EVENTS = 64
 
-const EVENT_EXAMPLE = `{"type":"webset.created","data":{"id":"webset_123"}}`
-
 /**
  * What the control routes act on.
  *
@@ -96,69 +96,100 @@ export interface Published {
   readonly deliver: Effect.Effect<ReadonlyArray<Delivery.Outcome>>
 }
 
-const encodeStats = Schema.encodeSync(Stats.Stats)
 const encodeEventResponse = Schema.encodeSync(EventResponse)
 
-const routes: Record<string, Record<string, (deps: Deps, request: HttpServerRequest.HttpServerRequest, url: URL) =>
-  Effect.Effect<HttpServerResponse.HttpServerResponse, ApiFailure>>> = {
-  "/_mock/stats": {
-    GET: (deps) => Effect.sync(() => HttpServerResponse.jsonUnsafe(encodeStats(deps.stats())))
-  },
-  "/_mock/reset": {
-    POST: (deps) =>
-      Effect.sync(() => {
-        deps.reset()
-        return HttpServerResponse.jsonUnsafe(encodeStats(deps.stats()))
-      })
-  },
-  "/_mock/events": {
-    POST: (deps, request, url) =>
-      Effect.gen(function*() {
-        const query = yield* RequestInput.query(EventQuery, url)
-        const input = yield* RequestInput.jsonBody(EventInput, request, EVENT_EXAMPLE)
-        if (query.wait === "false") {
-          const { event, subscribers } = yield* deps.background(deps.publish(input))
-          return HttpServerResponse.jsonUnsafe(encodeEventResponse({ event, subscribers, deliveries: null }), {
-            status: 202
-          })
-        }
-        const { deliver, event, subscribers } = yield* deps.publish(input)
-        const outcomes = yield* deliver
-        return HttpServerResponse.jsonUnsafe(encodeEventResponse({
-          event,
-          subscribers,
-          deliveries: outcomes.map((o) => ({ ...o, error: o.error ?? null }))
-        }))
-      })
-  }
-}
+// Person-written input: report every broken rule, and refuse what is not defined (as the webhook API does).
+const strict = { ...Validation.parseOptions, onExcessProperty: "error" } as const
 
 /**
- * Answers a request under `/_mock/`.
+ * The control routes as an `HttpApi`, behind the {@link ApiGate.ControlGate} (checks of body and query, Exa's error
+ * forms).
  *
- * @since 0.1.0
+ * @since 0.2.0
  */
-export const handle = (
-  deps: Deps,
-  request: HttpServerRequest.HttpServerRequest,
-  url: URL
-): Effect.Effect<HttpServerResponse.HttpServerResponse, ApiFailure> => {
-  const methods = routes[url.pathname]
-  if (methods === undefined) {
-    return Effect.fail(
-      new NotFound({
-        code: "route_not_found",
-        message: `There is no mock control route ${url.pathname}; the controls are GET /_mock/stats, ` +
-          "POST /_mock/reset and POST /_mock/events"
-      })
-    )
-  }
-  const handler = methods[request.method]
-  if (handler === undefined) {
-    const allow = Object.keys(methods)
-    return Effect.fail(
-      new MethodNotAllowed({ allow, message: `${request.method} is not supported on ${url.pathname}; use ${allow}` })
-    )
-  }
-  return handler(deps, request, url)
+export class ControlApi extends HttpApi.make("exa-webhooks-mock-control")
+  .add(
+    HttpApiGroup.make("control")
+      .add(
+        HttpApiEndpoint.get("stats", "/_mock/stats", { success: Stats.Stats }),
+        HttpApiEndpoint.post("reset", "/_mock/reset", { success: Stats.Stats }),
+        HttpApiEndpoint.post("events", "/_mock/events", {
+          query: EventQuery,
+          payload: EventInput,
+          // 202 with `deliveries: null` under ?wait=false
+          success: EventResponse
+        })
+      )
+      .middleware(ApiGate.ControlGate)
+  )
+  .annotate(HttpApi.PayloadParseOptions, strict)
+  .annotate(HttpApi.QueryParseOptions, strict)
+{}
+
+const handlersLayer = (deps: Deps) =>
+  HttpApiBuilder.group(ControlApi, "control", (handlers) =>
+    handlers.handleAll({
+      stats: () => Effect.sync(deps.stats),
+      reset: () =>
+        Effect.sync(() => {
+          deps.reset()
+          return deps.stats()
+        }),
+      events: ({ payload, query }) =>
+        Effect.gen(function*() {
+          if (query.wait === "false") {
+            const background = yield* Effect.result(deps.background(deps.publish(payload)))
+            if (Result.isFailure(background)) {
+              const state = yield* RequestState
+              return toResponse(background.failure, state.requestId)
+            }
+            const { event, subscribers } = background.success
+            return HttpServerResponse.jsonUnsafe(encodeEventResponse({ event, subscribers, deliveries: null }), {
+              status: 202
+            })
+          }
+          const { deliver, event, subscribers } = yield* deps.publish(payload)
+          const outcomes = yield* deliver
+          return { event, subscribers, deliveries: outcomes.map((o) => ({ ...o, error: o.error ?? null })) }
+        })
+    }))
+
+/**
+ * The control routes as routes for an `HttpRouter`.
+ *
+ * @since 0.2.0
+ */
+export const layer = (
+  deps: Deps
+): Layer.Layer<
+  never,
+  never,
+  | HttpRouter.HttpRouter
+  | HttpRouter.Request<"Requires", RequestState>
+  | Etag.Generator
+  | FileSystem.FileSystem
+  | HttpPlatform.HttpPlatform
+  | Path.Path
+> =>
+  HttpApiBuilder.layer(ControlApi).pipe(
+    Layer.provide(handlersLayer(deps)),
+    Layer.provide(ApiGate.controlLayer)
+  )
+
+/**
+ * The 404 or 405 for a request under `/_mock/` that no control route has.
+ *
+ * @since 0.2.0
+ */
+export const routeFailure = (method: string, pathname: string): NotFound | MethodNotAllowed => {
+  const allow = Object.values(ControlApi.groups.control.endpoints).filter((e) => e.path === pathname).map((e) =>
+    e.method
+  )
+  return allow.length > 0
+    ? new MethodNotAllowed({ allow, message: `${method} is not supported on ${pathname}; use ${allow}` })
+    : new NotFound({
+      code: "route_not_found",
+      message: `There is no mock control route ${pathname}; the controls are GET /_mock/stats, ` +
+        "POST /_mock/reset and POST /_mock/events"
+    })
 }

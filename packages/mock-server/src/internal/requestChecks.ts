@@ -1,11 +1,11 @@
 /**
  * The checks of a request's query and JSON body that come before (and around) schema decoding. For the webhook API,
  * `HttpApiBuilder` decodes with the schemas of `WebhooksApi` (strict: unknown fields fail); these checks add what it
- * does not do in Exa's way, and run first, in the API-key middleware (see `apiGate`). Every rejection names the field
+ * does not do in Exa's way, and run first, in the gate middleware (see `apiGate`). Every rejection names the field
  * and the rule, and tells the caller what to send instead.
  *
  * Rules beyond the schemas:
- * - a body needs `Content-Type: application/json` (or `application/<something>+json`), else 415;
+ * - a body needs `Content-Type: application/json` (the content type the endpoints declare), else 415;
  * - a body is at most {@link MAX_BODY_BYTES}, else 413 (checked on `Content-Length` before reading, and while reading);
  * - fields and query parameters the spec does not define are refused (400), so a typo such as `event` or `limt` is
  *   reported instead of silently ignored; a query parameter given twice is refused too.
@@ -13,7 +13,7 @@
  * @since 0.1.0
  */
 import { type ApiError, Validation } from "@exa-webhooks/schema"
-import { ByteSize, Effect, Predicate, Schema } from "effect"
+import { ByteSize, Effect, Predicate } from "effect"
 import { HttpIncomingMessage, type HttpServerRequest } from "effect/http"
 import { InvalidRequest, PayloadTooLarge, UnsupportedMediaType } from "./failures.ts"
 
@@ -24,18 +24,6 @@ import { InvalidRequest, PayloadTooLarge, UnsupportedMediaType } from "./failure
  * @since 0.1.0
  */
 export const MAX_BODY_BYTES = 64 * 1024
-
-/**
- * A struct schema with no decoding services: every request shape of the schema package.
- *
- * @since 0.1.0
- */
-export type StructSchema<A> = Schema.Codec<A, unknown, never, never> & { readonly fields: Readonly<Record<string, unknown>> }
-
-const decodeProblems = <A>(schema: StructSchema<A>, input: unknown) =>
-  Schema.decodeUnknownEffect(schema)(input, Validation.parseOptions).pipe(
-    Effect.mapError((error) => Validation.problems(error.issue))
-  )
 
 /**
  * One problem per key of `input` that `fields` does not define: a typo such as `event` or `limt` is named, with the
@@ -71,23 +59,6 @@ export const invalid = (where: string, problems: ReadonlyArray<ApiError.Problem>
   })
 
 /**
- * Decodes the query string of `url` with `schema`.
- *
- * @since 0.1.0
- */
-export const query = <A>(schema: StructSchema<A>, url: URL): Effect.Effect<A, InvalidRequest> =>
-  Effect.suspend(() => {
-    const record: Record<string, string> = {}
-    for (const key of new Set(url.searchParams.keys())) record[key] = url.searchParams.get(key)!
-    const early = queryProblems(schema.fields, url.searchParams)
-    return decodeProblems(schema, record).pipe(
-      Effect.catch((problems) => Effect.fail([...early, ...problems])),
-      Effect.flatMap((value) => early.length === 0 ? Effect.succeed(value) : Effect.fail(early)),
-      Effect.mapError((problems) => invalid("query", problems))
-    )
-  })
-
-/**
  * What is wrong with a query before its values are looked at: parameters given more than once, and parameters
  * `fields` does not define.
  *
@@ -115,11 +86,8 @@ export const queryProblems = (
  */
 export const mediaType = (contentType: string): string => contentType.split(";")[0]!.trim().toLowerCase()
 
-const isJson = (type: string) => type === "application/json" || /^application\/[\w.+-]+\+json$/.test(type)
-
 /**
- * Reads the body of `request` as JSON: 415 without a content type `accepts` (by default JSON:
- * `application/json` or `application/<something>+json`), 413 beyond {@link MAX_BODY_BYTES}, 400 when
+ * Reads the body of `request` as JSON: 415 without a content type `accepts` (those the endpoint declares), 413 beyond {@link MAX_BODY_BYTES}, 400 when
  * empty (showing `example`) or not JSON. The body is read once: `request.text` keeps it, so a schema decoder that
  * reads it afterwards gets the same text without reading the socket again.
  *
@@ -128,7 +96,7 @@ const isJson = (type: string) => type === "application/json" || /^application\/[
 export const readJson = (
   request: HttpServerRequest.HttpServerRequest,
   example: string,
-  accepts: (mediaType: string) => boolean = isJson
+  accepts: (mediaType: string) => boolean
 ): Effect.Effect<unknown, InvalidRequest | PayloadTooLarge | UnsupportedMediaType> =>
   Effect.gen(function*() {
     const contentType = request.headers["content-type"]
@@ -177,24 +145,4 @@ export const readJson = (
         })
     })
     return json
-  })
-
-/**
- * Reads the body of `request` as JSON and decodes it with `schema`. `example` is shown when the body is missing.
- *
- * @since 0.1.0
- */
-export const jsonBody = <A>(
-  schema: StructSchema<A>,
-  request: HttpServerRequest.HttpServerRequest,
-  example: string
-): Effect.Effect<A, InvalidRequest | PayloadTooLarge | UnsupportedMediaType> =>
-  Effect.gen(function*() {
-    const json = yield* readJson(request, example)
-    const early = unknownKeys(schema.fields, json, "field")
-    return yield* decodeProblems(schema, json).pipe(
-      Effect.catch((problems) => Effect.fail([...early, ...problems])),
-      Effect.flatMap((value) => early.length === 0 ? Effect.succeed(value) : Effect.fail(early)),
-      Effect.mapError((problems) => invalid("request body", problems))
-    )
   })

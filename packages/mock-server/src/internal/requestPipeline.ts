@@ -1,6 +1,10 @@
 /**
  * The HTTP application: one effect that answers every request the server receives.
  *
+ * `routes` is one router for both APIs `HttpApiBuilder` serves: the webhook API (`WebhooksApi`, see
+ * `webhookHandlers`) and the mock's controls under `/_mock/` (`ControlApi`, see `controlRoutes`, which are not
+ * counted, delayed, limited or faulted).
+ *
  * An API request (anything outside `/_mock/`) goes through, in order:
  * 1. counted in `requests`; its fate drawn from the seeded fault sequence (see `faultInjection`);
  * 2. routed by the router `HttpApiBuilder` built from `WebhooksApi`: a path no endpoint has is a 404, a path some
@@ -35,7 +39,7 @@ export interface Settings {
 }
 
 /**
- * What the application works on. `api` answers the webhook API (the router of `HttpApiBuilder`).
+ * What the application works on. `routes` answers both APIs (the router `HttpApiBuilder` built).
  *
  * @since 0.1.0
  */
@@ -43,8 +47,7 @@ export interface Deps {
   readonly settings: Settings
   readonly store: Store.Store
   readonly faults: FaultInjection.Faults
-  readonly control: ControlRoutes.Deps
-  readonly api: Effect.Effect<
+  readonly routes: Effect.Effect<
     HttpServerResponse.HttpServerResponse,
     unknown,
     HttpServerRequest.HttpServerRequest | RequestState
@@ -122,26 +125,37 @@ export const make = (
     )
   })
 
+// The routes for one request; a path no endpoint has is answered with `notFound`'s 404 or 405.
+const route = (
+  deps: Deps,
+  state: RequestState["Service"],
+  notFound: () => Failures.NotFound | Failures.MethodNotAllowed
+) =>
+  deps.routes.pipe(
+    Effect.provideService(RequestState, state),
+    Effect.catch((error) =>
+      isRouteNotFound(error)
+        ? Effect.succeed(Failures.toResponse(notFound(), state.requestId, deps.settings))
+        : Effect.die(error)
+    )
+  )
+
+const NO_FATE: FaultInjection.Fate = { fault: undefined, ambiguous: undefined }
+
 const answer = (deps: Deps, request: HttpServerRequest.HttpServerRequest, requestId: string) =>
   Effect.gen(function*() {
     const pathname = pathnameOf(request.url)
     if (pathname === "/_mock" || pathname.startsWith("/_mock/")) {
-      const url = URL.parse(request.url, "http://mock.invalid") ?? new URL("http://mock.invalid/")
-      const response = yield* ControlRoutes.handle(deps.control, request, url).pipe(
-        Effect.catch((failure) => Effect.succeed(Failures.toResponse(failure, requestId, deps.settings)))
+      const response = yield* route(
+        deps,
+        { requestId, fate: NO_FATE, dropped: false },
+        () => ControlRoutes.routeFailure(request.method, pathname)
       )
       return HttpServerResponse.setHeader(response, "x-request-id", requestId)
     }
     deps.store.bump("requests")
     const state = { requestId, fate: deps.faults.draw(), dropped: false }
-    const response = yield* deps.api.pipe(
-      Effect.provideService(RequestState, state),
-      Effect.catch((error) =>
-        isRouteNotFound(error)
-          ? Effect.succeed(Failures.toResponse(routeFailure(request.method, pathname), requestId, deps.settings))
-          : Effect.die(error)
-      )
-    )
+    const response = yield* route(deps, state, () => routeFailure(request.method, pathname))
     if (!state.dropped) deps.store.countResponse(response.status)
     if (deps.settings.latencyMillis > 0) yield* Effect.sleep(Duration.millis(deps.settings.latencyMillis))
     if (state.dropped) {
