@@ -36,6 +36,7 @@ import * as Store from "./internal/store.ts"
  * ```ts
  * MockServer.layer({ rateLimit: 5, faultRate: 0.1, ambiguousFaultRate: 0.1, seed: 42 })
  * ```
+ * @category options
  * @since 0.1.0
  */
 export interface Options {
@@ -74,6 +75,7 @@ export interface Options {
 /**
  * The defaults of {@link Options}.
  *
+ * @category options
  * @since 0.1.0
  */
 export const defaults = {
@@ -116,6 +118,7 @@ const OptionsSchema = Schema.Struct({
 /**
  * The options were out of range, e.g. a `faultRate` above 1.
  *
+ * @category errors
  * @since 0.1.0
  */
 export class InvalidOptions extends Schema.TaggedError<InvalidOptions>()("InvalidOptions", {
@@ -125,6 +128,7 @@ export class InvalidOptions extends Schema.TaggedError<InvalidOptions>()("Invali
 /**
  * The server could not listen, e.g. because the port is taken.
  *
+ * @category errors
  * @since 0.1.0
  */
 export class ListenError extends Schema.TaggedError<ListenError>()("ListenError", {
@@ -136,11 +140,13 @@ export class ListenError extends Schema.TaggedError<ListenError>()("ListenError"
 /**
  * The counters of `GET /_mock/stats`.
  *
+ * @category schemas
  * @since 0.1.0
  */
 export const Stats = StatsModule.Stats
 
 /**
+ * @category schemas
  * @since 0.1.0
  */
 export type Stats = StatsModule.Stats
@@ -148,6 +154,7 @@ export type Stats = StatsModule.Stats
 /**
  * A running server.
  *
+ * @category models
  * @since 0.1.0
  */
 export interface Service {
@@ -174,6 +181,7 @@ export interface Service {
  *   }))
  * })
  * ```
+ * @category services
  * @since 0.1.0
  */
 export class MockServer extends Context.Service<MockServer, Service>()("@exa-webhooks/mock-server/MockServer") {}
@@ -316,6 +324,7 @@ const build = Effect.fnUntraced(function*(options: Options) {
 /**
  * Starts a server in the current scope; it stops when the scope closes.
  *
+ * @category constructors
  * @since 0.1.0
  */
 export const make = (options: Options = {}): Effect.Effect<Service, InvalidOptions | ListenError, Scope.Scope> =>
@@ -329,6 +338,7 @@ export const make = (options: Options = {}): Effect.Effect<Service, InvalidOptio
  * The server as a Layer: listens on `127.0.0.1`, a free port unless `options.port` says otherwise, and closes when
  * the layer's scope ends. Invalid options or a taken port are defects (they are programming errors in a test).
  *
+ * @category layers
  * @since 0.1.0
  */
 export const layer = (options: Options = {}): Layer.Layer<MockServer> =>
@@ -337,6 +347,7 @@ export const layer = (options: Options = {}): Layer.Layer<MockServer> =>
 /**
  * A running server for plain async code (exa-js tests, scripts).
  *
+ * @category models
  * @since 0.1.0
  */
 export interface Handle {
@@ -357,6 +368,7 @@ export interface Handle {
  * await exa.websets.webhooks.list()
  * await mock.close()
  * ```
+ * @category constructors
  * @since 0.1.0
  */
 export const start = async (options: Options = {}): Promise<Handle> => {

@@ -12,6 +12,7 @@ import { Option, Schema } from "effect"
 /**
  * The nested form.
  *
+ * @category schemas
  * @since 0.1.0
  */
 export const NestedErrorBody = Schema.Struct({
@@ -25,6 +26,7 @@ export const NestedErrorBody = Schema.Struct({
 })
 
 /**
+ * @category schemas
  * @since 0.1.0
  */
 export type NestedErrorBody = typeof NestedErrorBody.Type
@@ -32,6 +34,7 @@ export type NestedErrorBody = typeof NestedErrorBody.Type
 /**
  * The flat form.
  *
+ * @category schemas
  * @since 0.1.0
  */
 export const FlatErrorBody = Schema.Struct({
@@ -42,6 +45,7 @@ export const FlatErrorBody = Schema.Struct({
 })
 
 /**
+ * @category schemas
  * @since 0.1.0
  */
 export type FlatErrorBody = typeof FlatErrorBody.Type
@@ -49,11 +53,13 @@ export type FlatErrorBody = typeof FlatErrorBody.Type
 /**
  * Either form of an Exa error body.
  *
+ * @category schemas
  * @since 0.1.0
  */
 export const ApiErrorBody = Schema.Union([NestedErrorBody, FlatErrorBody])
 
 /**
+ * @category schemas
  * @since 0.1.0
  */
 export type ApiErrorBody = typeof ApiErrorBody.Type
@@ -61,6 +67,7 @@ export type ApiErrorBody = typeof ApiErrorBody.Type
 /**
  * What an error body says, whichever form it came in.
  *
+ * @category summaries
  * @since 0.1.0
  */
 export interface ErrorSummary {
@@ -73,6 +80,7 @@ export interface ErrorSummary {
 /**
  * Reduces either form to an {@link ErrorSummary}.
  *
+ * @category summaries
  * @since 0.1.0
  */
 export const summarize = (body: ApiErrorBody): ErrorSummary =>
@@ -95,6 +103,7 @@ const decodeBody = Schema.decodeUnknownOption(ApiErrorBody)
 /**
  * Summarizes an arbitrary parsed JSON body when it is one of Exa's error forms.
  *
+ * @category summaries
  * @since 0.1.0
  */
 export const summarizeUnknown = (body: unknown): Option.Option<ErrorSummary> =>

@@ -33,6 +33,7 @@ import type * as TokenBucket from "./tokenBucket.ts"
 /**
  * The settings the gate reads.
  *
+ * @category models
  * @since 0.2.0
  */
 export interface Settings {
@@ -44,6 +45,7 @@ export interface Settings {
 /**
  * What the gate works on.
  *
+ * @category models
  * @since 0.2.0
  */
 export interface Deps {
@@ -149,6 +151,7 @@ const ambiguous = (deps: Deps, state: RequestState["Service"], kind: FaultInject
 /**
  * The gate, as a middleware of the mock's own.
  *
+ * @category middleware
  * @since 0.2.0
  */
 export class ApiGate extends HttpApiMiddleware.Service<ApiGate>()("@exa-webhooks/mock-server/internal/ApiGate") {}
@@ -195,6 +198,7 @@ const gate = (deps: Deps) =>
  * The same checks of body and query, and the same error rendering, for the mock's own control routes (which need
  * no key and meet no limit or fault).
  *
+ * @category middleware
  * @since 0.2.0
  */
 export class ControlGate extends HttpApiMiddleware.Service<ControlGate>()(
@@ -204,6 +208,7 @@ export class ControlGate extends HttpApiMiddleware.Service<ControlGate>()(
 /**
  * {@link ControlGate} as a layer.
  *
+ * @category layers
  * @since 0.2.0
  */
 export const controlLayer: Layer.Layer<ControlGate> = Layer.succeed(
@@ -224,6 +229,7 @@ export const controlLayer: Layer.Layer<ControlGate> = Layer.succeed(
  * checks that follow it: the builder wraps what runs inside a security middleware so that its schema errors reach
  * only the middleware outside.
  *
+ * @category layers
  * @since 0.2.0
  */
 export const layer = (deps: Deps): Layer.Layer<ApiGate | WebhooksApi.ApiKey> =>

@@ -12,6 +12,7 @@ import { Unauthorized } from "./failures.ts"
 /**
  * Where the key came from, for messages.
  *
+ * @category authentication
  * @since 0.1.0
  */
 export type Source = "x-api-key" | "Authorization"
@@ -19,6 +20,7 @@ export type Source = "x-api-key" | "Authorization"
 /**
  * The key the server was started with, if any.
  *
+ * @category authentication
  * @since 0.2.0
  */
 export type Expected = Option.Option<Redacted.Redacted<string>>
@@ -33,6 +35,7 @@ const digest = (value: string) => createHash("sha256").update(value, "utf8").dig
  * ```ts
  * Auth.authenticate(request.headers, Option.none()) // Result.succeed("any-key") when x-api-key: any-key
  * ```
+ * @category authentication
  * @since 0.1.0
  */
 export const authenticate = (

@@ -26,6 +26,7 @@ import * as Stats from "./stats.ts"
 /**
  * Body of `POST /_mock/events`: the `type` and `data` of the shared `Event` envelope.
  *
+ * @category schemas
  * @since 0.1.0
  */
 export const EventInput = Schema.Struct({
@@ -36,6 +37,7 @@ export const EventInput = Schema.Struct({
 /**
  * Query of `POST /_mock/events`.
  *
+ * @category schemas
  * @since 0.1.0
  */
 export const EventQuery = Schema.Struct({
@@ -46,6 +48,7 @@ export const EventQuery = Schema.Struct({
  * Response of `POST /_mock/events`: the event as delivered, and per subscribed webhook what happened (`deliveries` is
  * `null` with `?wait=false`).
  *
+ * @category schemas
  * @since 0.1.0
  */
 export const EventResponse = Schema.Struct({
@@ -64,6 +67,7 @@ export const EventResponse = Schema.Struct({
  * Most events delivered in the background (`?wait=false`) at once. Each one fans out to its subscribers 16 at a
  * time, so at most 1,024 background requests are in flight.
  *
+ * @category constants
  * @since 0.1.0
  */
 export const MAX_BACKGROUND_EVENTS = 64
@@ -71,6 +75,7 @@ export const MAX_BACKGROUND_EVENTS = 64
 /**
  * What the control routes act on.
  *
+ * @category models
  * @since 0.1.0
  */
 export interface Deps {
@@ -88,6 +93,7 @@ export interface Deps {
 /**
  * An event just created, and the effect that delivers it.
  *
+ * @category models
  * @since 0.1.0
  */
 export interface Published {
@@ -105,6 +111,7 @@ const strict = { ...Validation.parseOptions, onExcessProperty: "error" } as cons
  * The control routes as an `HttpApi`, behind the {@link ApiGate.ControlGate} (checks of body and query, Exa's error
  * forms).
  *
+ * @category api
  * @since 0.2.0
  */
 export class ControlApi extends HttpApi.make("exa-webhooks-mock-control")
@@ -157,6 +164,7 @@ const handlersLayer = (deps: Deps) =>
 /**
  * The control routes as routes for an `HttpRouter`.
  *
+ * @category layers
  * @since 0.2.0
  */
 export const layer = (
@@ -179,6 +187,7 @@ export const layer = (
 /**
  * The 404 or 405 for a request under `/_mock/` that no control route has.
  *
+ * @category routing
  * @since 0.2.0
  */
 export const routeFailure = (method: string, pathname: string): NotFound | MethodNotAllowed => {

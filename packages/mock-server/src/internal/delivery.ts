@@ -25,6 +25,7 @@ import type * as Store from "./store.ts"
 /**
  * Longest response body kept in an attempt, in characters; longer ones are cut.
  *
+ * @category constants
  * @since 0.1.0
  */
 export const MAX_RESPONSE_BODY_CHARS = 1024
@@ -35,6 +36,7 @@ export const MAX_RESPONSE_BODY_CHARS = 1024
  * limit starts past the first {@link MAX_RESPONSE_BODY_CHARS}, so the kept text is the same as if the whole body had
  * been read.
  *
+ * @category constants
  * @since 0.1.0
  */
 export const MAX_RESPONSE_BODY_BYTES = 4 * MAX_RESPONSE_BODY_CHARS
@@ -42,6 +44,7 @@ export const MAX_RESPONSE_BODY_BYTES = 4 * MAX_RESPONSE_BODY_CHARS
 /**
  * How deliveries behave.
  *
+ * @category models
  * @since 0.1.0
  */
 export interface Config {
@@ -55,6 +58,7 @@ export interface Config {
 /**
  * What happened to one webhook's delivery of an event.
  *
+ * @category models
  * @since 0.1.0
  */
 export interface Outcome {
@@ -69,6 +73,7 @@ export interface Outcome {
 /**
  * The event as delivered, JSON-encoded with the shared `Event` schema.
  *
+ * @category deliveries
  * @since 0.1.0
  */
 export const encodeEvent = Schema.encodeSync(Event.Event)
@@ -165,6 +170,7 @@ const send = (client: HttpClient.HttpClient, url: string, body: string, signatur
 /**
  * Delivers `event` to every subscriber. Stops retrying a webhook that was deleted or deactivated meanwhile.
  *
+ * @category deliveries
  * @since 0.1.0
  */
 export const deliver = Effect.fnUntraced(function*(
@@ -219,6 +225,7 @@ export const deliver = Effect.fnUntraced(function*(
 /**
  * A new event of `type` about `data`, created now.
  *
+ * @category deliveries
  * @since 0.1.0
  */
 export const makeEvent = (type: EventType.EventType, data: Readonly<Record<string, unknown>>) =>

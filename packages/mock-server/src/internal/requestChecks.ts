@@ -21,6 +21,7 @@ import { InvalidRequest, PayloadTooLarge, UnsupportedMediaType } from "./failure
  * Largest request body accepted, in bytes (64 KiB). A webhook with 19 events, a URL and a few dozen metadata values of
  * 1,000 characters fits easily.
  *
+ * @category constants
  * @since 0.1.0
  */
 export const MAX_BODY_BYTES = 64 * 1024
@@ -29,6 +30,7 @@ export const MAX_BODY_BYTES = 64 * 1024
  * One problem per key of `input` that `fields` does not define: a typo such as `event` or `limt` is named, with the
  * keys that are allowed.
  *
+ * @category validation
  * @since 0.2.0
  */
 export const unknownKeys = (
@@ -48,6 +50,7 @@ export const unknownKeys = (
 /**
  * The 400 for `problems` found in the `where` of a request ("query", "request body").
  *
+ * @category validation
  * @since 0.2.0
  */
 export const invalid = (where: string, problems: ReadonlyArray<ApiError.Problem>): InvalidRequest =>
@@ -62,6 +65,7 @@ export const invalid = (where: string, problems: ReadonlyArray<ApiError.Problem>
  * What is wrong with a query before its values are looked at: parameters given more than once, and parameters
  * `fields` does not define.
  *
+ * @category validation
  * @since 0.2.0
  */
 export const queryProblems = (
@@ -82,6 +86,7 @@ export const queryProblems = (
  * The media type of a `Content-Type` value, lower case, without parameters (`application/json; charset=utf-8` is
  * `application/json`).
  *
+ * @category validation
  * @since 0.2.0
  */
 export const mediaType = (contentType: string): string => contentType.split(";")[0]!.trim().toLowerCase()
@@ -91,6 +96,7 @@ export const mediaType = (contentType: string): string => contentType.split(";")
  * empty (showing `example`) or not JSON. The body is read once: `request.text` keeps it, so a schema decoder that
  * reads it afterwards gets the same text without reading the socket again.
  *
+ * @category validation
  * @since 0.2.0
  */
 export const readJson = (

@@ -31,6 +31,7 @@ import type * as Store from "./store.ts"
 /**
  * The settings the pipeline reads.
  *
+ * @category models
  * @since 0.1.0
  */
 export interface Settings {
@@ -41,6 +42,7 @@ export interface Settings {
 /**
  * What the application works on. `routes` answers both APIs (the router `HttpApiBuilder` built).
  *
+ * @category models
  * @since 0.1.0
  */
 export interface Deps {
@@ -75,6 +77,7 @@ const fits = (pattern: string, path: string) => {
  * The 404 or 405 for a request the router found no endpoint for: a 405 listing the methods of the endpoints whose
  * path fits, in the definition's order; a 404 when none fits.
  *
+ * @category routing
  * @since 0.2.0
  */
 export const routeFailure = (method: string, pathname: string): Failures.NotFound | Failures.MethodNotAllowed => {
@@ -108,6 +111,7 @@ const pathnameOf = (url: string) => {
 /**
  * The application for `deps`.
  *
+ * @category constructors
  * @since 0.1.0
  */
 export const make = (

@@ -8,6 +8,7 @@ import { Context } from "effect"
 import type * as FaultInjection from "./faultInjection.ts"
 
 /**
+ * @category models
  * @since 0.2.0
  */
 export interface State {
@@ -20,6 +21,7 @@ export interface State {
 /**
  * The state of the request being answered.
  *
+ * @category services
  * @since 0.2.0
  */
 export class RequestState extends Context.Service<RequestState, State>()(

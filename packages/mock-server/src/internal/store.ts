@@ -20,6 +20,7 @@ import * as Stats from "./stats.ts"
 /**
  * Memory bounds.
  *
+ * @category models
  * @since 0.1.0
  */
 export interface Limits {
@@ -32,6 +33,7 @@ export interface Limits {
 /**
  * A webhook that receives an event, with its secret for signing.
  *
+ * @category models
  * @since 0.1.0
  */
 export interface Subscriber {
@@ -42,6 +44,7 @@ export interface Subscriber {
 /**
  * What one delivery try observed; the store adds id, webhook and time.
  *
+ * @category models
  * @since 0.1.0
  */
 export interface AttemptInput {
@@ -59,6 +62,7 @@ export interface AttemptInput {
 /**
  * Filters of the attempts list.
  *
+ * @category models
  * @since 0.1.0
  */
 export interface AttemptFilter {
@@ -69,11 +73,13 @@ export interface AttemptFilter {
 /**
  * The counters outside the store's own data, bumped by the request pipeline.
  *
+ * @category models
  * @since 0.1.0
  */
 export type Counter = "requests" | "rateLimited" | "faults" | "ambiguousFaults" | "droppedConnections" | "events"
 
 /**
+ * @category models
  * @since 0.1.0
  */
 export interface Store {
@@ -111,6 +117,7 @@ export interface Store {
 /**
  * The cursor scope of the webhooks list.
  *
+ * @category cursors
  * @since 0.1.0
  */
 export const WEBHOOKS_SCOPE = "webhooks"
@@ -118,6 +125,7 @@ export const WEBHOOKS_SCOPE = "webhooks"
 /**
  * The cursor scope of one webhook's attempts.
  *
+ * @category cursors
  * @since 0.1.0
  */
 export const attemptsScope = (webhookId: string): string => `attempts:${webhookId}`
@@ -154,6 +162,7 @@ const after = (previous: DateTime.Utc, now: DateTime.Utc): DateTime.Utc =>
 /**
  * An empty store.
  *
+ * @category constructors
  * @since 0.1.0
  */
 export const make = (limits: Limits): Store => {

@@ -23,6 +23,7 @@ import * as Store from "./store.ts"
 /**
  * What the handlers work on.
  *
+ * @category models
  * @since 0.2.0
  */
 export interface Deps {
@@ -110,6 +111,7 @@ const handlersLayer = ({ now, store }: Deps) =>
  * The webhook API as routes for an `HttpRouter`: `WebhooksApi` served by `HttpApiBuilder`, with these handlers and
  * the gate (see `apiGate`).
  *
+ * @category layers
  * @since 0.2.0
  */
 export const layer = (
