@@ -304,6 +304,13 @@ const build = Effect.fnUntraced(function*(options: Options) {
       WebhookHandlers.layer({ store, now, settings, rateLimit, nowMillis }),
       Control.layer(control)
     ).pipe(Layer.provide(NodeHttpServer.layerHttpServices))
+  ).pipe(
+    // Exa's paths are exact: "/webhooks/" and "//webhooks" are not "/webhooks"; an id of any length is an id.
+    Effect.provideService(HttpRouter.RouterConfig, {
+      ignoreTrailingSlash: false,
+      ignoreDuplicateSlashes: false,
+      maxParamLength: 16 * 1024
+    })
   )
 
   const server = Http.createServer({ keepAliveTimeout: 5_000, requestTimeout: 60_000 })

@@ -19,7 +19,7 @@
  * @since 0.2.0
  */
 import { Validation, WebhooksApi } from "@exa-webhooks/schema"
-import { Effect, Layer, Result, type Schema, SchemaAST } from "effect"
+import { Effect, Exit, Layer, Option, Result, Schema, SchemaAST } from "effect"
 import { HttpServerRequest, type HttpServerResponse } from "effect/http"
 import { type HttpApiEndpoint, HttpApiError, HttpApiMiddleware } from "effect/http-api"
 import * as ApiKeyCheck from "./apiKeyCheck.ts"
@@ -29,6 +29,7 @@ import * as RequestChecks from "./requestChecks.ts"
 import { RequestState } from "./requestState.ts"
 import type * as Store from "./store.ts"
 import type * as TokenBucket from "./tokenBucket.ts"
+import { routeFailure } from "./unrouted.ts"
 
 /**
  * The settings the gate reads.
@@ -73,12 +74,27 @@ const fieldsOf = (schema: Schema.Top | undefined): Readonly<Record<string, unkno
 const precheck = (endpoint: HttpApiEndpoint.Top, request: HttpServerRequest.HttpServerRequest) =>
   Effect.gen(function*() {
     const early: Array<{ readonly path: string; readonly message: string }> = []
+    const payload = endpoint.payload.get("application/json")
     if (endpoint.query !== undefined) {
       const search = request.url.indexOf("?")
       const params = new URLSearchParams(search === -1 ? "" : request.url.slice(search + 1))
       early.push(...RequestChecks.queryProblems(fieldsOf(endpoint.query), params))
+      if (payload !== undefined) {
+        // The query is checked before the body is read, so it is decoded here, ahead of the builder.
+        const decoded = Schema.decodeUnknownExit(endpoint.query as Schema.Codec<unknown>, strict)(Object.fromEntries(params))
+        if (early.length > 0 || Exit.isFailure(decoded)) {
+          const named = new Set(early.map((p) => p.path))
+          const issue = Exit.findErrorOption(decoded)
+          return yield* RequestChecks.invalid("query", [
+            ...early,
+            ...Option.match(issue, {
+              onNone: () => [],
+              onSome: (error) => Validation.problems(error.issue).filter((p) => !named.has(p.path))
+            })
+          ])
+        }
+      }
     }
-    const payload = endpoint.payload.get("application/json")
     if (payload !== undefined) {
       // Only the content types the definition declares: the builder decodes nothing else.
       const json = yield* RequestChecks.readJson(
@@ -93,14 +109,17 @@ const precheck = (endpoint: HttpApiEndpoint.Top, request: HttpServerRequest.Http
 
 const where = { Query: "query", Payload: "request body" } as const
 
+const strict = { ...Validation.parseOptions, onExcessProperty: "error" } as const
+
 // Step 5: the builder's decoding failure, as Exa's 400.
 const schemaFailure = (
+  request: HttpServerRequest.HttpServerRequest,
   error: HttpApiError.HttpApiSchemaError,
   early: ReadonlyArray<{ readonly path: string; readonly message: string }>
 ): Failures.ApiFailure => {
   if (error.kind !== "Query" && error.kind !== "Payload") {
-    // The path parameter is any non-empty text, which the router never leaves empty; anything else is a bug.
-    return new Failures.NotFound({ code: "route_not_found", message: `The request's ${error.kind} is invalid` })
+    // An empty id ("/webhooks/"): the path names no webhook and no list, as no route has it.
+    return routeFailure(request.method, request.url.split("?")[0]!)
   }
   const named = new Set(early.map((p) => p.path))
   return RequestChecks.invalid(where[error.kind], [
@@ -167,7 +186,7 @@ const validated = (
     const early = yield* Effect.result(precheck(endpoint, request))
     if (Result.isFailure(early)) return yield* failed(early.failure)
     return yield* httpEffect.pipe(
-      Effect.catchIf(HttpApiError.HttpApiSchemaError.is, (error) => failed(schemaFailure(error, early.success)))
+      Effect.catchIf(HttpApiError.HttpApiSchemaError.is, (error) => failed(schemaFailure(request, error, early.success)))
     )
   })
 

@@ -17,7 +17,6 @@
  *
  * @since 0.1.0
  */
-import { WebhooksApi } from "@exa-webhooks/schema"
 import { Duration, Effect } from "effect"
 import { type HttpServerError, HttpServerRequest, HttpServerResponse } from "effect/http"
 import type { IncomingMessage } from "node:http"
@@ -25,6 +24,7 @@ import * as ControlRoutes from "./controlRoutes.ts"
 import * as Failures from "./failures.ts"
 import type * as FaultInjection from "./faultInjection.ts"
 import * as Ids from "./ids.ts"
+import { routeFailure } from "./unrouted.ts"
 import { RequestState } from "./requestState.ts"
 import type * as Store from "./store.ts"
 
@@ -65,38 +65,11 @@ const bugResponse = (requestId: string) =>
     error: { type: "api_error", code: "mock_bug", message: BUG_MESSAGE, requestId }
   }, { status: 500 })
 
-const endpoints = Object.values(WebhooksApi.Webhooks.endpoints)
-
-const fits = (pattern: string, path: string) => {
-  const want = pattern.split("/")
-  const got = path.split("/")
-  return want.length === got.length && want.every((part, i) => part.startsWith(":") ? got[i] !== "" : part === got[i])
+class RouteNotFound {
+  readonly reason = { _tag: "RouteNotFound" } as const
 }
 
-/**
- * The 404 or 405 for a request the router found no endpoint for: a 405 listing the methods of the endpoints whose
- * path fits, in the definition's order; a 404 when none fits.
- *
- * @category routing
- * @since 0.2.0
- */
-export const routeFailure = (method: string, pathname: string): Failures.NotFound | Failures.MethodNotAllowed => {
-  const allow = endpoints.filter((e) => fits(e.path, pathname)).map((e) => e.method)
-  if (allow.length > 0) {
-    return new Failures.MethodNotAllowed({
-      allow,
-      message: `${method} is not supported on ${pathname}; use ${allow.join(" or ")}`
-    })
-  }
-  const base = WebhooksApi.BASE_PATH
-  return new Failures.NotFound({
-    code: "route_not_found",
-    message: `There is no route ${method} ${pathname}. The webhook API lives under ${base}/webhooks (create, list), ` +
-      `${base}/webhooks/{id} (get, update, delete) and ${base}/webhooks/{id}/attempts; the mock's controls under /_mock/`
-  })
-}
-
-const isRouteNotFound = (error: unknown): error is HttpServerError.HttpServerError =>
+const isRouteNotFound = (error: unknown): boolean =>
   (error as Partial<HttpServerError.HttpServerError> | undefined)?.reason?._tag === "RouteNotFound"
 
 // Closing the socket is what a crashed upstream looks like to the client: no status, no body.
@@ -129,13 +102,15 @@ export const make = (
     )
   })
 
-// The routes for one request; a path no endpoint has is answered with `notFound`'s 404 or 405.
+// The routes for one request; a path no endpoint has is answered with `notFound`'s 404 or 405. HEAD is not one of
+// Exa's methods: the router would answer it as a GET, so it is refused before routing.
 const route = (
   deps: Deps,
+  request: HttpServerRequest.HttpServerRequest,
   state: RequestState["Service"],
   notFound: () => Failures.NotFound | Failures.MethodNotAllowed
 ) =>
-  deps.routes.pipe(
+  (request.method === "HEAD" ? Effect.fail(new RouteNotFound()) : deps.routes).pipe(
     Effect.provideService(RequestState, state),
     Effect.catch((error) =>
       isRouteNotFound(error)
@@ -152,6 +127,7 @@ const answer = (deps: Deps, request: HttpServerRequest.HttpServerRequest, reques
     if (pathname === "/_mock" || pathname.startsWith("/_mock/")) {
       const response = yield* route(
         deps,
+        request,
         { requestId, fate: NO_FATE, dropped: false },
         () => ControlRoutes.routeFailure(request.method, pathname)
       )
@@ -159,7 +135,7 @@ const answer = (deps: Deps, request: HttpServerRequest.HttpServerRequest, reques
     }
     deps.store.bump("requests")
     const state = { requestId, fate: deps.faults.draw(), dropped: false }
-    const response = yield* route(deps, state, () => routeFailure(request.method, pathname))
+    const response = yield* route(deps, request, state, () => routeFailure(request.method, pathname))
     if (!state.dropped) deps.store.countResponse(response.status)
     if (deps.settings.latencyMillis > 0) yield* Effect.sleep(Duration.millis(deps.settings.latencyMillis))
     if (state.dropped) {
