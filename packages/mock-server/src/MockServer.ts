@@ -13,19 +13,20 @@
  */
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import { Clock, Context, DateTime, Effect, Exit, Layer, Option, Redacted, Scheduler, Schema, Scope } from "effect"
-import { FetchHttpClient, HttpClient } from "effect/http"
+import { FetchHttpClient, HttpClient, HttpRouter } from "effect/http"
 import { randomInt } from "node:crypto"
 import * as Http from "node:http"
 import type { AddressInfo } from "node:net"
 import { Validation } from "@exa-webhooks/schema"
-import * as ApiFailure from "./ApiFailure.ts"
-import * as App from "./App.ts"
-import * as Control from "./Control.ts"
-import * as Delivery from "./Delivery.ts"
-import * as Faults from "./Faults.ts"
-import * as RateLimit from "./RateLimit.ts"
-import * as StatsModule from "./Stats.ts"
-import * as Store from "./Store.ts"
+import * as ApiFailure from "./internal/failures.ts"
+import * as App from "./internal/requestPipeline.ts"
+import * as Control from "./internal/controlRoutes.ts"
+import * as WebhookHandlers from "./internal/webhookHandlers.ts"
+import * as Delivery from "./internal/delivery.ts"
+import * as Faults from "./internal/faultInjection.ts"
+import * as RateLimit from "./internal/tokenBucket.ts"
+import * as StatsModule from "./internal/stats.ts"
+import * as Store from "./internal/store.ts"
 
 /**
  * How to run the server. Everything is optional; the defaults give a well-behaved server on `127.0.0.1`, a free
@@ -35,6 +36,7 @@ import * as Store from "./Store.ts"
  * ```ts
  * MockServer.layer({ rateLimit: 5, faultRate: 0.1, ambiguousFaultRate: 0.1, seed: 42 })
  * ```
+ * @category options
  * @since 0.1.0
  */
 export interface Options {
@@ -73,6 +75,7 @@ export interface Options {
 /**
  * The defaults of {@link Options}.
  *
+ * @category options
  * @since 0.1.0
  */
 export const defaults = {
@@ -115,6 +118,7 @@ const OptionsSchema = Schema.Struct({
 /**
  * The options were out of range, e.g. a `faultRate` above 1.
  *
+ * @category errors
  * @since 0.1.0
  */
 export class InvalidOptions extends Schema.TaggedError<InvalidOptions>()("InvalidOptions", {
@@ -124,6 +128,7 @@ export class InvalidOptions extends Schema.TaggedError<InvalidOptions>()("Invali
 /**
  * The server could not listen, e.g. because the port is taken.
  *
+ * @category errors
  * @since 0.1.0
  */
 export class ListenError extends Schema.TaggedError<ListenError>()("ListenError", {
@@ -135,11 +140,13 @@ export class ListenError extends Schema.TaggedError<ListenError>()("ListenError"
 /**
  * The counters of `GET /_mock/stats`.
  *
+ * @category schemas
  * @since 0.1.0
  */
 export const Stats = StatsModule.Stats
 
 /**
+ * @category schemas
  * @since 0.1.0
  */
 export type Stats = StatsModule.Stats
@@ -147,6 +154,7 @@ export type Stats = StatsModule.Stats
 /**
  * A running server.
  *
+ * @category models
  * @since 0.1.0
  */
 export interface Service {
@@ -173,6 +181,7 @@ export interface Service {
  *   }))
  * })
  * ```
+ * @category services
  * @since 0.1.0
  */
 export class MockServer extends Context.Service<MockServer, Service>()("@exa-webhooks/mock-server/MockServer") {}
@@ -243,59 +252,70 @@ const build = Effect.fnUntraced(function*(options: Options) {
     rateLimit?.reset()
   }
 
+  const nowMillis = () => clock.currentTimeMillisUnsafe()
+  const now = () => DateTime.makeUnsafe(nowMillis())
+  const settings = {
+    apiKey,
+    rateLimit: options.rateLimit,
+    retryAfter: options.retryAfter ?? defaults.retryAfter,
+    latencyMillis: options.latencyMillis ?? defaults.latencyMillis
+  }
+  const control: Control.Deps = {
+    stats: store.stats,
+    reset,
+    publish: (input) =>
+      Effect.gen(function*() {
+        const event = yield* Delivery.makeEvent(input.type, input.data)
+        store.bump("events")
+        const subscribers = store.subscribers(input.type)
+        return {
+          event,
+          subscribers: subscribers.length,
+          deliver: Delivery.deliver(store, client, deliveryConfig, event, subscribers)
+        }
+      }),
+    background: (publish) =>
+      // Counting and forking are one uninterruptible step, so a slot is released exactly once: when the delivery
+      // ends, or at once if `publish` fails. (The forked delivery itself stays interruptible.)
+      Effect.uninterruptible(Effect.suspend(() => {
+        if (backgroundDeliveries >= Control.MAX_BACKGROUND_EVENTS) {
+          return Effect.fail(
+            new ApiFailure.DeliveryBacklogFull({
+              limit: Control.MAX_BACKGROUND_EVENTS,
+              message: `${Control.MAX_BACKGROUND_EVENTS} events are already being delivered in the background, ` +
+                "the most at once; no event was created. Retry once one finishes, or publish without ?wait=false " +
+                "to wait for the deliveries"
+            })
+          )
+        }
+        backgroundDeliveries++
+        const release = Effect.sync(() => {
+          backgroundDeliveries--
+        })
+        return publish.pipe(
+          Effect.tap(({ deliver }) => Effect.forkIn(Effect.ensuring(deliver, release), scope)),
+          Effect.onError(() => release)
+        )
+      }))
+  }
+  // Both APIs, served by HttpApiBuilder: the webhook API (WebhooksApi) and the mock's controls.
+  const routes = yield* HttpRouter.toHttpEffect(
+    Layer.mergeAll(
+      WebhookHandlers.layer({ store, now, settings, rateLimit, nowMillis }),
+      Control.layer(control)
+    ).pipe(Layer.provide(NodeHttpServer.layerHttpServices))
+  ).pipe(
+    // Exa's paths are exact: "/webhooks/" and "//webhooks" are not "/webhooks"; an id of any length is an id.
+    Effect.provideService(HttpRouter.RouterConfig, {
+      ignoreTrailingSlash: false,
+      ignoreDuplicateSlashes: false,
+      maxParamLength: 16 * 1024
+    })
+  )
+
   const server = Http.createServer({ keepAliveTimeout: 5_000, requestTimeout: 60_000 })
   const http = yield* listen(server, host, options.port ?? defaults.port)
-  yield* http.serve(App.make({
-    settings: {
-      apiKey,
-      rateLimit: options.rateLimit,
-      retryAfter: options.retryAfter ?? defaults.retryAfter,
-      latencyMillis: options.latencyMillis ?? defaults.latencyMillis
-    },
-    store,
-    faults,
-    rateLimit,
-    nowMillis: () => clock.currentTimeMillisUnsafe(),
-    now: () => DateTime.makeUnsafe(clock.currentTimeMillisUnsafe()),
-    control: {
-      stats: store.stats,
-      reset,
-      publish: (input) =>
-        Effect.gen(function*() {
-          const event = yield* Delivery.makeEvent(input.type, input.data)
-          store.bump("events")
-          const subscribers = store.subscribers(input.type)
-          return {
-            event,
-            subscribers: subscribers.length,
-            deliver: Delivery.deliver(store, client, deliveryConfig, event, subscribers)
-          }
-        }),
-      background: (publish) =>
-        // Counting and forking are one uninterruptible step, so a slot is released exactly once: when the delivery
-        // ends, or at once if `publish` fails. (The forked delivery itself stays interruptible.)
-        Effect.uninterruptible(Effect.suspend(() => {
-          if (backgroundDeliveries >= Control.MAX_BACKGROUND_EVENTS) {
-            return Effect.fail(
-              new ApiFailure.DeliveryBacklogFull({
-                limit: Control.MAX_BACKGROUND_EVENTS,
-                message: `${Control.MAX_BACKGROUND_EVENTS} events are already being delivered in the background, ` +
-                  "the most at once; no event was created. Retry once one finishes, or publish without ?wait=false " +
-                  "to wait for the deliveries"
-              })
-            )
-          }
-          backgroundDeliveries++
-          const release = Effect.sync(() => {
-            backgroundDeliveries--
-          })
-          return publish.pipe(
-            Effect.tap(({ deliver }) => Effect.forkIn(Effect.ensuring(deliver, release), scope)),
-            Effect.onError(() => release)
-          )
-        }))
-    }
-  }))
+  yield* http.serve(App.make({ settings, store, faults, routes: routes as App.Deps["routes"] }))
   // Runs first on close: ends every connection, idle keep-alive ones included, so that stopping takes milliseconds
   // instead of waiting for clients to hang up. A request still in flight at that moment gets no answer.
   yield* Effect.addFinalizer(() => Effect.sync(() => server.closeAllConnections()))
@@ -311,6 +331,7 @@ const build = Effect.fnUntraced(function*(options: Options) {
 /**
  * Starts a server in the current scope; it stops when the scope closes.
  *
+ * @category constructors
  * @since 0.1.0
  */
 export const make = (options: Options = {}): Effect.Effect<Service, InvalidOptions | ListenError, Scope.Scope> =>
@@ -324,6 +345,7 @@ export const make = (options: Options = {}): Effect.Effect<Service, InvalidOptio
  * The server as a Layer: listens on `127.0.0.1`, a free port unless `options.port` says otherwise, and closes when
  * the layer's scope ends. Invalid options or a taken port are defects (they are programming errors in a test).
  *
+ * @category layers
  * @since 0.1.0
  */
 export const layer = (options: Options = {}): Layer.Layer<MockServer> =>
@@ -332,6 +354,7 @@ export const layer = (options: Options = {}): Layer.Layer<MockServer> =>
 /**
  * A running server for plain async code (exa-js tests, scripts).
  *
+ * @category models
  * @since 0.1.0
  */
 export interface Handle {
@@ -352,6 +375,7 @@ export interface Handle {
  * await exa.websets.webhooks.list()
  * await mock.close()
  * ```
+ * @category constructors
  * @since 0.1.0
  */
 export const start = async (options: Options = {}): Promise<Handle> => {

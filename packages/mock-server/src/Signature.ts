@@ -10,6 +10,7 @@ import { createHmac } from "node:crypto"
 /**
  * The header that carries the signature.
  *
+ * @category constants
  * @since 0.1.0
  */
 export const HEADER = "Exa-Signature"
@@ -22,6 +23,7 @@ export const HEADER = "Exa-Signature"
  * Signature.sign(Redacted.make("whsec_..."), 1700000000, "{\"id\":\"event_1\"}")
  * // "t=1700000000,v1=5d1c..."
  * ```
+ * @category signing
  * @since 0.1.0
  */
 export const sign = (secret: Redacted.Redacted<string>, timestampSeconds: number, body: string): string => {

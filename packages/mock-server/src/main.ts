@@ -8,7 +8,7 @@
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import * as NodeServices from "@effect/platform-node/NodeServices"
 import { Cause, Console, Effect, Exit, Logger, Option, Runtime } from "effect"
-import { CliOutput, Command, Flag } from "effect/cli"
+import { CliConfig, CliOutput, Command, Flag, GlobalFlag } from "effect/cli"
 import * as MockServer from "./MockServer.ts"
 
 const VERSION = "0.1.0"
@@ -127,6 +127,8 @@ const presenter: CliOutput.Presenter = {
 command.pipe(
   Command.run({ version: VERSION }),
   Effect.provide(CliOutput.layerPresenter(presenter)),
+  // No --wizard: its prompts would go to stdout, which carries only the URL, and a server has nothing to ask.
+  Effect.provide(CliConfig.layer({ builtIns: [GlobalFlag.Help, GlobalFlag.Version, GlobalFlag.Completions, GlobalFlag.LogLevel] })),
   Effect.provide(NodeServices.layer),
   // stdout carries only the URL: logs go to stderr.
   Effect.provideService(Logger.LogToStderr, true),

@@ -71,4 +71,12 @@ describe("bin/exa-webhooks-mock", () => {
     expect(code).toBe(0)
     expect(mock.output().stdout).toMatch(/^exa-webhooks-mock v\d+\.\d+\.\d+\n$/)
   })
+
+  it("has no --wizard (its prompts would go to stdout): refused like any unknown flag", async () => {
+    const mock = run(["--port", "0", "--wizard"])
+    const [code] = await mock.exited
+    expect(code).toBe(1)
+    expect(mock.output().stdout).toBe("")
+    expect(mock.output().stderr).toMatch(/^exa-webhooks-mock: .*--wizard.*--help/)
+  })
 })

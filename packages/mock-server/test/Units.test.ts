@@ -1,8 +1,8 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Option } from "effect"
-import * as Cursor from "../src/Cursor.ts"
-import * as Faults from "../src/Faults.ts"
-import * as RateLimit from "../src/RateLimit.ts"
+import * as Cursor from "../src/internal/cursor.ts"
+import * as Faults from "../src/internal/faultInjection.ts"
+import * as RateLimit from "../src/internal/tokenBucket.ts"
 
 describe("RateLimit", () => {
   it("lets a burst of R through, then refills R tokens per second", () => {

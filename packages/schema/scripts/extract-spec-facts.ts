@@ -32,6 +32,31 @@ export const extractFacts = (specText: string): Json => {
       path: p,
       methods: Object.keys(spec.paths[p]).filter((m) => ["get", "post", "patch", "delete"].includes(m)).toSorted()
     })),
+    operations: Object.keys(spec.paths).filter((p) => p.startsWith("/v0/webhooks")).flatMap((path) =>
+      Object.entries(spec.paths[path])
+        .filter(([method]) => ["get", "post", "patch", "delete"].includes(method))
+        .map(([method, op]: [string, Json]) => {
+          const params = (where: string) =>
+            (op.parameters ?? []).filter((p: Json) => p.in === where).map((p: Json) => p.name).toSorted()
+          const refName = (content: Json) => content?.["application/json"]?.schema?.$ref?.split("/").pop() ?? null
+          const success = Object.keys(op.responses).filter((status) => status.startsWith("2"))
+          return {
+            method,
+            path,
+            pathParams: params("path"),
+            queryParams: params("query"),
+            requestBody: refName(op.requestBody?.content),
+            successStatuses: success.map(Number),
+            successBody: refName(op.responses[success[0]!]?.content)
+          }
+        })
+    ),
+    serverPath: new URL(spec.servers[0].url).pathname.replace(/\/$/, ""),
+    security: Object.entries(spec.components.securitySchemes).map(([, s]: [string, Json]) => ({
+      type: s.type,
+      in: s.in,
+      name: s.name
+    })),
     eventTypes: schemas.EventType.enum,
     webhookStatus: property("Webhook", "status").enum,
     attemptEventTypes: property("WebhookAttempt", "eventType").enum,

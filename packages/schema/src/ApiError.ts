@@ -12,6 +12,7 @@ import { Option, Schema } from "effect"
 /**
  * The nested form.
  *
+ * @category schemas
  * @since 0.1.0
  */
 export const NestedErrorBody = Schema.Struct({
@@ -25,6 +26,7 @@ export const NestedErrorBody = Schema.Struct({
 })
 
 /**
+ * @category schemas
  * @since 0.1.0
  */
 export type NestedErrorBody = typeof NestedErrorBody.Type
@@ -32,6 +34,7 @@ export type NestedErrorBody = typeof NestedErrorBody.Type
 /**
  * The flat form.
  *
+ * @category schemas
  * @since 0.1.0
  */
 export const FlatErrorBody = Schema.Struct({
@@ -42,6 +45,7 @@ export const FlatErrorBody = Schema.Struct({
 })
 
 /**
+ * @category schemas
  * @since 0.1.0
  */
 export type FlatErrorBody = typeof FlatErrorBody.Type
@@ -49,11 +53,13 @@ export type FlatErrorBody = typeof FlatErrorBody.Type
 /**
  * Either form of an Exa error body.
  *
+ * @category schemas
  * @since 0.1.0
  */
 export const ApiErrorBody = Schema.Union([NestedErrorBody, FlatErrorBody])
 
 /**
+ * @category schemas
  * @since 0.1.0
  */
 export type ApiErrorBody = typeof ApiErrorBody.Type
@@ -61,6 +67,7 @@ export type ApiErrorBody = typeof ApiErrorBody.Type
 /**
  * What an error body says, whichever form it came in.
  *
+ * @category summaries
  * @since 0.1.0
  */
 export interface ErrorSummary {
@@ -73,6 +80,7 @@ export interface ErrorSummary {
 /**
  * Reduces either form to an {@link ErrorSummary}.
  *
+ * @category summaries
  * @since 0.1.0
  */
 export const summarize = (body: ApiErrorBody): ErrorSummary =>
@@ -95,7 +103,37 @@ const decodeBody = Schema.decodeUnknownOption(ApiErrorBody)
 /**
  * Summarizes an arbitrary parsed JSON body when it is one of Exa's error forms.
  *
+ * @category summaries
  * @since 0.1.0
  */
 export const summarizeUnknown = (body: unknown): Option.Option<ErrorSummary> =>
   Option.map(decodeBody(body), summarize)
+
+/**
+ * One problem with a request: `path` names the field as a person writes it (`events[1]`, `metadata.team`, `limit`,
+ * or `""` for the body itself), `message` says what was wrong and what is allowed.
+ *
+ * @category validation
+ * @since 0.2.0
+ */
+export const Problem = Schema.Struct({ path: Schema.String, message: Schema.String })
+
+/**
+ * @category validation
+ * @since 0.2.0
+ */
+export type Problem = typeof Problem.Type
+
+/**
+ * The `detail` of a 400 `validation_error` (and `invalid_cursor`): one {@link Problem} per field.
+ *
+ * @category validation
+ * @since 0.2.0
+ */
+export const ValidationDetail = Schema.Struct({ problems: Schema.Array(Problem) })
+
+/**
+ * @category validation
+ * @since 0.2.0
+ */
+export type ValidationDetail = typeof ValidationDetail.Type

@@ -1,23 +1,26 @@
 /**
- * The webhook endpoints of the Websets API, defined once: method, path, query, body and success schema. The client
- * builds its requests from this table and the mock server routes and validates with it, so the two cannot drift.
+ * The webhook endpoints as a plain table (method, path, query, body, success schema), read off the one definition,
+ * {@link WebhooksApi.WebhooksApi}. Kept for code that only needs a path (`pathOf`); new code should use the `HttpApi`.
  *
  * @since 0.1.0
  */
 import type { Schema } from "effect"
 import * as Webhook from "./Webhook.ts"
 import * as WebhookAttempt from "./WebhookAttempt.ts"
+import * as WebhooksApi from "./WebhooksApi.ts"
 
 /**
  * Prefix of every Websets path on `https://api.exa.ai`.
  *
+ * @category paths
  * @since 0.1.0
  */
-export const BASE_PATH = "/websets/v0"
+export const BASE_PATH = WebhooksApi.BASE_PATH
 
 /**
  * One endpoint. `path` is relative to {@link BASE_PATH}; `:id` stands for the webhook id.
  *
+ * @category models
  * @since 0.1.0
  */
 export interface Endpoint<
@@ -26,7 +29,6 @@ export interface Endpoint<
   Body extends Schema.Top | undefined,
   Success extends Schema.Top
 > {
-  readonly name: string
   readonly method: Method
   readonly path: string
   readonly query: Query
@@ -34,22 +36,30 @@ export interface Endpoint<
   readonly success: Success
 }
 
+const endpoints = WebhooksApi.Webhooks.endpoints
+
+// Method and path come from the HttpApi definition; the path is kept relative to BASE_PATH.
 const endpoint = <
   const Method extends "GET" | "POST" | "PATCH" | "DELETE",
   Query extends Schema.Top | undefined,
   Body extends Schema.Top | undefined,
   Success extends Schema.Top
->(e: Endpoint<Method, Query, Body, Success>) => e
+>(
+  defined: { readonly method: string; readonly path: string },
+  e: Omit<Endpoint<Method, Query, Body, Success>, "path">
+): Endpoint<Method, Query, Body, Success> => {
+  if (defined.method !== e.method) throw new Error(`Endpoints: ${defined.path} is ${defined.method}, not ${e.method}`)
+  return { ...e, path: defined.path.slice(BASE_PATH.length) }
+}
 
 /**
  * `POST /v0/webhooks`: creates a webhook; the response is the only one that carries its `secret`.
  *
+ * @category endpoints
  * @since 0.1.0
  */
-export const create = endpoint({
-  name: "create",
+export const create = endpoint(endpoints.create, {
   method: "POST",
-  path: "/webhooks",
   query: undefined,
   body: Webhook.CreateWebhookParameters,
   success: Webhook.Webhook
@@ -58,12 +68,11 @@ export const create = endpoint({
 /**
  * `GET /v0/webhooks`: one page of webhooks.
  *
+ * @category endpoints
  * @since 0.1.0
  */
-export const list = endpoint({
-  name: "list",
+export const list = endpoint(endpoints.list, {
   method: "GET",
-  path: "/webhooks",
   query: Webhook.ListWebhooksQuery,
   body: undefined,
   success: Webhook.ListWebhooksResponse
@@ -72,12 +81,11 @@ export const list = endpoint({
 /**
  * `GET /v0/webhooks/{id}`.
  *
+ * @category endpoints
  * @since 0.1.0
  */
-export const get = endpoint({
-  name: "get",
+export const get = endpoint(endpoints.get, {
   method: "GET",
-  path: "/webhooks/:id",
   query: undefined,
   body: undefined,
   success: Webhook.Webhook
@@ -86,12 +94,11 @@ export const get = endpoint({
 /**
  * `PATCH /v0/webhooks/{id}`: changes the fields given, keeps the status.
  *
+ * @category endpoints
  * @since 0.1.0
  */
-export const update = endpoint({
-  name: "update",
+export const update = endpoint(endpoints.update, {
   method: "PATCH",
-  path: "/webhooks/:id",
   query: undefined,
   body: Webhook.UpdateWebhookParameters,
   success: Webhook.Webhook
@@ -100,12 +107,11 @@ export const update = endpoint({
 /**
  * `DELETE /v0/webhooks/{id}`: answers with the webhook as it was.
  *
+ * @category endpoints
  * @since 0.1.0
  */
-export const remove = endpoint({
-  name: "delete",
+export const remove = endpoint(endpoints.delete, {
   method: "DELETE",
-  path: "/webhooks/:id",
   query: undefined,
   body: undefined,
   success: Webhook.Webhook
@@ -114,12 +120,11 @@ export const remove = endpoint({
 /**
  * `GET /v0/webhooks/{id}/attempts`: one page of delivery attempts, newest first.
  *
+ * @category endpoints
  * @since 0.1.0
  */
-export const attempts = endpoint({
-  name: "attempts",
+export const attempts = endpoint(endpoints.attempts, {
   method: "GET",
-  path: "/webhooks/:id/attempts",
   query: WebhookAttempt.ListWebhookAttemptsQuery,
   body: undefined,
   success: WebhookAttempt.ListWebhookAttemptsResponse
@@ -128,6 +133,7 @@ export const attempts = endpoint({
 /**
  * Every endpoint, in the spec's order.
  *
+ * @category endpoints
  * @since 0.1.0
  */
 export const all = [create, list, get, update, remove, attempts] as const
@@ -135,6 +141,7 @@ export const all = [create, list, get, update, remove, attempts] as const
 /**
  * The full path of an endpoint for a webhook id (URL-encoded), e.g. `/websets/v0/webhooks/wh_1/attempts`.
  *
+ * @category endpoints
  * @since 0.1.0
  */
 export const pathOf = (e: { readonly path: string }, id?: string): string =>

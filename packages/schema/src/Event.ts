@@ -19,6 +19,7 @@ import { Timestamp } from "./Webhook.ts"
  * const event = Schema.decodeUnknownSync(Event.Event)(JSON.parse(rawBody))
  * if (event.type === "webset.item.enriched") { ... }
  * ```
+ * @category schemas
  * @since 0.1.0
  */
 export class Event extends Schema.Class<Event>("@exa-webhooks/schema/Event")({

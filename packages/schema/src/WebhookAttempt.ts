@@ -10,6 +10,7 @@ import { Cursor, Page, PageLimit, Timestamp } from "./Webhook.ts"
 /**
  * One delivery attempt, as `GET /v0/webhooks/{id}/attempts` returns it.
  *
+ * @category schemas
  * @since 0.1.0
  */
 export class WebhookAttempt extends Schema.Class<WebhookAttempt>("@exa-webhooks/schema/WebhookAttempt")({
@@ -30,6 +31,7 @@ export class WebhookAttempt extends Schema.Class<WebhookAttempt>("@exa-webhooks/
 /**
  * Query of `GET /v0/webhooks/{id}/attempts`: page (`cursor`, `limit` 1..200, default 25) and filters.
  *
+ * @category schemas
  * @since 0.1.0
  */
 export const ListWebhookAttemptsQuery = Schema.Struct({
@@ -45,6 +47,7 @@ export const ListWebhookAttemptsQuery = Schema.Struct({
 })
 
 /**
+ * @category schemas
  * @since 0.1.0
  */
 export type ListWebhookAttemptsQuery = typeof ListWebhookAttemptsQuery.Type
@@ -52,11 +55,13 @@ export type ListWebhookAttemptsQuery = typeof ListWebhookAttemptsQuery.Type
 /**
  * One page of delivery attempts, newest first.
  *
+ * @category schemas
  * @since 0.1.0
  */
 export const ListWebhookAttemptsResponse = Page(WebhookAttempt)
 
 /**
+ * @category schemas
  * @since 0.1.0
  */
 export type ListWebhookAttemptsResponse = typeof ListWebhookAttemptsResponse.Type

@@ -58,3 +58,8 @@ export * as BaseUrl from "./BaseUrl.ts"
  * @since 0.2.0
  */
 export * as IdempotencyKey from "./IdempotencyKey.ts"
+
+/**
+ * @since 0.2.0
+ */
+export * as WebhooksApi from "./WebhooksApi.ts"

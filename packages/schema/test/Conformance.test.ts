@@ -5,8 +5,9 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import { Schema } from "effect"
+import { OpenApi } from "effect/http-api"
 import { existsSync, readFileSync } from "node:fs"
-import { Endpoints, Event, EventType, Webhook, WebhookAttempt } from "../src/index.ts"
+import { Endpoints, Event, EventType, Webhook, WebhookAttempt, WebhooksApi } from "../src/index.ts"
 import { extractFacts, factsPath, sharedSpecPath } from "../scripts/extract-spec-facts.ts"
 
 const committed = JSON.parse(readFileSync(factsPath, "utf8"))
@@ -21,6 +22,12 @@ const accepts = (schema: Schema.Top, value: unknown) => Schema.decodeUnknownExit
 
 const events = (n: number) => EventType.values.slice(0, n)
 const validCreate = { url: "https://example.com/hooks", events: ["webset.created"] }
+
+const named = (name: string | null): Schema.Top | undefined =>
+  name === null ? undefined : ({ ...Webhook, ...WebhookAttempt } as Record<string, any>)[name]
+
+const fieldsOf = (schema: Schema.Top | undefined): Array<string> =>
+  schema === undefined ? [] : Object.keys(jsonSchemaOf(schema).properties ?? {}).toSorted()
 
 const conformance = (facts: any) => {
   it("EventType has exactly the spec's values", () => {
@@ -114,6 +121,53 @@ const conformance = (facts: any) => {
     expect(facts.paths.map((p: any) => [p.path, p.methods])).toEqual(
       [...ours].map(([path, methods]) => [path, methods.toSorted()])
     )
+  })
+
+  describe("the HttpApi definition", () => {
+    const endpoints = Object.values(WebhooksApi.WebhooksApi.groups.webhooks.endpoints)
+    const specPath = (path: string) => {
+      expect(path.startsWith(facts.serverPath + "/")).toBe(true)
+      return path.slice(facts.serverPath.length).replace(/:(\w+)/g, "{$1}")
+    }
+    // The OpenAPI document effect derives from the definition: what a client generated from it would see.
+    const openApi: any = OpenApi.fromApi(WebhooksApi.WebhooksApi)
+
+    it("has exactly the spec's operations: method and path under the server's prefix", () => {
+      expect(endpoints.every((e) => e.path.startsWith(WebhooksApi.BASE_PATH + "/"))).toBe(true)
+      expect(endpoints.map((e) => `${e.method.toLowerCase()} ${specPath(e.path)}`).toSorted()).toEqual(
+        facts.operations.map((o: any) => `${o.method} ${o.path}`).toSorted()
+      )
+    })
+
+    it.each<[string, any]>(facts.operations.map((o: any) => [`${o.method} ${o.path}`, o]))(
+      "%s: path params, query params, request body and success as in the spec",
+      (_, op) => {
+        const endpoint = endpoints.find((e) => e.method.toLowerCase() === op.method && specPath(e.path) === op.path)!
+        expect(fieldsOf(endpoint.params)).toEqual(op.pathParams)
+        expect(fieldsOf(endpoint.query)).toEqual(op.queryParams)
+        const payload = endpoint.payload.get("application/json")?.schemas ?? []
+        expect(payload).toHaveLength(op.requestBody === null ? 0 : 1)
+        if (op.requestBody !== null) {
+          expect(fieldsOf(payload[0])).toEqual(facts.objects[op.requestBody].properties)
+          expect(fieldsOf(payload[0])).toEqual(fieldsOf(named(op.requestBody)))
+        }
+        const success = [...endpoint.success]
+        expect(success).toHaveLength(1)
+        expect(fieldsOf(success[0])).toEqual(facts.objects[op.successBody].properties)
+        const operation = openApi.paths[endpoint.path.replace(/:(\w+)/g, "{$1}")][op.method]
+        expect(Object.keys(operation.responses).filter((status) => status.startsWith("2")).map(Number))
+          .toEqual(op.successStatuses)
+        expect(operation.parameters.filter((p: any) => p.in === "path").map((p: any) => p.name).toSorted())
+          .toEqual(op.pathParams)
+        expect(operation.requestBody === undefined).toBe(op.requestBody === null)
+      }
+    )
+
+    it("every endpoint needs the spec's API key header", () => {
+      expect(facts.security).toEqual([{ type: "apiKey", in: "header", name: "x-api-key" }])
+      for (const endpoint of endpoints) expect(endpoint.middlewares.has(WebhooksApi.ApiKey)).toBe(true)
+      expect(WebhooksApi.ApiKey.security.apiKey).toMatchObject({ _tag: "ApiKey", in: "header", key: "x-api-key" })
+    })
   })
 }
 

@@ -12,14 +12,15 @@
 import type { EventType } from "@exa-webhooks/schema"
 import { Webhook, WebhookAttempt } from "@exa-webhooks/schema"
 import { DateTime, Redacted, Result } from "effect"
-import { WebhookLimitReached } from "./ApiFailure.ts"
-import * as Cursor from "./Cursor.ts"
-import * as Ids from "./Ids.ts"
-import * as Stats from "./Stats.ts"
+import { WebhookLimitReached } from "./failures.ts"
+import * as Cursor from "./cursor.ts"
+import * as Ids from "./ids.ts"
+import * as Stats from "./stats.ts"
 
 /**
  * Memory bounds.
  *
+ * @category models
  * @since 0.1.0
  */
 export interface Limits {
@@ -30,19 +31,9 @@ export interface Limits {
 }
 
 /**
- * One page of a list.
- *
- * @since 0.1.0
- */
-export interface Page<A> {
-  readonly data: ReadonlyArray<A>
-  readonly hasMore: boolean
-  readonly nextCursor: string | null
-}
-
-/**
  * A webhook that receives an event, with its secret for signing.
  *
+ * @category models
  * @since 0.1.0
  */
 export interface Subscriber {
@@ -53,6 +44,7 @@ export interface Subscriber {
 /**
  * What one delivery try observed; the store adds id, webhook and time.
  *
+ * @category models
  * @since 0.1.0
  */
 export interface AttemptInput {
@@ -70,6 +62,7 @@ export interface AttemptInput {
 /**
  * Filters of the attempts list.
  *
+ * @category models
  * @since 0.1.0
  */
 export interface AttemptFilter {
@@ -80,11 +73,13 @@ export interface AttemptFilter {
 /**
  * The counters outside the store's own data, bumped by the request pipeline.
  *
+ * @category models
  * @since 0.1.0
  */
 export type Counter = "requests" | "rateLimited" | "faults" | "ambiguousFaults" | "droppedConnections" | "events"
 
 /**
+ * @category models
  * @since 0.1.0
  */
 export interface Store {
@@ -94,7 +89,7 @@ export interface Store {
   ) => Result.Result<Webhook.Webhook, WebhookLimitReached>
   readonly get: (id: string) => Webhook.Webhook | undefined
   /** Newest first; `before` is the sequence number the page starts below (from a cursor). */
-  readonly list: (before: number | undefined, limit: number) => Page<Webhook.Webhook>
+  readonly list: (before: number | undefined, limit: number) => Webhook.ListWebhooksResponse
   readonly update: (
     id: string,
     input: Webhook.UpdateWebhookParameters,
@@ -112,7 +107,7 @@ export interface Store {
     filter: AttemptFilter,
     before: number | undefined,
     limit: number
-  ) => Page<WebhookAttempt.WebhookAttempt>
+  ) => WebhookAttempt.ListWebhookAttemptsResponse
   readonly bump: (counter: Counter) => void
   readonly countResponse: (status: number) => void
   readonly stats: () => Stats.Stats
@@ -122,6 +117,7 @@ export interface Store {
 /**
  * The cursor scope of the webhooks list.
  *
+ * @category cursors
  * @since 0.1.0
  */
 export const WEBHOOKS_SCOPE = "webhooks"
@@ -129,6 +125,7 @@ export const WEBHOOKS_SCOPE = "webhooks"
 /**
  * The cursor scope of one webhook's attempts.
  *
+ * @category cursors
  * @since 0.1.0
  */
 export const attemptsScope = (webhookId: string): string => `attempts:${webhookId}`
@@ -165,6 +162,7 @@ const after = (previous: DateTime.Utc, now: DateTime.Utc): DateTime.Utc =>
 /**
  * An empty store.
  *
+ * @category constructors
  * @since 0.1.0
  */
 export const make = (limits: Limits): Store => {

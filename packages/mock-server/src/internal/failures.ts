@@ -13,25 +13,25 @@
 import { ApiError } from "@exa-webhooks/schema"
 import { Schema } from "effect"
 import { HttpServerResponse } from "effect/http"
-import { FAULT_STATUSES } from "./Faults.ts"
-
-const Problem = Schema.Struct({ path: Schema.String, message: Schema.String })
+import { FAULT_STATUSES } from "./faultInjection.ts"
 
 /**
  * 400: the body or query broke a rule, the JSON did not parse, the body was missing, or the cursor was not one this
  * server issued. `problems` has one entry per field (`path` as a person writes it: `events[1]`, `metadata.team`).
  *
+ * @category errors
  * @since 0.1.0
  */
 export class InvalidRequest extends Schema.TaggedError<InvalidRequest>()("InvalidRequest", {
   code: Schema.Literals(["validation_error", "invalid_json", "missing_body", "invalid_cursor"]),
   message: Schema.String,
-  problems: Schema.Array(Problem)
+  problems: Schema.Array(ApiError.Problem)
 }) {}
 
 /**
  * 401: no API key, or not the one the server was started with (`--api-key`).
  *
+ * @category errors
  * @since 0.1.0
  */
 export class Unauthorized extends Schema.TaggedError<Unauthorized>()("Unauthorized", {
@@ -42,6 +42,7 @@ export class Unauthorized extends Schema.TaggedError<Unauthorized>()("Unauthoriz
 /**
  * 404: no webhook with that id, or no such route.
  *
+ * @category errors
  * @since 0.1.0
  */
 export class NotFound extends Schema.TaggedError<NotFound>()("NotFound", {
@@ -52,6 +53,7 @@ export class NotFound extends Schema.TaggedError<NotFound>()("NotFound", {
 /**
  * 405: the path exists but not with this method; `allow` lists the methods it has.
  *
+ * @category errors
  * @since 0.1.0
  */
 export class MethodNotAllowed extends Schema.TaggedError<MethodNotAllowed>()("MethodNotAllowed", {
@@ -62,6 +64,7 @@ export class MethodNotAllowed extends Schema.TaggedError<MethodNotAllowed>()("Me
 /**
  * 409: the mock already stores `--max-webhooks` webhooks.
  *
+ * @category errors
  * @since 0.1.0
  */
 export class WebhookLimitReached extends Schema.TaggedError<WebhookLimitReached>()("WebhookLimitReached", {
@@ -72,6 +75,7 @@ export class WebhookLimitReached extends Schema.TaggedError<WebhookLimitReached>
 /**
  * 413: the body is larger than the limit.
  *
+ * @category errors
  * @since 0.1.0
  */
 export class PayloadTooLarge extends Schema.TaggedError<PayloadTooLarge>()("PayloadTooLarge", {
@@ -82,6 +86,7 @@ export class PayloadTooLarge extends Schema.TaggedError<PayloadTooLarge>()("Payl
 /**
  * 415: a body was sent with a content type other than JSON.
  *
+ * @category errors
  * @since 0.1.0
  */
 export class UnsupportedMediaType extends Schema.TaggedError<UnsupportedMediaType>()("UnsupportedMediaType", {
@@ -91,6 +96,7 @@ export class UnsupportedMediaType extends Schema.TaggedError<UnsupportedMediaTyp
 /**
  * 429: the key used up its `--rate-limit`; a token is back after `retryAfterMillis`.
  *
+ * @category errors
  * @since 0.1.0
  */
 export class RateLimited extends Schema.TaggedError<RateLimited>()("RateLimited", {
@@ -102,6 +108,7 @@ export class RateLimited extends Schema.TaggedError<RateLimited>()("RateLimited"
  * 500, 502 or 503 injected by `--fault-rate` (nothing changed, `applied: false`) or `--ambiguous-fault-rate` (the
  * change was committed, `applied: true`).
  *
+ * @category errors
  * @since 0.1.0
  */
 export class InjectedFault extends Schema.TaggedError<InjectedFault>()("InjectedFault", {
@@ -114,6 +121,7 @@ export class InjectedFault extends Schema.TaggedError<InjectedFault>()("Injected
  * 503: `POST /_mock/events?wait=false` while `limit` events are already being delivered in the background. Nothing was
  * created; retry once one finishes, or publish without `?wait=false`.
  *
+ * @category errors
  * @since 0.1.0
  */
 export class DeliveryBacklogFull extends Schema.TaggedError<DeliveryBacklogFull>()("DeliveryBacklogFull", {
@@ -122,6 +130,7 @@ export class DeliveryBacklogFull extends Schema.TaggedError<DeliveryBacklogFull>
 }) {}
 
 /**
+ * @category models
  * @since 0.1.0
  */
 export type ApiFailure =
@@ -138,12 +147,14 @@ export type ApiFailure =
 
 const encodeNested = Schema.encodeSync(ApiError.NestedErrorBody)
 const encodeFlat = Schema.encodeSync(ApiError.FlatErrorBody)
+const encodeDetail = Schema.encodeSync(ApiError.ValidationDetail)
 
 const faultCodes = { 500: "internal_error", 502: "bad_gateway", 503: "service_unavailable" } as const
 
 /**
  * The HTTP status of a failure.
  *
+ * @category responses
  * @since 0.1.0
  */
 export const status = (failure: ApiFailure): number => {
@@ -193,18 +204,21 @@ const flat = (failure: ApiFailure, requestId: string, error: string, tag: string
   )
 
 /**
- * The response for a failure. `retryAfter: false` leaves `Retry-After` off 429s (`--no-retry-after`).
+ * The response for a failure, in the body form Exa uses for its status (the forms and statuses are declared in
+ * `WebhooksApi.Errors` of `@exa-webhooks/schema`). `retryAfter: false` leaves `Retry-After` off 429s
+ * (`--no-retry-after`).
  *
+ * @category responses
  * @since 0.1.0
  */
 export const toResponse = (
   failure: ApiFailure,
   requestId: string,
-  options: { readonly retryAfter: boolean }
+  options: { readonly retryAfter: boolean } = { retryAfter: true }
 ): HttpServerResponse.HttpServerResponse => {
   switch (failure._tag) {
     case "InvalidRequest":
-      return nested(failure, requestId, "invalid_request_error", failure.code, { problems: failure.problems })
+      return nested(failure, requestId, "invalid_request_error", failure.code, encodeDetail({ problems: failure.problems }))
     case "Unauthorized":
       return flat(failure, requestId, "Unauthorized", failure.tag)
     case "NotFound":
@@ -244,6 +258,7 @@ export const toResponse = (
 /**
  * `Retry-After` is whole seconds: round up, and never 0 (which would invite an immediate retry into the same wall).
  *
+ * @category responses
  * @since 0.1.0
  */
 export const retryAfterSeconds = (millis: number): number => Math.max(1, Math.ceil(millis / 1000))

@@ -6,16 +6,18 @@
  *
  * @since 0.1.0
  */
-import * as Prng from "./Prng.ts"
+import * as Prng from "./prng.ts"
 
 /**
  * Statuses of a fault injected before the request is handled.
  *
+ * @category constants
  * @since 0.1.0
  */
 export const FAULT_STATUSES = [500, 502, 503] as const
 
 /**
+ * @category models
  * @since 0.1.0
  */
 export type FaultStatus = (typeof FAULT_STATUSES)[number]
@@ -24,6 +26,7 @@ export type FaultStatus = (typeof FAULT_STATUSES)[number]
  * How an ambiguous fault fails after the change is committed: a `500` response, or the connection closed with no
  * response at all.
  *
+ * @category models
  * @since 0.1.0
  */
 export type AmbiguousKind = "status" | "drop"
@@ -31,6 +34,7 @@ export type AmbiguousKind = "status" | "drop"
 /**
  * The fate of one request.
  *
+ * @category models
  * @since 0.1.0
  */
 export interface Fate {
@@ -43,6 +47,7 @@ export interface Fate {
 /**
  * The rates and the seed.
  *
+ * @category models
  * @since 0.1.0
  */
 export interface Config {
@@ -54,6 +59,7 @@ export interface Config {
 /**
  * A fate generator; `reset` rewinds it to the start of its sequence.
  *
+ * @category models
  * @since 0.1.0
  */
 export interface Faults {
@@ -62,6 +68,7 @@ export interface Faults {
 }
 
 /**
+ * @category constructors
  * @since 0.1.0
  */
 export const make = (config: Config): Faults => {

@@ -19,6 +19,7 @@ const randomString = (length: number, alphabet: string): string => {
 /**
  * A resource id such as `webhook_0k3f...` (24 random characters after the prefix).
  *
+ * @category constructors
  * @since 0.1.0
  */
 export const make = (prefix: string): string => `${prefix}_${randomString(24, ALPHABET)}`
@@ -26,6 +27,7 @@ export const make = (prefix: string): string => `${prefix}_${randomString(24, AL
 /**
  * A request id in the form of the spec's example, `req_N6SsgoiaOQOPqsYKKiw5`.
  *
+ * @category constructors
  * @since 0.1.0
  */
 export const requestId = (): string =>
@@ -34,6 +36,7 @@ export const requestId = (): string =>
 /**
  * A webhook signing secret: 32 random bytes, hex (`whsec_` + 64 characters).
  *
+ * @category constructors
  * @since 0.1.0
  */
 export const secret = (): string => `whsec_${randomBytes(32).toString("hex")}`

@@ -7,14 +7,23 @@
 import { Option, Redacted, Result } from "effect"
 import type { Headers } from "effect/http"
 import { createHash, timingSafeEqual } from "node:crypto"
-import { Unauthorized } from "./ApiFailure.ts"
+import { Unauthorized } from "./failures.ts"
 
 /**
  * Where the key came from, for messages.
  *
+ * @category authentication
  * @since 0.1.0
  */
 export type Source = "x-api-key" | "Authorization"
+
+/**
+ * The key the server was started with, if any.
+ *
+ * @category authentication
+ * @since 0.2.0
+ */
+export type Expected = Option.Option<Redacted.Redacted<string>>
 
 const digest = (value: string) => createHash("sha256").update(value, "utf8").digest()
 
@@ -26,11 +35,12 @@ const digest = (value: string) => createHash("sha256").update(value, "utf8").dig
  * ```ts
  * Auth.authenticate(request.headers, Option.none()) // Result.succeed("any-key") when x-api-key: any-key
  * ```
+ * @category authentication
  * @since 0.1.0
  */
 export const authenticate = (
   headers: Headers.Headers,
-  expected: Option.Option<Redacted.Redacted<string>>
+  expected: Expected
 ): Result.Result<string, Unauthorized> => {
   const apiKey = headers["x-api-key"]?.trim()
   const bearer = /^Bearer\s+(\S.*)$/i.exec(headers["authorization"]?.trim() ?? "")?.[1]?.trim()

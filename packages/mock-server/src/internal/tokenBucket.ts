@@ -13,6 +13,7 @@
  * Most API keys tracked at once. Beyond it the least recently used key is forgotten; it starts again with a full
  * bucket, which only ever lets a forgotten key through sooner.
  *
+ * @category constants
  * @since 0.1.0
  */
 export const MAX_KEYS = 10_000
@@ -20,6 +21,7 @@ export const MAX_KEYS = 10_000
 /**
  * The decision for one request: let it through, or refuse it and say when a token will be there.
  *
+ * @category models
  * @since 0.1.0
  */
 export type Decision =
@@ -27,6 +29,7 @@ export type Decision =
   | { readonly allowed: false; readonly retryAfterMillis: number }
 
 /**
+ * @category models
  * @since 0.1.0
  */
 export interface RateLimit {
@@ -50,6 +53,7 @@ interface Bucket {
  * limit.take("k", 0).allowed     // true
  * limit.take("k", 0)             // { allowed: false, retryAfterMillis: 500 }
  * ```
+ * @category constructors
  * @since 0.1.0
  */
 export const make = (perSecond: number): RateLimit => {

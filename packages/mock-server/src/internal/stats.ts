@@ -12,6 +12,7 @@ const Count = Schema.Int
  * The counters. All start at 0 and return to 0 on `POST /_mock/reset`; `webhooks` is a gauge (stored now), the rest
  * only grow.
  *
+ * @category schemas
  * @since 0.1.0
  */
 export const Stats = Schema.Struct({
@@ -42,6 +43,7 @@ export const Stats = Schema.Struct({
 })
 
 /**
+ * @category schemas
  * @since 0.1.0
  */
 export type Stats = typeof Stats.Type
@@ -49,6 +51,7 @@ export type Stats = typeof Stats.Type
 /**
  * All counters at zero.
  *
+ * @category constructors
  * @since 0.1.0
  */
 export const zero = (): { -readonly [K in keyof Stats]: K extends "responses" ? Record<string, number> : number } => ({

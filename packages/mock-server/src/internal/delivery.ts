@@ -5,9 +5,10 @@
  * - Redirects are not followed: a 3xx answer is a failed attempt, as on Exa.
  * - A failed attempt (non-2xx, timeout, connection error) is retried up to `attempts` tries in all, waiting
  *   `retryDelayMillis`, then twice that, and so on; a webhook deleted or deactivated meanwhile is not retried.
- * - Unless remote delivery is allowed, a URL whose host is not a loopback address (127.0.0.0/8, ::1, their
- *   IPv4-mapped IPv6 forms such as `::ffff:127.0.0.1`, or a name that resolves only to those) is not contacted: one
- *   failed attempt with status 0 is recorded instead, so a mock never sends traffic off the machine by accident.
+ * - Unless remote delivery is allowed, a URL whose host is not `localhost` or a loopback address (127.0.0.0/8, ::1,
+ *   their IPv4-mapped IPv6 forms such as `::ffff:127.0.0.1`) is not contacted: one failed attempt with status 0 is
+ *   recorded instead. Other names are refused without being looked up, so a mock never sends traffic, DNS queries
+ *   included, off the machine by accident.
  * - At most {@link MAX_RESPONSE_BODY_BYTES} bytes of a receiver's response body are read; then the response is
  *   cancelled (its connection closed), so memory per delivery is bounded whatever the receiver sends.
  *
@@ -17,13 +18,14 @@ import { Event, type EventType, type WebhookAttempt } from "@exa-webhooks/schema
 import { DateTime, Duration, Effect, Schema, Stream } from "effect"
 import { FetchHttpClient, HttpClient, HttpClientRequest, type HttpClientResponse } from "effect/http"
 import { BlockList, isIP } from "node:net"
-import * as Ids from "./Ids.ts"
-import * as Signature from "./Signature.ts"
-import type * as Store from "./Store.ts"
+import * as Ids from "./ids.ts"
+import * as Signature from "../Signature.ts"
+import type * as Store from "./store.ts"
 
 /**
  * Longest response body kept in an attempt, in characters; longer ones are cut.
  *
+ * @category constants
  * @since 0.1.0
  */
 export const MAX_RESPONSE_BODY_CHARS = 1024
@@ -34,6 +36,7 @@ export const MAX_RESPONSE_BODY_CHARS = 1024
  * limit starts past the first {@link MAX_RESPONSE_BODY_CHARS}, so the kept text is the same as if the whole body had
  * been read.
  *
+ * @category constants
  * @since 0.1.0
  */
 export const MAX_RESPONSE_BODY_BYTES = 4 * MAX_RESPONSE_BODY_CHARS
@@ -41,6 +44,7 @@ export const MAX_RESPONSE_BODY_BYTES = 4 * MAX_RESPONSE_BODY_CHARS
 /**
  * How deliveries behave.
  *
+ * @category models
  * @since 0.1.0
  */
 export interface Config {
@@ -54,6 +58,7 @@ export interface Config {
 /**
  * What happened to one webhook's delivery of an event.
  *
+ * @category models
  * @since 0.1.0
  */
 export interface Outcome {
@@ -68,6 +73,7 @@ export interface Outcome {
 /**
  * The event as delivered, JSON-encoded with the shared `Event` schema.
  *
+ * @category deliveries
  * @since 0.1.0
  */
 export const encodeEvent = Schema.encodeSync(Event.Event)
@@ -164,6 +170,7 @@ const send = (client: HttpClient.HttpClient, url: string, body: string, signatur
 /**
  * Delivers `event` to every subscriber. Stops retrying a webhook that was deleted or deactivated meanwhile.
  *
+ * @category deliveries
  * @since 0.1.0
  */
 export const deliver = Effect.fnUntraced(function*(
@@ -218,6 +225,7 @@ export const deliver = Effect.fnUntraced(function*(
 /**
  * A new event of `type` about `data`, created now.
  *
+ * @category deliveries
  * @since 0.1.0
  */
 export const makeEvent = (type: EventType.EventType, data: Readonly<Record<string, unknown>>) =>

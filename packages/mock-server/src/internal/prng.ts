@@ -8,6 +8,7 @@
 /**
  * A stream of numbers in `[0, 1)`, fully determined by its seed.
  *
+ * @category models
  * @since 0.1.0
  */
 export interface Prng {
@@ -23,6 +24,7 @@ export interface Prng {
  * const a = Prng.make(42), b = Prng.make(42)
  * a.next() === b.next() // true
  * ```
+ * @category constructors
  * @since 0.1.0
  */
 export const make = (seed: number): Prng => {

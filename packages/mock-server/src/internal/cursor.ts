@@ -20,6 +20,7 @@ const VERSION = "c1"
  * Cursor.decode("webhooks", cursor) // Option.some(42)
  * Cursor.decode("attempts:webhook_1", cursor) // Option.none()
  * ```
+ * @category cursors
  * @since 0.1.0
  */
 export const encode = (scope: string, seq: number): string =>
@@ -28,6 +29,7 @@ export const encode = (scope: string, seq: number): string =>
 /**
  * The position in `cursor`, when it is a cursor this server issued for the list `scope`.
  *
+ * @category cursors
  * @since 0.1.0
  */
 export const decode = (scope: string, cursor: string): Option.Option<number> => {

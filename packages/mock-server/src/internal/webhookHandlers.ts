@@ -1,0 +1,132 @@
+/**
+ * The handlers of the six webhook endpoints of `WebhooksApi` (`@exa-webhooks/schema`), answered from the `Store`.
+ *
+ * `HttpApiBuilder` has decoded path, query and payload before a handler runs, and encodes what it returns with the
+ * endpoint's success schema. A handler checks state and applies the change in one synchronous step, so that a change
+ * and its counter move together even when the client goes away (see `Store`). A failure (404, 409, a cursor this
+ * server did not issue) is answered as a response in Exa's form: the endpoints declare those errors by status and
+ * body form, and this keeps one renderer, `failures.toResponse`, for every error the mock sends.
+ *
+ * @since 0.2.0
+ */
+import { Webhook, WebhooksApi } from "@exa-webhooks/schema"
+import { type DateTime, Effect, Layer, Option, Result } from "effect"
+import type { FileSystem, Path } from "effect"
+import type { Etag, HttpPlatform, HttpRouter, HttpServerResponse } from "effect/http"
+import { HttpApiBuilder } from "effect/http-api"
+import * as ApiGate from "./apiGate.ts"
+import * as Cursor from "./cursor.ts"
+import { type ApiFailure, InvalidRequest, NotFound, toResponse } from "./failures.ts"
+import { RequestState } from "./requestState.ts"
+import * as Store from "./store.ts"
+
+/**
+ * What the handlers work on.
+ *
+ * @category models
+ * @since 0.2.0
+ */
+export interface Deps {
+  readonly store: Store.Store
+  readonly now: () => DateTime.Utc
+}
+
+const LIST_PATH = `${WebhooksApi.BASE_PATH}/webhooks`
+
+const notFound = (id: string) =>
+  new NotFound({
+    code: "webhook_not_found",
+    message: `No webhook has the id ${JSON.stringify(id)} (it may have been deleted); list webhooks with ` +
+      `GET ${LIST_PATH} to find its id`
+  })
+
+// The success value, or the failure answered in Exa's form with this request's id.
+const answer = <A>(
+  result: Result.Result<A, ApiFailure>
+): Effect.Effect<A | HttpServerResponse.HttpServerResponse, never, RequestState> =>
+  Result.isSuccess(result)
+    ? Effect.succeed(result.success)
+    : Effect.gen(function*() {
+      const state = yield* RequestState
+      return toResponse(result.failure, state.requestId)
+    })
+
+const found = (id: string, webhook: Webhook.Webhook | undefined) =>
+  webhook === undefined ? Result.fail(notFound(id)) : Result.succeed(webhook)
+
+const cursorPosition = (scope: string, cursor: string | undefined, what: string) =>
+  cursor === undefined
+    ? Result.succeed(undefined)
+    : Option.match(Cursor.decode(scope, cursor), {
+      onSome: (position): Result.Result<number | undefined, ApiFailure> => Result.succeed(position),
+      onNone: () =>
+        Result.fail(
+          new InvalidRequest({
+            code: "invalid_cursor",
+            message: `Invalid query: cursor: ${
+              JSON.stringify(cursor)
+            } is not a cursor this server issued for ${what}; pass the nextCursor of the previous page, or omit ` +
+              "cursor to start at the first page",
+            problems: [{ path: "cursor", message: `not a cursor this server issued for ${what}` }]
+          })
+        )
+    })
+
+// What the mock serves: the definition, with the gate around every endpoint.
+const MockApi = WebhooksApi.WebhooksApi.middleware(ApiGate.ApiGate)
+
+const handlersLayer = ({ now, store }: Deps) =>
+  HttpApiBuilder.group(MockApi, "webhooks", (handlers) =>
+    handlers.handleAll({
+      create: ({ payload }) => Effect.suspend(() => answer(store.create(payload, now()))),
+      list: ({ query }) =>
+        Effect.suspend(() =>
+          answer(Result.map(
+            cursorPosition(Store.WEBHOOKS_SCOPE, query.cursor, "the webhooks list"),
+            (before) => store.list(before, query.limit ?? Webhook.PAGE_LIMIT.default)
+          ))
+        ),
+      get: ({ params }) => Effect.suspend(() => answer(found(params.id, store.get(params.id)))),
+      update: ({ params, payload }) =>
+        Effect.suspend(() => answer(found(params.id, store.update(params.id, payload, now())))),
+      delete: ({ params }) => Effect.suspend(() => answer(found(params.id, store.remove(params.id)))),
+      attempts: ({ params, query }) =>
+        Effect.suspend(() =>
+          answer(Result.flatMap(
+            cursorPosition(Store.attemptsScope(params.id), query.cursor, `the attempts of ${params.id}`),
+            (before) =>
+              store.get(params.id) === undefined
+                ? Result.fail(notFound(params.id))
+                : Result.succeed(store.attempts(
+                  params.id,
+                  { eventType: query.eventType, successful: query.successful },
+                  before,
+                  query.limit ?? Webhook.PAGE_LIMIT.default
+                ))
+          ))
+        )
+    }))
+
+/**
+ * The webhook API as routes for an `HttpRouter`: `WebhooksApi` served by `HttpApiBuilder`, with these handlers and
+ * the gate (see `apiGate`).
+ *
+ * @category layers
+ * @since 0.2.0
+ */
+export const layer = (
+  deps: Deps & ApiGate.Deps
+): Layer.Layer<
+  never,
+  never,
+  | HttpRouter.HttpRouter
+  | HttpRouter.Request<"Requires", RequestState>
+  | Etag.Generator
+  | FileSystem.FileSystem
+  | HttpPlatform.HttpPlatform
+  | Path.Path
+> =>
+  HttpApiBuilder.layer(MockApi).pipe(
+    Layer.provide(handlersLayer(deps)),
+    Layer.provide(ApiGate.layer(deps))
+  )
