@@ -38,7 +38,7 @@ export const toleranceFlag = Flag.String("tolerance").pipe(
 )
 
 /**
- * The tolerance in seconds: a whole number from 0 to 31,536,000 (a year).
+ * The tolerance in seconds: a whole number from 0 to 999,999,999 (a large one, to check an old capture).
  *
  * @since 0.2.0
  */
@@ -46,9 +46,9 @@ export const tolerance = Effect.fn("SigningSecrets.tolerance")(function*(value: 
   if (Option.isNone(value)) return 300
   const text = value.value.trim()
   const seconds = /^\d{1,9}$/.test(text) ? Number(text) : Number.NaN
-  if (!(seconds >= 0 && seconds <= 31_536_000)) {
+  if (!(seconds >= 0 && seconds <= 999_999_999)) {
     return yield* new UsageError({
-      message: `--tolerance must be a whole number of seconds from 0 to 31536000, got ${JSON.stringify(value.value)}`
+      message: `--tolerance must be a whole number of seconds from 0 to 999999999, got ${JSON.stringify(value.value)}`
     })
   }
   return seconds
