@@ -82,12 +82,24 @@ const send = (response: Http.ServerResponse, status: number, document: unknown, 
     response.writeHead(status, { "content-type": "application/json", ...headers }).end(JSON.stringify(document))
   })
 
-// The raw body, byte for byte.
+/**
+ * Largest body read, in bytes; a larger one is answered 413 without being kept, so a runaway sender cannot exhaust
+ * the listener's memory. Exa's events are far smaller.
+ *
+ * @since 0.2.0
+ */
+export const MAX_BODY_BYTES = 10 * 1024 * 1024
+
+// The raw body, byte for byte; `undefined` when it is larger than MAX_BODY_BYTES (the rest is drained, not kept).
 const readBody = (request: Http.IncomingMessage) =>
-  Effect.callback<Uint8Array, Error>((resume) => {
+  Effect.callback<Uint8Array | undefined, Error>((resume) => {
     const chunks: Array<Buffer> = []
-    request.on("data", (chunk: Buffer) => chunks.push(chunk))
-    request.on("end", () => resume(Effect.succeed(new Uint8Array(Buffer.concat(chunks)))))
+    let size = 0
+    request.on("data", (chunk: Buffer) => {
+      size += chunk.length
+      if (size <= MAX_BODY_BYTES) chunks.push(chunk)
+    })
+    request.on("end", () => resume(Effect.succeed(size > MAX_BODY_BYTES ? undefined : new Uint8Array(Buffer.concat(chunks)))))
     request.on("error", (error) => resume(Effect.fail(error)))
   })
 
@@ -206,6 +218,12 @@ export const command = Command.make(
             )
           }
           const body = yield* readBody(request)
+          if (body === undefined) {
+            yield* output.warn(`refused a delivery (413): its body is larger than ${MAX_BODY_BYTES} bytes`)
+            return yield* send(response, 413, {
+              error: { type: "PayloadTooLarge", message: `the body is larger than ${MAX_BODY_BYTES} bytes` }
+            })
+          }
           const verified = yield* Effect.result(
             verifier.verify({ body, signature: request.headers[Signature.HEADER.toLowerCase()] })
           )

@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Context, Effect, Exit, Redacted } from "effect"
+import { ConfigProvider, Context, Effect, Exit, Layer, Redacted } from "effect"
 import { HttpEffect, HttpServerRequest } from "effect/http"
 import { TestClock } from "effect/testing"
 import { HttpVerifier, Signature, Verifier, Web } from "../src/index.ts"
@@ -126,5 +126,29 @@ describe("secrets and signatures", () => {
       const header = yield* Signature.sign(vector.secret, vector.timestamp, vector.body)
       const event = yield* Verifier.verify({ body: vector.body, signature: header }, { secrets: vector.secret })
       assert.strictEqual(event.id, eventId(vector))
+    }))
+})
+
+describe("Verifier.layerConfig", () => {
+  const vector = vectors[0]!
+
+  it.effect("reads EXA_WEBHOOK_SECRET (several, separated by whitespace) and EXA_WEBHOOK_TOLERANCE", () =>
+    Effect.gen(function*() {
+      yield* TestClock.setTime((vector.timestamp + 20) * 1000)
+      const input = { body: vector.body, signature: vector.header }
+      const verified = yield* Verifier.Verifier.use((v) => v.verify(input)).pipe(
+        Effect.provide(Verifier.layerConfig().pipe(
+          Layer.provide(ConfigProvider.layer(ConfigProvider.fromEnv({ env: { EXA_WEBHOOK_SECRET: `old-secret\n ${vector.secret}` } })))
+        ))
+      )
+      assert.strictEqual(verified.id, eventId(vector))
+      const refused = yield* Effect.flip(Verifier.Verifier.use((v) => v.verify(input)).pipe(
+        Effect.provide(Verifier.layerConfig().pipe(
+          Layer.provide(ConfigProvider.layer(ConfigProvider.fromEnv({
+            env: { EXA_WEBHOOK_SECRET: vector.secret, EXA_WEBHOOK_TOLERANCE: "10 seconds" }
+          })))
+        ))
+      ))
+      assert.strictEqual(refused._tag, "TimestampOutOfTolerance")
     }))
 })
