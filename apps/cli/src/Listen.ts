@@ -158,7 +158,9 @@ export const command = Command.make(
       // Plain node:http (not NodeHttpServer, whose WebSocket support would weigh on every command's start-up).
       const server = yield* Effect.acquireRelease(
         Effect.callback<Http.Server, UsageError>((resume) => {
-          const created = Http.createServer({ requestTimeout: 60_000 })
+          // Idle keep-alive connections stay open for 65 s (Node's default is 5 s): a sender that reuses one just as the
+          // server closes it sees its delivery fail (EPIPE), and a long timeout makes that race rare.
+          const created = Http.createServer({ requestTimeout: 60_000, keepAliveTimeout: 65_000 })
           created.once("error", (error) =>
             resume(Effect.fail(
               new UsageError({

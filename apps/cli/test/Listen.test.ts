@@ -9,6 +9,9 @@ import { app, eventually, listen, post, secretFile } from "./fixtures/listener.t
 
 const now = () => Math.floor(Date.now() / 1000)
 
+// Each test spawns the CLI several times; on a loaded machine one start can take seconds.
+const TIMEOUT = 120_000
+
 const api = (mock: MockServer.Service, method: string, path: string, body: unknown) =>
   Effect.promise(async () => {
     const response = await fetch(`${mock.url}${path}`, {
@@ -96,7 +99,7 @@ describe("exa-webhooks listen, end to end with the mock", () => {
 
       const stopped = yield* listener.stop("SIGINT")
       assert.strictEqual(stopped.code, 130)
-    }).pipe(Effect.provide(mockLayer())))
+    }).pipe(Effect.provide(mockLayer())), TIMEOUT)
 
   it.live("a genuine delivery replayed after the tolerance is refused (here --tolerance 1)", () =>
     Effect.gen(function*() {
@@ -114,7 +117,7 @@ describe("exa-webhooks listen, end to end with the mock", () => {
       assert.strictEqual(replay.status, 401)
       assert.strictEqual(replay.body.error.type, "TimestampOutOfTolerance")
       assert.include(replay.body.error.message, "a replayed or long-delayed delivery")
-    }).pipe(Effect.provide(mockLayer())))
+    }).pipe(Effect.provide(mockLayer())), TIMEOUT)
 
   it.live("--json: the URL, each event and each forward as one JSON line on stdout; refusals as JSON on stderr", () =>
     Effect.gen(function*() {
@@ -135,7 +138,7 @@ describe("exa-webhooks listen, end to end with the mock", () => {
       assert.deepStrictEqual(JSON.parse(lines(listener.stderr())[0]!).rejected.type, "MissingSignature")
       // Every line of both streams is JSON.
       for (const line of [...lines(listener.stdout()), ...lines(listener.stderr())]) assert.doesNotThrow(() => JSON.parse(line))
-    }).pipe(Effect.provide(mockLayer())))
+    }).pipe(Effect.provide(mockLayer())), TIMEOUT)
 
   it.live("bad input never stops the listener: each gets its answer, and a genuine delivery still verifies afterwards", () =>
     Effect.gen(function*() {
@@ -188,7 +191,7 @@ describe("exa-webhooks listen, end to end with the mock", () => {
       assert.strictEqual(ok.status, 200)
       assert.deepStrictEqual(ok.body, { received: "event_ok" })
       yield* eventually(() => listener.stdout().includes("verified webset.idle event_ok"), "no verified line")
-    }))
+    }), TIMEOUT)
 
   it.live("a forward that fails is reported on stderr; the delivery is still answered 200 and the listener keeps going", () =>
     Effect.gen(function*() {
@@ -210,7 +213,7 @@ describe("exa-webhooks listen, end to end with the mock", () => {
         const again = yield* post(listener.url, body, { "exa-signature": yield* Signature.sign(secret, now(), body) })
         assert.strictEqual(again.status, 200)
       }
-    }))
+    }), TIMEOUT)
 
   it.live("usage problems exit 2 before listening; Ctrl-C stops a listener with 130", () =>
     Effect.gen(function*() {
@@ -234,5 +237,5 @@ describe("exa-webhooks listen, end to end with the mock", () => {
       const stopped = yield* taken.stop("SIGINT")
       assert.strictEqual(stopped.code, 130)
       assert.include(taken.stderr(), "interrupted")
-    }))
+    }), TIMEOUT)
 })

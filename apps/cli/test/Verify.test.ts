@@ -28,6 +28,9 @@ const bodyFile = (text: string) => {
 
 const now = () => Math.floor(Date.now() / 1000)
 
+// Each test spawns the CLI several times; on a loaded machine one start can take seconds.
+const TIMEOUT = 120_000
+
 describe("exa-webhooks verify", () => {
   it.live("a genuine delivery: exit 0 and the event, from a file or stdin, as text or JSON", () =>
     Effect.gen(function*() {
@@ -49,7 +52,7 @@ describe("exa-webhooks verify", () => {
       const implicitStdin = yield* run(["verify", "--secret-file", secrets, "--signature", signature], { stdin: body })
       assert.strictEqual(implicitStdin.code, 0, implicitStdin.stderr)
       for (const result of [fromFile, fromStdin, implicitStdin]) assert.notInclude(result.stdout + result.stderr, SECRET)
-    }))
+    }), TIMEOUT)
 
   it.live("the OpenSSL test vectors verify through the CLI (with a tolerance wide enough for their dates)", () =>
     Effect.gen(function*() {
@@ -61,7 +64,7 @@ describe("exa-webhooks verify", () => {
         assert.strictEqual(result.code, 0, `${vector.name}: ${result.stderr}`)
         assert.include(result.stdout, JSON.parse(vector.body).id)
       }
-    }))
+    }), TIMEOUT)
 
   it.live("several secrets in the file (rotation): any of them verifies", () =>
     Effect.gen(function*() {
@@ -70,7 +73,7 @@ describe("exa-webhooks verify", () => {
         ["verify", "--secret-file", secretFile("  old-secret-1  ", "", SECRET), "--signature", signature, bodyFile(body)]
       )
       assert.strictEqual(result.code, 0, result.stderr)
-    }))
+    }), TIMEOUT)
 
   it.live("not genuine: exit 1 and the reason, one line (JSON with --json)", () =>
     Effect.gen(function*() {
@@ -106,7 +109,7 @@ describe("exa-webhooks verify", () => {
       assert.strictEqual(wrongShape.code, 1)
       assert.strictEqual(JSON.parse(wrongShape.stderr).error.type, "InvalidEventBody")
       for (const result of [tampered, stale, malformed, wrongShape]) assert.notInclude(result.stdout + result.stderr, SECRET)
-    }))
+    }), TIMEOUT)
 
   it.live("usage problems: exit 2, nothing checked", () =>
     Effect.gen(function*() {
@@ -126,7 +129,7 @@ describe("exa-webhooks verify", () => {
         assert.match(result.stderr, message)
         assert.strictEqual(result.stdout, "")
       }
-    }))
+    }), TIMEOUT)
 
   it.live("a secret file other users can read gets a warning (still verified)", () =>
     Effect.gen(function*() {
@@ -137,5 +140,5 @@ describe("exa-webhooks verify", () => {
       assert.strictEqual(result.code, 0)
       assert.include(result.stderr, "can be read by other users")
       assert.notInclude(result.stderr, SECRET)
-    }))
+    }), TIMEOUT)
 })

@@ -117,5 +117,5 @@ describe("README", () => {
       const stale = yield* post(server.url, vector.body, yield* Signature.sign(hook.secret, now() - 301, vector.body))
       assert.strictEqual(JSON.parse(stale.text).error.type, "TimestampOutOfTolerance")
       assert.notInclude(server.output(), hook.secret)
-    }).pipe(Effect.provide(MockServer.layer({ deliveryAttempts: 1 }))))
+    }).pipe(Effect.provide(MockServer.layer({ deliveryAttempts: 1 }))), 120_000)
 })
