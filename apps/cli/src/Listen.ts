@@ -182,9 +182,9 @@ export const command = Command.make(
           ? Console.error(JSON.stringify({ rejected: { type: error._tag, status: error.status, message: error.message } }))
           : output.warn(`refused a delivery (${error.status} ${error._tag}): ${error.message}`)
 
-      const forward = (event: Event.Event, headers: Record<string, string>, body: Uint8Array) =>
+      const forward = (target: string, event: Event.Event, headers: Record<string, string>, body: Uint8Array) =>
         client.execute(
-          HttpClientRequest.post(forwardTo!).pipe(
+          HttpClientRequest.post(target).pipe(
             HttpClientRequest.setHeaders(Object.fromEntries(Object.entries(headers).filter(([name]) => !hopByHop.has(name)))),
             HttpClientRequest.bodyUint8Array(body, headers["content-type"] ?? "application/json")
           )
@@ -196,15 +196,15 @@ export const command = Command.make(
           }),
           Effect.matchEffect({
             onFailure: (error) =>
-              output.warn(`forwarding ${event.id} to ${forwardTo} failed (${error.message}); the delivery was verified and answered 200`),
+              output.warn(`forwarding ${event.id} to ${target} failed (${error.message}); the delivery was verified and answered 200`),
             onSuccess: (status) =>
               status >= 200 && status < 300
                 ? Console.log(
                   json
-                    ? JSON.stringify({ forwarded: { eventId: event.id, url: forwardTo, status } })
-                    : `  forwarded ${event.id} to ${forwardTo}: ${status}`
+                    ? JSON.stringify({ forwarded: { eventId: event.id, url: target, status } })
+                    : `  forwarded ${event.id} to ${target}: ${status}`
                 )
-                : output.warn(`forwarding ${event.id} to ${forwardTo}: your app answered ${status}`)
+                : output.warn(`forwarding ${event.id} to ${target}: your app answered ${status}`)
           })
         )
 
@@ -241,7 +241,7 @@ export const command = Command.make(
               : `${clock(now)} verified ${event.type} ${event.id}${dataId(event)}`
           )
           yield* send(response, 200, { received: event.id })
-          if (forwardTo !== undefined) yield* Effect.forkIn(forward(event, headersOf(request), body), scope)
+          if (forwardTo !== undefined) yield* Effect.forkIn(forward(forwardTo, event, headersOf(request), body), scope)
         }).pipe(
           // A request that could not be read (the sender hung up), or anything unforeseen: answered, never fatal.
           Effect.catchCause((cause) =>
