@@ -1,6 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { MockServer } from "@exa-webhooks/mock-server"
-import { Effect, Schedule } from "effect"
+import { Effect, Layer, Schedule } from "effect"
+import { HttpRouter, HttpServer } from "effect/http"
 import { spawn } from "node:child_process"
 import { readFileSync } from "node:fs"
 import { fileURLToPath } from "node:url"
@@ -118,4 +119,30 @@ describe("README", () => {
       assert.strictEqual(JSON.parse(stale.text).error.type, "TimestampOutOfTolerance")
       assert.notInclude(server.output(), hook.secret)
     }).pipe(Effect.provide(MockServer.layer({ deliveryAttempts: 1 }))), 120_000)
+})
+
+describe("README: effect/http", () => {
+  it("shows examples/effect-http.ts verbatim", () => {
+    const blocks = [...readme.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1])
+    assert.include(blocks, example("effect-http.ts"))
+  })
+
+  it.live("the route answers 204 for a genuine delivery and 401 with the reason for a forged one", () =>
+    Effect.gen(function*() {
+      process.env["EXA_WEBHOOK_SECRET"] = SECRET
+      const { ExaWebhookRoute } = yield* Effect.promise(() => import("../examples/effect-http.ts"))
+      const { dispose, handler } = HttpRouter.toWebHandler(ExaWebhookRoute.pipe(Layer.provide(HttpServer.layerServices)))
+      yield* Effect.addFinalizer(() => Effect.promise(() => dispose()))
+      const empty = yield* Effect.promise(() => handler(request(vector.body, "")))
+      assert.strictEqual(empty.status, 400)
+      const ok = yield* Effect.promise(async () =>
+        handler(request(vector.body, await Effect.runPromise(Signature.sign(SECRET, now(), vector.body))))
+      )
+      assert.strictEqual(ok.status, 204)
+      const forged = yield* Effect.promise(async () =>
+        handler(request(vector.body, await Effect.runPromise(Signature.sign("not-the-secret", now(), vector.body))))
+      )
+      assert.strictEqual(forged.status, 401)
+      assert.strictEqual(((yield* Effect.promise(() => forged.json())) as any).error.type, "NoMatchingSignature")
+    }))
 })
