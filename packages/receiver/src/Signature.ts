@@ -224,6 +224,9 @@ const toHex = (bytes: Uint8Array) => Array.from(bytes, (byte) => byte.toString(1
  */
 export const sign = (secret: Secret, timestampSeconds: number, body: Body): Effect.Effect<string> =>
   Effect.gen(function*() {
+    if (!Number.isFinite(timestampSeconds) || timestampSeconds < 0) {
+      return yield* Effect.die(new TypeError(`exa-webhooks receiver: cannot sign at t=${timestampSeconds}; give unix seconds`))
+    }
     const t = String(Math.floor(timestampSeconds))
     const key = yield* importKey(secret)
     return `t=${t},v1=${toHex(yield* tag(key, payload(t, body)))}`
