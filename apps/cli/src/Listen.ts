@@ -16,7 +16,7 @@ import { Event } from "@exa-webhooks/schema"
 import { Cause, Console, DateTime, Duration, Effect, Option, Result, Schema } from "effect"
 import { Command, Flag } from "effect/cli"
 import { FetchHttpClient, HttpClient, HttpClientRequest } from "effect/http"
-import * as Http from "node:http"
+import type * as Http from "node:http"
 import type { AddressInfo } from "node:net"
 import { Output } from "./Output.ts"
 import * as SigningSecrets from "./SigningSecrets.ts"
@@ -152,6 +152,9 @@ export const command = Command.make(
     )
     const json = output.json
 
+    // Loaded here, not at the top: no other command should pay for node:http at start-up (about 10 ms).
+    const { createServer } = yield* Effect.promise(() => import("node:http"))
+
     yield* Effect.scoped(Effect.gen(function*() {
       const scope = yield* Effect.scope
       const runFork = Effect.runForkWith(yield* Effect.context<never>())
@@ -160,7 +163,7 @@ export const command = Command.make(
         Effect.callback<Http.Server, UsageError>((resume) => {
           // Idle keep-alive connections stay open for 65 s (Node's default is 5 s): a sender that reuses one just as the
           // server closes it sees its delivery fail (EPIPE), and a long timeout makes that race rare.
-          const created = Http.createServer({ requestTimeout: 60_000, keepAliveTimeout: 65_000 })
+          const created = createServer({ requestTimeout: 60_000, keepAliveTimeout: 65_000 })
           created.once("error", (error) =>
             resume(Effect.fail(
               new UsageError({
