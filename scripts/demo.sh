@@ -104,3 +104,43 @@ run list --base-url "$base_url"
 
 stats=$("$node" -e 'fetch(process.argv[1] + "/_mock/stats").then((r) => r.json()).then((s) => console.log(`${s.requests} API requests, ${s.creates} create, ${s.updates} update, ${s.deletes} delete, ${s.deliveryAttempts} delivery attempt`))' "$base_url")
 say "Done: the mock counted $stats. Stopping it."
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Receiving: one delivery verified by `exa-webhooks listen` (a local receiver that checks Exa's signature).
+#   create a webhook (secret to a file) -> start listen with that file -> point the webhook at it -> deliver one event
+#   -> the listener prints it as verified -> stop the listener with Ctrl-C (SIGINT) -> delete the webhook.
+say "Receiving: a webhook whose secret goes to a file, and 'exa-webhooks listen' verifying its deliveries"
+run create --base-url "$base_url" --url "http://127.0.0.1:9/not-yet" --event webset.created \
+  --secret-file "$work/listen.secret" >"$work/listen-create.out"
+head -n 2 "$work/listen-create.out"
+listen_id=$(sed -n 's/^Created webhook \([^ ]*\)\.$/\1/p' "$work/listen-create.out")
+[ -n "$listen_id" ] || { echo "demo: could not read the webhook id" >&2; exit 1; }
+printf '%s$ exa-webhooks listen --port 0 --secret-file %s%s\n' "$dim" "$work/listen.secret" "$reset"
+"$cli" listen --port 0 --secret-file "$work/listen.secret" >"$work/listen.out" 2>"$work/listen.err" &
+listen_pid=$!
+pids+=("$listen_pid")
+listen_url=$(first_line "$work/listen.out") || { cat "$work/listen.err" >&2; exit 1; }
+echo "listener: $listen_url"
+run update "$listen_id" --base-url "$base_url" --url "$listen_url/hooks/exa" >"$work/listen-update.out"
+head -n 2 "$work/listen-update.out"
+
+say "Deliver one signed event to the listener"
+"$node" -e '
+  fetch(process.argv[1] + "/_mock/events", {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ type: "webset.created", data: { id: "webset_demo", object: "webset" } })
+  }).then(async (response) => {
+    const { deliveries } = await response.json()
+    const attempt = deliveries[0]?.attempts.at(-1)
+    if (!deliveries[0]?.delivered) { console.error(`the listener did not accept the delivery: ${JSON.stringify(attempt)}`); process.exit(1) }
+    console.log(`the listener answered ${attempt.responseStatusCode} ${attempt.responseBody}`)
+  })
+' "$base_url"
+grep -q " verified webset.created " "$work/listen.out" || { echo "demo: the listener printed no verified event" >&2; cat "$work/listen.err" >&2; exit 1; }
+echo "the listener printed:"
+sed -n '2,$p' "$work/listen.out" | sed 's/^/  /'
+kill -INT "$listen_pid"
+wait "$listen_pid" 2>/dev/null || true
+run delete "$listen_id" --base-url "$base_url" --yes >/dev/null
+say "Done: one delivery signed by the mock and verified by exa-webhooks listen."

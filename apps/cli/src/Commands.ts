@@ -16,6 +16,9 @@ import * as SecretFile from "./SecretFile.ts"
 import * as Session from "./Session.ts"
 import * as UncertainCreate from "./UncertainCreate.ts"
 import { UsageError } from "./UsageError.ts"
+// Receiving (verify, listen) lives in its own modules; only registered here.
+import * as Listen from "./Listen.ts"
+import * as Verify from "./Verify.ts"
 
 /**
  * The root command: global flags, no action of its own.
@@ -488,4 +491,6 @@ export const attempts = Command.make(
  *
  * @since 0.1.0
  */
-export const command = root.pipe(Command.withSubcommands([create, list, get, update, remove, attempts]))
+export const command = root.pipe(
+  Command.withSubcommands([create, list, get, update, remove, attempts, Verify.command, Listen.command])
+)

@@ -4,6 +4,7 @@
  * @since 0.1.0
  */
 import type { WebhooksError } from "@exa-webhooks/client"
+import { VerifyError } from "@exa-webhooks/receiver"
 import { Validation } from "@exa-webhooks/schema"
 import { Cause, Predicate } from "effect"
 import { CliError } from "effect/cli"
@@ -141,6 +142,15 @@ export const of = (error: unknown): Report => {
       }
     }
     return { type: error._tag, message: `${error._tag}: ${error.message}`, exitCode: ExitCode.ApiFailure, details: apiDetails(error) }
+  }
+  // `verify`: the delivery is not genuine (exit 1), the message names the check that failed.
+  if (VerifyError.isVerifyError(error)) {
+    return {
+      type: error._tag,
+      message: `not a genuine delivery: ${error.message}`,
+      exitCode: ExitCode.ApiFailure,
+      details: { status: error.status, ...("reason" in error ? { reason: error.reason } : {}) }
+    }
   }
   if (CliError.isCliError(error)) {
     return { type: "UsageError", message: cliErrorLine(error), exitCode: ExitCode.Usage }

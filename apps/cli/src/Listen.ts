@@ -1,0 +1,290 @@
+/**
+ * `exa-webhooks listen --port P --secret-file F [--host H] [--forward-to URL] [--tolerance S] [--json]`: a local
+ * receiver for development. It verifies each delivery with `@exa-webhooks/receiver`, prints the verified events,
+ * answers 200 for a genuine delivery and 400/401 (with the reason as JSON) for one that is not, and optionally
+ * forwards genuine ones, with their original headers and body, to your app.
+ *
+ * Output: the first stdout line is the URL to give the webhook (`{"listening": URL}` with `--json`); then one line per
+ * verified event (`{"event": {...}}`), and one per forwarded delivery (`{"forwarded": {...}}`). Refused deliveries
+ * and failed forwards go to stderr (`{"rejected": {...}}`, `{"warning": ...}` with `--json`): the listener keeps
+ * running whatever arrives. Ctrl-C (or SIGTERM) stops it; like every command it then exits with 130.
+ *
+ * @since 0.2.0
+ */
+import { Signature, Verifier, VerifyError } from "@exa-webhooks/receiver"
+import { Event } from "@exa-webhooks/schema"
+import { Cause, Console, DateTime, Duration, Effect, Option, Result, Schema } from "effect"
+import { Command, Flag } from "effect/cli"
+import { FetchHttpClient, HttpClient, HttpClientRequest } from "effect/http"
+import type * as Http from "node:http"
+import type { AddressInfo } from "node:net"
+import { Output } from "./Output.ts"
+import * as SigningSecrets from "./SigningSecrets.ts"
+import { UsageError } from "./UsageError.ts"
+
+const encodeEvent = Schema.encodeSync(Event.Event)
+
+/**
+ * How long a forward waits for the app's answer.
+ *
+ * @since 0.2.0
+ */
+export const FORWARD_TIMEOUT = Duration.seconds(30)
+
+// Headers that describe one hop, not the delivery: the forward makes its own.
+const hopByHop: ReadonlySet<string> = new Set([
+  "host",
+  "connection",
+  "keep-alive",
+  "content-length",
+  "transfer-encoding",
+  "te",
+  "trailer",
+  "upgrade",
+  "expect",
+  "proxy-connection",
+  "proxy-authorization"
+])
+
+const port = Effect.fn("Listen.port")(function*(value: Option.Option<string>) {
+  if (Option.isNone(value)) return 0
+  const text = value.value.trim()
+  const n = /^\d{1,5}$/.test(text) ? Number(text) : Number.NaN
+  if (!(n >= 0 && n <= 65535)) {
+    return yield* new UsageError({ message: `--port must be a whole number from 0 to 65535 (0: a free port), got ${JSON.stringify(value.value)}` })
+  }
+  return n
+})
+
+const forwardUrl = Effect.fn("Listen.forwardUrl")(function*(value: Option.Option<string>) {
+  if (Option.isNone(value)) return undefined
+  const url = URL.parse(value.value.trim())
+  if (url === null || (url.protocol !== "http:" && url.protocol !== "https:")) {
+    return yield* new UsageError({
+      message: `--forward-to must be an absolute http(s) URL such as http://127.0.0.1:3000/hooks/exa, got ${JSON.stringify(value.value)}`
+    })
+  }
+  if (url.username !== "" || url.password !== "") {
+    return yield* new UsageError({ message: "--forward-to must not carry credentials (user:password@)" })
+  }
+  return url.href
+})
+
+const hostForUrl = (host: string) => (host.includes(":") ? `[${host}]` : host)
+
+const clock = (now: DateTime.Utc) => DateTime.formatIso(now).slice(11, 19)
+
+const dataId = (event: Event.Event) => (typeof event.data["id"] === "string" ? ` (${event.data["id"]})` : "")
+
+// Answers with a JSON document.
+const send = (response: Http.ServerResponse, status: number, document: unknown, headers: Record<string, string> = {}) =>
+  Effect.sync(() => {
+    response.writeHead(status, { "content-type": "application/json", ...headers }).end(JSON.stringify(document))
+  })
+
+/**
+ * Largest body read, in bytes; a larger one is answered 413 without being kept, so a runaway sender cannot exhaust
+ * the listener's memory. Exa's events are far smaller.
+ *
+ * @since 0.2.0
+ */
+export const MAX_BODY_BYTES = 10 * 1024 * 1024
+
+// The raw body, byte for byte; `undefined` when it is larger than MAX_BODY_BYTES (the rest is drained, not kept).
+const readBody = (request: Http.IncomingMessage) =>
+  Effect.callback<Uint8Array | undefined, Error>((resume) => {
+    const chunks: Array<Buffer> = []
+    let size = 0
+    request.on("data", (chunk: Buffer) => {
+      size += chunk.length
+      if (size <= MAX_BODY_BYTES) chunks.push(chunk)
+    })
+    request.on("end", () => resume(Effect.succeed(size > MAX_BODY_BYTES ? undefined : new Uint8Array(Buffer.concat(chunks)))))
+    request.on("error", (error) => resume(Effect.fail(error)))
+  })
+
+// The request's headers as sent (a repeated one joined, as fetch would).
+const headersOf = (request: Http.IncomingMessage): Record<string, string> =>
+  Object.fromEntries(
+    Object.entries(request.headers).flatMap(([name, value]) =>
+      value === undefined ? [] : [[name, Array.isArray(value) ? value.join(", ") : value]]
+    )
+  )
+
+/**
+ * The command.
+ *
+ * @since 0.2.0
+ */
+export const command = Command.make(
+  "listen",
+  {
+    port: Flag.String("port").pipe(
+      Flag.withDescription("the port to listen on (default 0: a free one; the URL is printed first)"),
+      Flag.withMetavar("PORT"),
+      Flag.optional
+    ),
+    host: Flag.String("host").pipe(
+      Flag.withDescription("the address to listen on (default 127.0.0.1: only this machine can connect)"),
+      Flag.withMetavar("HOST"),
+      Flag.withDefault("127.0.0.1")
+    ),
+    secretFile: SigningSecrets.secretFileFlag,
+    forwardTo: Flag.String("forward-to").pipe(
+      Flag.withDescription("also POST each verified delivery, with its original headers and body, to this URL (your app)"),
+      Flag.withMetavar("URL"),
+      Flag.optional
+    ),
+    tolerance: SigningSecrets.toleranceFlag
+  },
+  Effect.fn("Listen.command")(function*(flags) {
+    const listenPort = yield* port(flags.port)
+    const forwardTo = yield* forwardUrl(flags.forwardTo)
+    const toleranceSeconds = yield* SigningSecrets.tolerance(flags.tolerance)
+    const secrets = yield* SigningSecrets.read(flags.secretFile)
+    const output = yield* Output
+    const verifier = yield* Verifier.make({ secrets, tolerance: Duration.seconds(toleranceSeconds) })
+    const client = yield* Effect.provide(
+      Effect.gen(function*() {
+        return yield* HttpClient.HttpClient
+      }),
+      FetchHttpClient.layer
+    )
+    const json = output.json
+
+    // Loaded here, not at the top: no other command should pay for node:http at start-up (about 10 ms).
+    const { createServer } = yield* Effect.promise(() => import("node:http"))
+
+    yield* Effect.scoped(Effect.gen(function*() {
+      const scope = yield* Effect.scope
+      const runFork = Effect.runForkWith(yield* Effect.context<never>())
+      // Plain node:http (not NodeHttpServer, whose WebSocket support would weigh on every command's start-up).
+      const server = yield* Effect.acquireRelease(
+        Effect.callback<Http.Server, UsageError>((resume) => {
+          // Idle keep-alive connections stay open for 65 s (Node's default is 5 s): a sender that reuses one just as the
+          // server closes it sees its delivery fail (EPIPE), and a long timeout makes that race rare.
+          const created = createServer({ requestTimeout: 60_000, keepAliveTimeout: 65_000 })
+          created.once("error", (error) =>
+            resume(Effect.fail(
+              new UsageError({
+                message: `cannot listen on ${flags.host}:${listenPort} (${error.message}); choose another --port, or 0 for a free one`
+              })
+            )))
+          created.listen(listenPort, flags.host, () => resume(Effect.succeed(created)))
+        }),
+        (running) =>
+          Effect.callback<void>((resume) => {
+            running.closeAllConnections()
+            running.close(() => resume(Effect.void))
+          })
+      )
+      const url = `http://${hostForUrl(flags.host)}:${(server.address() as AddressInfo).port}`
+
+      const refused = (error: VerifyError.VerifyError) =>
+        json
+          ? Console.error(JSON.stringify({ rejected: { type: error._tag, status: error.status, message: error.message } }))
+          : output.warn(`refused a delivery (${error.status} ${error._tag}): ${error.message}`)
+
+      const forward = (target: string, event: Event.Event, headers: Record<string, string>, body: Uint8Array) =>
+        client.execute(
+          HttpClientRequest.post(target).pipe(
+            HttpClientRequest.setHeaders(Object.fromEntries(Object.entries(headers).filter(([name]) => !hopByHop.has(name)))),
+            HttpClientRequest.bodyUint8Array(body, headers["content-type"] ?? "application/json")
+          )
+        ).pipe(
+          Effect.flatMap((response) => Effect.as(Effect.ignore(response.text), response.status)),
+          Effect.timeoutOrElse({
+            duration: FORWARD_TIMEOUT,
+            orElse: () => Effect.fail(new Error(`no answer within ${Duration.format(FORWARD_TIMEOUT)}`))
+          }),
+          Effect.matchEffect({
+            onFailure: (error) =>
+              output.warn(`forwarding ${event.id} to ${target} failed (${error.message}); the delivery was verified and answered 200`),
+            onSuccess: (status) =>
+              status >= 200 && status < 300
+                ? Console.log(
+                  json
+                    ? JSON.stringify({ forwarded: { eventId: event.id, url: target, status } })
+                    : `  forwarded ${event.id} to ${target}: ${status}`
+                )
+                : output.warn(`forwarding ${event.id} to ${target}: your app answered ${status}`)
+          })
+        )
+
+      const handle = (request: Http.IncomingMessage, response: Http.ServerResponse) =>
+        Effect.gen(function*() {
+          if (request.method !== "POST") {
+            request.resume()
+            return yield* send(
+              response,
+              405,
+              { error: { type: "MethodNotAllowed", message: "exa-webhooks listen takes deliveries as POST requests" } },
+              { allow: "POST" }
+            )
+          }
+          const body = yield* readBody(request)
+          if (body === undefined) {
+            yield* output.warn(`refused a delivery (413): its body is larger than ${MAX_BODY_BYTES} bytes`)
+            return yield* send(response, 413, {
+              error: { type: "PayloadTooLarge", message: `the body is larger than ${MAX_BODY_BYTES} bytes` }
+            })
+          }
+          const verified = yield* Effect.result(
+            verifier.verify({ body, signature: request.headers[Signature.HEADER.toLowerCase()] })
+          )
+          if (Result.isFailure(verified)) {
+            yield* refused(verified.failure)
+            return yield* send(response, verified.failure.status, VerifyError.toJson(verified.failure))
+          }
+          const event = verified.success
+          const now = yield* DateTime.now
+          yield* Console.log(
+            json
+              ? JSON.stringify({ event: encodeEvent(event) })
+              : `${clock(now)} verified ${event.type} ${event.id}${dataId(event)}`
+          )
+          yield* send(response, 200, { received: event.id })
+          if (forwardTo !== undefined) yield* Effect.forkIn(forward(forwardTo, event, headersOf(request), body), scope)
+        }).pipe(
+          // A request that could not be read (the sender hung up), or anything unforeseen: answered, never fatal.
+          Effect.catchCause((cause) =>
+            Effect.sync(() => {
+              if (!response.headersSent) {
+                response.writeHead(400, { "content-type": "application/json" }).end(JSON.stringify({
+                  error: { type: "BadRequest", message: `the request could not be read (${String(Cause.squash(cause))})` }
+                }))
+              }
+            })
+          )
+        )
+
+      server.on("request", (request, response) => {
+        runFork(handle(request, response))
+      })
+      yield* Console.log(json ? JSON.stringify({ listening: url }) : url)
+      yield* output.note(
+        `listening on ${url}: verifying deliveries with ${secrets.length} secret${secrets.length === 1 ? "" : "s"} ` +
+          `(timestamps within ${toleranceSeconds} s)${forwardTo === undefined ? "" : `, forwarding verified ones to ${forwardTo}`}; ` +
+          "Ctrl-C to stop"
+      )
+      if (flags.host !== "127.0.0.1" && flags.host !== "::1" && flags.host !== "localhost") {
+        yield* output.warn(`listening on ${flags.host}: other machines may be able to reach this listener`)
+      }
+      return yield* Effect.never
+    }))
+  })
+).pipe(
+  Command.withDescription(
+    "Run a local receiver for development: verify each delivery's signature, print verified events (one line each; " +
+      "JSON lines with --json), answer 200 for genuine deliveries and 400/401 with the reason otherwise, and " +
+      "optionally forward genuine ones to your app. The first line printed is the URL to give the webhook. " +
+      "Ctrl-C stops it (exit 130)."
+  ),
+  Command.withShortDescription("a local receiver that verifies deliveries (and forwards them to your app)"),
+  Command.withExamples([
+    {
+      command: "exa-webhooks listen --port 4242 --secret-file ./exa.secret --forward-to http://127.0.0.1:3000/hooks/exa",
+      description: "then point the webhook at http://127.0.0.1:4242 (exa-webhooks update ID --url ...)"
+    }
+  ])
+)

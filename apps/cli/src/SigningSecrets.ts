@@ -1,0 +1,89 @@
+/**
+ * The signing secrets `verify` and `listen` check deliveries with, read from `--secret-file PATH`: one secret per
+ * line (several while a secret is rotated; a delivery signed with any of them is accepted), surrounding whitespace and
+ * blank lines ignored, so the file `create --secret-file` writes works as it is. Secrets are held as `Redacted` from
+ * the moment they are read and never printed; only their count is.
+ *
+ * Also the `--tolerance` flag both commands share.
+ *
+ * @since 0.2.0
+ */
+import { Effect, FileSystem, Option, Redacted } from "effect"
+import { Flag } from "effect/cli"
+import { Output } from "./Output.ts"
+import { UsageError } from "./UsageError.ts"
+
+/**
+ * `--secret-file PATH` (required).
+ *
+ * @since 0.2.0
+ */
+export const secretFileFlag = Flag.String("secret-file").pipe(
+  Flag.withDescription(
+    "read the webhook's signing secret from this file (as written by 'create --secret-file'); several secrets, one " +
+      "per line, are all accepted (rotation)"
+  ),
+  Flag.withMetavar("PATH")
+)
+
+/**
+ * `--tolerance SECONDS` (default 300).
+ *
+ * @since 0.2.0
+ */
+export const toleranceFlag = Flag.String("tolerance").pipe(
+  Flag.withDescription("how far the signed timestamp may be from now, either way, in seconds (default 300)"),
+  Flag.withMetavar("SECONDS"),
+  Flag.optional
+)
+
+/**
+ * The tolerance in seconds: a whole number from 0 to 999,999,999 (a large one, to check an old capture).
+ *
+ * @since 0.2.0
+ */
+export const tolerance = Effect.fn("SigningSecrets.tolerance")(function*(value: Option.Option<string>) {
+  if (Option.isNone(value)) return 300
+  const text = value.value.trim()
+  const seconds = /^\d{1,9}$/.test(text) ? Number(text) : Number.NaN
+  if (!(seconds >= 0 && seconds <= 999_999_999)) {
+    return yield* new UsageError({
+      message: `--tolerance must be a whole number of seconds from 0 to 999999999, got ${JSON.stringify(value.value)}`
+    })
+  }
+  return seconds
+})
+
+/**
+ * Reads the secrets of `path`; fails with a `UsageError` naming the flag when the file cannot be read or holds no
+ * secret, and warns when other users can read it.
+ *
+ * @since 0.2.0
+ */
+export const read = Effect.fn("SigningSecrets.read")(function*(path: string) {
+  const fs = yield* FileSystem.FileSystem
+  const text = yield* fs.readFileString(path).pipe(
+    Effect.mapError((error) =>
+      new UsageError({
+        message: `--secret-file: cannot read ${path} (${
+          error.reason._tag === "NotFound"
+            ? "no such file"
+            : error.reason._tag === "PermissionDenied"
+            ? "permission denied"
+            : error.reason.message
+        }); pass the file 'exa-webhooks create --secret-file' wrote, or one holding the secret on a line`
+      })
+    )
+  )
+  const secrets = text.split(/\r?\n/).map((line) => line.trim()).filter((line) => line !== "").map((line) =>
+    Redacted.make(line)
+  )
+  if (secrets.length === 0) {
+    return yield* new UsageError({ message: `--secret-file: ${path} holds no secret; it must hold the webhook's signing secret` })
+  }
+  const info = yield* Effect.option(fs.stat(path))
+  if (Option.isSome(info) && (info.value.mode & 0o077) !== 0) {
+    yield* (yield* Output).warn(`${path} can be read by other users; restrict it with: chmod 600 ${path}`)
+  }
+  return secrets
+})

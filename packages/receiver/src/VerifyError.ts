@@ -1,0 +1,131 @@
+/**
+ * Why a delivery was refused: one tagged error per check, in the order the checks run.
+ *
+ * 1. {@link MissingSignature}: no `Exa-Signature` header.
+ * 2. {@link MalformedSignature}: the header does not follow `t=<unix seconds>,v1=<hex>[,v1=<hex>...]`.
+ * 3. {@link TimestampOutOfTolerance}: `t` is further than the tolerance from now, in the past (a replay, a delivery
+ *    held up) or the future (a clock far off).
+ * 4. {@link NoMatchingSignature}: no `v1` is the HMAC of `<t>.<body>` under any of the secrets: the body, the
+ *    timestamp or the signature was changed, or the secret is not this webhook's.
+ * 5. {@link InvalidEventBody}: the signature is genuine but the body is not an event (not JSON, or JSON that is not
+ *    the event envelope).
+ *
+ * Every error carries the HTTP `status` a receiver should answer with: 400 for a request that is not a signed
+ * delivery at all (1, 2, 5), 401 for one whose authenticity could not be established (3, 4). None of them carries a
+ * secret or the signature that was expected.
+ *
+ * @since 0.1.0
+ */
+import { Predicate, Schema } from "effect"
+
+/**
+ * The request carries no `Exa-Signature` header.
+ *
+ * @since 0.1.0
+ */
+export class MissingSignature extends Schema.TaggedError<MissingSignature>()("MissingSignature", {
+  message: Schema.String
+}) {
+  /** @since 0.1.0 */
+  readonly status = 400
+}
+
+/**
+ * The header is there but does not follow the scheme; `reason` says which rule it breaks.
+ *
+ * @since 0.1.0
+ */
+export class MalformedSignature extends Schema.TaggedError<MalformedSignature>()("MalformedSignature", {
+  reason: Schema.String,
+  message: Schema.String
+}) {
+  /** @since 0.1.0 */
+  readonly status = 400
+}
+
+/**
+ * The signed timestamp is too far from now. `direction` is `"past"` for a stale delivery (or a replay) and
+ * `"future"` for one from a clock that is ahead.
+ *
+ * @since 0.1.0
+ */
+export class TimestampOutOfTolerance extends Schema.TaggedError<TimestampOutOfTolerance>()("TimestampOutOfTolerance", {
+  timestamp: Schema.Number,
+  now: Schema.Number,
+  toleranceSeconds: Schema.Number,
+  direction: Schema.Literals(["past", "future"]),
+  message: Schema.String
+}) {
+  /** @since 0.1.0 */
+  readonly status = 401
+}
+
+/**
+ * No `v1` signature matches the body under any of the secrets.
+ *
+ * @since 0.1.0
+ */
+export class NoMatchingSignature extends Schema.TaggedError<NoMatchingSignature>()("NoMatchingSignature", {
+  signatures: Schema.Number,
+  secrets: Schema.Number,
+  message: Schema.String
+}) {
+  /** @since 0.1.0 */
+  readonly status = 401
+}
+
+/**
+ * The signature is genuine, but the body is not an event: not UTF-8 JSON, or JSON that is not the event envelope
+ * (`id`, `object: "event"`, `type`, `data`, `createdAt`).
+ *
+ * @since 0.1.0
+ */
+export class InvalidEventBody extends Schema.TaggedError<InvalidEventBody>()("InvalidEventBody", {
+  reason: Schema.String,
+  message: Schema.String
+}) {
+  /** @since 0.1.0 */
+  readonly status = 400
+}
+
+/**
+ * Every way verification can fail.
+ *
+ * @since 0.1.0
+ */
+export type VerifyError =
+  | MissingSignature
+  | MalformedSignature
+  | TimestampOutOfTolerance
+  | NoMatchingSignature
+  | InvalidEventBody
+
+const tags: ReadonlySet<string> = new Set([
+  "MissingSignature",
+  "MalformedSignature",
+  "TimestampOutOfTolerance",
+  "NoMatchingSignature",
+  "InvalidEventBody"
+])
+
+/**
+ * Whether `u` is a {@link VerifyError}, e.g. in the `catch` of the promise form.
+ *
+ * @example
+ * ```ts
+ * try { await Web.verify(input, { secrets }) } catch (error) { if (VerifyError.isVerifyError(error)) ... }
+ * ```
+ * @since 0.1.0
+ */
+export const isVerifyError = (u: unknown): u is VerifyError =>
+  Predicate.hasProperty(u, "_tag") && typeof u._tag === "string" && tags.has(u._tag)
+
+/**
+ * The JSON body a receiver answers a refused delivery with: `{"error": {"type", "message"}}`. It says which check
+ * failed, and nothing a sender could use to forge a signature.
+ *
+ * @since 0.1.0
+ */
+export const toJson = (error: VerifyError): { readonly error: { readonly type: string; readonly message: string } } => ({
+  error: { type: error._tag, message: error.message }
+})
