@@ -240,6 +240,27 @@ const checkGuard = (old) => {
   }
 }
 
+// The comparison at the edge, on any machine: this Node, made to report another version before the shim runs.
+const checkBoundary = () => {
+  const fake = (version) => {
+    const file = join(work, `node-${version}.cjs`)
+    writeFileSync(file, `Object.defineProperty(process, "versions", { value: { ...process.versions, node: "${version}" } })\n`)
+    return file
+  }
+  for (const p of packages) {
+    for (const bin of Object.keys(p.manifest.bin ?? {})) {
+      const shimFile = join(project, "node_modules", p.manifest.name, "bin", `${bin}.cjs`)
+      const refused = run(process.execPath, ["-r", fake("22.18.9"), shimFile, "--version"])
+      assert(refused.status === 1 && refused.stdout === "" && refused.stderr.trim().split("\n").length === 1 &&
+        refused.stderr.startsWith(`${bin} needs Node.js ${NODE_MIN} or later, but this is Node.js 22.18.9 (`),
+        `on "Node 22.18.9" ${bin} should refuse in one line\n${show(bin, ["--version"], refused)}`)
+      const accepted = run(process.execPath, ["-r", fake(NODE_MIN), shimFile, "--version"])
+      assert(accepted.status === 0 && accepted.stdout.includes(p.manifest.version),
+        `on "Node ${NODE_MIN}" ${bin} should run\n${show(bin, ["--version"], accepted)}`)
+    }
+  }
+}
+
 // Starts the mock with its bin; resolves with its base URL (its first stdout line).
 const startMock = () =>
   new Promise((resolve, reject) => {
@@ -381,6 +402,7 @@ const main = async () => {
     }
   })
 
+  await step(`every bin refuses Node 22.18.9 and runs on ${NODE_MIN} (the version faked by a preload)`, checkBoundary)
   const old = oldNode()
   if (old) {
     await step(`on Node ${old.version} (${old.path}) every bin says in one line which Node it needs`, () => checkGuard(old))
