@@ -381,6 +381,8 @@ webhooks:
 
 const main = async () => {
   console.log(`pack-test: in ${work}`)
+  const npm = spawnSync("npm", ["--version"], { encoding: "utf8" })
+  assert(npm.status === 0, "npm is needed (it comes with Node.js; the test installs the tarballs with it as a user would)")
   await step(`publishing fields of ${packages.map((p) => p.manifest.name).join(", ")}`, checkManifests)
   for (const [bin, dir] of [["exa-webhooks", "apps/cli"], ["exa-webhooks-mock", "apps/mock"]]) {
     assert(binPackage(bin), `no publishable package has the bin ${bin} (expected in ${dir})`)
