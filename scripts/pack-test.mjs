@@ -8,13 +8,13 @@
 //   4. from that project: `npx exa-webhooks --help`; the Node guard of every bin on an old Node (the machine's, when
 //      it has one); the mock started with its bin; a webhook created, listed and deleted with the CLI; a manifest
 //      applied with the batch tool; a TypeScript program importing the client and the schema compiled with
-//      `declaration: true` by the repo's TypeScript and run against the mock (with undici on this Node, and with
-//      fetch on the old Node too).
+//      `declaration: true` by the repo's TypeScript (in npm's usual layout and in an isolated, pnpm-like one) and run
+//      against the mock (with undici on this Node, and with fetch on the old Node too).
 //
 // Needs the build (make pack-test runs make setup first), npm, and the npm registry (or npm's cache).
 // KEEP_PACK_TEST=1 keeps the temporary folder for a look afterwards.
 import { spawn, spawnSync } from "node:child_process"
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs"
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { delimiter, join, relative } from "node:path"
 import { fileURLToPath } from "node:url"
@@ -362,6 +362,35 @@ const compile = () => {
     `dist/program.d.ts should name our types by package specifiers only:\n${declarations}`)
 }
 
+// pnpm's layout: each package sees only its own dependencies. The consumer lists what its exported code names (the
+// client and the schema, as the README's Install says) and must compile the same way.
+const compileIsolated = () => {
+  const strict = join(work, "strict")
+  mkdirSync(join(strict, "src"), { recursive: true })
+  const file = (name) => `file:${relative(strict, byName(name).tarball)}`
+  const ours = { "@exa-webhooks/client": file("@exa-webhooks/client"), "@exa-webhooks/schema": file("@exa-webhooks/schema") }
+  const dev = rootManifest.devDependencies
+  writeFileSync(join(strict, "package.json"), JSON.stringify({
+    name: "pack-test-strict-consumer",
+    private: true,
+    type: "module",
+    dependencies: { ...ours, effect: dev.effect, "@types/node": dev["@types/node"] },
+    overrides: ours
+  }, null, 2))
+  writeFileSync(join(strict, "src/program.ts"), PROGRAM)
+  // The libraries' own declarations were checked by the first compile; here only naming our types matters.
+  const options = { ...TSCONFIG.compilerOptions, skipLibCheck: true }
+  writeFileSync(join(strict, "tsconfig.json"), JSON.stringify({ ...TSCONFIG, compilerOptions: options }, null, 2))
+  ok("npm", ["install", "--install-strategy=linked", "--no-audit", "--no-fund", "--ignore-scripts", "--prefer-offline", "--loglevel=error"], {
+    cwd: strict,
+    timeout: 120_000,
+    env: { npm_config_update_notifier: "false" }
+  })
+  assert(lstatSync(join(strict, "node_modules/@exa-webhooks/client")).isSymbolicLink(), "npm's linked install did not isolate the packages")
+  const r = run(join(root, "node_modules/.bin/tsc"), ["-p", "tsconfig.json"], { cwd: strict })
+  if (r.status !== 0) fail(`with an isolated node_modules the consumer does not compile\n${show("tsc", ["-p", "tsconfig.json"], r)}`)
+}
+
 const runProgram = (node, transport, mock) => {
   const out = ok(node, ["dist/main.js", transport], { env: { EXA_API_KEY: "pack-test-key", EXA_BASE_URL: mock } })
   const result = JSON.parse(out.trim().split("\n").at(-1))
@@ -444,6 +473,7 @@ const main = async () => {
   }
 
   await step("a TypeScript program importing the client and the schema compiles with declaration: true", compile)
+  await step("the same program compiles in an isolated (pnpm-like) node_modules", compileIsolated)
   await step(`that program runs against the mock (undici, Node ${process.versions.node})`, () => runProgram(process.execPath, "undici", mock))
   if (old) {
     await step(`that program runs against the mock (fetch, Node ${old.version})`, () => runProgram(old.path, "fetch", mock))
