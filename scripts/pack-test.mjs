@@ -55,6 +55,8 @@ const run = (command, args, options = {}) => {
     env: { ...process.env, ...options.env }
   })
   if (result.error) fail(`${command} ${args.join(" ")}: ${result.error.message}`)
+  // Ctrl-C reaches the child too; stop here rather than go on to the next step.
+  if (result.signal === "SIGINT" || result.signal === "SIGTERM") interrupted()
   return result
 }
 const show = (command, args, r) =>
@@ -480,10 +482,20 @@ const main = async () => {
   }
 }
 
-const cleanup = () => {
+function interrupted() {
+  console.error("\npack-test: interrupted")
+  cleanup()
+  process.exit(130)
+}
+
+function cleanup() {
   for (const child of children) child.kill("SIGTERM")
   if (!process.env.KEEP_PACK_TEST) rmSync(work, { recursive: true, force: true })
 }
+
+// Ctrl-C or a CI timeout: stop the mock and remove the folder on the way out (signals are handled between steps;
+// a step's child that got the signal ends the run through `run`).
+for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, interrupted)
 
 try {
   await main()
