@@ -8,7 +8,7 @@ export DO_NOT_TRACK := 1
 export npm_config_loglevel := error
 TURBO := pnpm exec turbo
 
-.PHONY: setup toolchain build typecheck lint test bench demo clean
+.PHONY: setup toolchain build typecheck lint test pack-test bench demo clean
 
 ## setup: install the toolchain and dependencies, then build (every other target starts with this)
 setup: toolchain
@@ -30,6 +30,10 @@ lint: setup
 test: setup
 	@$(TURBO) run typecheck lint test --output-logs=new-only
 	@node scripts/test-summary.mjs
+
+## pack-test: pack every package, install the tarballs into a fresh project with npm and use them as a user would
+pack-test: setup
+	@node scripts/pack-test.mjs
 
 bench: setup
 	@$(TURBO) run bench --output-logs=full --concurrency=1
