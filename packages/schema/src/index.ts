@@ -43,3 +43,8 @@ export * as WebhookAttempt from "./WebhookAttempt.ts"
  * @since 0.2.0
  */
 export * as ReservedMetadata from "./ReservedMetadata.ts"
+
+/**
+ * @since 0.2.0
+ */
+export * as Ownership from "./Ownership.ts"
