@@ -19,7 +19,7 @@
  *
  * @since 0.1.0
  */
-import { EventType, Ownership, Webhook } from "@exa-webhooks/schema"
+import { Ownership, Webhook } from "@exa-webhooks/schema"
 import { Schema } from "effect"
 
 /**
@@ -29,7 +29,9 @@ import { Schema } from "effect"
  */
 export const VERSION = 1
 
-const events = Schema.Array(EventType.EventType).annotate({
+// The API's own rule for an event list (1 to 19 known events, none twice) applies to each list as written, and again
+// to the merged list a webhook is created with.
+const events = Webhook.Events.annotate({
   description: "event types to subscribe to (merged with the defaults' events)"
 })
 

@@ -160,7 +160,7 @@ const schemaProblems = (issue: Parameters<typeof Validation.problems>[0], prefix
     const unexpected = /excess property|^Unexpected key/i.test(problem.message)
     const message = unexpected
       ? `unknown field "${String(path.at(-1))}"${expectedFields(path)}`
-      : name === "version"
+      : name === "version" && !problem.message.startsWith("required")
       ? `must be ${Manifest.VERSION}, the only version of the format`
       : problem.message
     problems.push({ path, atKey: unexpected, message: name === "" ? message : `${name}: ${message}` })
