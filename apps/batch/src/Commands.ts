@@ -204,9 +204,9 @@ export const apply = Command.make(
       Flag.withDefault(false)
     ),
     concurrency: Flag.Int("concurrency").pipe(
-      Flag.withDescription("requests in flight at once, 1 to 64 (default 8); the rate limit still applies to all of them"),
+      Flag.withDescription("requests in flight at once, 1 to 64 (default 16); the rate limit still applies to all of them"),
       Flag.withMetavar("N"),
-      Flag.withDefault(8)
+      Flag.withDefault(16)
     )
   },
   Effect.fn("Commands.apply")(function*(flags) {

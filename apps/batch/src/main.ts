@@ -12,12 +12,19 @@ import { Cause, Console, Effect, Layer, Logger, Option, Terminal } from "effect"
 import { CliConfig, CliError, CliOutput, Command, GlobalFlag } from "effect/cli"
 import { HttpClient } from "effect/http"
 import { ChildProcessSpawner } from "effect/process"
+import { setFlagsFromString } from "node:v8"
 import packageJson from "../package.json" with { type: "json" }
 import * as Commands from "./Commands.ts"
 import * as Confirm from "./Confirm.ts"
 import * as ErrorReport from "./ErrorReport.ts"
 import * as ExitCode from "./ExitCode.ts"
 import * as Output from "./Output.ts"
+
+// V8 lets the young generation grow to tens of MB while a large manifest is parsed (every node of the parse is
+// short-lived); keeping it at its starting size cut the peak RSS of a bare parse of a 100,000-webhook manifest from
+// 312 MB to 182 MB, and its time by a third (measured with effect/encoding/Yaml, see bench/run.mjs). A short-lived
+// CLI process owns its heap, so it may set this.
+setFlagsFromString("--semi-space-growth-factor=1")
 
 const args = process.argv.slice(2)
 const json = Output.wantsJson(args)
