@@ -62,9 +62,9 @@ const runCode = (code, args) =>
       env: { PATH: process.env.PATH, BENCH_RSS_FILE: rssFile },
       stdio: ["ignore", "ignore", "inherit"]
     })
-    child.on("close", (code) => {
+    child.on("close", (exitCode) => {
       const rss = existsSync(rssFile) ? Number(readFileSync(rssFile, "utf8")) / 1024 : Number.NaN
-      resolve({ code, millis: performance.now() - started, rssMb: rss })
+      resolve({ code: exitCode, millis: performance.now() - started, rssMb: rss })
     })
   })
 

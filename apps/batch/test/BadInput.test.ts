@@ -67,6 +67,8 @@ const cases: ReadonlyArray<Case> = [
   { name: "unknown event in the defaults", text: `${head}defaults: { events: [webset.completed] }\nwebhooks: []\n`, says: "did you mean \"webset.idle\"", line: 3 }
 ]
 
+const pick = (name: string) => cases.find((c) => c.name === name)!
+
 describe("bad input", () => {
   it("the corpus has at least 30 broken manifests, each with its own message at its own line", () => {
     assert.isAtLeast(cases.length, 30)
@@ -143,7 +145,6 @@ describe("bad input", () => {
       const mock = yield* MockServer.MockServer
       const env = envFor(mock)
       const dir = tempDir()
-      const pick = (name: string) => cases.find((c) => c.name === name)!
       const files = ["unclosed flow sequence", "unknown event", "unset variable", "duplicate keys"].map((name, i) => ({
         name,
         path: writeManifest(pick(name).text, dir, `case-${i}.yaml`),
