@@ -96,4 +96,35 @@ describe("faults, 429s and crashes", () => {
       const journaled = new Set(journal(secrets).map((entry) => entry.id))
       for (const webhook of final) assert.isTrue(journaled.has(webhook.id), `secret of ${webhook.id}`)
     }).pipe(Effect.provide(mockLayer({ latencyMillis: 150 }))))
+
+  it.live("Ctrl-C during apply: exits 130 after the creates already sent are finished and their secrets journaled", () =>
+    Effect.gen(function*() {
+      const mock = yield* MockServer.MockServer
+      const env = envFor(mock)
+      const count = 20
+      const manifest = writeManifest(manifestOf("interrupted", count))
+      const secrets = journalOf(manifest)
+      const result = yield* Effect.callback<{ code: number | null; stderr: string }>((resume) => {
+        const child = spawn(process.execPath, [BIN, "apply", manifest, "--concurrency", "4"], { env, stdio: ["ignore", "ignore", "pipe"] })
+        let stderr = ""
+        child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk))
+        const poll = setInterval(() => {
+          const lines = existsSync(secrets) ? readFileSync(secrets, "utf8").split("\n").length - 1 : 0
+          if (lines >= 3) {
+            clearInterval(poll)
+            child.kill("SIGINT")
+          }
+        }, 5)
+        child.on("close", (code) => {
+          clearInterval(poll)
+          resume(Effect.succeed({ code, stderr }))
+        })
+      })
+      assert.strictEqual(result.code, 130, result.stderr)
+      assert.include(result.stderr, "interrupted")
+      const webhooks = yield* remote(mock)
+      assert.isBelow(webhooks.length, count, "stopped mid-run")
+      const journaled = new Set(journal(secrets).map((entry) => entry.id))
+      for (const webhook of webhooks) assert.isTrue(journaled.has(webhook.id), `secret of ${webhook.id} was kept`)
+    }).pipe(Effect.provide(mockLayer({ latencyMillis: 150 }))))
 })
