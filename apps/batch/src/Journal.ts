@@ -118,6 +118,51 @@ export interface Journal {
 
 const loose = (mode: number) => (mode & 0o077) !== 0
 
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM"
+  }
+}
+
+/**
+ * Holds `<journal>.lock` (holding the pid) for the scope: two applies on one journal at once would both plan the same
+ * creates. A lock whose process is gone (killed) is taken over.
+ *
+ * @since 0.1.0
+ */
+export const lock = Effect.fn("Journal.lock")(function*(path: string): Effect.fn.Return<void, JournalError, Scope.Scope> {
+  const file = `${path}.lock`
+  const take = () => Fs.writeFileSync(file, `${process.pid}\n`, { flag: "wx", mode: 0o600 })
+  const taken = yield* Effect.sync(() => {
+    try {
+      take()
+      return true
+    } catch {
+      const holder = Number.parseInt(Fs.readFileSync(file, "utf8"), 10)
+      if (Number.isInteger(holder) && holder !== process.pid && alive(holder)) return holder
+      Fs.rmSync(file, { force: true })
+      try {
+        take()
+        return true
+      } catch {
+        return 0
+      }
+    }
+  })
+  if (taken !== true) {
+    return yield* new JournalError({
+      path,
+      beforeSending: true,
+      message: `another apply${taken === 0 ? "" : ` (pid ${taken})`} is using the secrets journal ${path}; wait for it to finish ` +
+        `(or, if no apply is running, delete ${file})`
+    })
+  }
+  yield* Effect.addFinalizer(() => Effect.sync(() => Fs.rmSync(file, { force: true })))
+})
+
 /**
  * Opens (creating it with mode 0600 when absent) the journal at `path` for appending. Fails with a
  * {@link JournalError} when other users can read it or it cannot be opened.
@@ -142,6 +187,7 @@ export const open = Effect.fn("Journal.open")(function*(path: string): Effect.fn
       )
     }
   }
+  yield* lock(path)
   const { entries, skipped } = yield* read(path)
   const handle = yield* Effect.acquireRelease(
     Effect.tryPromise({
@@ -157,9 +203,9 @@ export const open = Effect.fn("Journal.open")(function*(path: string): Effect.fn
       await dir.sync().finally(() => dir.close())
     }).pipe(Effect.ignore)
   }
-  const lock = yield* Semaphore.make(1)
+  const writes = yield* Semaphore.make(1)
   const append = (entry: Entry) =>
-    lock.withPermits(1)(Effect.tryPromise({
+    writes.withPermits(1)(Effect.tryPromise({
       try: async () => {
         await handle.appendFile(`${JSON.stringify(entry)}\n`, "utf8")
         await handle.sync()
