@@ -103,7 +103,7 @@ say "Nothing left"
 run list --base-url "$base_url"
 
 stats=$("$node" -e 'fetch(process.argv[1] + "/_mock/stats").then((r) => r.json()).then((s) => console.log(`${s.requests} API requests, ${s.creates} create, ${s.updates} update, ${s.deletes} delete, ${s.deliveryAttempts} delivery attempt`))' "$base_url")
-say "Done: the mock counted $stats. Stopping it."
+say "Done: the mock counted $stats."
 
 # ---------------------------------------------------------------------------------------------------------------------
 # Receiving: one delivery verified by `exa-webhooks listen` (a local receiver that checks Exa's signature).
@@ -144,3 +144,39 @@ kill -INT "$listen_pid"
 wait "$listen_pid" 2>/dev/null || true
 run delete "$listen_id" --base-url "$base_url" --yes >/dev/null
 say "Done: one delivery signed by the mock and verified by exa-webhooks listen."
+
+# ---------------------------------------------------------------------------------------------------------------------
+# exa-webhooks-batch: the team's manifest (examples/webhooks.yaml) kept in sync against the same mock.
+# ---------------------------------------------------------------------------------------------------------------------
+cd "$root"  # the commands below name examples/webhooks.yaml as a user in the repo would
+batch="$root/bin/exa-webhooks-batch"
+manifest="$root/examples/webhooks.yaml"
+secrets="$work/webhooks.secrets.jsonl"
+# The example reads one URL from the environment (${HOOKS_BASE_URL} in the manifest).
+export HOOKS_BASE_URL="https://hooks.example.com"
+batch_run() {
+  printf '%s$ exa-webhooks-batch %s%s\n' "$dim" "$*" "$reset"
+  "$batch" "$@"
+}
+
+say "Batch: validate the manifest (offline: every problem would be listed as file:line:column)"
+batch_run validate examples/webhooks.yaml
+
+say "Batch: plan against the mock (lists the remote webhooks once; changes nothing)"
+batch_run plan examples/webhooks.yaml --base-url "$base_url"
+
+say "Batch: apply (each new webhook's secret goes to a 0600 journal, fsynced, before it counts as done)"
+batch_run apply examples/webhooks.yaml --base-url "$base_url" --secrets-file "$secrets"
+
+say "Batch: apply again (nothing to do: no request that changes anything is sent)"
+before=$("$node" -e 'fetch(process.argv[1] + "/_mock/stats").then((r) => r.json()).then((s) => console.log(s.creates + s.updates + s.deletes))' "$base_url")
+batch_run apply examples/webhooks.yaml --base-url "$base_url" --secrets-file "$secrets"
+after=$("$node" -e 'fetch(process.argv[1] + "/_mock/stats").then((r) => r.json()).then((s) => console.log(s.creates + s.updates + s.deletes))' "$base_url")
+[ "$before" = "$after" ] || { echo "demo: the second apply changed something ($before -> $after mutations)" >&2; exit 1; }
+echo "mutating requests before and after: $before, $after"
+
+say "Batch: where the secrets went"
+printf '%s(journal: %s, mode %s, %s entries; keys: %s)%s\n' "$dim" "$secrets" "$(stat -c %a "$secrets")" \
+  "$(wc -l <"$secrets")" "$("$node" -e 'console.log(require("node:fs").readFileSync(process.argv[1], "utf8").trim().split("\n").map((l) => JSON.parse(l).key).join(", "))' "$secrets")" "$reset"
+batch_run secret examples/webhooks.yaml crm-sync --secrets-file "$secrets" | sed 's/^\(whsec_.\{6\}\).*/\1... (the full secret; shortened here)/'
+say "Batch done. Stopping the mock."

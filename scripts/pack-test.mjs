@@ -460,19 +460,14 @@ const main = async () => {
     assert(!after.data.some((hook) => hook.id === created.id), `${created.id} is still listed after delete`)
   })
 
-  // TODO(lead): remove this guard once apps/batch is merged; from then on a missing batch package must fail.
-  if (!existsSync(join(root, "apps/batch"))) {
-    console.log("pack-test: !!!!!! SKIPPED the batch step: apps/batch does not exist on this branch yet !!!!!!")
-  } else {
-    await step("exa-webhooks-batch applies a manifest against the mock", () => {
-      assert(binPackage("exa-webhooks-batch"), "apps/batch exists but no publishable package has the bin exa-webhooks-batch")
-      writeFileSync(join(project, "webhooks.yaml"), MANIFEST)
-      ok(bin("exa-webhooks-batch"), ["apply", "webhooks.yaml", "--base-url", mock], { env: { EXA_API_KEY: "pack-test-key" } })
-      const listed = JSON.parse(cli(["list", "--base-url", mock, "--json"]))
-      const applied = listed.data.filter((hook) => hook.url === "http://127.0.0.1:9/hooks/pack-test-batch")
-      assert(applied.length === 1, `expected one webhook from the manifest, the mock has ${applied.length}`)
-    })
-  }
+  await step("exa-webhooks-batch applies a manifest against the mock", () => {
+    assert(binPackage("exa-webhooks-batch"), "apps/batch exists but no publishable package has the bin exa-webhooks-batch")
+    writeFileSync(join(project, "webhooks.yaml"), MANIFEST)
+    ok(bin("exa-webhooks-batch"), ["apply", "webhooks.yaml", "--base-url", mock], { env: { EXA_API_KEY: "pack-test-key" } })
+    const listed = JSON.parse(cli(["list", "--base-url", mock, "--json"]))
+    const applied = listed.data.filter((hook) => hook.url === "http://127.0.0.1:9/hooks/pack-test-batch")
+    assert(applied.length === 1, `expected one webhook from the manifest, the mock has ${applied.length}`)
+  })
 
   await step("a TypeScript program importing the client and the schema compiles with declaration: true", compile)
   await step("the same program compiles in an isolated (pnpm-like) node_modules", compileIsolated)

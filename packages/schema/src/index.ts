@@ -63,3 +63,8 @@ export * as IdempotencyKey from "./IdempotencyKey.ts"
  * @since 0.2.0
  */
 export * as WebhooksApi from "./WebhooksApi.ts"
+
+/**
+ * @since 0.2.0
+ */
+export * as Ownership from "./Ownership.ts"

@@ -1,0 +1,171 @@
+/**
+ * Where everything the CLI prints goes, in one place, so the rule "stdout carries only the requested output" is
+ * enforced by construction:
+ * - `result`: the one thing the command was asked for, on stdout (human text, or one JSON document with `--json`).
+ * - `note` / `warn`: everything else (hints, "nothing was sent", warnings), on stderr.
+ * - `failure`: the one line that explains a failure, on stderr (a JSON object with `--json`).
+ *
+ * Nothing written to stderr shows the password of a URL (see `UrlCredentials`); on stdout, only `--dry-run` prints
+ * the base URL, and it masks it itself.
+ *
+ * @since 0.1.0
+ */
+import { Console, Context, Effect, Layer, Logger, Schema, Stdio, Stream } from "effect"
+import * as UrlCredentials from "./UrlCredentials.ts"
+
+/**
+ * A failure as it is reported: `type` is the error's tag (`UsageError`, `NotFoundError`, ...), `message` the one line
+ * a person reads, `details` the machine-readable fields (`status`, `requestId`, `method`, `path`, ...).
+ *
+ * @since 0.1.0
+ */
+export interface Report {
+  readonly type: string
+  readonly message: string
+  readonly exitCode: number
+  readonly details?: Readonly<Record<string, unknown>> | undefined
+  /** Lines printed before the message in text mode, as they are (e.g. `file:line:column: problem`). */
+  readonly lines?: ReadonlyArray<string> | undefined
+}
+
+/**
+ * The result could not be written to stdout (a full disk, a closed pipe): the command's output was lost, so the run
+ * must not end as a success.
+ *
+ * @since 0.1.0
+ */
+export class StdoutError extends Schema.TaggedError<StdoutError>()("StdoutError", {
+  message: Schema.String
+}) {}
+
+/**
+ * @since 0.1.0
+ */
+export interface Service {
+  /** True when `--json` was given: stdout carries one JSON document, stderr JSON objects. */
+  readonly json: boolean
+  /**
+   * Writes the command's result: `document` with `--json`, otherwise the text `human()` builds. Fails when stdout
+   * cannot take it (unlike `Console.log`, which drops write errors).
+   */
+  readonly result: (document: unknown, human: () => string) => Effect.Effect<void, StdoutError, Stdio.Stdio>
+  /** A remark for people (a hint, "nothing was sent"); dropped with `--json`, where only documents are printed. */
+  readonly note: (text: string) => Effect.Effect<void>
+  /** A warning: on stderr in both modes (`{"warning": ...}` with `--json`). */
+  readonly warn: (text: string) => Effect.Effect<void>
+  /** Reports a failure on stderr, as one line (`{"error": {...}}` with `--json`). */
+  readonly failure: (report: Report) => Effect.Effect<void>
+}
+
+/**
+ * The service tag.
+ *
+ * @since 0.1.0
+ */
+export class Output extends Context.Service<Output, Service>()("@exa-webhooks/batch/Output") {}
+
+const PROGRAM = "exa-webhooks-batch"
+
+// One line, always: a message from a server or a library may carry newlines, which would break "one line on stderr"
+// and any log scraper that reads it.
+const oneLine = (text: string) => text.replace(/\s*\n\s*/g, "; ").trim()
+
+// Everything written to stderr goes through this: a URL with a password (a base URL given as
+// `https://user:password@host`, echoed by fetch's own error, say) is shown as `https://user:****@host`.
+const stderrLine = (line: string) => Console.error(UrlCredentials.mask(line))
+
+/**
+ * Builds the service. `json` selects the mode for the whole run.
+ *
+ * @since 0.1.0
+ */
+export const make = (options: { readonly json: boolean }): Service => {
+  const { json } = options
+  return {
+    json,
+    result: (document, human) =>
+      Stdio.Stdio.use((stdio) =>
+        Stream.run(
+          Stream.make(`${json ? JSON.stringify(document, null, 2) : human()}\n`),
+          stdio.stdout({ endOnDone: false })
+        )
+      ).pipe(
+        Effect.mapError((error) =>
+          new StdoutError({
+            message: `the result could not be written to stdout (${
+              error.cause instanceof Error ? error.cause.message : error.reason.message
+            })`
+          })
+        )
+      ),
+    note: (text) => (json ? Effect.void : stderrLine(text)),
+    warn: (text) =>
+      json
+        ? stderrLine(JSON.stringify({ warning: oneLine(text) }))
+        : stderrLine(`${PROGRAM}: warning: ${oneLine(text)}`),
+    failure: (report) =>
+      json
+        ? stderrLine(JSON.stringify({
+          error: { type: report.type, message: oneLine(report.message), exitCode: report.exitCode, ...report.details }
+        }))
+        : Effect.andThen(
+          Effect.forEach(report.lines ?? [], (line) => stderrLine(oneLine(line)), { discard: true }),
+          stderrLine(`${PROGRAM}: ${oneLine(report.message)}`)
+        )
+  }
+}
+
+/**
+ * The layer for one run.
+ *
+ * @since 0.1.0
+ */
+export const layer = (options: { readonly json: boolean }): Layer.Layer<Output> =>
+  Layer.succeed(Output, make(options))
+
+const logText = (message: unknown): string =>
+  (Array.isArray(message) ? message : [message])
+    .map((part) => (typeof part === "string" ? part : part instanceof Error ? part.message : JSON.stringify(part)))
+    .join(" ")
+    // The client prefixes its own lines with the program's name; the logger adds it once.
+    .replace(/^exa-webhooks(-batch)?: /, "")
+
+/**
+ * The logger of a run: log lines (the client's warnings, `--log-level debug` traces) go to stderr in the run's
+ * format, one line each, so they neither reach stdout nor break the JSON-only stderr of `--json`.
+ *
+ * @since 0.1.0
+ */
+export const logger = (options: { readonly json: boolean }): Logger.Logger<unknown, void> =>
+  Logger.make(({ logLevel, message }) => {
+    const text = oneLine(logText(message))
+    console.error(UrlCredentials.mask(
+      options.json
+        ? JSON.stringify({ log: { level: logLevel.toLowerCase(), message: text } })
+        : `${PROGRAM}: ${logLevel.toLowerCase()}: ${text}`
+    ))
+  })
+
+/**
+ * Whether the raw arguments ask for JSON. Read before parsing, because a parse failure (an unknown flag, say) must
+ * already be reported in the mode the caller asked for. Arguments after `--` are operands, not flags.
+ *
+ * @since 0.1.0
+ */
+export const wantsJson = (args: ReadonlyArray<string>): boolean => {
+  const end = args.indexOf("--")
+  const flags = end === -1 ? args : args.slice(0, end)
+  // As the parser reads it: the value after the flag counts when it is one of its boolean words, so `--json false`,
+  // `--json=no`, `--json 0` and `--no-json` turn it off. (The parser refuses the flag twice; the last one is used here
+  // only to report that error.)
+  let json = false
+  flags.forEach((arg, i) => {
+    if (arg === "--json") json = !FALSE_WORDS.has(flags[i + 1] ?? "")
+    else if (arg.startsWith("--json=")) json = !FALSE_WORDS.has(arg.slice("--json=".length))
+    else if (arg === "--no-json") json = false
+  })
+  return json
+}
+
+// The words effect/cli reads as false for a boolean flag.
+const FALSE_WORDS: ReadonlySet<string> = new Set(["false", "no", "off", "0", "n"])

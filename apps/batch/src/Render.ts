@@ -1,0 +1,109 @@
+/**
+ * Plans and apply reports as people read them (text) and as programs read them (`--json`, one document).
+ *
+ * @since 0.1.0
+ */
+import type * as Plan from "./Plan.ts"
+
+const show = (value: unknown): string =>
+  Array.isArray(value)
+    ? `[${value.join(", ")}]`
+    : typeof value === "object" && value !== null
+    ? `{${Object.entries(value).map(([k, v]) => `${k}: ${String(v)}`).join(", ")}}`
+    : String(value)
+
+const changeText = (change: Plan.Change): string => {
+  if (change.field === "events") {
+    const from = new Set(change.from as ReadonlyArray<string>)
+    const to = new Set(change.to as ReadonlyArray<string>)
+    const added = [...to].filter((event) => !from.has(event))
+    const removed = [...from].filter((event) => !to.has(event))
+    return `events ${[...added.map((e) => `+${e}`), ...removed.map((e) => `-${e}`)].join(" ")}`
+  }
+  if (change.field === "metadata") {
+    const from = change.from as Readonly<Record<string, string>>
+    const to = change.to as Readonly<Record<string, string>>
+    const parts = [
+      ...Object.keys(to).filter((k) => from[k] !== to[k]).map((k) => (k in from ? `${k}: ${from[k]} -> ${to[k]}` : `+${k}: ${to[k]}`)),
+      ...Object.keys(from).filter((k) => !(k in to)).map((k) => `-${k}`)
+    ]
+    return `metadata ${parts.join(", ")}`
+  }
+  return `${change.field}: ${show(change.from)} -> ${show(change.to)}`
+}
+
+const secretNote = "secret not in the journal (apply --rotate-missing-secrets replaces the webhook)"
+
+/**
+ * One line per action that matters (unchanged ones only with `verbose`), then the counts.
+ *
+ * @since 0.1.0
+ */
+export const planText = (plan: Plan.Plan, summary: ReturnType<typeof Plan.summary>, verbose = false): string => {
+  const lines: Array<string> = []
+  for (const action of plan.actions) {
+    switch (action._tag) {
+      case "Create":
+        lines.push(`+ create     ${action.key}  ${action.webhook.url}  [${action.webhook.events.join(", ")}]`)
+        break
+      case "Update":
+        lines.push(`~ update     ${action.key} (${action.id})  ${action.changes.map(changeText).join("; ")}`)
+        if (action.missingSecret) lines.push(`! secret     ${action.key} (${action.id})  ${secretNote}`)
+        break
+      case "Adopt":
+        lines.push(
+          `> adopt      ${action.key} (${action.id})  tag an existing untagged webhook${
+            action.changes.length > 0 ? `; ${action.changes.map(changeText).join("; ")}` : ""
+          }; its ${secretNote}`
+        )
+        break
+      case "Unchanged":
+        if (verbose) lines.push(`= unchanged  ${action.key} (${action.id})`)
+        if (action.missingSecret) lines.push(`! secret     ${action.key} (${action.id})  ${secretNote}`)
+        break
+      case "Orphan":
+        lines.push(`- orphaned   ${action.key ?? "(no key)"} (${action.id})  ${action.url}  (apply --prune deletes it)`)
+        break
+      case "Duplicate":
+        lines.push(`- duplicate  ${action.key} (${action.id})  a second webhook under this key; apply deletes it`)
+        break
+    }
+  }
+  const counts = `${summary.create} to create, ${summary.update} to update, ${summary.adopt} to adopt, ` +
+    `${summary.unchanged} unchanged, ${summary.orphaned} orphaned` +
+    (summary.duplicates > 0 ? `, ${summary.duplicates} duplicates` : "") +
+    (summary.missingSecrets > 0 ? `, ${summary.missingSecrets} without a journaled secret` : "")
+  return [
+    `Plan for namespace ${plan.namespace} (${plan.remoteCount} remote webhooks seen): ${counts}.`,
+    ...lines
+  ].join("\n")
+}
+
+/**
+ * The plan as one JSON document.
+ *
+ * @since 0.1.0
+ */
+export const planDocument = (file: string, plan: Plan.Plan, summary: ReturnType<typeof Plan.summary>) => ({
+  manifest: file,
+  namespace: plan.namespace,
+  remoteWebhooks: plan.remoteCount,
+  summary,
+  changesPending: summary.create + summary.update + summary.adopt + summary.orphaned + summary.duplicates > 0,
+  actions: plan.actions.map((action) => {
+    switch (action._tag) {
+      case "Create":
+        return { action: "create", key: action.key, url: action.webhook.url, events: action.webhook.events, metadata: action.webhook.metadata }
+      case "Update":
+        return { action: "update", key: action.key, id: action.id, changes: action.changes, missingSecret: action.missingSecret }
+      case "Adopt":
+        return { action: "adopt", key: action.key, id: action.id, changes: action.changes, missingSecret: true }
+      case "Unchanged":
+        return { action: "unchanged", key: action.key, id: action.id, missingSecret: action.missingSecret }
+      case "Orphan":
+        return { action: "orphaned", key: action.key ?? null, id: action.id, url: action.url }
+      case "Duplicate":
+        return { action: "duplicate", key: action.key, id: action.id, url: action.url }
+    }
+  })
+})

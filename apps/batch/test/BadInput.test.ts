@@ -1,0 +1,179 @@
+import { assert, describe, it } from "@effect/vitest"
+import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
+import { MockServer } from "@exa-webhooks/mock-server"
+import { Effect, Result } from "effect"
+import { chmodSync, mkdirSync, truncateSync, writeFileSync } from "node:fs"
+import { join } from "node:path"
+import * as ManifestFile from "../src/ManifestFile.ts"
+import * as ErrorReport from "../src/ErrorReport.ts"
+import { envFor, mockLayer, run, stats, tempDir, writeManifest } from "./fixtures/batch.ts"
+
+const head = "version: 1\nnamespace: team\n"
+const hook = (extra = "", key = "a") => `  - key: ${key}\n    url: https://example.com/hooks/${key}\n${extra}`
+const events20 = ["webset.created", "webset.deleted", "webset.paused", "webset.idle", "webset.search.created",
+  "webset.search.canceled", "webset.search.completed", "webset.search.updated", "import.created", "import.completed",
+  "webset.item.created", "webset.item.enriched", "monitor.created", "monitor.updated", "monitor.deleted",
+  "monitor.run.created", "monitor.run.completed", "webset.export.created", "webset.export.completed"]
+
+/** A broken manifest: its text, a piece of the message, and the line that message must point at. */
+interface Case {
+  readonly name: string
+  readonly text: string
+  readonly says: string
+  readonly line: number
+}
+
+const cases: ReadonlyArray<Case> = [
+  { name: "unclosed flow sequence", text: `${head}webhooks:\n${hook("    events: [webset.created\n")}`, says: "YAML", line: 7 },
+  { name: "bad indentation", text: `${head}webhooks:\n  - key: a\n     url: https://example.com\n`, says: "YAML", line: 4 },
+  { name: "tab indentation", text: `${head}webhooks:\n\t- key: a\n`, says: "YAML", line: 4 },
+  { name: "unterminated quote", text: `${head}webhooks:\n  - key: "a\n`, says: "YAML", line: 5 },
+  { name: "mapping key twice", text: `version: 1\nnamespace: a\nnamespace: b\nwebhooks: []\n`, says: "YAML", line: 3 },
+  { name: "empty file", text: "", says: "the manifest is empty", line: 1 },
+  { name: "only comments", text: "# nothing here\n# at all\n", says: "the manifest is empty", line: 1 },
+  { name: "a list at the top", text: "- a\n- b\n", says: "expected a mapping", line: 1 },
+  { name: "a scalar at the top", text: "hello\n", says: "expected a mapping", line: 1 },
+  { name: "missing version", text: "namespace: team\nwebhooks: []\n", says: "version: required", line: 1 },
+  { name: "version 2", text: "version: 2\nnamespace: team\nwebhooks: []\n", says: "version: must be 1", line: 1 },
+  { name: "version as text", text: "version: \"1\"\nnamespace: team\nwebhooks: []\n", says: "version: must be 1", line: 1 },
+  { name: "missing namespace", text: "version: 1\nwebhooks: []\n", says: "namespace: required", line: 1 },
+  { name: "namespace with a space", text: "version: 1\nnamespace: growth team\nwebhooks: []\n", says: "may hold only", line: 2 },
+  { name: "empty namespace", text: "version: 1\nnamespace: \"\"\nwebhooks: []\n", says: "must not be empty", line: 2 },
+  { name: "missing webhooks", text: head, says: "webhooks: required", line: 1 },
+  { name: "webhooks as a mapping", text: `${head}webhooks:\n  a: 1\n`, says: "webhooks:", line: 4 },
+  { name: "a webhook that is a scalar", text: `${head}webhooks:\n  - just-a-string\n`, says: "webhooks[0]", line: 4 },
+  { name: "unknown top-level field", text: `${head}colour: red\nwebhooks: []\n`, says: "unknown field \"colour\"", line: 3 },
+  { name: "misspelled webhook field", text: `${head}webhooks:\n${hook("    metdata: { a: b }\n")}`, says: "unknown field \"metdata\"", line: 6 },
+  { name: "unknown defaults field", text: `${head}defaults: { event: [webset.created] }\nwebhooks: []\n`, says: "unknown field \"event\"", line: 3 },
+  { name: "missing key", text: `${head}webhooks:\n  - url: https://example.com/x\n    events: [webset.created]\n`, says: "key: required", line: 4 },
+  { name: "key with a space", text: `${head}webhooks:\n  - key: crm sync\n    url: https://example.com/x\n    events: [webset.created]\n`, says: "may hold only", line: 4 },
+  { name: "missing url", text: `${head}webhooks:\n  - key: a\n    events: [webset.created]\n`, says: "url: required", line: 4 },
+  { name: "ftp url", text: `${head}webhooks:\n  - key: a\n    url: ftp://example.com/x\n    events: [webset.created]\n`, says: "scheme \"ftp:\"", line: 5 },
+  { name: "relative url", text: `${head}webhooks:\n  - key: a\n    url: /hooks/exa\n    events: [webset.created]\n`, says: "absolute http(s) URL", line: 5 },
+  { name: "url as a number", text: `${head}webhooks:\n  - key: a\n    url: 42\n    events: [webset.created]\n`, says: "url", line: 5 },
+  { name: "unknown event", text: `${head}webhooks:\n${hook("    events: [webset.created, webset.item.enrich]\n")}`, says: "did you mean \"webset.item.enriched\"", line: 6 },
+  { name: "events as a string", text: `${head}webhooks:\n${hook("    events: webset.created\n")}`, says: "events", line: 6 },
+  { name: "more than 19 events", text: `${head}webhooks:\n${hook(`    events: [${events20.join(", ")}, webset.idle]\n`)}`, says: "at most 19 events", line: 6 },
+  { name: "an event listed twice", text: `${head}webhooks:\n${hook("    events: [webset.idle, webset.idle]\n")}`, says: "listed more than once", line: 6 },
+  { name: "an empty event list and no defaults", text: `${head}webhooks:\n${hook("    events: []\n")}`, says: "at least one event is required", line: 6 },
+  { name: "no events at all", text: `${head}webhooks:\n${hook()}`, says: "at least one event is required", line: 4 },
+  { name: "duplicate keys", text: `${head}defaults: { events: [webset.created] }\nwebhooks:\n${hook()}${hook("", "b")}${hook()}`, says: "is already the key of webhooks[0]", line: 9 },
+  { name: "metadata value too long", text: `${head}webhooks:\n${hook(`    events: [webset.created]\n    metadata: { note: ${"x".repeat(1001)} }\n`)}`, says: "at most 1000 characters", line: 7 },
+  { name: "metadata value as a number", text: `${head}webhooks:\n${hook("    events: [webset.created]\n    metadata: { count: 3 }\n")}`, says: "metadata.count", line: 7 },
+  { name: "reserved metadata key", text: `${head}webhooks:\n${hook("    events: [webset.created]\n    metadata: { \"exa-webhooks.key\": x }\n")}`, says: "reserved", line: 7 },
+  { name: "key longer than a metadata value", text: `${head}webhooks:\n  - key: ${"k".repeat(1001)}\n    url: https://example.com/x\n    events: [webset.created]\n`, says: "stored as the metadata value exa-webhooks.key", line: 4 },
+  { name: "unset variable", text: `${head}webhooks:\n  - key: a\n    url: \${EXA_BATCH_TEST_UNSET}/x\n    events: [webset.created]\n`, says: "EXA_BATCH_TEST_UNSET is not set", line: 5 },
+  { name: "malformed variable", text: `${head}webhooks:\n  - key: a\n    url: https://example.com/\${1BAD}\n    events: [webset.created]\n`, says: "not a variable reference", line: 5 },
+  { name: "unknown event in the defaults", text: `${head}defaults: { events: [webset.completed] }\nwebhooks: []\n`, says: "did you mean \"webset.idle\"", line: 3 }
+]
+
+const pick = (name: string) => cases.find((c) => c.name === name)!
+
+describe("bad input", () => {
+  it("the corpus has at least 30 broken manifests, each with its own message at its own line", () => {
+    assert.isAtLeast(cases.length, 30)
+    for (const c of cases) {
+      const result = ManifestFile.parse("m.yaml", c.text, {})
+      assert.isTrue(Result.isFailure(result), `${c.name}: accepted`)
+      if (Result.isSuccess(result)) continue
+      const problem = result.failure.problems.find((p) => p.message.includes(c.says))
+      assert.isDefined(problem, `${c.name}: no problem says ${JSON.stringify(c.says)} in ${result.failure.message}`)
+      assert.strictEqual(problem!.line, c.line, `${c.name}: ${ManifestFile.formatProblem(problem!)}`)
+      assert.isAtLeast(problem!.column, 1)
+    }
+  })
+
+  it("every problem of a file is reported at once", () => {
+    const text = `version: 2\nnamespace: a b\nwebhooks:\n  - key: a\n    url: ftp://x\n    events: [nope]\n  - key: a\n    url: https://example.com\n    events: [webset.created]\n`
+    const result = ManifestFile.parse("m.yaml", text, {})
+    assert.isTrue(Result.isFailure(result))
+    if (Result.isSuccess(result)) return
+    assert.deepStrictEqual(result.failure.problems.map((p) => p.line), [1, 2, 5, 6, 7])
+  })
+
+  it("a variable that is set is substituted, and $${ stays literal", () => {
+    const text = `${head}webhooks:\n  - key: a\n    url: \${BASE}/x\n    events: [webset.created]\n    metadata: { note: "$\${KEEP}" }\n`
+    const result = ManifestFile.parse("m.yaml", text, { BASE: "https://example.com" })
+    assert.isTrue(Result.isSuccess(result))
+    if (Result.isFailure(result)) return
+    assert.strictEqual(result.success.webhooks[0]!.url, "https://example.com/x")
+    assert.strictEqual(result.success.webhooks[0]!.metadata["note"], "${KEEP}")
+  })
+
+  it.effect("files that cannot be read as a manifest are located problems too, and every manifest problem maps to exit 2", () =>
+    Effect.gen(function*() {
+      const dir = tempDir()
+      const binary = join(dir, "binary.yaml")
+      writeFileSync(binary, Buffer.from([0x76, 0x65, 0x72, 0x0a, 0x00, 0x01, 0x02]))
+      const latin1 = join(dir, "latin1.yaml")
+      writeFileSync(latin1, Buffer.from("version: 1\nnamespace: caf\xe9\n", "latin1"))
+      const folder = join(dir, "folder.yaml")
+      mkdirSync(folder)
+      const huge = join(dir, "huge.yaml")
+      writeFileSync(huge, "")
+      truncateSync(huge, ManifestFile.MAX_BYTES + 1)
+      const files = [
+        { path: binary, says: "not a text file", line: 2 },
+        { path: latin1, says: "not UTF-8", line: 1 },
+        { path: folder, says: "is a directory", line: 1 },
+        { path: join(dir, "missing.yaml"), says: "no such file", line: 1 },
+        { path: huge, says: "at most 64 MiB", line: 1 }
+      ]
+      if (process.getuid?.() !== 0) {
+        // Root reads any file, so only a non-root run can see "permission denied".
+        const unreadable = join(dir, "unreadable.yaml")
+        writeFileSync(unreadable, head)
+        chmodSync(unreadable, 0o000)
+        files.push({ path: unreadable, says: "permission denied", line: 1 })
+      }
+      for (const file of files) {
+        const error = yield* Effect.flip(ManifestFile.load(file.path, {}))
+        assert.strictEqual(error.problems[0]?.file, file.path)
+        assert.strictEqual(error.problems[0]?.line, file.line, error.message)
+        assert.include(error.message, file.says)
+        assert.strictEqual(ErrorReport.of(error).exitCode, 2)
+      }
+      for (const c of cases) {
+        const error = yield* Effect.flip(ManifestFile.load(writeManifest(c.text, dir, "case.yaml"), {}))
+        assert.strictEqual(ErrorReport.of(error).exitCode, 2, c.name)
+        assert.include(ErrorReport.of(error).message, "nothing was sent")
+      }
+    }).pipe(Effect.provide(NodeFileSystem.layer)))
+
+  it.live("the bin exits 2 with located messages and sends nothing (one of each kind: syntax, schema, variable, binary, folder)", () =>
+    Effect.gen(function*() {
+      const mock = yield* MockServer.MockServer
+      const env = envFor(mock)
+      const dir = tempDir()
+      const files = ["unclosed flow sequence", "unknown event", "unset variable", "duplicate keys"].map((name, i) => ({
+        name,
+        path: writeManifest(pick(name).text, dir, `case-${i}.yaml`),
+        says: pick(name).says
+      }))
+      const binary = join(dir, "binary.yaml")
+      writeFileSync(binary, Buffer.from([0x00, 0x01, 0x02]))
+      const folder = join(dir, "folder.yaml")
+      mkdirSync(folder)
+      files.push({ name: "binary", path: binary, says: "not a text file" }, { name: "folder", path: folder, says: "is a directory" })
+      yield* Effect.forEach(files, (file) =>
+        Effect.gen(function*() {
+          const result = yield* run(["apply", file.path, "--prune", "--yes"], { env })
+          assert.strictEqual(result.code, 2, `${file.name}: ${result.stderr}`)
+          assert.strictEqual(result.stdout, "", file.name)
+          const located = result.stderr.split("\n").find((line) => line.startsWith(`${file.path}:`))
+          assert.isDefined(located, `${file.name}: ${result.stderr}`)
+          assert.match(located!, /^[^:]+:\d+:\d+: /, file.name)
+          assert.include(result.stderr, file.says, file.name)
+          assert.include(result.stderr, "nothing was sent", file.name)
+        }), { concurrency: 3, discard: true })
+
+      const asJson = yield* run(["--json", "validate", files[0]!.path], { env })
+      assert.strictEqual(asJson.code, 2)
+      const error = JSON.parse(asJson.stderr).error
+      assert.strictEqual(error.type, "ManifestError")
+      assert.isAtLeast(error.problems.length, 1)
+      assert.strictEqual(error.problems[0].file, files[0]!.path)
+
+      assert.strictEqual((yield* stats).requests, 0, "no request reached the mock")
+    }).pipe(Effect.provide(mockLayer())))
+})
