@@ -161,7 +161,8 @@ export const create = Command.make(
         (client) => client.create(body, { idempotencyKey }),
         givenKey === undefined
           ? undefined
-          : "with --idempotency-key the real run first lists webhooks to find one created under the same key"
+          : "with --idempotency-key the real run first lists webhooks to find one created under the same key, and " +
+            "lists them again after the create to settle a run with the same key going on at the same time"
       )
     }
 

@@ -197,7 +197,7 @@ describe("Ctrl-C", () => {
   it.live("stops a command waiting on the API with exit 130 and one line on stderr", () =>
     Effect.gen(function*() {
       const mock = yield* MockServer.MockServer
-      const result = yield* run(["list"], { env: envFor(mock), interruptAfterMillis: 1200 })
+      const result = yield* run(["list"], { env: envFor(mock), interruptAfterMillis: 2500 })
       assert.strictEqual(result.code, 130, result.stderr)
       assert.strictEqual(result.stdout, "")
       assert.deepStrictEqual(lines(result.stderr).map((line) => line.startsWith("exa-webhooks: interrupted")), [true])

@@ -61,7 +61,8 @@ describe("--secret-file", () => {
       const path = join(freshDir(), "hook.secret")
       const result = yield* run(["create", "--url", HOOK_URL, "--event", "webset.created", "--secret-file", path], {
         env: envFor(mock),
-        interruptAfterMillis: 1200
+        // Well after start-up (over a second on a loaded machine) and well before the mock answers.
+        interruptAfterMillis: 2500
       })
       assert.strictEqual(result.code, 130, result.stderr)
       assert.strictEqual(result.stdout, "")
