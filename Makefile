@@ -31,8 +31,9 @@ test: setup
 	@$(TURBO) run typecheck lint test --output-logs=new-only
 	@node scripts/test-summary.mjs
 
+## bench: every benchmark one after another (under ten minutes, loopback only); writes docs/benchmarks.md
 bench: setup
-	@$(TURBO) run bench --output-logs=full --concurrency=1
+	@node bench/run.mjs
 
 ## demo: start the mock on a free port, walk the CLI through a webhook's life against it, stop the mock
 demo: setup

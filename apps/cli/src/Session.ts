@@ -5,11 +5,11 @@
  *
  * @since 0.1.0
  */
+import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { WebhooksClient } from "@exa-webhooks/client"
 import { Config, Effect, Layer, Option } from "effect"
 import type { Redacted } from "effect"
 import { Flag } from "effect/cli"
-import { FetchHttpClient } from "effect/http"
 import * as ApiKey from "./ApiKey.ts"
 import * as DryRun from "./DryRun.ts"
 import * as Input from "./Input.ts"
@@ -138,12 +138,14 @@ const mapConfigError = <A, E, R>(effect: Effect.Effect<A, E | Config.ConfigError
  *
  * @since 0.1.0
  */
+// node:http rather than fetch: Node's fetch compiles undici's HTTP parser the first time it runs (about 40 ms of a
+// `list`), node:http does not; and node:http never follows a redirect, so the key is never sent to another origin.
 export const send = <A, E, R>(
   session: Session,
   operation: Operation<A, E, R>
 ): Effect.Effect<A, E | UsageError, R> =>
   withClient(operation).pipe(
-    Effect.provide(clientLayer(session).pipe(Layer.provide(FetchHttpClient.layer))),
+    Effect.provide(clientLayer(session).pipe(Layer.provide(NodeHttpClient.layerNodeHttp))),
     mapConfigError
   )
 
