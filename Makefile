@@ -10,10 +10,12 @@ TURBO := pnpm exec turbo
 
 .PHONY: setup toolchain build typecheck lint test bench demo clean
 
-## setup: install the toolchain and dependencies, then build (every other target starts with this)
+## setup: install the toolchain and dependencies, build, and the CLI's start-up snapshot for this Node (every other
+## target starts with this)
 setup: toolchain
 	@pnpm install --frozen-lockfile --reporter=silent
 	@$(TURBO) run build --output-logs=errors-only
+	@node apps/cli/snapshot.mjs
 
 toolchain:
 	@scripts/toolchain.sh

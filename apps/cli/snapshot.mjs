@@ -3,25 +3,29 @@
 // it names that Node binary (size, mtime, inode: `stat -L -c %s:%Y:%i`), and bin/_launch uses the snapshot only when
 // the stamp matches the Node it runs and the blob is newer than the bundle; otherwise it runs the plain bundle.
 // A failed build is a warning, not an error: the plain bundle works everywhere, only slower to start.
-// Usage: node snapshot.mjs [--force]
+// Usage: node snapshot.mjs [--force] [--entry FILE --blob FILE]   (defaults: the CLI's, in dist/; tests pass others)
 import { spawnSync } from "node:child_process"
 import { existsSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs"
-import { dirname, join } from "node:path"
+import { dirname, join, resolve } from "node:path"
 import { fileURLToPath } from "node:url"
 
 const here = dirname(fileURLToPath(import.meta.url))
-const entry = join(here, "dist", "exa-webhooks.snapshot.cjs")
-const blob = join(here, "dist", "exa-webhooks.blob")
+const option = (name, fallback) => {
+  const at = process.argv.indexOf(name)
+  return at === -1 ? fallback : resolve(process.argv[at + 1])
+}
+const entry = option("--entry", join(here, "dist", "exa-webhooks.snapshot.cjs"))
+const blob = option("--blob", join(here, "dist", "exa-webhooks.blob"))
 const stampFile = `${blob}.stamp`
 
 /** What `stat -L -c %s:%Y:%i` prints for the Node binary. */
-export const stampOf = (file) => {
+const stampOf = (file) => {
   const stat = statSync(realpathSync(file))
   return `${stat.size}:${Math.floor(stat.mtimeMs / 1000)}:${stat.ino}`
 }
 
 if (!existsSync(entry)) {
-  console.error(`snapshot: ${entry} is missing; run 'pnpm run build' first`)
+  console.error(`snapshot: ${entry} is missing; run 'pnpm run build' in apps/cli first`)
   process.exit(2)
 }
 const stamp = stampOf(process.execPath)
@@ -33,7 +37,7 @@ rmSync(blob, { force: true })
 rmSync(stampFile, { force: true })
 const partial = `${blob}.partial`
 const result = spawnSync(process.execPath, ["--snapshot-blob", partial, "--build-snapshot", entry], {
-  cwd: here,
+  cwd: dirname(entry),
   encoding: "utf8",
   // Node warns that some built-in modules are "not yet fully verified" in snapshots; the CLI's tests run from the
   // snapshot too (test/Snapshot.test.ts), so the warnings are kept out of every `make` run.
@@ -48,4 +52,4 @@ if (result.status !== 0 || !existsSync(partial)) {
 }
 renameSync(partial, blob)
 writeFileSync(stampFile, `${stamp}\n`)
-console.log(`snapshot: built dist/exa-webhooks.blob for Node ${process.version}`)
+console.log(`snapshot: built ${blob} for Node ${process.version}`)
