@@ -1,5 +1,6 @@
 // Builds dist/exa-webhooks.blob, a V8 startup snapshot of the CLI (`node --build-snapshot` of the bundled
-// src/snapshot.ts), for exactly the Node running this script; `make setup` runs it after the build. The stamp next to
+// src/snapshot.ts), for exactly the Node running this script; opt-in with `make snapshot` (it measured no faster than
+// the plain bundle with Node's compile cache: docs/benchmarks.md, "Start-up"). The stamp next to
 // it names that Node binary (size, mtime, inode: `stat -L -c %s:%Y:%i`), and bin/_launch uses the snapshot only when
 // the stamp matches the Node it runs and the blob is newer than the bundle; otherwise it runs the plain bundle.
 // A failed build is a warning, not an error: the plain bundle works everywhere, only slower to start.

@@ -1,5 +1,5 @@
 /**
- * Entry of the CLI's V8 startup snapshot (built by `snapshot.mjs`, which `make setup` runs for the local Node): it
+ * Entry of the CLI's V8 startup snapshot (built by `snapshot.mjs` for the local Node; opt-in with `make snapshot`): it
  * evaluates every module the CLI is made of, so a run from the snapshot starts with them evaluated, and leaves
  * `main.ts` (which reads the arguments and the terminal, then runs the command) to the snapshot's main function.
  * Run as a plain script, it runs `main.ts` at once.

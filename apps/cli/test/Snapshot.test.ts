@@ -1,6 +1,6 @@
 /**
- * The CLI starts from a V8 startup snapshot when `make setup` built one for the local Node (snapshot.mjs), and from
- * its plain bundle otherwise. Every other test runs the plain bundle; these run the snapshot path too and check
+ * The CLI starts from a V8 startup snapshot when one was built for the local Node (`make snapshot`, snapshot.mjs), and
+ * from its plain bundle otherwise. Every other test runs the plain bundle; these run the snapshot path too and check
  * that both behave alike, and that the launcher picks the snapshot only when it fits.
  */
 import { assert, describe, it } from "@effect/vitest"
@@ -19,7 +19,7 @@ const snapshotScript = join(here, "snapshot.mjs")
 const entry = join(here, "dist", "exa-webhooks.snapshot.cjs")
 const launcherDir = fileURLToPath(new URL("../../../bin", import.meta.url))
 
-/** Builds a blob with snapshot.mjs, the way `make setup` does; fails the test if none was written. */
+/** Builds a blob with snapshot.mjs, the way `make snapshot` does; fails the test if none was written. */
 const buildBlob = (entryFile: string, blobFile: string) => {
   const result = spawnSync(process.execPath, [snapshotScript, "--force", "--entry", entryFile, "--blob", blobFile], {
     encoding: "utf8"
