@@ -8,7 +8,7 @@ export DO_NOT_TRACK := 1
 export npm_config_loglevel := error
 TURBO := pnpm exec turbo
 
-.PHONY: setup toolchain build typecheck lint test pack-test bench demo clean
+.PHONY: setup toolchain build typecheck lint test pack-test bench snapshot demo clean
 
 ## setup: install the toolchain and dependencies, then build (every other target starts with this)
 setup: toolchain
@@ -35,8 +35,14 @@ test: setup
 pack-test: setup
 	@node scripts/pack-test.mjs
 
+## snapshot: opt-in V8 start-up snapshot of the CLI for this Node, which bin/exa-webhooks then runs; not the default,
+## because it measured no faster than the plain bundle with the compile cache (docs/benchmarks.md, "Start-up")
+snapshot: setup
+	@node apps/cli/snapshot.mjs
+
+## bench: every benchmark one after another (under ten minutes, loopback only); writes docs/benchmarks.md
 bench: setup
-	@$(TURBO) run bench --output-logs=full --concurrency=1
+	@node bench/run.mjs
 
 ## demo: start the mock on a free port, walk the CLI through a webhook's life against it, stop the mock
 demo: setup

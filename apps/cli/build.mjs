@@ -1,29 +1,119 @@
 // Bundles the CLI into one file, dist/exa-webhooks.mjs, so start-up reads and compiles one module instead of
 // resolving hundreds. Workspace packages are bundled from their TypeScript sources (the "source" condition).
+// effect/cli builds an `Intl.Segmenter` when its module is evaluated (about 7 ms, ICU data) to measure text
+// widths; a plugin makes it created on first use instead, and plain printable ASCII (all of the help) is measured
+// without it (start-up figures: bench/run.mjs, docs/benchmarks.md).
 import { build } from "esbuild"
-import { chmod, rm } from "node:fs/promises"
+import { chmod, readFile, rm } from "node:fs/promises"
 
 const outfile = "dist/exa-webhooks.mjs"
+const snapshotEntry = "dist/exa-webhooks.snapshot.cjs"
 
-await rm("dist", { recursive: true, force: true })
-const result = await build({
-  entryPoints: ["src/main.ts"],
-  outfile,
+/** Replaces `search` by `replacement` in one file of a dependency, or warns (the bundle stays correct, only slower). */
+const patch = (name, filter, edits) => ({
+  name,
+  setup(esbuild) {
+    esbuild.onLoad({ filter }, async (args) => {
+      let contents = await readFile(args.path, "utf8")
+      const warnings = []
+      for (const [search, replacement] of edits) {
+        if (contents.includes(search)) contents = contents.replace(search, replacement)
+        else warnings.push({ text: `${name}: pattern not found in ${args.path}; left as is (start-up is slower)` })
+      }
+      return { contents, loader: "js", warnings }
+    })
+  }
+})
+
+const lazySegmenter = patch("lazy-segmenter", /[\\/]effect[\\/]dist[\\/]cli[\\/]CliOutput\.js$/, [
+  [
+    `const graphemeSegmenter = /*#__PURE__*/new Intl.Segmenter(undefined, {
+  granularity: "grapheme"
+});`,
+    `let graphemeSegmenterInstance;
+const graphemeSegmenter = {
+  segment: text => (graphemeSegmenterInstance ??= new Intl.Segmenter(undefined, {
+    granularity: "grapheme"
+  })).segment(text)
+};`
+  ],
+  [
+    `export const displayWidth = text => {
+  let length = 0;`,
+    `export const displayWidth = text => {
+  // Printable ASCII is one cell per character: no segmenter needed.
+  if (/^[\\x20-\\x7e]*$/.test(text)) return text.length;
+  let length = 0;`
+  ]
+])
+
+// @effect/platform-node loads node:http and node:https (and with them tls) when its module is evaluated; the CLI needs
+// them only when it sends a request, and a V8 startup snapshot cannot hold node:http's parser binding at all.
+const lazyNodeHttp = {
+  name: "lazy-node-http",
+  setup(esbuild) {
+    esbuild.onLoad({ filter: /[\\/]platform-node[\\/]dist[\\/]internal[\\/]http\.js$/ }, () => ({
+      loader: "js",
+      contents: `const lazy = (name) => {
+  let module
+  return () => (module ??= process.getBuiltinModule(name))
+}
+const loadHttp = lazy("node:http")
+const loadHttps = lazy("node:https")
+export const http = { get Agent() { return loadHttp().Agent }, request: (...args) => loadHttp().request(...args) }
+export const https = { get Agent() { return loadHttps().Agent }, request: (...args) => loadHttps().request(...args) }
+`
+    }))
+  }
+}
+
+// Namespace imports of heavy built-ins (tls and crypto in @effect/platform-node-shared's sockets and file system,
+// readline in Confirm.ts) become lazy: the module is loaded on first property access, e.g. when a prompt is shown,
+// instead of at every start (together about 20 ms, and less heap in the snapshot).
+const LAZY_BUILTINS = /import \* as (\w+) from "(node:(?:tls|crypto|readline))";?/g
+const lazyBuiltins = {
+  name: "lazy-builtins",
+  setup(esbuild) {
+    esbuild.onLoad({ filter: /([\\/]platform-node-shared[\\/]dist[\\/].*\.js|[\\/]apps[\\/]cli[\\/]src[\\/].*\.ts)$/ }, async (args) => {
+      const source = await readFile(args.path, "utf8")
+      const loader = args.path.endsWith(".ts") ? "ts" : "js"
+      if (!LAZY_BUILTINS.test(source)) return { contents: source, loader }
+      const contents = source.replace(
+        LAZY_BUILTINS,
+        (_, name, module) =>
+          `const ${name} = /*#__PURE__*/new Proxy({}, { get: (_, key) => process.getBuiltinModule(${JSON.stringify(module)})[key] });`
+      )
+      return { contents, loader }
+    })
+  }
+}
+
+const common = {
   bundle: true,
   platform: "node",
-  format: "esm",
   target: "node22",
   conditions: ["source"],
   minify: true,
   legalComments: "none",
   metafile: true,
-  // No `module.enableCompileCache()` banner: it only caches modules loaded after the call, and this file is the only
-  // module there is (Node's built-ins come from its snapshot). The launcher can set NODE_COMPILE_CACHE instead,
-  // which does cover the entry module (see bench/startup.mjs).
-  banner: { js: "#!/usr/bin/env node" },
+  plugins: [lazySegmenter, lazyNodeHttp, lazyBuiltins],
   logLevel: "warning"
+}
+
+await rm("dist", { recursive: true, force: true })
+const result = await build({
+  ...common,
+  entryPoints: ["src/main.ts"],
+  outfile,
+  format: "esm",
+  // No `module.enableCompileCache()` banner: it only caches modules loaded after the call, and this file is the only
+  // module there is (Node's built-ins come from its snapshot). The launcher sets NODE_COMPILE_CACHE instead, which
+  // does cover the entry module.
+  banner: { js: "#!/usr/bin/env node" }
 })
 await chmod(outfile, 0o755)
+// The entry of the V8 startup snapshot (see src/snapshot.ts and snapshot.mjs): a plain script.
+await build({ ...common, entryPoints: ["src/snapshot.ts"], outfile: snapshotEntry, format: "iife" })
 
 const bytes = Object.values(result.metafile.outputs).reduce((sum, output) => sum + output.bytes, 0)
 console.log(`built ${outfile} (${Math.round(bytes / 1024)} KiB)`)

@@ -5,11 +5,12 @@
  *
  * @since 0.1.0
  */
+import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { WebhooksClient } from "@exa-webhooks/client"
 import { Config, Effect, Layer, Option } from "effect"
 import type { Redacted } from "effect"
+import type * as Https from "node:https"
 import { Flag } from "effect/cli"
-import { FetchHttpClient } from "effect/http"
 import * as ApiKey from "./ApiKey.ts"
 import * as DryRun from "./DryRun.ts"
 import * as Input from "./Input.ts"
@@ -133,6 +134,33 @@ const withClient = <A, E, R>(operation: Operation<A, E, R>) =>
 const mapConfigError = <A, E, R>(effect: Effect.Effect<A, E | Config.ConfigError, R>): Effect.Effect<A, E | UsageError, R> =>
   Effect.mapError(effect, (error) => (error instanceof Config.ConfigError ? configUsage(error) : error as E))
 
+// The node:http agents of the transport; node:https's is made (and node:https, with tls, loaded: about 40 ms) only when
+// a request goes to an https URL, so a command against a local http server does without it.
+const agents = Layer.effect(
+  NodeHttpClient.HttpAgent,
+  Effect.gen(function*() {
+    let https: Https.Agent | undefined
+    const http = yield* Effect.acquireRelease(
+      Effect.sync(() => new (process.getBuiltinModule("node:http").Agent)()),
+      (agent) =>
+        Effect.sync(() => {
+          agent.destroy()
+          https?.destroy()
+        })
+    )
+    return {
+      http,
+      get https() {
+        return (https ??= new (process.getBuiltinModule("node:https").Agent)())
+      }
+    }
+  })
+)
+
+// node:http rather than fetch: Node's fetch compiles undici's HTTP parser the first time it runs (about 40 ms of a
+// `list`), node:http does not; and node:http never follows a redirect, so the key is never sent to another origin.
+const transport = NodeHttpClient.layerNodeHttpNoAgent.pipe(Layer.provide(agents))
+
 /**
  * Runs `operation` against the API.
  *
@@ -143,7 +171,7 @@ export const send = <A, E, R>(
   operation: Operation<A, E, R>
 ): Effect.Effect<A, E | UsageError, R> =>
   withClient(operation).pipe(
-    Effect.provide(clientLayer(session).pipe(Layer.provide(FetchHttpClient.layer))),
+    Effect.provide(clientLayer(session).pipe(Layer.provide(transport))),
     mapConfigError
   )
 

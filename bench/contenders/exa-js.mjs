@@ -1,0 +1,59 @@
+// Contender: the official SDK, as a user would write it. --mode loop (one create after another, each failure caught),
+// all (every create at once with Promise.allSettled; Promise.all would stop at the first failure) or pool (--concurrency
+// workers, for the overhead figures). --op create | create-get | list-all.
+import { Exa } from "exa-js"
+import { API_KEY, createBody, parseArgs, report } from "../lib.mjs"
+
+const args = parseArgs(process.argv.slice(2))
+const exa = new Exa(API_KEY, args["base-url"])
+const webhooks = exa.websets.webhooks
+const count = Number(args.count ?? 500)
+const concurrency = Number(args.concurrency ?? 32)
+
+const tally = async (items, run, mode) => {
+  const failed = []
+  const errors = {}
+  const ids = []
+  const one = (i) =>
+    run(i).then((id) => ids.push(id), (error) => {
+      failed.push(i)
+      const key = String(error?.statusCode ?? error?.code ?? error?.name ?? "error")
+      errors[key] = (errors[key] ?? 0) + 1
+    })
+  if (mode === "loop") for (const i of items) await one(i)
+  else if (mode === "all") await Promise.allSettled(items.map(one))
+  else {
+    let next = 0
+    await Promise.all(Array.from({ length: concurrency }, async () => {
+      while (next < items.length) await one(items[next++])
+    }))
+  }
+  return { failed, errors, ids }
+}
+
+const timed = async (f) => {
+  const start = performance.now()
+  const cpu = process.cpuUsage()
+  const result = await f()
+  const used = process.cpuUsage(cpu)
+  return { ...result, wallMs: performance.now() - start, cpuMs: (used.user + used.system) / 1000 }
+}
+
+const indexes = Array.from({ length: count }, (_, i) => i)
+const mode = args.mode ?? "pool"
+if (args.op === "list-all") {
+  const result = await timed(async () => {
+    let n = 0
+    for await (const _ of webhooks.listAll({ limit: 200 })) n++
+    return { count: n }
+  })
+  report({ listed: result.count, wallMs: result.wallMs, opCpuMs: result.cpuMs })
+} else {
+  const create = await timed(() => tally(indexes, (i) => webhooks.create(createBody(i)).then((w) => w.id), mode))
+  const out = { ok: create.ids.length, failed: create.failed, errors: create.errors, wallMs: create.wallMs, opCpuMs: create.cpuMs }
+  if (args.op === "create-get") {
+    const get = await timed(() => tally(create.ids, (id) => webhooks.get(id).then((w) => w.id), mode))
+    Object.assign(out, { gets: get.ids.length, getFailed: get.failed.length, getWallMs: get.wallMs, getCpuMs: get.cpuMs })
+  }
+  report(out)
+}

@@ -1,0 +1,64 @@
+// Contender: plain `fetch`, no library, --concurrency workers. The floor any client's overhead is measured against.
+// --op create-get | list-all.
+import { API_KEY, createBody, parseArgs, report } from "../lib.mjs"
+
+const args = parseArgs(process.argv.slice(2))
+const base = `${args["base-url"]}/websets/v0/webhooks`
+const headers = { "x-api-key": API_KEY, "content-type": "application/json" }
+const count = Number(args.count ?? 500)
+const concurrency = Number(args.concurrency ?? 32)
+
+const pool = async (items, run) => {
+  const ids = []
+  const failed = []
+  let next = 0
+  await Promise.all(Array.from({ length: concurrency }, async () => {
+    while (next < items.length) {
+      const item = items[next++]
+      const response = await fetch(run.url(item), run.init(item))
+      const body = await response.json()
+      if (response.status === 200) ids.push(body.id)
+      else failed.push(item)
+    }
+  }))
+  return { ids, failed }
+}
+
+const timed = async (f) => {
+  const start = performance.now()
+  const cpu = process.cpuUsage()
+  const result = await f()
+  const used = process.cpuUsage(cpu)
+  return { ...result, wallMs: performance.now() - start, cpuMs: (used.user + used.system) / 1000 }
+}
+
+if (args.op === "list-all") {
+  const result = await timed(async () => {
+    let n = 0
+    let cursor
+    for (;;) {
+      const query = new URLSearchParams({ limit: "200", ...(cursor === undefined ? {} : { cursor }) })
+      const page = await (await fetch(`${base}?${query}`, { headers })).json()
+      n += page.data.length
+      if (!page.hasMore) return { count: n }
+      cursor = page.nextCursor
+    }
+  })
+  report({ listed: result.count, wallMs: result.wallMs, opCpuMs: result.cpuMs })
+} else {
+  const indexes = Array.from({ length: count }, (_, i) => i)
+  const create = await timed(() =>
+    pool(indexes, { url: () => base, init: (i) => ({ method: "POST", headers, body: JSON.stringify(createBody(i)) }) })
+  )
+  const get = await timed(() => pool(create.ids, { url: (id) => `${base}/${id}`, init: () => ({ headers }) }))
+  report({
+    ok: create.ids.length,
+    failed: create.failed,
+    wallMs: create.wallMs,
+    opCpuMs: create.cpuMs,
+    gets: get.ids.length,
+    getFailed: get.failed.length,
+    getWallMs: get.wallMs,
+    getCpuMs: get.cpuMs
+  })
+}

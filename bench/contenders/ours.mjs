@@ -1,0 +1,75 @@
+// Contender: @exa-webhooks/client as a user would write it: one layer, a plain `Effect.forEach` at high concurrency.
+// --client-rate is the layer's `rateLimit` (requests per second; "Infinity" turns pacing off), set to the plan's limit
+// as its docs say. --op create | create-get | list-all | lookup (the cost of a create that looks itself up first,
+// which is what follows an ambiguous failure: one listing of every webhook, then the create).
+import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
+import { WebhooksClient } from "@exa-webhooks/client"
+import { Effect, Exit, Layer, Redacted, Stream } from "effect"
+import { API_KEY, createBody, parseArgs, report } from "../lib.mjs"
+
+const args = parseArgs(process.argv.slice(2))
+const count = Number(args.count ?? 500)
+const concurrency = Number(args.concurrency ?? 64)
+const transport = args.transport === "fetch" ? NodeHttpClient.layerFetch : NodeHttpClient.layerUndici
+
+const Webhooks = WebhooksClient.layer({
+  apiKey: Redacted.make(API_KEY),
+  baseUrl: args["base-url"],
+  rateLimit: Number(args["client-rate"] ?? "Infinity")
+}).pipe(Layer.provide(transport))
+
+const timed = (effect) =>
+  Effect.gen(function*() {
+    const start = performance.now()
+    const cpu = process.cpuUsage()
+    const result = yield* effect
+    const used = process.cpuUsage(cpu)
+    return { ...result, wallMs: performance.now() - start, cpuMs: (used.user + used.system) / 1000 }
+  })
+
+const each = (items, run) =>
+  Effect.gen(function*() {
+    const exits = yield* Effect.forEach(items, (item) => Effect.exit(run(item)), { concurrency })
+    const ids = []
+    const failed = []
+    const errors = {}
+    exits.forEach((exit, i) => {
+      if (Exit.isSuccess(exit)) return void ids.push(exit.value.id)
+      failed.push(items[i])
+      const tag = String(exit.cause.reasons?.[0]?.error?._tag ?? "defect")
+      errors[tag] = (errors[tag] ?? 0) + 1
+    })
+    return { ids, failed, errors }
+  })
+
+const program = Effect.gen(function*() {
+  const webhooks = yield* WebhooksClient.WebhooksClient
+  if (args.op === "list-all") {
+    const result = yield* timed(Effect.map(Stream.runCount(webhooks.listAll()), (n) => ({ count: n })))
+    return { listed: result.count, wallMs: result.wallMs, opCpuMs: result.cpuMs }
+  }
+  if (args.op === "lookup") {
+    // Alternating plain and looked-up creates, each deleted again so the store stays at its size.
+    const plain = []
+    const lookup = []
+    for (let i = 0; i < count; i++) {
+      for (const [lookupFirst, samples] of [[false, plain], [true, lookup]]) {
+        const start = performance.now()
+        const hook = yield* webhooks.create(createBody(1_000_000 + i), { lookupFirst })
+        samples.push(performance.now() - start)
+        yield* webhooks.delete(hook.id)
+      }
+    }
+    return { plainMs: plain, lookupMs: lookup }
+  }
+  const indexes = Array.from({ length: count }, (_, i) => i)
+  const create = yield* timed(each(indexes, (i) => webhooks.create(createBody(i))))
+  const out = { ok: create.ids.length, failed: create.failed, errors: create.errors, wallMs: create.wallMs, opCpuMs: create.cpuMs }
+  if (args.op === "create-get") {
+    const get = yield* timed(each(create.ids, (id) => webhooks.get(id)))
+    Object.assign(out, { gets: get.ids.length, getFailed: get.failed.length, getWallMs: get.wallMs, getCpuMs: get.cpuMs })
+  }
+  return out
+})
+
+report(await Effect.runPromise(program.pipe(Effect.provide(Webhooks))))

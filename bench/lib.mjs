@@ -1,0 +1,167 @@
+// Shared by the benchmark runner and its contenders: statistics, the mock's life, child processes that report JSON.
+import { spawn } from "node:child_process"
+import { existsSync, readFileSync } from "node:fs"
+import { dirname, join } from "node:path"
+import { createInterface } from "node:readline"
+import { fileURLToPath } from "node:url"
+
+export const root = join(dirname(fileURLToPath(import.meta.url)), "..")
+export const benchDir = join(root, "bench")
+const bootstrapped = join(root, ".tools", "bin", "node")
+/** The Node every contender runs on: the bootstrapped one the launchers use, else this one. */
+export const node = existsSync(bootstrapped) ? bootstrapped : process.execPath
+export const API_KEY = "bench-key"
+
+export const median = (values) => {
+  if (values.length === 0) return Number.NaN
+  const sorted = values.toSorted((a, b) => a - b)
+  const mid = sorted.length >> 1
+  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
+}
+
+/** Peak resident memory so far of a live process, in MiB (VmHWM), or NaN once it is gone. */
+export const peakRssMiB = (pid) => {
+  try {
+    return Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))[1]) / 1024
+  } catch {
+    return Number.NaN
+  }
+}
+
+/** Every child started here, so a deadline can stop them all. */
+export const children = new Set()
+
+/** Starts `bin/exa-webhooks-mock` on a free loopback port with `args`; resolves once it prints its URL. */
+export const startMock = async (args = []) => {
+  const child = spawn(join(root, "bin", "exa-webhooks-mock"), ["--port", "0", "--host", "127.0.0.1", ...args], {
+    stdio: ["ignore", "pipe", "pipe"]
+  })
+  children.add(child)
+  let stderr = ""
+  child.stderr.on("data", (chunk) => (stderr += chunk))
+  const first = await createInterface({ input: child.stdout })[Symbol.asyncIterator]().next()
+  if (first.done || !first.value.startsWith("http://127.0.0.1:")) {
+    child.kill("SIGKILL")
+    throw new Error(`the mock did not start: ${stderr.trim()}`)
+  }
+  const url = first.value.trim()
+  const control = async (method, path) => {
+    const response = await fetch(`${url}/_mock/${path}`, { method })
+    if (response.status !== 200) throw new Error(`${method} /_mock/${path}: HTTP ${response.status}`)
+    return response.json()
+  }
+  return {
+    url,
+    pid: child.pid,
+    stats: () => control("GET", "stats"),
+    reset: () => control("POST", "reset"),
+    stop: () =>
+      new Promise((resolve) => {
+        if (child.exitCode !== null) return resolve()
+        child.once("exit", () => {
+          children.delete(child)
+          resolve()
+        })
+        child.kill("SIGTERM")
+      })
+  }
+}
+
+/**
+ * Runs `node <script> <args>`; the script prints one JSON object as its last stdout line. Resolves with it plus the
+ * child's wall time and peak RSS (sampled from /proc while it runs).
+ */
+export const runJson = (script, args, { timeoutMillis = 120_000 } = {}) =>
+  new Promise((resolve, reject) => {
+    const started = performance.now()
+    const child = spawn(node, [script, ...args], { stdio: ["ignore", "pipe", "pipe"] })
+    children.add(child)
+    let stdout = ""
+    let stderr = ""
+    let peak = 0
+    const sampler = setInterval(() => {
+      const now = peakRssMiB(child.pid)
+      if (now > peak) peak = now
+    }, 25)
+    const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMillis)
+    child.stdout.on("data", (chunk) => (stdout += chunk))
+    child.stderr.on("data", (chunk) => (stderr += chunk))
+    child.on("close", (code) => {
+      clearInterval(sampler)
+      clearTimeout(timer)
+      children.delete(child)
+      const last = stdout.trim().split("\n").at(-1)
+      try {
+        if (code !== 0) throw new Error(`exit ${code}`)
+        resolve({ ...JSON.parse(last), childWallMs: performance.now() - started, sampledPeakRssMiB: peak })
+      } catch (error) {
+        reject(new Error(`${script} ${args.join(" ")}: ${error.message}\n${stderr.trim().slice(-2000)}`))
+      }
+    })
+  })
+
+/** Parses `--name value` pairs. */
+export const parseArgs = (argv) => {
+  const out = {}
+  for (let i = 0; i < argv.length; i += 2) out[argv[i].replace(/^--/, "")] = argv[i + 1]
+  return out
+}
+
+/** What a contender prints when it is done: resource use of its own process, measured from inside. */
+export const report = (fields) => {
+  const usage = process.resourceUsage()
+  console.log(JSON.stringify({
+    ...fields,
+    cpuMs: (usage.userCPUTime + usage.systemCPUTime) / 1000,
+    maxRssMiB: usage.maxRSS / 1024
+  }))
+}
+
+/** Stored webhooks, by raw paging (limit 200); what every count of "created" and "duplicates" is taken from. */
+export const listStored = async (url) => {
+  const all = []
+  let cursor
+  for (;;) {
+    const query = new URLSearchParams({ limit: "200", ...(cursor === undefined ? {} : { cursor }) })
+    const response = await fetch(`${url}/websets/v0/webhooks?${query}`, { headers: { "x-api-key": API_KEY } })
+    if (response.status !== 200) throw new Error(`listing: HTTP ${response.status}`)
+    const page = await response.json()
+    all.push(...page.data)
+    if (!page.hasMore) return all
+    cursor = page.nextCursor
+  }
+}
+
+/** Metadata key every benchmark create carries: the item's index, to count what was created and what twice. */
+export const ITEM_KEY = "bench-item"
+
+/** The create body of item `i`. */
+export const createBody = (i) => ({
+  url: `http://127.0.0.1:9/bench/${i}`,
+  events: ["webset.created", "webset.item.enriched"],
+  metadata: { [ITEM_KEY]: String(i) }
+})
+
+/** Of the stored webhooks: how many items exist, how many extra copies there are, and which items exist. */
+export const countItems = (stored) => {
+  const copies = new Map()
+  for (const webhook of stored) {
+    const item = webhook.metadata?.[ITEM_KEY]
+    if (item !== undefined) copies.set(item, (copies.get(item) ?? 0) + 1)
+  }
+  let duplicates = 0
+  for (const n of copies.values()) duplicates += n - 1
+  return { created: copies.size, duplicates, items: new Set(copies.keys()) }
+}
+
+export const fmt = (value, digits = 0) => (Number.isFinite(value) ? value.toFixed(digits) : "n/a")
+
+/**
+ * A batch manifest of `n` webhooks in the `bench` namespace, each with a stable key, written as JSON (which is valid
+ * YAML).
+ */
+export const batchManifest = (n) => ({
+  version: 1,
+  namespace: "bench",
+  webhooks: Array.from({ length: n }, (_, i) => ({ key: `bench-${i}`, ...createBody(i) }))
+})

@@ -1,0 +1,683 @@
+// The benchmark runner behind `make bench` and `pnpm bench`: every benchmark one after another, all traffic to the
+// mock on 127.0.0.1, a hard stop before ten minutes, and docs/benchmarks.md written from this one run (every ratio
+// in it compares figures measured here, contenders interleaved, medians where a figure is repeated).
+//
+// Usage: node bench/run.mjs [--only startup,throughput,chaos,overhead,listing,scale,capacity] [--runs N]
+//        [--out docs/benchmarks.md]
+// Needs a build (`make setup`). Sections whose program is missing on this branch (apps/batch) print a line and are
+// skipped; adding a contender is one entry in `throughputContenders` or `startupCommands`.
+import { spawn, spawnSync } from "node:child_process"
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { cpus, tmpdir, totalmem } from "node:os"
+import { join, resolve as resolvePath } from "node:path"
+import {
+  API_KEY,
+  batchManifest,
+  benchDir,
+  children,
+  countItems,
+  createBody,
+  fmt,
+  listStored,
+  median,
+  node,
+  parseArgs,
+  peakRssMiB,
+  root,
+  runJson,
+  startMock
+} from "./lib.mjs"
+
+const options = parseArgs(process.argv.slice(2))
+const only = options.only?.split(",")
+const RUNS = Number(options.runs ?? 15)
+const OUT = resolvePath(root, options.out ?? "docs/benchmarks.md")
+const BUDGET_MS = 9.5 * 60_000
+const began = performance.now()
+const elapsed = () => performance.now() - began
+const contender = (name) => join(benchDir, "contenders", name)
+const log = (line) => console.log(line)
+
+/** What did not run, and why; listed at the end of the document. */
+const skipped = []
+
+// ---------------------------------------------------------------------------------------------------------------
+// Contenders. (a) runs once apps/batch is built; the others always.
+// ---------------------------------------------------------------------------------------------------------------
+
+/** Throughput and chaos contenders: `args(limit)` are the script's flags; `limit` is the mock's rate or undefined. */
+export const throughputContenders = [
+  {
+    id: "a",
+    label: "`exa-webhooks-batch apply`",
+    script: "batch-apply.mjs",
+    args: (limit) => (limit === undefined ? [] : ["--client-rate", String(limit)])
+  },
+  { id: "b", label: "exa-js, sequential loop", script: "exa-js.mjs", args: () => ["--mode", "loop", "--op", "create"] },
+  { id: "c", label: "exa-js, `Promise.all`", script: "exa-js.mjs", args: () => ["--mode", "all", "--op", "create"] },
+  {
+    id: "d",
+    label: "our client, `Effect.forEach` (concurrency 64)",
+    script: "ours.mjs",
+    args: (limit) => ["--op", "create", "--concurrency", "64", "--client-rate", String(limit ?? "Infinity")]
+  }
+]
+
+// ---------------------------------------------------------------------------------------------------------------
+// 6. Start-up
+// ---------------------------------------------------------------------------------------------------------------
+
+const startup = async () => {
+  const mock = await startMock()
+  try {
+    // A few webhooks, so both lists print rows.
+    for (let i = 0; i < 5; i++) {
+      await fetch(`${mock.url}/websets/v0/webhooks`, {
+        method: "POST",
+        headers: { "x-api-key": API_KEY, "content-type": "application/json" },
+        body: JSON.stringify(createBody(i))
+      })
+    }
+    // One compile cache for everything measured, fresh for this run: the launcher sets NODE_COMPILE_CACHE, and a
+    // user's script deserves the same help.
+    const cache = mkdtempSync(join(tmpdir(), "exa-webhooks-bench-ncc-"))
+    const env = { ...process.env, NODE_COMPILE_CACHE: cache, EXA_API_KEY: API_KEY, EXA_BASE_URL: mock.url, NO_COLOR: "1" }
+    const cli = join(root, "bin", "exa-webhooks")
+    const bundle = join(root, "apps", "cli", "dist", "exa-webhooks.mjs")
+    const script = join(benchDir, "startup", "exa-js-script.mjs")
+    const batch = join(root, "bin", "exa-webhooks-batch")
+    // The opt-in V8 startup snapshot (`make snapshot`), built here for this run so both start-up paths are compared.
+    const snapshotBlob = join(cache, "..", `${cache.split("/").pop()}-exa-webhooks.blob`)
+    const built = spawnSync(node, [join(root, "apps", "cli", "snapshot.mjs"), "--force", "--blob", snapshotBlob], {
+      encoding: "utf8"
+    })
+    const haveSnapshot = built.status === 0 && existsSync(snapshotBlob)
+    if (!haveSnapshot) skipped.push(`the start-up snapshot rows: it could not be built (${String(built.stderr).trim()})`)
+    const dryRun = ["create", "--dry-run", "--url", "http://127.0.0.1:9/hook", "--event", "webset.created"]
+    const commands = [
+      { key: "node", label: "`node -e 0`", file: node, args: ["-e", "0"] },
+      { key: "help", label: "`exa-webhooks --help`", file: cli, args: ["--help"] },
+      { key: "help-js", label: "exa-js script, usage text", file: node, args: [script, "help"] },
+      { key: "dry", label: "`exa-webhooks create --dry-run`", file: cli, args: dryRun },
+      { key: "dry-js", label: "exa-js script, print the create request", file: node, args: [script, "create-dry-run"] },
+      { key: "list", label: "`exa-webhooks list`", file: cli, args: ["list"] },
+      { key: "list-js", label: "exa-js script, `webhooks.list()`", file: node, args: [script, "list"] },
+      {
+        key: "help-bundle",
+        label: "`node apps/cli/dist/exa-webhooks.mjs --help` (plain bundle, no launcher)",
+        file: node,
+        args: [bundle, "--help"]
+      },
+      {
+        key: "list-bundle",
+        label: "`node apps/cli/dist/exa-webhooks.mjs list` (plain bundle)",
+        file: node,
+        args: [bundle, "list"]
+      },
+      ...(haveSnapshot
+        ? [
+          {
+            key: "help-snap",
+            label: "`--help` from the V8 startup snapshot (opt-in, `make snapshot`)",
+            file: node,
+            args: ["--snapshot-blob", snapshotBlob, "--", "--help"]
+          },
+          {
+            key: "list-snap",
+            label: "`list` from the V8 startup snapshot",
+            file: node,
+            args: ["--snapshot-blob", snapshotBlob, "--", "list"]
+          }
+        ]
+        : []),
+      ...(existsSync(batch) && existsSync(join(root, "apps", "batch", "dist"))
+        ? [{ key: "batch-help", label: "`exa-webhooks-batch --help`", file: batch, args: ["--help"] }]
+        : [])
+    ]
+    if (!commands.some((c) => c.key === "batch-help")) {
+      skipped.push("start-up of `exa-webhooks-batch --help`: apps/batch is not on this branch")
+    }
+    // CPU time (user + system, from GNU time, 10 ms resolution) next to wall time: on a shared machine it is the
+    // steadier of the two.
+    const gnuTime = existsSync("/usr/bin/time") ? "/usr/bin/time" : undefined
+    const time = (command) => {
+      const [file, args] = gnuTime === undefined
+        ? [command.file, command.args]
+        : [gnuTime, ["-f", "cpu-seconds %U %S", command.file, ...command.args]]
+      const start = process.hrtime.bigint()
+      const result = spawnSync(file, args, { env, stdio: ["ignore", "pipe", "pipe"] })
+      const millis = Number(process.hrtime.bigint() - start) / 1e6
+      if (result.status !== 0) {
+        throw new Error(`${command.label} exited ${result.status}: ${String(result.stderr).trim().slice(0, 500)}`)
+      }
+      const cpu = /cpu-seconds ([\d.]+) ([\d.]+)\s*$/.exec(String(result.stderr))
+      return { wall: millis, cpu: cpu === null ? Number.NaN : (Number(cpu[1]) + Number(cpu[2])) * 1000 }
+    }
+    for (const command of commands) for (let i = 0; i < 3; i++) time(command) // file cache and compile cache warm
+    const samples = new Map(commands.map((c) => [c.key, []]))
+    // At most RUNS rounds, and no more than two minutes of them (at least 5 rounds) on a machine that is busy.
+    const sectionStart = performance.now()
+    let rounds = 0
+    for (let round = 0; round < RUNS && (round < 5 || performance.now() - sectionStart < 120_000); round++) {
+      rounds++
+      // Interleaved, starting at a different command each round, so drift in the machine's load hits all alike.
+      for (let j = 0; j < commands.length; j++) {
+        const command = commands[(round + j) % commands.length]
+        samples.get(command.key).push(time(command))
+      }
+    }
+    rmSync(cache, { recursive: true, force: true })
+    rmSync(snapshotBlob, { force: true })
+    rmSync(`${snapshotBlob}.stamp`, { force: true })
+    const m = Object.fromEntries([...samples].map(([key, values]) => [key, median(values.map((v) => v.wall))]))
+    const cpu = Object.fromEntries([...samples].map(([key, values]) => [key, median(values.map((v) => v.cpu))]))
+    const base = m.node
+    const row = (c, versus) =>
+      `| ${c.label} | ${fmt(m[c.key], 1)} | ${fmt(m[c.key] / base, 2)}x | ${
+        versus === undefined ? "" : `${fmt(m[c.key] / m[versus], 2)}x`
+      } | ${fmt(cpu[c.key])} | ${fmt(cpu[c.key] / cpu.node, 2)}x | ${versus === undefined ? "" : `${fmt(cpu[c.key] / cpu[versus], 2)}x`} |`
+    const by = (key) => commands.find((c) => c.key === key)
+    const lines = [
+      "## Start-up",
+      "",
+      `Median of ${rounds} runs each, every command once per round in rotating order; the same Node for all; one fresh`,
+      "`NODE_COMPILE_CACHE` shared by every command (the launcher sets one, and the exa-js script gets the same help).",
+      "`list` runs against the mock holding 5 webhooks. Targets: `--help` at most 2.0x `node -e 0`, `list` at most 3.0x,",
+      "both faster than the exa-js script. `exa-webhooks` is the launcher `bin/exa-webhooks` (it runs the plain bundle,",
+      "or the V8 startup snapshot if `make snapshot` built one); the bundle without the launcher and the snapshot are",
+      "measured on their own below.",
+      "",
+      "| command | wall ms | / `node -e 0` | / exa-js script | CPU ms | CPU / `node -e 0` | CPU / exa-js script |",
+      "|---|---:|---:|---:|---:|---:|---:|",
+      row(by("node")),
+      row(by("help"), "help-js"),
+      row(by("help-js")),
+      row(by("dry"), "dry-js"),
+      row(by("dry-js")),
+      row(by("list"), "list-js"),
+      row(by("list-js")),
+      row(by("help-bundle"), "help-js"),
+      row(by("list-bundle"), "list-js"),
+      ...(haveSnapshot ? [row(by("help-snap"), "help-js"), row(by("list-snap"), "list-js")] : []),
+      ...(by("batch-help") ? [row(by("batch-help"), "help-js")] : []),
+      "",
+      ...(haveSnapshot
+        ? [
+          `The opt-in snapshot against the plain bundle (with this run's compile cache): \`--help\` ` +
+            `${fmt(m["help-snap"] / m["help-bundle"], 2)}x the wall time (${fmt(cpu["help-snap"] / cpu["help-bundle"], 2)}x the CPU), ` +
+            `\`list\` ${fmt(m["list-snap"] / m["list-bundle"], 2)}x (${fmt(cpu["list-snap"] / cpu["list-bundle"], 2)}x the CPU);`,
+          "the launcher runs the plain bundle unless `make snapshot` was run.",
+          ""
+        ]
+        : []),
+      "What the bundle does at start-up: effect/cli's `Intl.Segmenter` is created on first use and skipped for printable ASCII;",
+      "`node:http` and `node:https` are loaded on first request, `node:https` (with tls, about 40 ms) only for an https",
+      "URL; requests use `node:http` rather than `fetch`, whose first call compiles undici's parser. Most of what is",
+      "left is V8 deserializing the snapshot's heap (about 3.5 MB over Node's own; a snapshot of a script doing",
+      "nothing already costs about 1.5x `node -e 0` in CPU) or, without it, compiling and evaluating effect.",
+      ""
+    ]
+    const headline = {
+      help: m.help / base,
+      list: m.list / base,
+      helpVsJs: m.help / m["help-js"],
+      listVsJs: m.list / m["list-js"],
+      jsHelp: m["help-js"] / base,
+      jsList: m["list-js"] / base,
+      cpuHelp: cpu.help / cpu.node,
+      cpuList: cpu.list / cpu.node,
+      cpuJsHelp: cpu["help-js"] / cpu.node,
+      cpuJsList: cpu["list-js"] / cpu.node
+    }
+    log(`start-up: --help ${fmt(headline.help, 2)}x node -e 0 (exa-js script ${fmt(headline.jsHelp, 2)}x), ` +
+      `list ${fmt(headline.list, 2)}x (exa-js ${fmt(headline.jsList, 2)}x)`)
+    return { lines, headline }
+  } finally {
+    await mock.stop()
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// 2 and 3. Throughput under a limit, and chaos
+// ---------------------------------------------------------------------------------------------------------------
+
+const CREATES = 500
+
+/** Runs every contender against one mock, resetting it before each; counts from the mock's stats and store. */
+const race = async (mockArgs, limit) => {
+  const mock = await startMock(mockArgs)
+  const rows = []
+  try {
+    for (const c of throughputContenders) {
+      await mock.reset()
+      const result = await runJson(contender(c.script), ["--base-url", mock.url, "--count", String(CREATES), ...c.args(limit)], {
+        timeoutMillis: 180_000
+      })
+      if (result.skipped !== undefined) {
+        const line = `(${c.id}) ${c.label.replaceAll("`", "")}: ${result.skipped}`
+        if (!skipped.includes(line)) skipped.push(line)
+        log(`  (${c.id}) skipped: ${result.skipped}`)
+        continue
+      }
+      const stats = await mock.stats()
+      const { created, duplicates, items } = countItems(await listStored(mock.url))
+      // A contender that reports which creates failed; batch's failures are the entries not stored.
+      const failedItems = result.failed ?? Array.from({ length: CREATES }, (_, i) => i).filter((i) => !items.has(String(i)))
+      const ghosts = failedItems.filter((i) => items.has(String(i))).length
+      const row = {
+        ...c,
+        wallMs: result.wallMs,
+        created,
+        duplicates,
+        failed: failedItems.length,
+        ghosts,
+        rateLimited: stats.rateLimited,
+        requests: stats.requests,
+        faults: stats.faults,
+        perSecond: created / (result.wallMs / 1000),
+        note: result.exitCode !== undefined && result.exitCode !== 0 ? `exit ${result.exitCode}: ${result.stderrTail}` : ""
+      }
+      rows.push(row)
+      log(`  (${c.id}) ${fmt(row.wallMs / 1000, 1)} s, ${created} created, ${row.failed} failed, ${duplicates} duplicates, ` +
+        `${row.rateLimited} x 429`)
+    }
+  } finally {
+    await mock.stop()
+  }
+  return rows
+}
+
+const throughputTable = (rows, limit) => [
+  `| contender | wall s | creates/s${limit === undefined ? "" : " / limit"} | created | failed | duplicates | 429s served | requests |`,
+  "|---|---:|---:|---:|---:|---:|---:|---:|",
+  ...rows.map((r) =>
+    `| (${r.id}) ${r.label} | ${fmt(r.wallMs / 1000, 1)} | ${
+      limit === undefined ? fmt(r.perSecond) : fmt(r.perSecond / limit, 2)
+    } | ${r.created} | ${r.failed} | ${r.duplicates} | ${r.rateLimited} | ${r.requests} |`
+  )
+]
+
+const LIMITS = [50, 200]
+
+const throughput = async () => {
+  const lines = [
+    "## Throughput under a rate limit",
+    "",
+    `${CREATES} creates against the mock at \`--rate-limit N\` (requests per second per key), each contender in its own`,
+    "process, one after another, the mock reset before each. `creates/s / limit` is webhooks stored per second of wall",
+    "time divided by the limit (1.00 = the whole allowance used for creates). `failed` is creates the contender",
+    "reported as failed; `duplicates` are webhooks stored more than once for one item; 429s come from `/_mock/stats`.",
+    "Our client is given the plan's limit as `rateLimit`, as its README says to.",
+    ""
+  ]
+  const headline = {}
+  for (const limit of LIMITS) {
+    log(`throughput at --rate-limit ${limit}`)
+    const rows = await race(["--rate-limit", String(limit)], limit)
+    lines.push(`### \`--rate-limit ${limit}\``, "", ...throughputTable(rows, limit), "")
+    headline[limit] = rows
+    for (const row of rows.filter((r) => r.note !== "")) lines.push(`- (${row.id}): ${row.note}`)
+  }
+  return { lines, headline }
+}
+
+const chaos = async () => {
+  log("chaos: --rate-limit 50 --fault-rate 0.1 --ambiguous-fault-rate 0.05 --seed 7")
+  const rows = await race(["--rate-limit", "50", "--fault-rate", "0.1", "--ambiguous-fault-rate", "0.05", "--seed", "7"], 50)
+  const lines = [
+    "## Chaos",
+    "",
+    `The same ${CREATES} creates at \`--rate-limit 50 --fault-rate 0.1 --ambiguous-fault-rate 0.05 --seed 7\`: one request`,
+    "in ten answered 500/502/503 before anything changes, and one successful create in twenty applied and then answered",
+    "with a 500 or a dropped connection. `unknown` counts creates reported as failed although the webhook exists (the",
+    "caller cannot tell; retrying them blindly makes duplicates).",
+    "",
+    "| contender | wall s | created | failed | of which exist (unknown) | duplicates | 429s | faults injected |",
+    "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ...rows.map((r) =>
+      `| (${r.id}) ${r.label} | ${fmt(r.wallMs / 1000, 1)} | ${r.created} | ${r.failed} | ${r.ghosts} | ${r.duplicates} | ${r.rateLimited} | ${r.faults} |`
+    ),
+    ""
+  ]
+  return { lines, headline: rows }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// 4. Overhead with no limit, listing 10,000, the lookup of an ambiguous create
+// ---------------------------------------------------------------------------------------------------------------
+
+const OVERHEAD_COUNT = 500
+const OVERHEAD_ROUNDS = 3
+
+const overhead = async () => {
+  const mock = await startMock()
+  const contenders = [
+    { key: "ours", label: "our client (undici transport)", script: "ours.mjs", args: ["--concurrency", "32"] },
+    { key: "fetch", label: "raw `fetch`", script: "fetch.mjs", args: ["--concurrency", "32"] },
+    { key: "exa-js", label: "exa-js", script: "exa-js.mjs", args: ["--mode", "pool", "--concurrency", "32"] }
+  ]
+  const samples = new Map(contenders.map((c) => [c.key, []]))
+  try {
+    for (let round = 0; round < OVERHEAD_ROUNDS; round++) {
+      for (let j = 0; j < contenders.length; j++) {
+        const c = contenders[(round + j) % contenders.length]
+        await mock.reset()
+        const r = await runJson(contender(c.script), [
+          "--base-url",
+          mock.url,
+          "--op",
+          "create-get",
+          "--count",
+          String(OVERHEAD_COUNT),
+          ...c.args
+        ])
+        if (r.failed.length > 0 || r.getFailed > 0) throw new Error(`${c.label}: ${r.failed.length} creates, ${r.getFailed} gets failed`)
+        samples.get(c.key).push(r)
+      }
+    }
+  } finally {
+    await mock.stop()
+  }
+  const m = (key, f) => median(samples.get(key).map(f))
+  const figures = Object.fromEntries(contenders.map((c) => [c.key, {
+    creates: m(c.key, (r) => r.ok / (r.wallMs / 1000)),
+    gets: m(c.key, (r) => r.gets / (r.getWallMs / 1000)),
+    cpuCreate: m(c.key, (r) => r.opCpuMs / r.ok),
+    cpuGet: m(c.key, (r) => r.getCpuMs / r.gets),
+    rss: m(c.key, (r) => r.maxRssMiB)
+  }]))
+  const f = figures.fetch
+  const lines = [
+    "## Overhead with no limit",
+    "",
+    `${OVERHEAD_COUNT} creates, then a get of each, 32 at a time, against the mock with no limit; ${OVERHEAD_ROUNDS} rounds`,
+    "with the contenders interleaved, medians. CPU is the client process's user+system time per request; peak RSS is",
+    "the client process's. The mock shares the 2 cores, so requests/s are bounded by it for every contender.",
+    "",
+    "| contender | creates/s | gets/s | CPU ms / create | CPU ms / get | peak RSS MiB | creates/s vs fetch | CPU/create vs fetch |",
+    "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ...contenders.map((c) => {
+      const x = figures[c.key]
+      return `| ${c.label} | ${fmt(x.creates)} | ${fmt(x.gets)} | ${fmt(x.cpuCreate, 2)} | ${fmt(x.cpuGet, 2)} | ${fmt(x.rss)} | ` +
+        `${fmt(x.creates / f.creates, 2)}x | ${fmt(x.cpuCreate / f.cpuCreate, 2)}x |`
+    }),
+    ""
+  ]
+  log(`overhead: ours ${fmt(figures.ours.creates)} creates/s, fetch ${fmt(f.creates)}, exa-js ${fmt(figures["exa-js"].creates)}`)
+  return { lines, headline: figures }
+}
+
+const FILL = 10_000
+
+const fill = async (url, n) => {
+  let next = 0
+  await Promise.all(Array.from({ length: 50 }, async () => {
+    while (next < n) {
+      const i = next++
+      const response = await fetch(`${url}/websets/v0/webhooks`, {
+        method: "POST",
+        headers: { "x-api-key": API_KEY, "content-type": "application/json" },
+        body: JSON.stringify(createBody(i))
+      })
+      if (response.status !== 200) throw new Error(`fill ${i}: HTTP ${response.status}`)
+      await response.arrayBuffer()
+    }
+  }))
+}
+
+const listing = async () => {
+  // One above the default store limit, so the lookup benchmark can create while 10,000 are present.
+  const mock = await startMock(["--max-webhooks", String(FILL + 1)])
+  const contenders = [
+    { key: "ours", label: "our client, `listAll` (`Stream.runCount`)", script: "ours.mjs", args: [] },
+    { key: "fetch", label: "raw `fetch`, page loop (limit 200)", script: "fetch.mjs", args: [] },
+    { key: "exa-js", label: "exa-js, `listAll({ limit: 200 })`", script: "exa-js.mjs", args: [] }
+  ]
+  const samples = new Map(contenders.map((c) => [c.key, []]))
+  let lookup
+  try {
+    await fill(mock.url, FILL)
+    for (let round = 0; round < OVERHEAD_ROUNDS; round++) {
+      for (let j = 0; j < contenders.length; j++) {
+        const c = contenders[(round + j) % contenders.length]
+        const r = await runJson(contender(c.script), ["--base-url", mock.url, "--op", "list-all", ...c.args])
+        if (r.listed !== FILL) throw new Error(`${c.label} listed ${r.listed} of ${FILL}`)
+        samples.get(c.key).push(r)
+      }
+    }
+    lookup = await runJson(contender("ours.mjs"), ["--base-url", mock.url, "--op", "lookup", "--count", "5"])
+  } finally {
+    await mock.stop()
+  }
+  const m = (key, f) => median(samples.get(key).map(f))
+  const wall = Object.fromEntries(contenders.map((c) => [c.key, m(c.key, (r) => r.wallMs)]))
+  const rss = Object.fromEntries(contenders.map((c) => [c.key, m(c.key, (r) => r.maxRssMiB)]))
+  const plain = median(lookup.plainMs)
+  const looked = median(lookup.lookupMs)
+  const lines = [
+    `## Listing ${FILL.toLocaleString("en")} webhooks, and the lookup of an ambiguous create`,
+    "",
+    `Every webhook of a mock holding ${FILL.toLocaleString("en")} (50 pages of 200); ${OVERHEAD_ROUNDS} rounds interleaved, medians.`,
+    "",
+    "| contender | wall ms | vs raw fetch | peak RSS MiB |",
+    "|---|---:|---:|---:|",
+    ...contenders.map((c) => `| ${c.label} | ${fmt(wall[c.key])} | ${fmt(wall[c.key] / wall.fetch, 2)}x | ${fmt(rss[c.key])} |`),
+    "",
+    `A create whose outcome was unknown is looked up before it is sent again: one listing of every webhook for its`,
+    `idempotency key. With ${FILL.toLocaleString("en")} webhooks present, a create with \`lookupFirst: true\` (the same lookup) took`,
+    `${fmt(looked)} ms against ${fmt(plain)} ms for a plain create (medians of ${lookup.plainMs.length}, alternating): ` +
+      `**${fmt(looked / plain, 1)}x**, i.e. about ${fmt(looked - plain)} ms per ambiguous create at this size.`,
+    ""
+  ]
+  log(`listing: ours ${fmt(wall.ours)} ms, fetch ${fmt(wall.fetch)} ms, exa-js ${fmt(wall["exa-js"])} ms; lookup ${fmt(looked / plain, 1)}x a create`)
+  return { lines, headline: { wall, looked, plain } }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// 5. Scale of the batch app's validate and plan (runs once apps/batch is built)
+// ---------------------------------------------------------------------------------------------------------------
+
+/** Runs a command, sampling its peak RSS from /proc (the launchers exec node, so the pid is node's). */
+const measured = (file, args, env) =>
+  new Promise((resolve) => {
+    const start = performance.now()
+    const child = spawn(file, args, { env, stdio: ["ignore", "ignore", "pipe"] })
+    children.add(child)
+    let peak = 0
+    let stderr = ""
+    child.stderr.on("data", (chunk) => (stderr += chunk))
+    const sampler = setInterval(() => (peak = Math.max(peak, peakRssMiB(child.pid) || 0)), 20)
+    child.on("close", (code) => {
+      clearInterval(sampler)
+      children.delete(child)
+      resolve({ code, wallMs: performance.now() - start, peak, stderr })
+    })
+  })
+
+const scale = async () => {
+  const batch = join(root, "bin", "exa-webhooks-batch")
+  if (!existsSync(batch) || !existsSync(join(root, "apps", "batch", "dist"))) {
+    skipped.push("scale of `exa-webhooks-batch validate` / `plan`: apps/batch is not on this branch")
+    log("scale: skipped (bin/exa-webhooks-batch is not built on this branch)")
+    return { lines: [], headline: undefined }
+  }
+  const mock = await startMock()
+  const dir = mkdtempSync(join(tmpdir(), "exa-webhooks-bench-scale-"))
+  const rows = []
+  try {
+    const env = { ...process.env, EXA_API_KEY: API_KEY }
+    for (const n of [1_000, 10_000, 100_000]) {
+      const file = join(dir, `manifest-${n}.yaml`)
+      writeFileSync(file, JSON.stringify(batchManifest(n), null, 1))
+      for (const [verb, extra] of [["validate", []], ["plan", ["--base-url", mock.url]]]) {
+        const r = await measured(batch, [verb, file, ...extra], env)
+        rows.push({ n, verb, ...r })
+        log(`  ${verb} ${n}: ${fmt(r.wallMs)} ms, ${fmt(r.peak)} MiB, exit ${r.code}`)
+      }
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+    await mock.stop()
+  }
+  const first = (verb) => rows.find((r) => r.verb === verb)
+  return {
+    lines: [
+      "## Scale of `validate` and `plan`",
+      "",
+      "| command | entries | wall ms | peak RSS MiB | time vs 1k | exit |",
+      "|---|---:|---:|---:|---:|---:|",
+      ...rows.map((r) =>
+        `| \`${r.verb}\` | ${r.n.toLocaleString("en")} | ${fmt(r.wallMs)} | ${fmt(r.peak)} | ${fmt(r.wallMs / first(r.verb).wallMs, 1)}x | ${r.code} |`
+      ),
+      ""
+    ],
+    headline: rows
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The mock's own capacity benchmark (packages/mock-server/bench/capacity.mjs), run as it is
+// ---------------------------------------------------------------------------------------------------------------
+
+const capacity = async () => {
+  const script = join(root, "packages", "mock-server", "bench", "capacity.mjs")
+  const r = spawnSync(node, [script], { encoding: "utf8", timeout: 150_000 })
+  if (r.status !== 0) throw new Error(`capacity.mjs exited ${r.status}: ${String(r.stderr).trim().slice(-500)}`)
+  const out = r.stdout.trim().split("\n")
+  out.forEach(log)
+  return {
+    lines: ["## The mock's capacity", "", "From `packages/mock-server/bench/capacity.mjs`:", "", "```", ...out, "```", ""],
+    headline: undefined
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+
+const sections = [
+  { name: "startup", run: startup, estimateMs: 150_000 },
+  { name: "throughput", run: throughput, estimateMs: 60_000 },
+  { name: "chaos", run: chaos, estimateMs: 45_000 },
+  { name: "overhead", run: overhead, estimateMs: 50_000 },
+  { name: "listing", run: listing, estimateMs: 60_000 },
+  { name: "scale", run: scale, estimateMs: 90_000 },
+  { name: "capacity", run: capacity, estimateMs: 90_000 }
+]
+
+const results = {}
+const machine = () => {
+  const cpu = cpus()
+  const version = spawnSync(node, ["--version"], { encoding: "utf8" }).stdout.trim()
+  return `${cpu.length} x ${cpu[0]?.model ?? "unknown CPU"}, ${Math.round(totalmem() / 2 ** 30)} GiB, ${process.platform} ` +
+    `${process.arch}; Node ${version}`
+}
+
+const headlineLines = () => {
+  const out = []
+  const s = results.startup?.headline
+  if (s !== undefined) {
+    out.push(
+      `- Start-up (wall time): \`exa-webhooks --help\` **${fmt(s.help, 2)}x** \`node -e 0\` (target 2.0x; the exa-js script ${fmt(s.jsHelp, 2)}x, ` +
+        `so ours takes **${fmt(s.helpVsJs, 2)}x** its time); \`list\` **${fmt(s.list, 2)}x** (target 3.0x; exa-js ${fmt(s.jsList, 2)}x, ` +
+        `so **${fmt(s.listVsJs, 2)}x**). In CPU time: \`--help\` ${fmt(s.cpuHelp, 2)}x (exa-js ${fmt(s.cpuJsHelp, 2)}x), \`list\` ` +
+        `${fmt(s.cpuList, 2)}x (exa-js ${fmt(s.cpuJsList, 2)}x).`
+    )
+  }
+  const t = results.throughput?.headline?.[50]
+  if (t !== undefined) {
+    const d = t.find((r) => r.id === "d")
+    const c = t.find((r) => r.id === "c")
+    const b = t.find((r) => r.id === "b")
+    if (d && c && b) {
+      out.push(
+        `- 500 creates under a limit of 50/s: our client stored ${d.created} (${d.failed} failed, ${d.rateLimited} x 429) at ` +
+          `${fmt(d.perSecond / 50, 2)}x the limit; exa-js with \`Promise.all\` stored ${c.created} (${c.failed} failed, ` +
+          `${c.rateLimited} x 429), exa-js in a loop ${b.created} (${b.failed} failed).`
+      )
+    }
+  }
+  const ch = results.chaos?.headline
+  if (ch !== undefined) {
+    out.push(
+      `- The same 500 with 10% of requests failing and 5% of creates applied but answered with an error: ${
+        ch.map((r) => `${r.label} ${r.failed} failed (${r.ghosts} of them in fact created), ${r.duplicates} duplicates`).join("; ")
+      }.`
+    )
+  }
+  const o = results.overhead?.headline
+  if (o !== undefined) {
+    out.push(
+      `- Overhead with no limit: our client ${fmt(o.ours.creates / o.fetch.creates, 2)}x the creates/s of raw fetch ` +
+        `(exa-js ${fmt(o["exa-js"].creates / o.fetch.creates, 2)}x), ${fmt(o.ours.cpuCreate / o.fetch.cpuCreate, 2)}x its CPU per create.`
+    )
+  }
+  return out
+}
+
+const write = (note) => {
+  const text = [
+    "# Benchmarks",
+    "",
+    "Generated by `make bench` (`node bench/run.mjs`); do not edit by hand. Every figure below was measured in the run",
+    "described here; ratios compare figures from this same run. All traffic goes to the mock on 127.0.0.1.",
+    "",
+    `- Machine: ${machine()}`,
+    `- Date: ${new Date().toISOString().replace(/\.\d+Z$/, "Z")}`,
+    `- Took ${fmt(elapsed() / 1000)} s${note === undefined ? "" : `; ${note}`}`,
+    "- The machine is shared (other jobs were running): absolute times are noisy, the ratios less so.",
+    "",
+    "## Headline",
+    "",
+    ...headlineLines(),
+    "",
+    ...Object.values(results).flatMap((r) => r.lines),
+    ...(skipped.length === 0 ? [] : ["## Not measured in this run", "", ...skipped.map((s) => `- ${s}`), ""])
+  ].join("\n")
+  writeFileSync(OUT, text)
+  log(`wrote ${OUT}`)
+  // The README's copy of the headline, between its markers (only for the default output, a full run).
+  const readme = join(root, "README.md")
+  const marked = /(<!-- bench:headline -->\n)[\s\S]*?(<!-- \/bench:headline -->)/
+  if (OUT === resolvePath(root, "docs/benchmarks.md") && only === undefined && existsSync(readme)) {
+    const before = readFileSync(readme, "utf8")
+    if (marked.test(before)) {
+      writeFileSync(readme, before.replace(marked, (_, open, close) => `${open}${headlineLines().join("\n")}\n${close}`))
+      log(`updated the headline in ${readme}`)
+    }
+  }
+}
+
+const stopAll = () => {
+  for (const child of children) child.kill("SIGKILL")
+}
+
+const deadline = setTimeout(() => {
+  skipped.push("the run hit its ten-minute stop; sections after the last one shown did not run")
+  stopAll()
+  write("stopped at the deadline")
+  process.exit(1)
+}, BUDGET_MS + 20_000)
+deadline.unref()
+
+let failures = 0
+log(`benchmarks: ${machine()}`)
+for (const section of sections) {
+  if (only !== undefined && !only.includes(section.name)) continue
+  if (elapsed() + section.estimateMs > BUDGET_MS) {
+    skipped.push(`${section.name}: not started, it would not finish within the ten-minute budget`)
+    log(`${section.name}: skipped (time budget)`)
+    continue
+  }
+  const start = performance.now()
+  try {
+    results[section.name] = await section.run()
+  } catch (error) {
+    failures++
+    skipped.push(`${section.name}: failed: ${String(error.message).split("\n")[0]}`)
+    console.error(`${section.name} failed: ${error.stack ?? error}`)
+    stopAll()
+  }
+  log(`${section.name}: ${fmt((performance.now() - start) / 1000, 1)} s`)
+}
+write()
+clearTimeout(deadline)
+process.exit(failures === 0 ? 0 : 1)
