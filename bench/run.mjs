@@ -2,7 +2,7 @@
 // mock on 127.0.0.1, a hard stop before ten minutes, and docs/benchmarks.md written from this one run (every ratio
 // in it compares figures measured here, contenders interleaved, medians where a figure is repeated).
 //
-// Usage: node bench/run.mjs [--only startup,throughput,chaos,overhead,listing,scale,capacity] [--runs N]
+// Usage: node bench/run.mjs [--only startup,throughput,chaos,overhead,listing,scale,batch-plan,capacity] [--runs N]
 //        [--out docs/benchmarks.md]
 // Needs a build (`make setup`). Sections whose program is missing on this branch (apps/batch) print a line and are
 // skipped; adding a contender is one entry in `throughputContenders` or `startupCommands`.
@@ -552,6 +552,22 @@ const capacity = async () => {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
+// The batch app's plan against 10,000 remote webhooks (apps/batch/bench/run.mjs plan), run as it is
+// ---------------------------------------------------------------------------------------------------------------
+
+const batchPlan = async () => {
+  const script = join(root, "apps", "batch", "bench", "run.mjs")
+  const r = spawnSync(node, [script, "plan"], { encoding: "utf8", timeout: 150_000 })
+  if (r.status !== 0) throw new Error(`apps/batch/bench/run.mjs plan exited ${r.status}: ${String(r.stderr).trim().slice(-500)}`)
+  const out = r.stdout.trim().split("\n")
+  out.forEach(log)
+  return {
+    lines: ["## `exa-webhooks-batch plan` against 10,000 remote webhooks", "", "From `apps/batch/bench/run.mjs plan`:", "", "```", ...out, "```", ""],
+    headline: undefined
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
 
 const sections = [
   { name: "startup", run: startup, estimateMs: 150_000 },
@@ -560,6 +576,7 @@ const sections = [
   { name: "overhead", run: overhead, estimateMs: 50_000 },
   { name: "listing", run: listing, estimateMs: 60_000 },
   { name: "scale", run: scale, estimateMs: 90_000 },
+  { name: "batch-plan", run: batchPlan, estimateMs: 40_000 },
   { name: "capacity", run: capacity, estimateMs: 90_000 }
 ]
 
