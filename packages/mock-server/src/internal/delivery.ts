@@ -19,7 +19,7 @@ import { DateTime, Duration, Effect, Schema, Stream } from "effect"
 import { FetchHttpClient, HttpClient, HttpClientRequest, type HttpClientResponse } from "effect/http"
 import { BlockList, isIP } from "node:net"
 import * as Ids from "./ids.ts"
-import { Signature } from "@exa-webhooks/receiver"
+import * as Signature from "../Signature.ts"
 import type * as Store from "./store.ts"
 
 /**
@@ -212,7 +212,7 @@ export const deliver = Effect.fnUntraced(function*(
         if (!store.isActive(webhook.id)) break
       }
       const seconds = Math.floor(DateTime.toEpochMillis(yield* DateTime.now) / 1000)
-      last = yield* send(client, webhook.url, body, yield* Signature.sign(secret, seconds, body), config.timeoutMillis)
+      last = yield* send(client, webhook.url, body, Signature.sign(secret, seconds, body), config.timeoutMillis)
       const attempt = yield* record(n, last)
       if (attempt === undefined || attempt.successful) break
     }
