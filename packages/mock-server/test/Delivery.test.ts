@@ -325,11 +325,13 @@ layer(MockServer.layer({ deliveryAttempts: 1, deliveryTimeoutMillis: 60_000 }))(
       // The refused one created no event; waiting publishes are not limited.
       expect((yield* mock.stats).events).toBe(MAX_BACKGROUND_EVENTS)
 
-      release = true
+      // All of them reach the receiver and are held there at once (signing is asynchronous, so the last ones may
+      // still be on their way); only then is the receiver told to answer.
       for (let i = 0; i < 250 && held.length < MAX_BACKGROUND_EVENTS; i++) {
         yield* TestClock.withLive(Effect.sleep("20 millis"))
       }
       expect(held).toHaveLength(MAX_BACKGROUND_EVENTS)
+      release = true
       for (const res of held) res.end("ok")
       let again = yield* publish(mock.url, "webset.created", {}, "?wait=false")
       for (let i = 0; i < 250 && again.status === 503; i++) {
