@@ -28,7 +28,7 @@ lint: setup
 
 ## test: the whole check a newcomer and CI run: setup, typecheck, lint, every test
 test: setup
-	@$(TURBO) run typecheck lint test --output-logs=new-only
+	@$(TURBO) run typecheck lint test --output-logs=new-only --concurrency=2
 	@node scripts/test-summary.mjs
 
 ## pack-test: pack every package, install the tarballs into a fresh project with npm and use them as a user would

@@ -6,7 +6,7 @@ import { Effect } from "effect"
 import { chmodSync, existsSync, mkdtempSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { API_KEY, CLI, envFor, HOOK_URL, json, lines, mockLayer, run, stats } from "./fixtures/cli.ts"
+import { API_KEY, CLI, envFor, HOOK_URL, json, lines, mockLayer, requestsReceived, run, stats } from "./fixtures/cli.ts"
 
 describe("failures of the API or the network: exit 1, one line naming the error, status and request id", () => {
   it.live("an unknown id, as text and as JSON", () =>
@@ -197,7 +197,8 @@ describe("Ctrl-C", () => {
   it.live("stops a command waiting on the API with exit 130 and one line on stderr", () =>
     Effect.gen(function*() {
       const mock = yield* MockServer.MockServer
-      const result = yield* run(["list"], { env: envFor(mock), interruptAfterMillis: 2500 })
+      // Ctrl-C once the request has reached the mock, which holds its answer for 4 s.
+      const result = yield* run(["list"], { env: envFor(mock), interruptWhen: requestsReceived(mock) })
       assert.strictEqual(result.code, 130, result.stderr)
       assert.strictEqual(result.stdout, "")
       assert.deepStrictEqual(lines(result.stderr).map((line) => line.startsWith("exa-webhooks: interrupted")), [true])

@@ -7,7 +7,7 @@ import * as Http from "node:http"
 import type { AddressInfo } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { API_KEY, CLI, envFor, HOOK_URL, json, lines, mockLayer, run, stats } from "./fixtures/cli.ts"
+import { API_KEY, CLI, envFor, HOOK_URL, json, lines, mockLayer, run, stats, timeoutFor } from "./fixtures/cli.ts"
 
 const IDEMPOTENCY = "exa-webhooks.idempotency-key"
 const create = ["create", "--url", HOOK_URL, "--event", "webset.created"]
@@ -50,7 +50,7 @@ describe("security", () => {
         }
       }
       assert.deepStrictEqual(keys, [], "the other origin received nothing")
-    })))
+    })), timeoutFor(8))
 
   it.live("ids . and .. and ids with control characters are bad input: exit 2, nothing sent", () =>
     Effect.gen(function*() {
@@ -61,7 +61,7 @@ describe("security", () => {
         assert.match(result.stderr, /^exa-webhooks: ID: /)
       }
       assert.strictEqual((yield* stats).requests, 0)
-    }).pipe(Effect.provide(mockLayer())))
+    }).pipe(Effect.provide(mockLayer())), timeoutFor(5))
 })
 
 describe("one webhook per idempotency key, no secret lost or silently replaced", () => {
@@ -154,7 +154,7 @@ describe("one webhook per idempotency key, no secret lost or silently replaced",
       const rerun = yield* run(args, { env })
       assert.strictEqual(rerun.code, 0, rerun.stderr)
       assert.match(readFileSync(file, "utf8"), /^\S{8,}$/, "the whole secret, nothing else")
-    }).pipe(Effect.provide(mockLayer({ latencyMillis: 1_500 }))), 30_000)
+    }).pipe(Effect.provide(mockLayer({ latencyMillis: 1_500 }))), timeoutFor(4))
 
   it.live("update --metadata keeps the reserved idempotency key; a user's reserved key or __proto__ is exit 2", () =>
     Effect.gen(function*() {
@@ -179,7 +179,7 @@ describe("one webhook per idempotency key, no secret lost or silently replaced",
       assert.include(proto.stderr, "--metadata")
       assert.include(proto.stderr, "__proto__")
       assert.strictEqual((yield* stats).requests, before, "nothing was sent")
-    }).pipe(Effect.provide(mockLayer())))
+    }).pipe(Effect.provide(mockLayer())), timeoutFor(6))
 })
 
 describe("bad input and output", () => {
@@ -197,7 +197,7 @@ describe("bad input and output", () => {
       assert.strictEqual(key.code, 2)
       assert.match(key.stderr, /^exa-webhooks: --idempotency-key: /)
       assert.strictEqual((yield* stats).requests, 0)
-    }).pipe(Effect.provide(mockLayer())))
+    }).pipe(Effect.provide(mockLayer())), timeoutFor(5))
 
   it.live("a long --json error line reaches a slow stderr reader whole", () =>
     Effect.gen(function*() {

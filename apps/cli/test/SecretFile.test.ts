@@ -1,10 +1,10 @@
 import { assert, describe, it } from "@effect/vitest"
 import { MockServer } from "@exa-webhooks/mock-server"
 import { Effect } from "effect"
-import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs"
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
-import { join } from "node:path"
-import { envFor, HOOK_URL, json, mockLayer, run, stats } from "./fixtures/cli.ts"
+import { dirname, join } from "node:path"
+import { envFor, HOOK_URL, json, mockLayer, requestsReceived, run, stats } from "./fixtures/cli.ts"
 
 const freshDir = () => mkdtempSync(join(tmpdir(), "exa-webhooks-secret-"))
 
@@ -61,12 +61,13 @@ describe("--secret-file", () => {
       const path = join(freshDir(), "hook.secret")
       const result = yield* run(["create", "--url", HOOK_URL, "--event", "webset.created", "--secret-file", path], {
         env: envFor(mock),
-        // Well after start-up (over a second on a loaded machine) and well before the mock answers.
-        interruptAfterMillis: 2500
+        // Once the create has reached the mock, which holds its answer for 4 s.
+        interruptWhen: requestsReceived(mock)
       })
       assert.strictEqual(result.code, 130, result.stderr)
       assert.strictEqual(result.stdout, "")
       assert.isFalse(existsSync(path))
+      assert.deepStrictEqual(readdirSync(dirname(path)), [], "nor its temporary file")
       assert.include(result.stderr, "--idempotency-key ")
       assert.include(result.stderr, "interrupted")
     }).pipe(Effect.provide(mockLayer({ latencyMillis: 4000 }))))

@@ -5,6 +5,7 @@ import * as Errors from "../src/internal/errors.ts"
 import { fastRetry, HOOK_URL, stats, withMock } from "./fixtures/mock.ts"
 
 const KEY = WebhooksClient.IDEMPOTENCY_METADATA_KEY
+const N = 300
 
 const withToken = (token: string) =>
   Effect.gen(function*() {
@@ -16,34 +17,36 @@ const withToken = (token: string) =>
   })
 
 describe("duplicate-safe create", () => {
-  it.live("1,000 concurrent creates under ambiguous faults make exactly 1,000 webhooks, each returned with its secret", () =>
+  // Over real sockets, sized to finish in seconds on a loaded machine. The same guarantee for 1,000 creates at the
+  // default 10 requests/second, where recovery lookups queue for minutes, is proven on the TestClock in Budget.test.ts.
+  it.live("300 concurrent creates under ambiguous faults make exactly 300 webhooks, each returned with its secret", () =>
     Effect.gen(function*() {
       const webhooks = yield* WebhooksClient.WebhooksClient
       const created = yield* Effect.forEach(
-        Array.from({ length: 1_000 }, (_, i) => i),
+        Array.from({ length: N }, (_, i) => i),
         // raceCheck: false, as a bulk caller whose keys are its own does: no listing after every create.
         (i) =>
           webhooks.create({ url: `${HOOK_URL}/${i}`, events: ["webset.created"] }, { idempotencyKey: `item-${i}`, raceCheck: false }),
         { concurrency: "unbounded" }
       )
       const s = yield* stats
-      assert.isAbove(s.ambiguousFaults, 50, "the run met ambiguous faults (applied, then failed)")
+      assert.isAbove(s.ambiguousFaults, 10, "the run met ambiguous faults (applied, then failed)")
       assert.isAbove(s.droppedConnections, 0)
-      assert.isAbove(s.creates, 1_000, "some creates were applied and recreated")
-      assert.strictEqual(s.webhooks, 1_000)
+      assert.isAbove(s.creates, N, "some creates were applied and recreated")
+      assert.strictEqual(s.webhooks, N)
 
       assert.isTrue(created.every((w) => typeof w.secret === "string" && w.secret.length > 0), "every secret returned")
       const ids = new Set(created.map((w) => w.id))
-      assert.strictEqual(ids.size, 1_000)
+      assert.strictEqual(ids.size, N)
       const listed = yield* Stream.runCollect(webhooks.listAll())
-      assert.strictEqual(listed.length, 1_000)
+      assert.strictEqual(listed.length, N)
       assert.isTrue(listed.every((w) => ids.has(w.id)), "the stored webhooks are exactly the ones returned")
       const tokens = new Set(listed.map((w) => w.metadata[KEY]))
-      assert.strictEqual(tokens.size, 1_000, "one webhook per idempotency key")
+      assert.strictEqual(tokens.size, N, "one webhook per idempotency key")
     }).pipe(Effect.provide(withMock(
       { faultRate: 0.05, ambiguousFaultRate: 0.1, seed: 20_240_601 },
       { rateLimit: 20_000, retry: { baseDelay: 1, maxDelay: 20, maxRetries: 10 } }
-    ))), 180_000) // real sockets on a shared machine: ~35 s alone, twice that under a parallel `make test`
+    ))), 60_000) // real sockets on a shared machine: ~2 s alone
 
   it.live("onRecovered: \"return\" returns the webhook an ambiguous attempt created (its secret is lost)", () =>
     Effect.gen(function*() {

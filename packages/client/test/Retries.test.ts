@@ -1,8 +1,8 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Fiber } from "effect"
-import { TestClock } from "effect/testing"
 import { WebhooksClient, WebhooksError } from "../src/index.ts"
-import { eventually, fastRetry, HOOK_URL, liveSleep, retryWatcher, stats, withMock } from "./fixtures/mock.ts"
+import * as MemoryApi from "./fixtures/memoryApi.ts"
+import { fastRetry, HOOK_URL, stats, withMock } from "./fixtures/mock.ts"
 
 describe("retries", () => {
   it.live("a transient failure is retried exactly maxRetries times", () =>
@@ -37,42 +37,46 @@ describe("retries", () => {
 
   it.effect("backoff: each wait ends within its exponential ceiling (500 ms doubling, capped)", () =>
     Effect.gen(function*() {
-      const webhooks = yield* WebhooksClient.WebhooksClient
-      const watcher = retryWatcher()
-      const fiber = yield* Effect.forkChild(watcher.observe(Effect.flip(webhooks.list())))
-      yield* eventually((s) => s.requests === 1)
-      for (const [retry, ceiling, expected] of [[1, 1_000, 2], [2, 2_000, 3], [3, 3_000, 4]] as const) {
-        yield* watcher.awaitRetries(retry)
-        yield* TestClock.adjust(ceiling)
-        yield* eventually((s) => s.requests === expected)
-      }
-      const error = yield* Fiber.join(fiber)
+      // In-memory API under the TestClock: every request is refused (503), and the API logs when each one arrived.
+      const api = MemoryApi.make({ failFirst: Infinity })
+      const { result: error } = yield* MemoryApi.runOnTestClock(
+        Effect.flip(WebhooksClient.WebhooksClient.use((webhooks) => webhooks.list())).pipe(
+          Effect.provide(MemoryApi.clientLayer(api, {
+            rateLimit: Infinity,
+            retry: { maxRetries: 3, baseDelay: 1_000, maxDelay: 3_000 }
+          }))
+        )
+      )
       assert.instanceOf(error, WebhooksError.ServerError)
       assert.strictEqual((error as WebhooksError.ServerError).attempts, 4)
-    }).pipe(Effect.provide(withMock({ faultRate: 1 }, {
-      rateLimit: Infinity,
-      retry: { maxRetries: 3, baseDelay: 1_000, maxDelay: 3_000 }
-    }))))
+      const at = api.log.map((e) => e.at)
+      assert.strictEqual(at.length, 4)
+      for (const [retry, ceiling] of [[1, 1_000], [2, 2_000], [3, 3_000]] as const) {
+        const waited = at[retry]! - at[retry - 1]!
+        assert.isAbove(waited, 0, `retry ${retry} waited`)
+        assert.isAtMost(waited, ceiling, `retry ${retry} waited ${waited} ms, more than its ceiling`)
+      }
+    }))
 
   it.effect("Retry-After is honoured: the retry waits for the server's time on the client's clock, then succeeds", () =>
     Effect.gen(function*() {
-      const webhooks = yield* WebhooksClient.WebhooksClient
-      yield* webhooks.list() // takes the only token
-      const second = yield* Effect.forkChild(webhooks.list())
-      yield* eventually((s) => s.rateLimited === 1) // answered 429 with Retry-After: 1
-      // Real time passes (the mock's bucket refills), the client's clock does not: no retry yet.
-      yield* liveSleep(1_100)
-      assert.strictEqual((yield* stats).requests, 2)
-      yield* TestClock.adjust(999)
-      yield* liveSleep(100)
-      assert.strictEqual((yield* stats).requests, 2, "not retried before Retry-After has passed")
-      yield* TestClock.adjust(1)
-      const page = yield* Fiber.join(second)
-      assert.isFalse(page.hasMore)
-      const s = yield* stats
-      assert.strictEqual(s.requests, 3)
-      assert.strictEqual(s.rateLimited, 1)
-    }).pipe(Effect.provide(withMock({ rateLimit: 1 }, { rateLimit: Infinity }))))
+      const api = MemoryApi.make({ rateLimit: 1 })
+      yield* Effect.gen(function*() {
+        const webhooks = yield* WebhooksClient.WebhooksClient
+        yield* webhooks.list() // takes the only token
+        const second = yield* Effect.forkChild(webhooks.list())
+        yield* MemoryApi.settle
+        assert.strictEqual(api.counters.rateLimited, 1, "answered 429 with Retry-After: 1")
+        yield* MemoryApi.advance(999)
+        assert.strictEqual(api.counters.requests, 2, "not retried before Retry-After has passed")
+        yield* MemoryApi.advance(1)
+        const page = yield* Fiber.join(second)
+        assert.isFalse(page.hasMore)
+        assert.strictEqual(api.counters.requests, 3)
+        assert.strictEqual(api.counters.rateLimited, 1)
+        assert.deepStrictEqual(api.log.map((e) => e.at), [0, 0, 1_000])
+      }).pipe(Effect.provide(MemoryApi.clientLayer(api, { rateLimit: Infinity })))
+    }))
 
   it.live("a Retry-After longer than retryAfterCap is not waited out: RateLimitError at once, with the server's time", () =>
     Effect.gen(function*() {

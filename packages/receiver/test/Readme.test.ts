@@ -30,10 +30,11 @@ const request = (body: string, signature?: string) =>
     headers: signature === undefined ? {} : { "Exa-Signature": signature }
   })
 
-// Polls (up to ~5 s): a child's output arrives on its own schedule, not with the HTTP answer.
+// Polls (up to 20 s, within the test's timeout): a child's output arrives on its own schedule, not with the HTTP
+// answer, and a loaded machine can delay it by seconds.
 const eventually = (predicate: () => boolean) =>
   Effect.suspend(() => (predicate() ? Effect.void : Effect.fail("not yet"))).pipe(
-    Effect.retry(Schedule.spaced(20).pipe(Schedule.upTo({ times: 250 }))),
+    Effect.retry(Schedule.spaced(20).pipe(Schedule.upTo({ times: 1_000 }))),
     Effect.orDie
   )
 
