@@ -9,9 +9,9 @@ import { Config, Effect, Layer, Option } from "effect"
 import type { Redacted } from "effect"
 import { Flag } from "effect/cli"
 import { FetchHttpClient } from "effect/http"
-import * as ApiKey from "./ApiKey.ts"
-import { Output } from "./Output.ts"
-import { UsageError } from "./UsageError.ts"
+import * as ApiKey from "@exa-webhooks/cli-kit/ApiKey"
+import { Output } from "@exa-webhooks/cli-kit/Output"
+import { UsageError } from "@exa-webhooks/cli-kit/UsageError"
 
 /**
  * The environment variable that overrides the API's base URL.

@@ -7,7 +7,7 @@
  */
 import { BaseUrl, EventType, IdempotencyKey, ReservedMetadata, Validation, Webhook, WebhookId } from "@exa-webhooks/schema"
 import { Effect, Option, Result, Schema } from "effect"
-import { UsageError } from "./UsageError.ts"
+import { UsageError } from "@exa-webhooks/cli-kit/UsageError"
 
 /**
  * Splits repeated `--event` values and comma-separated lists into one list, in the order given.
