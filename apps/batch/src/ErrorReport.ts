@@ -7,25 +7,12 @@
  */
 import * as KitErrorReport from "@exa-webhooks/cli-kit/ErrorReport"
 import type { Report } from "@exa-webhooks/cli-kit/Output"
-import { Predicate } from "effect"
 import { ApplyFailed } from "./Commands.ts"
 import * as ExitCode from "./ExitCode.ts"
 import { JournalError } from "./Journal.ts"
 import { ManifestError } from "./ManifestFile.ts"
 import * as ManifestFile from "./ManifestFile.ts"
 import * as Program from "./Program.ts"
-
-const clientTags: ReadonlySet<string> = new Set([
-  "InvalidInputError",
-  "AuthenticationError",
-  "PermissionDeniedError",
-  "NotFoundError",
-  "RateLimitError",
-  "ApiError",
-  "ServerError",
-  "TransportError",
-  "UnexpectedResponseError"
-])
 
 const specific = (error: unknown): Report | undefined => {
   if (error instanceof ManifestError) {
@@ -46,13 +33,12 @@ const specific = (error: unknown): Report | undefined => {
     }
   }
   if (error instanceof ApplyFailed) return { type: "ApplyFailed", message: error.message, exitCode: ExitCode.ApiFailure }
-  if (Predicate.hasProperty(error, "_tag") && typeof error._tag === "string" && clientTags.has(error._tag)) {
-    const details = Object.fromEntries(Object.entries(error).filter(([key]) => key !== "_tag" && key !== "message"))
+  if (KitErrorReport.isWebhooksError(error)) {
     return {
       type: error._tag,
-      message: `${error._tag}: ${String((error as { message?: unknown }).message)}`,
+      message: `${error._tag}: ${error.message}`,
       exitCode: error._tag === "InvalidInputError" ? ExitCode.Usage : ExitCode.ApiFailure,
-      details
+      details: KitErrorReport.apiDetails(error)
     }
   }
   return undefined

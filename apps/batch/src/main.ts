@@ -17,20 +17,15 @@ import * as Program from "./Program.ts"
 // CLI process owns its heap, so it may set this.
 setFlagsFromString("--semi-space-growth-factor=1")
 
-const environmentSection = [
-  "ENVIRONMENT",
-  "  EXA_API_KEY      the API key (or --api-key-file PATH); validate and secret need none",
-  "  EXA_BASE_URL     the API base URL (or --base-url URL); default https://api.exa.ai",
-  "  EXA_RATE_LIMIT   requests per second (default 10, or --rate-limit); EXA_TIMEOUT per request (default 30 seconds)",
-  "  EXA_MAX_RETRIES  retries of a failed request that is safe to repeat (default 5)"
-].join("\n")
-
 Main.run({
   program: Program.NAME,
   version: Program.VERSION,
   command: Commands.command,
   reporter: ErrorReport.reporter,
-  helpSections: [environmentSection, ExitCode.helpSection],
+  helpSections: [
+    Main.environmentSection({ apiKey: "; validate and secret need none", rateLimit: ", or --rate-limit" }),
+    ExitCode.helpSection
+  ],
   interrupted:
     "interrupted; nothing more was sent; secrets of the webhooks created so far are in the journal (run apply again to finish)"
 })

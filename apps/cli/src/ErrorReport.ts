@@ -5,32 +5,14 @@
  *
  * @since 0.1.0
  */
-import type { WebhooksError } from "@exa-webhooks/client"
 import * as KitErrorReport from "@exa-webhooks/cli-kit/ErrorReport"
 import type { Report } from "@exa-webhooks/cli-kit/Output"
 import { VerifyError } from "@exa-webhooks/receiver"
 import { Validation } from "@exa-webhooks/schema"
-import { Predicate } from "effect"
 import * as ExitCode from "./ExitCode.ts"
 import * as Program from "./Program.ts"
 import { SecretFileError } from "./SecretFile.ts"
 import { UncertainCreate } from "./UncertainCreate.ts"
-
-const webhooksTags: ReadonlySet<string> = new Set([
-  "InvalidInputError",
-  "AuthenticationError",
-  "PermissionDeniedError",
-  "NotFoundError",
-  "RateLimitError",
-  "ApiError",
-  "ServerError",
-  "TransportError",
-  "UnexpectedResponseError",
-  "IdempotencyConflictError"
-])
-
-const isWebhooksError = (error: unknown): error is WebhooksError.WebhooksError =>
-  Predicate.hasProperty(error, "_tag") && typeof error._tag === "string" && webhooksTags.has(error._tag)
 
 // Global flags that take a value (`--base-url URL`): the word after them is not a command.
 const VALUE_FLAGS: ReadonlySet<string> = new Set(["--base-url", "--api-key-file", "--api-key", "--log-level", "--completions"])
@@ -67,10 +49,6 @@ export const unknownCommandWithHelp = (
   }
 }
 
-// The machine-readable fields of a client error (method, path, status, requestId, code, attempts, ...).
-const apiDetails = (error: WebhooksError.WebhooksError): Record<string, unknown> =>
-  Object.fromEntries(Object.entries(error).filter(([key]) => key !== "_tag" && key !== "message"))
-
 const specific = (error: unknown): Report | undefined => {
   if (error instanceof SecretFileError) {
     return { type: "SecretFileError", message: error.message, exitCode: ExitCode.ApiFailure, details: { path: error.path } }
@@ -80,10 +58,10 @@ const specific = (error: unknown): Report | undefined => {
       type: error.error._tag,
       message: error.message,
       exitCode: ExitCode.ApiFailure,
-      details: { ...apiDetails(error.error), idempotencyKey: error.idempotencyKey }
+      details: { ...KitErrorReport.apiDetails(error.error), idempotencyKey: error.idempotencyKey }
     }
   }
-  if (isWebhooksError(error)) {
+  if (KitErrorReport.isWebhooksError(error)) {
     if (error._tag === "InvalidInputError") {
       // Normally caught earlier by the CLI's own checks, which name flags; this is the client's second line of defence.
       return {
@@ -93,7 +71,7 @@ const specific = (error: unknown): Report | undefined => {
         details: { problems: error.problems }
       }
     }
-    return { type: error._tag, message: `${error._tag}: ${error.message}`, exitCode: ExitCode.ApiFailure, details: apiDetails(error) }
+    return { type: error._tag, message: `${error._tag}: ${error.message}`, exitCode: ExitCode.ApiFailure, details: KitErrorReport.apiDetails(error) }
   }
   // `verify`: the delivery is not genuine (exit 1), the message names the check that failed.
   if (VerifyError.isVerifyError(error)) {

@@ -10,20 +10,12 @@ import * as ErrorReport from "./ErrorReport.ts"
 import * as ExitCode from "./ExitCode.ts"
 import * as Program from "./Program.ts"
 
-const environmentSection = [
-  "ENVIRONMENT",
-  "  EXA_API_KEY      the API key (or --api-key-file PATH)",
-  "  EXA_BASE_URL     the API base URL (or --base-url URL); default https://api.exa.ai",
-  "  EXA_RATE_LIMIT   requests per second (default 10); EXA_TIMEOUT per request (default 30 seconds)",
-  "  EXA_MAX_RETRIES  retries of a failed request that is safe to repeat (default 5)"
-].join("\n")
-
 Main.run({
   program: Program.NAME,
   version: Program.VERSION,
   command: Commands.command,
   reporter: ErrorReport.reporter,
-  helpSections: [environmentSection, ExitCode.helpSection],
+  helpSections: [Main.environmentSection(), ExitCode.helpSection],
   interrupted: "interrupted; nothing more was sent (a request already on its way may still have been applied)",
   // `exa-webhooks UNKNOWN --help` would print the root's help and succeed: the parser shows help before it looks at
   // the command. An unknown command is a usage error whether or not help was asked for.

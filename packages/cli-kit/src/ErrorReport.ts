@@ -5,12 +5,43 @@
  *
  * @since 0.1.0
  */
+import type { WebhooksError } from "@exa-webhooks/client"
 import { Cause, Predicate } from "effect"
 import { CliError } from "effect/cli"
 import { ConfirmationDeclined } from "./Confirm.ts"
 import * as ExitCode from "./ExitCode.ts"
 import { type Report, StdoutError } from "./Output.ts"
 import { UsageError } from "./UsageError.ts"
+
+const webhooksTags: ReadonlySet<string> = new Set([
+  "InvalidInputError",
+  "AuthenticationError",
+  "PermissionDeniedError",
+  "NotFoundError",
+  "RateLimitError",
+  "ApiError",
+  "ServerError",
+  "TransportError",
+  "UnexpectedResponseError",
+  "IdempotencyConflictError"
+])
+
+/**
+ * Whether `error` is a failure of a `WebhooksClient` operation, by its tag (the client exports the `WebhooksError`
+ * union as a type only).
+ *
+ * @since 0.1.0
+ */
+export const isWebhooksError = (error: unknown): error is WebhooksError.WebhooksError =>
+  Predicate.hasProperty(error, "_tag") && typeof error._tag === "string" && webhooksTags.has(error._tag)
+
+/**
+ * The machine-readable fields of a client error (method, path, status, requestId, code, attempts, ...), for `--json`.
+ *
+ * @since 0.1.0
+ */
+export const apiDetails = (error: WebhooksError.WebhooksError): Record<string, unknown> =>
+  Object.fromEntries(Object.entries(error).filter(([key]) => key !== "_tag" && key !== "message"))
 
 /**
  * A parse error of effect/cli as one line: its own messages can span lines ("Did you mean this?\n  create").
