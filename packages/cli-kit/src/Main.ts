@@ -124,7 +124,7 @@ export const run = <Name extends string, Input, ContextInput, E, R extends Servi
     }
   }
 
-  // The CLI's parser asks for a child-process spawner (for features the bins do not use); a stub keeps
+  // effect/cli's parser asks for a child-process spawner (for features the bins do not use); a stub keeps
   // `node:child_process` out of the start-up path.
   const noChildProcesses = Layer.succeed(
     ChildProcessSpawner.ChildProcessSpawner,

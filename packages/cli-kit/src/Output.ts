@@ -1,6 +1,6 @@
 /**
- * Where everything a bin (`exa-webhooks`, `exa-webhooks-batch`) prints goes, in one place, so the rule "stdout carries only the requested output" is
- * enforced by construction:
+ * Where everything a bin (`exa-webhooks`, `exa-webhooks-batch`) prints goes, in one place, so the rule "stdout
+ * carries only the requested output" is enforced by construction:
  * - `result`: the one thing the command was asked for, on stdout (human text, or one JSON document with `--json`).
  * - `note` / `warn`: everything else (hints, "nothing was sent", warnings), on stderr.
  * - `failure`: the one line that explains a failure, on stderr (a JSON object with `--json`).
@@ -24,7 +24,7 @@ export interface Report {
   readonly message: string
   readonly exitCode: number
   readonly details?: Readonly<Record<string, unknown>> | undefined
-  /** Lines printed before the message in text mode, as they are (e.g. `file:line:column: problem`). */
+  /** Lines printed before the message in text mode, as they are (e.g. a manifest's `file:line:column: problem`). */
   readonly lines?: ReadonlyArray<string> | undefined
 }
 
