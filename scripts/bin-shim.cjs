@@ -4,7 +4,8 @@
 // inside a dependency) and exit status 1. The minimum is the package's own `engines.node`, so it is stated once.
 //
 // Plain ES5 CommonJS on purpose: it must parse and run on any Node old enough to need the message.
-// The original is scripts/bin-shim.cjs; every package's bin/<name>.cjs is a byte-for-byte copy (make pack-test checks).
+// This is the only committed copy: each package's build copies it to bin/<name>.cjs (scripts/copy-bin-shim.mjs, git-ignored),
+// and make pack-test checks that every packed bin is byte-for-byte this file.
 "use strict";
 var path = require("path");
 var name = path.basename(__filename, ".cjs");

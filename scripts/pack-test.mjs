@@ -86,6 +86,16 @@ const packages = ["packages", "apps"].flatMap((group) =>
     return manifest.private ? [] : [{ dir, manifest }]
   })
 )
+// Private workspace packages (@exa-webhooks/cli-kit): bundled into the bins, never published, so no published
+// package may depend on one (a devDependency, which a user never installs, is how the bins name them).
+const privateNames = ["packages", "apps"].flatMap((group) =>
+  readdirSync(join(root, group)).flatMap((name) => {
+    const file = join(root, group, name, "package.json")
+    if (!existsSync(file)) return []
+    const manifest = JSON.parse(readFileSync(file, "utf8"))
+    return manifest.private ? [manifest.name] : []
+  })
+)
 const byName = (name) => packages.find((p) => p.manifest.name === name)
 const binPackage = (bin) => packages.find((p) => p.manifest.bin?.[bin] !== undefined)
 
@@ -124,8 +134,10 @@ const checkManifests = () => {
 
 const packAll = () => {
   mkdirSync(tarballs)
-  // One pnpm for the whole workspace (private packages are skipped); --json names each tarball.
-  const packed = JSON.parse(ok("pnpm", ["-r", "pack", "--pack-destination", tarballs, "--json"], { cwd: root }))
+  // One pnpm for the whole workspace but the private packages (pnpm -r pack would pack them too); --json names each
+  // tarball.
+  const skip = privateNames.flatMap((name) => ["--filter", `!${name}`])
+  const packed = JSON.parse(ok("pnpm", ["-r", ...skip, "pack", "--pack-destination", tarballs, "--json"], { cwd: root }))
   for (const p of packages) {
     p.tarball = packed.find((t) => t.name === p.manifest.name)?.filename
     assert(p.tarball && existsSync(p.tarball), `pnpm -r pack wrote no tarball for ${p.manifest.name}`)
@@ -164,6 +176,9 @@ const checkTarballs = () => {
     assert(!packed.includes("workspace:"), `${where}: package.json still says workspace: ...`)
     const manifest = JSON.parse(packed)
     assert(!JSON.stringify(manifest.exports ?? {}).includes("source"), `${where}: exports offer the "source" condition`)
+    const needs = ["dependencies", "peerDependencies", "optionalDependencies"].flatMap((field) => Object.keys(manifest[field] ?? {}))
+    const unpublished = needs.filter((name) => privateNames.includes(name))
+    assert(unpublished.length === 0, `${where}: depends on private workspace packages, which are never published: ${unpublished.join(", ")}`)
     lines.push(`${p.manifest.name.padEnd(28)} ${String(files.length).padStart(3)} files ${(statSync(p.tarball).size / 1024).toFixed(0).padStart(5)} KiB`)
   }
   console.log(lines.map((l) => `   ${l}`).join("\n"))

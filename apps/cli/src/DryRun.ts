@@ -11,7 +11,7 @@
 import { Cause, Effect, Layer, Option, Redacted } from "effect"
 import { Headers, HttpClient } from "effect/http"
 import type { HttpClientRequest } from "effect/http"
-import * as ApiKey from "./ApiKey.ts"
+import * as ApiKey from "@exa-webhooks/cli-kit/ApiKey"
 
 /**
  * The request a command would have sent, with the key (in its header) and any password in the URL already masked.

@@ -5,9 +5,9 @@
  *
  * @since 0.1.0
  */
-import { BaseUrl, EventType, IdempotencyKey, ReservedMetadata, Validation, Webhook, WebhookId } from "@exa-webhooks/schema"
+import { EventType, IdempotencyKey, ReservedMetadata, Validation, Webhook, WebhookId } from "@exa-webhooks/schema"
 import { Effect, Option, Result, Schema } from "effect"
-import { UsageError } from "./UsageError.ts"
+import { UsageError } from "@exa-webhooks/cli-kit/UsageError"
 
 /**
  * Splits repeated `--event` values and comma-separated lists into one list, in the order given.
@@ -178,17 +178,4 @@ export const idempotencyKey = Effect.fn("Input.idempotencyKey")(function*(value:
   const problem = IdempotencyKey.problem(value.value)
   if (problem !== undefined) return yield* new UsageError({ message: `--idempotency-key: ${problem}` })
   return value.value
-})
-
-/**
- * The API's base URL, checked with `BaseUrl` (http(s), no credentials, query or fragment, no port fetch refuses),
- * without a trailing slash. `origin` names where it came from (`--base-url` or `EXA_BASE_URL`) for the message.
- *
- * @since 0.1.0
- */
-export const baseUrl = Effect.fn("Input.baseUrl")(function*(value: string, origin: string) {
-  const problem = BaseUrl.problem(value)
-  // The rule's message never quotes a password (it masks everything before the last "@").
-  if (problem !== undefined) return yield* new UsageError({ message: `${origin}: ${problem}` })
-  return value.replace(/\/+$/, "")
 })

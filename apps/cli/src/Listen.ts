@@ -18,9 +18,9 @@ import { Command, Flag } from "effect/cli"
 import { FetchHttpClient, HttpClient, HttpClientRequest } from "effect/http"
 import type * as Http from "node:http"
 import type { AddressInfo } from "node:net"
-import { Output } from "./Output.ts"
+import { Output } from "@exa-webhooks/cli-kit/Output"
 import * as SigningSecrets from "./SigningSecrets.ts"
-import { UsageError } from "./UsageError.ts"
+import { UsageError } from "@exa-webhooks/cli-kit/UsageError"
 
 const encodeEvent = Schema.encodeSync(Event.Event)
 

@@ -13,7 +13,7 @@
  */
 import { Effect, FileSystem, Path, Redacted, Schema } from "effect"
 import type { PlatformError } from "effect"
-import { UsageError } from "./UsageError.ts"
+import { UsageError } from "@exa-webhooks/cli-kit/UsageError"
 
 /**
  * Writing the secret failed after the webhook was created (a full disk, say). The webhook exists and its secret is

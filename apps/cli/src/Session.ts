@@ -7,52 +7,26 @@
  */
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { WebhooksClient } from "@exa-webhooks/client"
-import { Config, Effect, Layer, Option } from "effect"
-import type { Redacted } from "effect"
+import { Config, Effect, Layer } from "effect"
 import type * as Https from "node:https"
 import { Flag } from "effect/cli"
-import * as ApiKey from "./ApiKey.ts"
+import * as KitSession from "@exa-webhooks/cli-kit/Session"
 import * as DryRun from "./DryRun.ts"
-import * as Input from "./Input.ts"
-import { Output } from "./Output.ts"
-import { UsageError } from "./UsageError.ts"
+import { Output } from "@exa-webhooks/cli-kit/Output"
+import type { UsageError } from "@exa-webhooks/cli-kit/UsageError"
 
 /**
- * The environment variable that overrides the API's base URL.
- *
- * @since 0.1.0
- */
-export const BASE_URL_ENV = "EXA_BASE_URL"
-
-/**
- * The flags shared by every subcommand; they may be given before or after the subcommand's name.
+ * The flags shared by every subcommand (the kit's, plus `--dry-run`); they may be given before or after the
+ * subcommand's name.
  *
  * @since 0.1.0
  */
 export const flags = {
-  baseUrl: Flag.String("base-url").pipe(
-    Flag.withDescription(
-      `API base URL (default ${WebhooksClient.defaults.baseUrl}, or ${BASE_URL_ENV}); e.g. the mock's http://127.0.0.1:PORT`
-    ),
-    Flag.withMetavar("URL"),
-    Flag.optional
-  ),
-  apiKeyFile: Flag.String("api-key-file").pipe(
-    Flag.withDescription(`read the API key from this file (default: the ${ApiKey.ENV} environment variable)`),
-    Flag.withMetavar("PATH"),
-    Flag.optional
-  ),
-  json: Flag.Boolean("json").pipe(
-    Flag.withDescription("print one JSON document on stdout (errors as JSON on stderr)"),
-    Flag.withDefault(false)
-  ),
+  ...KitSession.flags,
   dryRun: Flag.Boolean("dry-run").pipe(
     Flag.withDescription("print the request (method, URL, headers with the key masked, body) and send nothing"),
     Flag.withDefault(false)
-  ),
-  // Not offered, but caught: someone will try it, and the answer should explain why it is missing rather than say
-  // "unknown flag". Its value is never echoed.
-  apiKey: Flag.String("api-key").pipe(Flag.withHidden, Flag.optional)
+  )
 }
 
 /**
@@ -60,56 +34,27 @@ export const flags = {
  *
  * @since 0.1.0
  */
-export interface Flags {
-  readonly baseUrl: Option.Option<string>
-  readonly apiKeyFile: Option.Option<string>
-  readonly json: boolean
+export interface Flags extends KitSession.Flags {
   readonly dryRun: boolean
-  readonly apiKey: Option.Option<string>
 }
 
 /**
- * Everything a command needs to reach the API.
+ * Everything a command needs to reach the API, and whether this run sends anything.
  *
  * @since 0.1.0
  */
-export interface Session {
-  readonly apiKey: Redacted.Redacted<string>
-  readonly baseUrl: string
+export interface Session extends KitSession.Session {
   readonly dryRun: boolean
 }
 
-const baseUrlConfig = Config.option(Config.String(BASE_URL_ENV))
-
 /**
- * Resolves the global flags into a {@link Session}: fails with a `UsageError` for a plain `--api-key`, a missing or
- * unreadable key, or a malformed base URL; warns when the key file can be read by other users.
+ * Resolves the global flags into a {@link Session} (see the kit's `Session.resolve`: fails with a `UsageError`
+ * before anything is sent).
  *
  * @since 0.1.0
  */
 export const resolve = Effect.fn("Session.resolve")(function*(given: Flags) {
-  if (Option.isSome(given.apiKey)) {
-    return yield* new UsageError({
-      message: `--api-key is not supported: a key on the command line leaks into shell history and process lists; ` +
-        `set ${ApiKey.ENV} or pass --api-key-file PATH instead (and consider rotating the key you just typed)`
-    })
-  }
-  const fromEnv = Option.filter(
-    yield* baseUrlConfig.pipe(Effect.orElseSucceed(() => Option.none<string>())),
-    (value) => value.trim() !== ""
-  )
-  const baseUrl = Option.isSome(given.baseUrl)
-    ? yield* Input.baseUrl(given.baseUrl.value, "--base-url")
-    : Option.isSome(fromEnv)
-    ? yield* Input.baseUrl(fromEnv.value.trim(), BASE_URL_ENV)
-    : WebhooksClient.defaults.baseUrl
-  const key = yield* ApiKey.resolve(given.apiKeyFile)
-  if (key.loose && key.source._tag === "File") {
-    yield* (yield* Output).warn(
-      `${key.source.path} can be read by other users; restrict it with: chmod 600 ${key.source.path}`
-    )
-  }
-  const session: Session = { apiKey: key.value, baseUrl, dryRun: given.dryRun }
+  const session: Session = { ...(yield* KitSession.resolve(given)), dryRun: given.dryRun }
   return session
 })
 
@@ -121,9 +66,6 @@ const clientLayer = (session: Session) =>
     baseUrl: Config.succeed(session.baseUrl)
   })
 
-const configUsage = (error: Config.ConfigError) =>
-  new UsageError({ message: `invalid client setting in the environment: ${error.message}` })
-
 type Operation<A, E, R> = (client: WebhooksClient.Service) => Effect.Effect<A, E, R>
 
 const withClient = <A, E, R>(operation: Operation<A, E, R>) =>
@@ -132,7 +74,7 @@ const withClient = <A, E, R>(operation: Operation<A, E, R>) =>
   })
 
 const mapConfigError = <A, E, R>(effect: Effect.Effect<A, E | Config.ConfigError, R>): Effect.Effect<A, E | UsageError, R> =>
-  Effect.mapError(effect, (error) => (error instanceof Config.ConfigError ? configUsage(error) : error as E))
+  Effect.mapError(effect, (error) => (error instanceof Config.ConfigError ? KitSession.configUsage(error) : error as E))
 
 // The node:http agents of the transport; node:https's is made (and node:https, with tls, loaded: about 40 ms) only when
 // a request goes to an https URL, so a command against a local http server does without it.

@@ -10,8 +10,8 @@
  */
 import { Effect, FileSystem, Option, Redacted } from "effect"
 import { Flag } from "effect/cli"
-import { Output } from "./Output.ts"
-import { UsageError } from "./UsageError.ts"
+import { Output } from "@exa-webhooks/cli-kit/Output"
+import { UsageError } from "@exa-webhooks/cli-kit/UsageError"
 
 /**
  * `--secret-file PATH` (required).

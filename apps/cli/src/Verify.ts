@@ -9,9 +9,9 @@ import { Verifier } from "@exa-webhooks/receiver"
 import { Event } from "@exa-webhooks/schema"
 import { Duration, Effect, FileSystem, Option, Schema, Stdio, Stream } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
-import { Output } from "./Output.ts"
+import { Output } from "@exa-webhooks/cli-kit/Output"
 import * as SigningSecrets from "./SigningSecrets.ts"
-import { UsageError } from "./UsageError.ts"
+import { UsageError } from "@exa-webhooks/cli-kit/UsageError"
 
 const encodeEvent = Schema.encodeSync(Event.Event)
 

@@ -1,137 +1,23 @@
 /**
- * Entry point of `exa-webhooks`: parses the arguments, runs the command, reports any failure on stderr (one line, or
- * one JSON object with `--json`) and exits with the code of `ExitCode`.
+ * Entry point of `exa-webhooks`: runs the command through the kit's `Main.run` (failures on stderr as one line, or
+ * one JSON object with `--json`; the exit codes of `ExitCode`).
  *
  * @since 0.1.0
  */
-import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
-import * as NodePath from "@effect/platform-node/NodePath"
-import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
-import * as NodeStdio from "@effect/platform-node/NodeStdio"
-import { Cause, Console, Effect, Layer, Logger, Option, Terminal } from "effect"
-import { CliConfig, CliError, CliOutput, Command, GlobalFlag } from "effect/cli"
-import { HttpClient } from "effect/http"
-import { ChildProcessSpawner } from "effect/process"
-import packageJson from "../package.json" with { type: "json" }
+import * as Main from "@exa-webhooks/cli-kit/Main"
 import * as Commands from "./Commands.ts"
-import * as Confirm from "./Confirm.ts"
 import * as ErrorReport from "./ErrorReport.ts"
 import * as ExitCode from "./ExitCode.ts"
-import * as Output from "./Output.ts"
+import * as Program from "./Program.ts"
 
-const args = process.argv.slice(2)
-const json = Output.wantsJson(args)
-const output = Output.make({ json })
-
-const environmentSection = [
-  "ENVIRONMENT",
-  "  EXA_API_KEY      the API key (or --api-key-file PATH)",
-  "  EXA_BASE_URL     the API base URL (or --base-url URL); default https://api.exa.ai",
-  "  EXA_RATE_LIMIT   requests per second (default 10); EXA_TIMEOUT per request (default 30 seconds)",
-  "  EXA_MAX_RETRIES  retries of a failed request that is safe to repeat (default 5)"
-].join("\n")
-
-const formatter = CliOutput.defaultFormatter({
-  colors: process.stdout.isTTY === true && process.env["NO_COLOR"] === undefined
+Main.run({
+  program: Program.NAME,
+  version: Program.VERSION,
+  command: Commands.command,
+  reporter: ErrorReport.reporter,
+  helpSections: [Main.environmentSection(), ExitCode.helpSection],
+  interrupted: "interrupted; nothing more was sent (a request already on its way may still have been applied)",
+  // `exa-webhooks UNKNOWN --help` would print the root's help and succeed: the parser shows help before it looks at
+  // the command. An unknown command is a usage error whether or not help was asked for.
+  preflight: (args) => ErrorReport.unknownCommandWithHelp(args, Commands.command)
 })
-
-// Help goes to stdout only when it was asked for; parse errors are one line on stderr, not a help page (the help
-// is one `--help` away, and a CI log should show the error, not 40 lines of flags).
-const presenter: CliOutput.Presenter = {
-  present: (event) => {
-    switch (event._tag) {
-      case "Help": {
-        const text = `${formatter.formatHelpDoc(event.helpDoc)}\n\n${environmentSection}\n\n${ExitCode.helpSection}`
-        if (event.reason === "Requested") return Console.log(text)
-        // Not asked for (no command was given): a usage error, so stderr, and JSON there with --json.
-        return json
-          ? output.failure({
-            type: "UsageError",
-            message: `no command given; see '${event.commandPath.join(" ")} --help'`,
-            exitCode: ExitCode.Usage
-          })
-          : Console.error(text)
-      }
-      case "InvalidInvocation":
-        return output.failure(ErrorReport.cliErrors(event.errors, event.commandPath))
-      case "Version":
-        return Console.log(`${event.name} ${event.version}`)
-    }
-  }
-}
-
-// The CLI's parser asks for a child-process spawner (for features this CLI does not use); a stub keeps
-// `node:child_process` out of the start-up path.
-const noChildProcesses = Layer.succeed(
-  ChildProcessSpawner.ChildProcessSpawner,
-  ChildProcessSpawner.make(() => Effect.die(new Error("exa-webhooks does not spawn processes")))
-)
-
-// Prompts are asked through `Confirm` (on stderr); the parser's own terminal is never used for input.
-const noTerminal = Layer.succeed(
-  Terminal.Terminal,
-  Terminal.make({
-    columns: Effect.sync(() => process.stderr.columns ?? 80),
-    rows: Effect.sync(() => process.stderr.rows ?? 24),
-    size: Effect.die(new Error("exa-webhooks does not read the terminal size")),
-    readInput: Effect.die(new Error("exa-webhooks does not read raw terminal input")),
-    readLine: Effect.die(new Error("exa-webhooks does not read lines through the terminal service")),
-    display: (text) => Effect.sync(() => void process.stderr.write(text))
-  })
-)
-
-const layer = Layer.mergeAll(
-  NodeFileSystem.layer,
-  NodePath.layer,
-  NodeStdio.layer,
-  noTerminal,
-  noChildProcesses,
-  Confirm.layer,
-  Layer.succeed(Output.Output, output),
-  CliOutput.layerPresenter(presenter),
-  // --wizard would prompt on stdout; the rest of the built-ins stay (help, version, completions, log level).
-  CliConfig.layer({ builtIns: [GlobalFlag.Help, GlobalFlag.Version, GlobalFlag.Completions, GlobalFlag.LogLevel] }),
-  // Logs (e.g. the client's retries under --log-level debug) must never reach stdout.
-  Logger.layer([Output.logger({ json })]),
-  // No tracing backend listens: trace headers (b3, traceparent) would only be noise in requests and --dry-run.
-  Layer.succeed(HttpClient.TracerPropagationEnabled, false)
-)
-
-const interrupted: Output.Report = {
-  type: "Interrupted",
-  message: "interrupted; nothing more was sent (a request already on its way may still have been applied)",
-  exitCode: ExitCode.Interrupted
-}
-
-const exiting = (code: number) => Effect.fail(new ExitCode.Exiting({ code }))
-
-// `exa-webhooks UNKNOWN --help` would print the root's help and succeed: the parser shows help before it looks at
-// the command. An unknown command is a usage error whether or not help was asked for.
-const unknownCommand = ErrorReport.unknownCommandWithHelp(args, Commands.command)
-
-const program = Command.runWith(Commands.command, { version: packageJson.version })(args).pipe(
-  Effect.catchCause((cause) => {
-    // Ctrl-C at a prompt arrives as an interruption from inside (readline got the key, not the process): pass it on
-    // to the same path as a signal, which reports it once (onInterrupt below).
-    if (Cause.hasInterruptsOnly(cause)) return Effect.interrupt
-    const error = Cause.findErrorOption(cause)
-    if (Option.isNone(error)) {
-      // A defect: a bug, reported in one line rather than a stack trace.
-      const report = ErrorReport.ofDefect(cause)
-      return Effect.andThen(output.failure(report), exiting(report.exitCode))
-    }
-    // Parse errors and an implicit help page have already been presented.
-    if (CliError.isCliError(error.value) && error.value._tag === "ShowHelp") return exiting(ExitCode.Usage)
-    const report = ErrorReport.of(error.value)
-    return Effect.andThen(output.failure(report), exiting(report.exitCode))
-  }),
-  // Ctrl-C or SIGTERM while running: the runtime interrupts the program, whose finalizers (an unused secret file,
-  // open connections) run before the process exits with 130.
-  Effect.onInterrupt(() => output.failure(interrupted)),
-  Effect.provide(layer)
-)
-
-NodeRuntime.runMain(
-  unknownCommand === undefined ? program : Effect.andThen(output.failure(unknownCommand), exiting(unknownCommand.exitCode)),
-  { disableErrorReporting: true, teardown: ExitCode.teardown }
-)

@@ -1,8 +1,8 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Option, Redacted } from "effect"
-import * as ApiKey from "../src/ApiKey.ts"
+import * as ApiKey from "@exa-webhooks/cli-kit/ApiKey"
 import * as Input from "../src/Input.ts"
-import * as Output from "../src/Output.ts"
+import * as Output from "@exa-webhooks/cli-kit/Output"
 
 describe("Input", () => {
   it("splits repeated and comma-separated events, in order", () => {

@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import * as UrlCredentials from "../src/UrlCredentials.ts"
+import * as UrlCredentials from "@exa-webhooks/cli-kit/UrlCredentials"
 
 describe("UrlCredentials", () => {
   it("masks the password of every URL in a text, keeps the user, and changes nothing else", () => {

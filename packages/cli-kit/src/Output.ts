@@ -1,6 +1,6 @@
 /**
- * Where everything the CLI prints goes, in one place, so the rule "stdout carries only the requested output" is
- * enforced by construction:
+ * Where everything a bin (`exa-webhooks`, `exa-webhooks-batch`) prints goes, in one place, so the rule "stdout
+ * carries only the requested output" is enforced by construction:
  * - `result`: the one thing the command was asked for, on stdout (human text, or one JSON document with `--json`).
  * - `note` / `warn`: everything else (hints, "nothing was sent", warnings), on stderr.
  * - `failure`: the one line that explains a failure, on stderr (a JSON object with `--json`).
@@ -24,7 +24,7 @@ export interface Report {
   readonly message: string
   readonly exitCode: number
   readonly details?: Readonly<Record<string, unknown>> | undefined
-  /** Lines printed before the message in text mode, as they are (e.g. `file:line:column: problem`). */
+  /** Lines printed before the message in text mode, as they are (e.g. a manifest's `file:line:column: problem`). */
   readonly lines?: ReadonlyArray<string> | undefined
 }
 
@@ -62,9 +62,7 @@ export interface Service {
  *
  * @since 0.1.0
  */
-export class Output extends Context.Service<Output, Service>()("@exa-webhooks/batch/Output") {}
-
-const PROGRAM = "exa-webhooks-batch"
+export class Output extends Context.Service<Output, Service>()("@exa-webhooks/cli-kit/Output") {}
 
 // One line, always: a message from a server or a library may carry newlines, which would break "one line on stderr"
 // and any log scraper that reads it.
@@ -75,12 +73,26 @@ const oneLine = (text: string) => text.replace(/\s*\n\s*/g, "; ").trim()
 const stderrLine = (line: string) => Console.error(UrlCredentials.mask(line))
 
 /**
- * Builds the service. `json` selects the mode for the whole run.
+ * The options of a run: `program` prefixes every line on stderr (`exa-webhooks: ...`), `json` selects the mode.
  *
  * @since 0.1.0
  */
-export const make = (options: { readonly json: boolean }): Service => {
-  const { json } = options
+export interface Options {
+  readonly program: string
+  readonly json: boolean
+}
+
+/**
+ * Builds the service for one run.
+ *
+ * @example
+ * ```ts
+ * const output = Output.make({ program: "exa-webhooks", json: Output.wantsJson(process.argv.slice(2)) })
+ * ```
+ * @since 0.1.0
+ */
+export const make = (options: Options): Service => {
+  const { json, program } = options
   return {
     json,
     result: (document, human) =>
@@ -102,7 +114,7 @@ export const make = (options: { readonly json: boolean }): Service => {
     warn: (text) =>
       json
         ? stderrLine(JSON.stringify({ warning: oneLine(text) }))
-        : stderrLine(`${PROGRAM}: warning: ${oneLine(text)}`),
+        : stderrLine(`${program}: warning: ${oneLine(text)}`),
     failure: (report) =>
       json
         ? stderrLine(JSON.stringify({
@@ -110,7 +122,7 @@ export const make = (options: { readonly json: boolean }): Service => {
         }))
         : Effect.andThen(
           Effect.forEach(report.lines ?? [], (line) => stderrLine(oneLine(line)), { discard: true }),
-          stderrLine(`${PROGRAM}: ${oneLine(report.message)}`)
+          stderrLine(`${program}: ${oneLine(report.message)}`)
         )
   }
 }
@@ -120,14 +132,14 @@ export const make = (options: { readonly json: boolean }): Service => {
  *
  * @since 0.1.0
  */
-export const layer = (options: { readonly json: boolean }): Layer.Layer<Output> =>
+export const layer = (options: Options): Layer.Layer<Output> =>
   Layer.succeed(Output, make(options))
 
 const logText = (message: unknown): string =>
   (Array.isArray(message) ? message : [message])
     .map((part) => (typeof part === "string" ? part : part instanceof Error ? part.message : JSON.stringify(part)))
     .join(" ")
-    // The client prefixes its own lines with the program's name; the logger adds it once.
+    // The client prefixes its own lines with its name (`exa-webhooks: `); the logger adds the program's once.
     .replace(/^exa-webhooks(-batch)?: /, "")
 
 /**
@@ -136,13 +148,13 @@ const logText = (message: unknown): string =>
  *
  * @since 0.1.0
  */
-export const logger = (options: { readonly json: boolean }): Logger.Logger<unknown, void> =>
+export const logger = (options: Options): Logger.Logger<unknown, void> =>
   Logger.make(({ logLevel, message }) => {
     const text = oneLine(logText(message))
     console.error(UrlCredentials.mask(
       options.json
         ? JSON.stringify({ log: { level: logLevel.toLowerCase(), message: text } })
-        : `${PROGRAM}: ${logLevel.toLowerCase()}: ${text}`
+        : `${options.program}: ${logLevel.toLowerCase()}: ${text}`
     ))
   })
 

@@ -1,8 +1,8 @@
 /**
  * Credentials inside URLs (`https://user:password@host`), masked before anything is printed.
  *
- * A base URL with credentials is refused (see `Input.baseUrl`), but other URLs, a webhook's own among them, may carry a
- * user and password. Whatever the CLI prints on stderr (an error, a warning, a prompt, a log line, in text or JSON)
+ * A base URL with credentials is refused (see `Session.resolve`), but other URLs, a webhook's own among them, may carry a
+ * user and password. Whatever a bin prints on stderr (an error, a warning, a prompt, a log line, in text or JSON)
  * and the refusal of such a base URL show it as `https://user:****@host`: the user stays (it helps to tell accounts
  * apart), the password never appears. Userinfo without a password (`https://token@host`, often a token itself) is
  * shown as `https://****@host`. The same rule applies everywhere, so the same URL always looks the same.

@@ -34,7 +34,7 @@ export interface Service {
  *
  * @since 0.1.0
  */
-export class Confirm extends Context.Service<Confirm, Service>()("@exa-webhooks/batch/Confirm") {}
+export class Confirm extends Context.Service<Confirm, Service>()("@exa-webhooks/cli-kit/Confirm") {}
 
 const ask = (question: string): Effect.Effect<boolean> =>
   Effect.callback<boolean>((resume) => {

@@ -1,0 +1,135 @@
+/**
+ * Every way a run can fail, reduced to what is reported (one line, plus fields for `--json`) and the exit code: the
+ * failures both bins share (usage, a declined confirmation, a lost stdout, a parse error, a bug) here, each bin's
+ * own (client errors, manifests, secret files, ...) in the `specific` function it passes to {@link make}.
+ *
+ * @since 0.1.0
+ */
+import type { WebhooksError } from "@exa-webhooks/client"
+import { Cause, Predicate } from "effect"
+import { CliError } from "effect/cli"
+import { ConfirmationDeclined } from "./Confirm.ts"
+import * as ExitCode from "./ExitCode.ts"
+import { type Report, StdoutError } from "./Output.ts"
+import { UsageError } from "./UsageError.ts"
+
+const webhooksTags: ReadonlySet<string> = new Set([
+  "InvalidInputError",
+  "AuthenticationError",
+  "PermissionDeniedError",
+  "NotFoundError",
+  "RateLimitError",
+  "ApiError",
+  "ServerError",
+  "TransportError",
+  "UnexpectedResponseError",
+  "IdempotencyConflictError"
+])
+
+/**
+ * Whether `error` is a failure of a `WebhooksClient` operation, by its tag (the client exports the `WebhooksError`
+ * union as a type only).
+ *
+ * @since 0.1.0
+ */
+export const isWebhooksError = (error: unknown): error is WebhooksError.WebhooksError =>
+  Predicate.hasProperty(error, "_tag") && typeof error._tag === "string" && webhooksTags.has(error._tag)
+
+/**
+ * The machine-readable fields of a client error (method, path, status, requestId, code, attempts, ...), for `--json`.
+ *
+ * @since 0.1.0
+ */
+export const apiDetails = (error: WebhooksError.WebhooksError): Record<string, unknown> =>
+  Object.fromEntries(Object.entries(error).filter(([key]) => key !== "_tag" && key !== "message"))
+
+/**
+ * A parse error of effect/cli as one line: its own messages can span lines ("Did you mean this?\n  create").
+ * `program` names the command when the parser does not.
+ *
+ * @since 0.1.0
+ */
+export const cliErrorLine = (program: string, error: CliError.CliError): string => {
+  switch (error._tag) {
+    case "UnrecognizedOption": {
+      const hint = error.suggestions.length > 0 ? `; did you mean ${error.suggestions.join(" or ")}?` : ""
+      return `unknown flag ${error.option} for '${(error.command ?? [program]).join(" ")}'${hint}`
+    }
+    case "UnknownSubcommand": {
+      const hint = error.suggestions.length > 0 ? `; did you mean ${error.suggestions.join(" or ")}?` : ""
+      return `unknown command "${error.subcommand}"${hint}`
+    }
+    default:
+      return error.message
+  }
+}
+
+/**
+ * ` (see 'exa-webhooks create --help')`: where to read how the command is used.
+ *
+ * @since 0.1.0
+ */
+export const helpHint = (commandPath: ReadonlyArray<string>): string => ` (see '${commandPath.join(" ")} --help')`
+
+/**
+ * How a bin turns failures into reports.
+ *
+ * @since 0.1.0
+ */
+export interface Reporter {
+  /** The report for a failure of a command. `ShowHelp` is not here: the presenter has already handled it. */
+  readonly of: (error: unknown) => Report
+  /** The report for a defect (a bug): the first line of its message, never a stack trace on a user's terminal. */
+  readonly ofDefect: (cause: Cause.Cause<unknown>) => Report
+  /**
+   * The usage line for parse errors of effect/cli (unknown flag, missing value, ...), with a pointer to the help of
+   * the command that was being parsed.
+   */
+  readonly cliErrors: (errors: ReadonlyArray<CliError.CliError>, commandPath: ReadonlyArray<string>) => Report
+}
+
+/**
+ * The reporter of `program`: `specific` reports the bin's own failures (and returns `undefined` for the rest).
+ *
+ * @example
+ * ```ts
+ * const reporter = ErrorReport.make({
+ *   program: "exa-webhooks-batch",
+ *   specific: (error) => error instanceof JournalError ? { type: "JournalError", message: error.message, exitCode: 1 } : undefined
+ * })
+ * ```
+ * @since 0.1.0
+ */
+export const make = (options: {
+  readonly program: string
+  readonly specific: (error: unknown) => Report | undefined
+}): Reporter => {
+  const { program, specific } = options
+  const of = (error: unknown): Report => {
+    const own = specific(error)
+    if (own !== undefined) return own
+    if (error instanceof UsageError) return { type: "UsageError", message: error.message, exitCode: ExitCode.Usage }
+    if (error instanceof ConfirmationDeclined) {
+      return { type: "ConfirmationDeclined", message: error.message, exitCode: ExitCode.Usage }
+    }
+    if (error instanceof StdoutError) return { type: "StdoutError", message: error.message, exitCode: ExitCode.ApiFailure }
+    if (CliError.isCliError(error)) {
+      return { type: "UsageError", message: cliErrorLine(program, error), exitCode: ExitCode.Usage }
+    }
+    return {
+      type: "InternalError",
+      message: `internal error: ${Predicate.hasProperty(error, "message") ? String(error.message) : String(error)}` +
+        ` (this is a bug in ${program}; please report it with the command you ran)`,
+      exitCode: ExitCode.ApiFailure
+    }
+  }
+  return {
+    of,
+    ofDefect: (cause) => of(Cause.squash(cause)),
+    cliErrors: (errors, commandPath) => ({
+      type: "UsageError",
+      message: `${errors.map((error) => cliErrorLine(program, error)).join("; ")}${helpHint(commandPath)}`,
+      exitCode: ExitCode.Usage
+    })
+  }
+}

@@ -1,0 +1,82 @@
+/**
+ * The exit codes both bins share, and the teardown that turns how the program ended into one of them.
+ *
+ * Scripts branch on these, so they are few and each has one meaning (a bin may add its own, such as
+ * `exa-webhooks-batch plan --detailed-exit-code`'s 3, and describes them all in its `--help`):
+ * - 0: the command did what was asked.
+ * - 1: the API or the network failed (the request was sent, or sending it failed).
+ * - 2: invalid usage or input, a missing or unreadable key, or a declined confirmation: nothing was sent.
+ * - 130: interrupted (Ctrl-C / SIGTERM).
+ *
+ * @since 0.1.0
+ */
+import { Cause, Exit, Schema } from "effect"
+import type { Runtime } from "effect"
+
+/**
+ * @since 0.1.0
+ */
+export const Success = 0
+
+/**
+ * @since 0.1.0
+ */
+export const ApiFailure = 1
+
+/**
+ * @since 0.1.0
+ */
+export const Usage = 2
+
+/**
+ * The shell convention for a process stopped by SIGINT (128 + 2).
+ *
+ * @since 0.1.0
+ */
+export const Interrupted = 130
+
+/**
+ * How the program ends once its failure has been reported: the code to exit with. Raised only after the message
+ * was written, so the teardown never prints anything itself.
+ *
+ * @since 0.1.0
+ */
+export class Exiting extends Schema.TaggedError<Exiting>()("Exiting", {
+  code: Schema.Number
+}) {}
+
+/**
+ * The teardown given to `NodeRuntime.runMain`: success is 0, an interruption 130, an {@link Exiting} its code and
+ * anything else (a defect that escaped reporting) 1.
+ *
+ * @since 0.1.0
+ */
+export const teardown: Runtime.Teardown = (exit, onExit) => {
+  const code = Exit.isSuccess(exit)
+    ? Success
+    : Cause.hasInterruptsOnly(exit.cause)
+    ? Interrupted
+    : Cause.squash(exit.cause) instanceof Exiting
+    ? (Cause.squash(exit.cause) as Exiting).code
+    : ApiFailure
+  flushed(() => onExit(code))
+}
+
+/**
+ * Calls `then` once everything written to stdout and stderr has been handed to the OS. On a pipe, Node writes
+ * asynchronously: exiting at once cuts what a slow reader has not taken yet (a long `--json` error line would end
+ * as invalid JSON after 64 KiB).
+ *
+ * @since 0.2.0
+ */
+export const flushed = (then: () => void): void => {
+  let pending = 2
+  const done = () => {
+    if (--pending === 0) then()
+  }
+  for (const stream of [process.stdout, process.stderr]) {
+    // A closed or broken stream calls back with an error: nothing more can be flushed, so that is done too.
+    if (stream.destroyed || !stream.writable) done()
+    else stream.write("", done)
+  }
+}

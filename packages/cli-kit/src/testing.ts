@@ -1,0 +1,147 @@
+/**
+ * Test fixtures of the bins: runs a built bin (its esbuild bundle, which turbo builds before the tests) as a
+ * subprocess with exactly the environment a test gives it, against the in-process mock server.
+ *
+ * @since 0.1.0
+ */
+import { MockServer } from "@exa-webhooks/mock-server"
+import { Effect, Fiber, Layer, Schedule } from "effect"
+import { spawn } from "node:child_process"
+import { existsSync } from "node:fs"
+import { fileURLToPath } from "node:url"
+
+/**
+ * The path of a built bundle (a `file:` URL), checked to exist: a missing build is named, with how to make it.
+ *
+ * @since 0.1.0
+ */
+export const bundle = (url: URL, packageDir: string): string => {
+  const file = fileURLToPath(url)
+  if (!existsSync(file)) {
+    throw new Error(`${file} is missing: run 'pnpm run build' in ${packageDir} first (turbo does it before 'test')`)
+  }
+  return file
+}
+
+/** A URL the mock never contacts (not loopback): deliveries to it are recorded as failed attempts at once. */
+export const HOOK_URL = "https://example.com/hooks/exa"
+
+/** What a run produced. */
+export interface Result {
+  readonly code: number | null
+  readonly signal: NodeJS.Signals | null
+  readonly stdout: string
+  readonly stderr: string
+}
+
+/** Options of {@link run}. */
+export interface RunOptions {
+  /** The whole environment of the subprocess (nothing is inherited). */
+  readonly env?: Readonly<Record<string, string>> | undefined
+  /** Written to stdin, which is then closed; stdin is a pipe (never a terminal) either way. */
+  readonly stdin?: string | undefined
+  /** Instead of `stdin`: waits until stdout contains `when`, then writes `keys` and closes stdin. */
+  readonly answer?: { readonly when: string; readonly keys: string } | undefined
+  readonly cwd?: string | undefined
+  /**
+   * Sends SIGINT once this effect completes, e.g. {@link requestsReceived}: the child's own progress, so Ctrl-C comes
+   * after start-up however long start-up takes on a loaded machine.
+   */
+  readonly interruptWhen?: Effect.Effect<void> | undefined
+  /** Runs `command` (a full argv) instead of the bin, e.g. to go through `script` for a pseudo-terminal. */
+  readonly command?: ReadonlyArray<string> | undefined
+}
+
+/** A runner of the bundle `bin`: runs it with `args` and collects its exit code and output. */
+export const runner = (bin: string) => (args: ReadonlyArray<string>, options: RunOptions = {}): Effect.Effect<Result> =>
+  Effect.callback<Result>((resume) => {
+    const [file, ...rest] = options.command ?? [process.execPath, bin, ...args]
+    const child = spawn(file!, rest, {
+      env: { ...options.env },
+      cwd: options.cwd,
+      stdio: ["pipe", "pipe", "pipe"]
+    })
+    let stdout = ""
+    let stderr = ""
+    const answer = options.answer
+    let answered = false
+    child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
+      stdout += chunk
+      if (answer !== undefined && !answered && stdout.includes(answer.when)) {
+        answered = true
+        child.stdin.end(answer.keys)
+      }
+    })
+    child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk))
+    child.stdin.on("error", () => {})
+    if (answer === undefined) child.stdin.end(options.stdin ?? "")
+    const interrupter = options.interruptWhen === undefined
+      ? undefined
+      : Effect.runFork(Effect.andThen(options.interruptWhen, Effect.sync(() => child.kill("SIGINT"))))
+    const stopInterrupter = () => {
+      if (interrupter !== undefined) Effect.runFork(Fiber.interrupt(interrupter))
+    }
+    child.on("close", (code, signal) => {
+      stopInterrupter()
+      resume(Effect.succeed({ code, signal, stdout, stderr }))
+    })
+    return Effect.sync(() => {
+      stopInterrupter()
+      child.kill("SIGKILL")
+    })
+  })
+
+/** The environment of a run against `mock`: its URL and `apiKey`, plus `extra`. */
+export const envFor = (mock: MockServer.Service, apiKey: string, extra: Readonly<Record<string, string>> = {}) => ({
+  EXA_BASE_URL: mock.url,
+  EXA_API_KEY: apiKey,
+  // Keep retries of the live clock short: tests that inject faults should not wait for the production backoff.
+  EXA_RETRY_BASE_DELAY: "5 millis",
+  EXA_RETRY_MAX_DELAY: "20 millis",
+  ...extra
+})
+
+/** A fresh mock accepting `apiKey`. */
+export const mockLayer = (apiKey: string, options: MockServer.Options = {}): Layer.Layer<MockServer.MockServer> =>
+  MockServer.layer({ apiKey, deliveryAttempts: 1, ...options })
+
+/** Completes once `mock` has received `n` API requests (polled every 10 ms; the test's timeout bounds the wait). */
+export const requestsReceived = (mock: MockServer.Service, n = 1): Effect.Effect<void> =>
+  mock.stats.pipe(
+    Effect.filterOrFail((s) => s.requests >= n, () => "not yet"),
+    Effect.retry(Schedule.spaced("10 millis")),
+    Effect.asVoid,
+    Effect.orDie
+  )
+
+/**
+ * The timeout of a test that starts a bin `spawns` times, one after another: a start takes ~0.5 s alone and several
+ * seconds on a loaded 2-core machine, so each gets 10 s, plus 10 s for the rest of the test.
+ */
+export const timeoutFor = (spawns: number) => 10_000 + spawns * 10_000
+
+/** The mock's counters. */
+export const stats = Effect.gen(function*() {
+  const mock = yield* MockServer.MockServer
+  return yield* mock.stats
+})
+
+/** Publishes an event through the mock's control route and waits for its deliveries. */
+export const publishEvent = (type: string) =>
+  Effect.gen(function*() {
+    const mock = yield* MockServer.MockServer
+    yield* Effect.promise(async () => {
+      const response = await fetch(`${mock.url}/_mock/events`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ type, data: { id: "webset_test", object: "webset" } })
+      })
+      if (response.status !== 200) throw new Error(`publishing ${type} answered ${response.status}`)
+    })
+  })
+
+/** Parses stdout as exactly one JSON document (fails the test otherwise). */
+export const json = (result: Result): any => JSON.parse(result.stdout)
+
+/** The non-empty lines of a text. */
+export const lines = (text: string): Array<string> => text.split("\n").filter((line) => line.trim() !== "")
