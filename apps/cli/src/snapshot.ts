@@ -11,14 +11,28 @@ import * as NodePath from "@effect/platform-node/NodePath"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import * as NodeStdio from "@effect/platform-node/NodeStdio"
 import { startupSnapshot } from "node:v8"
+import * as Confirm from "@exa-webhooks/cli-kit/Confirm"
+import * as Main from "@exa-webhooks/cli-kit/Main"
+import * as Output from "@exa-webhooks/cli-kit/Output"
 import * as Commands from "./Commands.ts"
-import * as Confirm from "./Confirm.ts"
 import * as ErrorReport from "./ErrorReport.ts"
 import * as ExitCode from "./ExitCode.ts"
-import * as Output from "./Output.ts"
+import * as Program from "./Program.ts"
 
 // What main.ts imports, named so that the bundler keeps (and the snapshot holds) their evaluated modules.
-const preloaded = [Commands, Confirm, ErrorReport, ExitCode, NodeFileSystem, NodePath, NodeRuntime, NodeStdio, Output]
+const preloaded = [
+  Commands,
+  Confirm,
+  ErrorReport,
+  ExitCode,
+  Main,
+  NodeFileSystem,
+  NodePath,
+  NodeRuntime,
+  NodeStdio,
+  Output,
+  Program
+]
 
 const main = () => {
   void import("./main.ts")
