@@ -86,16 +86,24 @@ const packages = ["packages", "apps"].flatMap((group) =>
     return manifest.private ? [] : [{ dir, manifest }]
   })
 )
-// Private workspace packages (@exa-webhooks/cli-kit): bundled into the bins, never published, so no published
-// package may depend on one (a devDependency, which a user never installs, is how the bins name them).
-const privateNames = ["packages", "apps"].flatMap((group) =>
-  readdirSync(join(root, group)).flatMap((name) => {
-    const file = join(root, group, name, "package.json")
-    if (!existsSync(file)) return []
-    const manifest = JSON.parse(readFileSync(file, "utf8"))
-    return manifest.private ? [manifest.name] : []
-  })
-)
+// Every workspace package folder, read off pnpm-workspace.yaml's `packages:` list ("dir/*" or "dir").
+const workspaceDirs = readFileSync(join(root, "pnpm-workspace.yaml"), "utf8")
+  .split("\n")
+  .map((line) => /^\s+-\s+["']?([^"'#\s]+)["']?\s*$/.exec(line)?.[1])
+  .filter((pattern) => pattern !== undefined)
+  .flatMap((pattern) =>
+    pattern.endsWith("/*")
+      ? readdirSync(join(root, pattern.slice(0, -2))).map((name) => join(pattern.slice(0, -2), name))
+      : [pattern]
+  )
+// Private workspace packages (@exa-webhooks/cli-kit, the benchmarks): never published, so no published package may
+// depend on one (a devDependency, which a user never installs, is how the bins name the kit they bundle).
+const privateNames = workspaceDirs.flatMap((dir) => {
+  const file = join(root, dir, "package.json")
+  if (!existsSync(file)) return []
+  const manifest = JSON.parse(readFileSync(file, "utf8"))
+  return manifest.private ? [manifest.name] : []
+})
 const byName = (name) => packages.find((p) => p.manifest.name === name)
 const binPackage = (bin) => packages.find((p) => p.manifest.bin?.[bin] !== undefined)
 
