@@ -508,7 +508,7 @@ const scale = async () => {
     const env = { ...process.env, EXA_API_KEY: API_KEY }
     for (const n of [1_000, 10_000, 100_000]) {
       const file = join(dir, `manifest-${n}.yaml`)
-      writeFileSync(file, JSON.stringify(batchManifest(n), null, 1))
+      writeFileSync(file, batchManifest(n))
       for (const [verb, extra] of [["validate", []], ["plan", ["--base-url", mock.url]]]) {
         const r = await measured(batch, [verb, file, ...extra], env)
         rows.push({ n, verb, ...r })

@@ -18,7 +18,7 @@ if (!existsSync(bin) || !existsSync(built)) {
 
 const dir = mkdtempSync(join(tmpdir(), "exa-webhooks-bench-"))
 const file = join(dir, "webhooks.yaml")
-writeFileSync(file, JSON.stringify(batchManifest(count), null, 1))
+writeFileSync(file, batchManifest(count))
 const start = performance.now()
 const result = spawnSync(bin, ["apply", file, "--base-url", args["base-url"], "--json"], {
   env: { ...process.env, EXA_API_KEY: API_KEY, ...(args["client-rate"] ? { EXA_RATE_LIMIT: args["client-rate"] } : {}) },
