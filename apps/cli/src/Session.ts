@@ -6,14 +6,14 @@
  * @since 0.1.0
  */
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
-import { WebhooksClient } from "@exa-webhooks/client"
+import { WebhooksClient, WebhooksError } from "@exa-webhooks/client"
 import { Config, Effect, Layer } from "effect"
 import type * as Https from "node:https"
 import { Flag } from "effect/cli"
 import * as KitSession from "@exa-webhooks/cli-kit/Session"
 import * as DryRun from "./DryRun.ts"
 import { Output } from "@exa-webhooks/cli-kit/Output"
-import type { UsageError } from "@exa-webhooks/cli-kit/UsageError"
+import { UsageError } from "@exa-webhooks/cli-kit/UsageError"
 
 /**
  * The flags shared by every subcommand (the kit's, plus `--dry-run`); they may be given before or after the
@@ -73,8 +73,16 @@ const withClient = <A, E, R>(operation: Operation<A, E, R>) =>
     return yield* operation(yield* WebhooksClient.WebhooksClient)
   })
 
-const mapConfigError = <A, E, R>(effect: Effect.Effect<A, E | Config.ConfigError, R>): Effect.Effect<A, E | UsageError, R> =>
-  Effect.mapError(effect, (error) => (error instanceof Config.ConfigError ? KitSession.configUsage(error) : error as E))
+const mapConfigError = <A, E, R>(
+  effect: Effect.Effect<A, E | Config.ConfigError | WebhooksError.InvalidOptionsError, R>
+): Effect.Effect<A, E | UsageError, R> =>
+  Effect.mapError(effect, (error) =>
+    error instanceof Config.ConfigError
+      ? KitSession.configUsage(error)
+      : error instanceof WebhooksError.InvalidOptionsError
+      ? new UsageError({ message: error.message })
+      : error as E
+  )
 
 // The node:http agents of the transport; node:https's is made (and node:https, with tls, loaded: about 40 ms) only when
 // a request goes to an https URL, so a command against a local http server does without it.

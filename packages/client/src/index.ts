@@ -7,16 +7,6 @@
 /**
  * @since 0.1.0
  */
-export * as RateGate from "./RateGate.ts"
-
-/**
- * @since 0.1.0
- */
-export * as RetryPolicy from "./RetryPolicy.ts"
-
-/**
- * @since 0.1.0
- */
 export * as WebhooksClient from "./WebhooksClient.ts"
 
 /**
