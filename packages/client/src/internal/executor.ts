@@ -127,13 +127,13 @@ const isKeyHeader = (name: string | RegExp) => typeof name === "string" && name.
  */
 const guarded = (redact: (text: string) => string) => <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
   Effect.withFiber((fiber) => {
-    let guarded = Effect.provideService(effect, FetchHttpClient.Fetch, manualFetch(fiber.getRef(FetchHttpClient.Fetch)))
+    let run = Effect.provideService(effect, FetchHttpClient.Fetch, manualFetch(fiber.getRef(FetchHttpClient.Fetch)))
     const names = fiber.getRef(Headers.CurrentRedactedNames)
-    if (!names.some(isKeyHeader)) guarded = Effect.provideService(guarded, Headers.CurrentRedactedNames, [...names, "x-api-key"])
+    if (!names.some(isKeyHeader)) run = Effect.provideService(run, Headers.CurrentRedactedNames, [...names, "x-api-key"])
     if (fiber.getRef(HttpClient.TracerHeaderFilter) !== constFalse) {
-      guarded = Effect.withTracer(guarded, redactingTracer(fiber.getRef(Tracer.Tracer), redact))
+      run = Effect.withTracer(run, redactingTracer(fiber.getRef(Tracer.Tracer), redact))
     }
-    return guarded
+    return run
   })
 
 const toRequest = (call: Call) => {
