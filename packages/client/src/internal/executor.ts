@@ -76,10 +76,10 @@ const decoderOf = <A>(schema: Schema.Decoder<A>) => {
 }
 
 /**
- * Time spent queued behind the limiter by the requests of a create's recovery (its lookups and deletes), so that the
+ * Time spent queued at the gate by the requests of a create's recovery (its lookups and deletes), so that the
  * create's budget can leave it out: waiting behind other callers is the rate limit working, not Exa failing.
  */
-const QueueWaits = Context.Reference<{ millis: number } | undefined>("@exa-webhooks/client/QueueWaits", {
+export const GateWaits = Context.Reference<{ millis: number } | undefined>("@exa-webhooks/client/GateWaits", {
   defaultValue: () => undefined
 })
 
@@ -232,7 +232,7 @@ export const make = (settings: Settings): Executor => {
       const recover = (previous: NonNullable<typeof last>) =>
         Effect.gen(function*() {
           const queued = { millis: 0 }
-          const recovered = yield* timed(Effect.provideService(beforeResend!(previous.failure, attempts), QueueWaits, queued)).pipe(
+          const recovered = yield* timed(Effect.provideService(beforeResend!(previous.failure, attempts), GateWaits, queued)).pipe(
             Effect.mapError((error) => new RetrySchedule.Stop(error))
           )
           budget.usedMillis -= queued.millis
@@ -246,7 +246,7 @@ export const make = (settings: Settings): Executor => {
       const paced = Effect.gen(function*() {
         const queuedAt = yield* Clock.currentTimeMillis
         yield* Effect.mapError(pacer.take, storeFailed(operation))
-        const meter = yield* QueueWaits
+        const meter = yield* GateWaits
         if (meter !== undefined) meter.millis += (yield* Clock.currentTimeMillis) - queuedAt
       })
 
