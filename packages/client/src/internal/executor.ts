@@ -56,7 +56,7 @@ const decodeJson = Schema.decodeUnknownResult(Schema.fromJsonString(Schema.Unkno
  * Time spent queued at the gate by the requests of a create's recovery (its lookups and deletes), so that the
  * create's budget can leave it out: waiting behind other callers is the rate limit working, not Exa failing.
  */
-const GateWaits = Context.Reference<{ millis: number } | undefined>("@exa-webhooks/client/GateWaits", {
+export const GateWaits = Context.Reference<{ millis: number } | undefined>("@exa-webhooks/client/GateWaits", {
   defaultValue: () => undefined
 })
 
