@@ -2,7 +2,7 @@
 // mock on 127.0.0.1, a hard stop before ten minutes, and docs/benchmarks.md written from this one run (every ratio
 // in it compares figures measured here, contenders interleaved, medians where a figure is repeated).
 //
-// Usage: node bench/run.mjs [--only startup,throughput,chaos,overhead,listing,scale,batch-plan,capacity] [--runs N]
+// Usage: node bench/run.mjs [--only startup,throughput,chaos,overhead,listing,lookups,scale,batch-plan,capacity] [--runs N]
 //        [--out docs/benchmarks.md]
 // Needs a build (`make setup`). Sections whose program is missing on this branch (apps/batch) print a line and are
 // skipped; adding a contender is one entry in `throughputContenders` or `startupCommands`.
@@ -409,17 +409,21 @@ const overhead = async () => {
 
 const FILL = 10_000
 
-const fill = async (url, n) => {
+// `tolerant`: against a mock with ambiguous faults a create fails after it was applied; what counts is the store.
+const fill = async (url, n, { tolerant = false } = {}) => {
   let next = 0
   await Promise.all(Array.from({ length: 50 }, async () => {
     while (next < n) {
       const i = next++
-      const response = await fetch(`${url}/websets/v0/webhooks`, {
+      const sent = fetch(`${url}/websets/v0/webhooks`, {
         method: "POST",
         headers: { "x-api-key": API_KEY, "content-type": "application/json" },
         body: JSON.stringify(createBody(i))
       })
-      if (response.status !== 200) throw new Error(`fill ${i}: HTTP ${response.status}`)
+      // A dropped connection rejects; the create was applied all the same.
+      const response = tolerant ? await sent.catch(() => undefined) : await sent
+      if (response === undefined) continue
+      if (response.status !== 200 && !tolerant) throw new Error(`fill ${i}: HTTP ${response.status}`)
       await response.arrayBuffer()
     }
   }))
@@ -471,6 +475,40 @@ const listing = async () => {
   ]
   log(`listing: ours ${fmt(wall.ours)} ms, fetch ${fmt(wall.fetch)} ms, exa-js ${fmt(wall["exa-js"])} ms; lookup ${fmt(looked / plain, 1)}x a create`)
   return { lines, headline: { wall, looked, plain } }
+}
+
+// 50 ambiguous creates against 10,000 webhooks: what their recovery lookups cost. Every create the mock applies is
+// answered with a 500 or a dropped connection (`--ambiguous-fault-rate 1`), so each create looks for its webhook
+// before anything is sent again; concurrent lookups share one listing (packages/client/src/internal/tokenLookup.ts).
+const AMBIGUOUS = 50
+
+const lookups = async () => {
+  const mock = await startMock(["--max-webhooks", String(FILL + AMBIGUOUS), "--ambiguous-fault-rate", "1", "--seed", "7"])
+  let r
+  try {
+    await fill(mock.url, FILL, { tolerant: true })
+    r = await runJson(contender("ours.mjs"), ["--base-url", mock.url, "--op", "ambiguous", "--count", String(AMBIGUOUS)])
+  } finally {
+    await mock.stop()
+  }
+  if (r.failed > 0 || r.ok !== AMBIGUOUS) throw new Error(`ambiguous creates: ${r.failed} failed (${JSON.stringify(r.errors)})`)
+  const pages = Math.ceil((FILL + AMBIGUOUS) / 200)
+  const lines = [
+    `## ${AMBIGUOUS} ambiguous creates against ${FILL.toLocaleString("en")} webhooks`,
+    "",
+    `${AMBIGUOUS} concurrent creates (pacing off) against a mock that applies every create and then answers it with a 500`,
+    "or a dropped connection, so each create must look for its webhook (one listing of every webhook) before it could",
+    "be sent again. One listing is " + pages + " pages of 200.",
+    "",
+    "| | list requests | listings | wall ms |",
+    "|---|---:|---:|---:|",
+    `| one listing per lookup (the client before lookups were coalesced) | ${AMBIGUOUS * pages} | ${AMBIGUOUS} | |`,
+    `| our client: concurrent lookups share a listing | ${r.listRequests} | ${fmt(r.listRequests / pages, 1)} | ${fmt(r.wallMs)} |`,
+    ""
+  ]
+  log(`lookups: ${AMBIGUOUS} ambiguous creates cost ${r.listRequests} list requests (${fmt(r.listRequests / pages, 1)} listings; ` +
+    `${AMBIGUOUS * pages} without sharing) in ${fmt(r.wallMs)} ms`)
+  return { lines, headline: { listRequests: r.listRequests, pages } }
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -575,6 +613,7 @@ const sections = [
   { name: "chaos", run: chaos, estimateMs: 45_000 },
   { name: "overhead", run: overhead, estimateMs: 50_000 },
   { name: "listing", run: listing, estimateMs: 60_000 },
+  { name: "lookups", run: lookups, estimateMs: 30_000 },
   { name: "scale", run: scale, estimateMs: 90_000 },
   { name: "batch-plan", run: batchPlan, estimateMs: 40_000 },
   { name: "capacity", run: capacity, estimateMs: 90_000 }
