@@ -104,12 +104,11 @@ describe("the lookups of duplicate-safe creates", () => {
       assert.strictEqual(api.webhooks.length, 13, "no duplicate was made")
       assert.isAbove(api.counters.lists, 0, "the lookups were tried")
       for (const [i, error] of results.entries()) {
-        // The create's own error (a 500 after which the webhook may exist), with the key to recover it.
+        // The create's own error (a 500 after which the webhook may exist), carrying the key that recovers it.
         assert.instanceOf(error, WebhooksError.ServerError)
         if (error._tag !== "ServerError") continue
         assert.strictEqual(error.status, 500)
         assert.strictEqual(error.idempotencyKey, `k-${i + 1}`)
-        assert.include(error.message, "may have been created")
       }
     }))
 })
