@@ -456,6 +456,9 @@ const listing = async () => {
   const m = (key, f) => median(samples.get(key).map(f))
   const wall = Object.fromEntries(contenders.map((c) => [c.key, m(c.key, (r) => r.wallMs)]))
   const rss = Object.fromEntries(contenders.map((c) => [c.key, m(c.key, (r) => r.maxRssMiB)]))
+  // The listing's own CPU (user + system of the client process while it lists): unlike wall time, it does not depend
+  // on whether the client could decode one page while the mock served the next.
+  const cpu = Object.fromEntries(contenders.map((c) => [c.key, m(c.key, (r) => r.opCpuMs)]))
   const plain = median(lookup.plainMs)
   const looked = median(lookup.lookupMs)
   const lines = [
@@ -463,9 +466,12 @@ const listing = async () => {
     "",
     `Every webhook of a mock holding ${FILL.toLocaleString("en")} (50 pages of 200); ${OVERHEAD_ROUNDS} rounds interleaved, medians.`,
     "",
-    "| contender | wall ms | vs raw fetch | peak RSS MiB |",
-    "|---|---:|---:|---:|",
-    ...contenders.map((c) => `| ${c.label} | ${fmt(wall[c.key])} | ${fmt(wall[c.key] / wall.fetch, 2)}x | ${fmt(rss[c.key])} |`),
+    "| contender | wall ms | vs raw fetch | vs exa-js | CPU ms | CPU vs exa-js | peak RSS MiB |",
+    "|---|---:|---:|---:|---:|---:|---:|",
+    ...contenders.map((c) =>
+      `| ${c.label} | ${fmt(wall[c.key])} | ${fmt(wall[c.key] / wall.fetch, 2)}x | ${fmt(wall[c.key] / wall["exa-js"], 2)}x | ` +
+      `${fmt(cpu[c.key])} | ${fmt(cpu[c.key] / cpu["exa-js"], 2)}x | ${fmt(rss[c.key])} |`
+    ),
     "",
     `A create whose outcome was unknown is looked up before it is sent again: one listing of every webhook for its`,
     `idempotency key. With ${FILL.toLocaleString("en")} webhooks present, a create with \`lookupFirst: true\` (the same lookup) took`,
@@ -473,7 +479,8 @@ const listing = async () => {
       `**${fmt(looked / plain, 1)}x**, i.e. about ${fmt(looked - plain)} ms per ambiguous create at this size.`,
     ""
   ]
-  log(`listing: ours ${fmt(wall.ours)} ms, fetch ${fmt(wall.fetch)} ms, exa-js ${fmt(wall["exa-js"])} ms; lookup ${fmt(looked / plain, 1)}x a create`)
+  log(`listing: ours ${fmt(wall.ours)} ms (CPU ${fmt(cpu.ours)}), fetch ${fmt(wall.fetch)} ms (CPU ${fmt(cpu.fetch)}), ` +
+    `exa-js ${fmt(wall["exa-js"])} ms (CPU ${fmt(cpu["exa-js"])}); lookup ${fmt(looked / plain, 1)}x a create`)
   return { lines, headline: { wall, looked, plain } }
 }
 

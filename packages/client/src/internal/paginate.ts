@@ -10,6 +10,7 @@
  * cursor given a second time.
  */
 import { Webhook } from "@exa-webhooks/schema"
+import type { Array as Arr } from "effect"
 import { Effect, Option, Schema, Stream } from "effect"
 import { UnexpectedResponseError } from "../WebhooksError.ts"
 import type { WebhooksError } from "../WebhooksError.ts"
@@ -82,13 +83,15 @@ export const make = <A extends { readonly id: string }>(options: Options<A>): St
       // One page ahead: the next request is sent while this page's items are decoded.
       Stream.buffer({ capacity: 1 }),
       Stream.mapEffect(options.decode),
-      Stream.map((items) =>
+      Stream.map((items): ReadonlyArray<A> =>
         items.filter((item) => {
           if (seen.has(item.id)) return false
           seen.add(item.id)
           return true
         })
       ),
-      Stream.flattenIterable
+      // Each page's items stay one chunk downstream.
+      Stream.filter((items): items is Arr.NonEmptyReadonlyArray<A> => items.length > 0),
+      Stream.flattenArray
     )
   })
