@@ -71,9 +71,9 @@ export interface CreateOptions {
    */
   readonly idempotencyKey?: string | undefined
   /**
-   * Look for a webhook carrying `idempotencyKey` before sending anything (one listing of every webhook), and treat
-   * a match as in {@link OnRecovered}. Use it when calling `create` again after a failure whose outcome was unknown
-   * (its error message says so). Default `false`.
+   * Look for a webhook carrying `idempotencyKey` before sending anything (one listing of every webhook, shared with
+   * the lookups of concurrent creates), and treat a match as in {@link OnRecovered}. Use it when calling `create`
+   * again after a failure whose outcome was unknown (its error message says so). Default `false`.
    */
   readonly lookupFirst?: boolean | undefined
   /** Overrides the layer's {@link Options.onRecovered} for this call. */
@@ -97,9 +97,9 @@ export interface CreateOptions {
    * After the create, list webhooks once more to find a concurrent create with the same idempotency key (another
    * process): the oldest of them is kept and the others are deleted, so exactly one caller ends with a webhook and
    * its secret. The other gets the kept webhook (`onExisting: "return"`, `secret: null`) or an
-   * `IdempotencyConflictError`. Costs one listing of every webhook per create; default `true` when the key came from
-   * the caller (`idempotencyKey` or the metadata), `false` for a generated key, which no one else can share. Bulk
-   * callers that already serialise their keys can turn it off.
+   * `IdempotencyConflictError`. Costs one listing of every webhook per create (concurrent creates share one);
+   * default `true` when the key came from the caller (`idempotencyKey` or the metadata), `false` for a generated key,
+   * which no one else can share. Bulk callers that already serialise their keys can turn it off.
    * @since 0.2.0
    */
   readonly raceCheck?: boolean | undefined
