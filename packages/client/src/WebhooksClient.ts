@@ -425,10 +425,14 @@ export const make = Effect.fnUntraced(function*(clientOptions: Options) {
   // What an item that does not decode shows of itself; the key is never in it, even if a webhook's data echoes it.
   const redact = redactor(Redacted.value(clientOptions.apiKey))
 
-  /** `listAll` / `listAllAttempts`: pages fetched as envelopes, their items decoded with `item` one page behind. */
+  /**
+   * `listAll` / `listAllAttempts`: pages fetched as envelopes, their items decoded with `item` one page behind. With
+   * `select`, only the items it keeps are decoded (and emitted).
+   */
   const pagesOf = <A extends { readonly id: string }>(
     first: Effect.Effect<Executor.Call, WebhooksError>,
-    item: Schema.Decoder<A>
+    item: Schema.Decoder<A>,
+    select?: (raw: unknown) => boolean
   ): Stream.Stream<A, WebhooksError> => {
     const decodeItems = Schema.decodeUnknownEffect(Schema.Array(item))
     return Stream.unwrap(Effect.map(first, (call) =>
@@ -439,8 +443,9 @@ export const make = Effect.fnUntraced(function*(clientOptions: Options) {
             cursor === undefined ? call : { ...call, urlParams: { ...call.urlParams, cursor } },
             Paginate.Envelope
           ),
-        decode: (data) =>
-          Effect.mapError(decodeItems(data), (error) => {
+        decode: (all) => {
+          const data = select === undefined ? all : all.filter(select)
+          return Effect.mapError(decodeItems(data), (error) => {
             const [problem] = Validation.problems(error.issue)
             const detail = problem === undefined ? "" : ` (${problem.path === "" ? "" : `${problem.path}: `}${redact(problem.message)})`
             const snippet = redact(JSON.stringify(data))
@@ -453,17 +458,22 @@ export const make = Effect.fnUntraced(function*(clientOptions: Options) {
                 "may have changed; upgrade @exa-webhooks/client or report it with the snippet."
             })
           })
+        }
       })))
   }
 
   const listAll = (options: Omit<ListOptions, "cursor"> = {}) =>
     pagesOf(listCall({ limit: Webhook.PAGE_LIMIT.maximum, ...defined(options) }), Webhook.Webhook)
 
+  /** Every webhook `select` keeps, decoded (only those). */
+  const listSelected = (select: (raw: unknown) => boolean) =>
+    pagesOf(listCall({ limit: Webhook.PAGE_LIMIT.maximum }), Webhook.Webhook, select)
+
   const listAllAttempts = (id: string, options: Omit<AttemptsOptions, "cursor"> = {}) =>
     pagesOf(attemptsCall(id, { limit: Webhook.PAGE_LIMIT.maximum, ...defined(options) }), WebhookAttempt.WebhookAttempt)
 
   // Concurrent lookups (ambiguous creates, lookupFirst, race checks) share one listing; see internal/tokenLookup.ts.
-  const findByToken = yield* TokenLookup.make(() => listAll(), IDEMPOTENCY_METADATA_KEY)
+  const findByToken = yield* TokenLookup.make(listSelected, IDEMPOTENCY_METADATA_KEY)
 
   const create = Effect.fn("WebhooksClient.create")(function*(input: CreateInput, options: CreateOptions = {}) {
     const path = Route.create.path()

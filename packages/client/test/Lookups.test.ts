@@ -113,6 +113,57 @@ describe("the lookups of duplicate-safe creates", () => {
     }))
 })
 
+describe("a lookup decodes only the webhooks that may carry its key", () => {
+  const odd = (metadata: unknown) => ({
+    id: "webhook_odd",
+    object: "webhook",
+    status: "active",
+    events: ["webset.created"],
+    url: "https://example.com/hooks/odd",
+    secret: null,
+    metadata,
+    createdAt: "not a date",
+    updatedAt: "not a date"
+  })
+  const ambiguousCreate = (oddItem: unknown) =>
+    Effect.gen(function*() {
+      const api = MemoryStore.make({ preload: 5, ambiguousFirstCreate: true, oddItem })
+      const result = yield* drive(
+        Effect.gen(function*() {
+          const webhooks = yield* WebhooksClient.WebhooksClient
+          return yield* Effect.result(webhooks.create(
+            { url: "https://example.com/hooks/x", events: ["webset.created"] },
+            { idempotencyKey: "k-odd", onRecovered: "return" }
+          ))
+        }).pipe(Effect.provide(MemoryStore.clientLayer(api)))
+      )
+      return { api, result }
+    })
+
+  it.effect("an unreadable webhook with another key is passed over: the lookup finds its own", () =>
+    Effect.gen(function*() {
+      const { api, result } = yield* ambiguousCreate(odd({ [KEY]: "someone-else" }))
+      assert.strictEqual(result._tag, "Success")
+      assert.strictEqual(api.counters.creates, 1)
+    }))
+
+  for (
+    const [name, metadata] of [
+      ["carries the key", { [KEY]: "k-odd" }],
+      ["has metadata that is not a record", "k-odd"],
+      ["has a key that is not text", { [KEY]: ["k-odd"] }]
+    ] as const
+  ) {
+    it.effect(`an unreadable webhook that ${name} fails the lookup: the create is not sent again`, () =>
+      Effect.gen(function*() {
+        const { api, result } = yield* ambiguousCreate(odd(metadata))
+        assert.strictEqual(result._tag, "Failure", "the lookup could not tell")
+        if (result._tag === "Failure") assert.strictEqual(result.failure._tag, "ServerError")
+        assert.strictEqual(api.counters.creates, 1, "never re-sent")
+      }))
+  }
+})
+
 describe("listAll", () => {
   it.effect("every one of 10,000 webhooks, once each, newest first", () =>
     Effect.gen(function*() {

@@ -29,14 +29,33 @@ export class FindByToken extends Request.Class<
   WebhooksError
 > {}
 
-/** Every webhook, once each (the client's `listAll`). */
-export type ListAll = () => Stream.Stream<Webhook.Webhook, WebhooksError>
+/**
+ * Every webhook that `select` keeps, once each, decoded: the client's `listAll`, except that an item `select` drops
+ * is never decoded.
+ */
+export type ListSelected = (select: (raw: unknown) => boolean) => Stream.Stream<Webhook.Webhook, WebhooksError>
+
+/**
+ * Which listed items a lookup for `tokens` decodes: those that carry one of them, and any whose metadata is not what
+ * the schema reads as "no token" or "a token" (not an object, or a non-string under `key`), so that the schema, not
+ * this test, judges them: such an item fails the lookup rather than being passed over. Decoding only the matches
+ * spares a lookup the decoding of every webhook, most of the CPU of a listing (about 350 ms for 10,000).
+ */
+export const selectTokens = (key: string, tokens: ReadonlySet<string>) => (raw: unknown): boolean => {
+  if (typeof raw !== "object" || raw === null) return true
+  const metadata = (raw as { readonly metadata?: unknown }).metadata
+  // Missing or null metadata is `{}` (the schema's reading): no token.
+  if (metadata === undefined || metadata === null) return false
+  if (typeof metadata !== "object" || Array.isArray(metadata)) return true
+  const token = (metadata as { readonly [k: string]: unknown })[key]
+  return token !== undefined && (typeof token !== "string" || tokens.has(token))
+}
 
 /**
  * Builds the lookup for one client instance: `(token) => webhooks carrying it`, coalesced as described above.
  * `key` is the reserved metadata key the token is stored under.
  */
-export const make = (listAll: ListAll, key: string): Effect.Effect<
+export const make = (listSelected: ListSelected, key: string): Effect.Effect<
   (token: string) => Effect.Effect<ReadonlyArray<Webhook.Webhook>, WebhooksError>
 > =>
   Effect.gen(function*() {
@@ -54,7 +73,8 @@ export const make = (listAll: ListAll, key: string): Effect.Effect<
             const found = new Map<string, Array<Webhook.Webhook>>()
             for (const entry of entries) found.set(entry.request.token, [])
             const queued = { millis: 0 }
-            const listed = yield* Effect.exit(Stream.runForEachArray(listAll(), (page) =>
+            const select = selectTokens(key, new Set(found.keys()))
+            const listed = yield* Effect.exit(Stream.runForEachArray(listSelected(select), (page) =>
               Effect.sync(() => {
                 for (const webhook of page) {
                   const token = webhook.metadata[key]
