@@ -481,7 +481,7 @@ const listing = async () => {
   ]
   log(`listing: ours ${fmt(wall.ours)} ms (CPU ${fmt(cpu.ours)}), fetch ${fmt(wall.fetch)} ms (CPU ${fmt(cpu.fetch)}), ` +
     `exa-js ${fmt(wall["exa-js"])} ms (CPU ${fmt(cpu["exa-js"])}); lookup ${fmt(looked / plain, 1)}x a create`)
-  return { lines, headline: { wall, looked, plain } }
+  return { lines, headline: { wall, cpu, looked, plain } }
 }
 
 // 50 ambiguous creates against 10,000 webhooks: what their recovery lookups cost. Every create the mock applies is
@@ -671,6 +671,20 @@ const headlineLines = () => {
     out.push(
       `- Overhead with no limit: our client ${fmt(o.ours.creates / o.fetch.creates, 2)}x the creates/s of raw fetch ` +
         `(exa-js ${fmt(o["exa-js"].creates / o.fetch.creates, 2)}x), ${fmt(o.ours.cpuCreate / o.fetch.cpuCreate, 2)}x its CPU per create.`
+    )
+  }
+  const l = results.listing?.headline
+  if (l !== undefined) {
+    out.push(
+      `- Listing 10,000 webhooks: our \`listAll\` ${fmt(l.wall.ours / l.wall["exa-js"], 2)}x the wall time of exa-js ` +
+        `(raw fetch ${fmt(l.wall.fetch / l.wall["exa-js"], 2)}x), ${fmt(l.cpu.ours / l.cpu["exa-js"], 2)}x its CPU.`
+    )
+  }
+  const k = results.lookups?.headline
+  if (k !== undefined) {
+    out.push(
+      `- ${AMBIGUOUS} ambiguous creates against 10,000 webhooks: their lookups cost ${k.listRequests} list requests ` +
+        `(${fmt(k.listRequests / k.pages, 1)} listings; one listing per lookup would be ${AMBIGUOUS * k.pages}).`
     )
   }
   return out
