@@ -113,33 +113,34 @@ describe("the lookups of duplicate-safe creates", () => {
     }))
 })
 
-describe("a lookup decodes only the webhooks that may carry its key", () => {
-  const odd = (metadata: unknown) => ({
-    id: "webhook_odd",
-    object: "webhook",
-    status: "active",
-    events: ["webset.created"],
-    url: "https://example.com/hooks/odd",
-    secret: null,
-    metadata,
-    createdAt: "not a date",
-    updatedAt: "not a date"
+// A listed webhook the client cannot read (its dates are not dates), with the given metadata.
+const odd = (metadata: unknown) => ({
+  id: "webhook_odd",
+  object: "webhook",
+  status: "active",
+  events: ["webset.created"],
+  url: "https://example.com/hooks/odd",
+  secret: null,
+  metadata,
+  createdAt: "not a date",
+  updatedAt: "not a date"
+})
+const ambiguousCreate = (oddItem: unknown) =>
+  Effect.gen(function*() {
+    const api = MemoryStore.make({ preload: 5, ambiguousFirstCreate: true, oddItem })
+    const result = yield* drive(
+      Effect.gen(function*() {
+        const webhooks = yield* WebhooksClient.WebhooksClient
+        return yield* Effect.result(webhooks.create(
+          { url: "https://example.com/hooks/x", events: ["webset.created"] },
+          { idempotencyKey: "k-odd", onRecovered: "return" }
+        ))
+      }).pipe(Effect.provide(MemoryStore.clientLayer(api)))
+    )
+    return { api, result }
   })
-  const ambiguousCreate = (oddItem: unknown) =>
-    Effect.gen(function*() {
-      const api = MemoryStore.make({ preload: 5, ambiguousFirstCreate: true, oddItem })
-      const result = yield* drive(
-        Effect.gen(function*() {
-          const webhooks = yield* WebhooksClient.WebhooksClient
-          return yield* Effect.result(webhooks.create(
-            { url: "https://example.com/hooks/x", events: ["webset.created"] },
-            { idempotencyKey: "k-odd", onRecovered: "return" }
-          ))
-        }).pipe(Effect.provide(MemoryStore.clientLayer(api)))
-      )
-      return { api, result }
-    })
 
+describe("a lookup decodes only the webhooks that may carry its key", () => {
   it.effect("an unreadable webhook with another key is passed over: the lookup finds its own", () =>
     Effect.gen(function*() {
       const { api, result } = yield* ambiguousCreate(odd({ [KEY]: "someone-else" }))
