@@ -2,7 +2,7 @@
 // mock on 127.0.0.1, a hard stop before ten minutes, and docs/benchmarks.md written from this one run (every ratio
 // in it compares figures measured here, contenders interleaved, medians where a figure is repeated).
 //
-// Usage: node bench/run.mjs [--only startup,throughput,chaos,overhead,listing,scale,batch-plan,capacity] [--runs N]
+// Usage: node bench/run.mjs [--only startup,throughput,chaos,overhead,listing,lookups,scale,batch-plan,capacity] [--runs N]
 //        [--out docs/benchmarks.md]
 // Needs a build (`make setup`). Sections whose program is missing on this branch (apps/batch) print a line and are
 // skipped; adding a contender is one entry in `throughputContenders` or `startupCommands`.
@@ -412,17 +412,21 @@ const overhead = async () => {
 
 const FILL = 10_000
 
-const fill = async (url, n) => {
+// `tolerant`: against a mock with ambiguous faults a create fails after it was applied; what counts is the store.
+const fill = async (url, n, { tolerant = false } = {}) => {
   let next = 0
   await Promise.all(Array.from({ length: 50 }, async () => {
     while (next < n) {
       const i = next++
-      const response = await fetch(`${url}/websets/v0/webhooks`, {
+      const sent = fetch(`${url}/websets/v0/webhooks`, {
         method: "POST",
         headers: { "x-api-key": API_KEY, "content-type": "application/json" },
         body: JSON.stringify(createBody(i))
       })
-      if (response.status !== 200) throw new Error(`fill ${i}: HTTP ${response.status}`)
+      // A dropped connection rejects; the create was applied all the same.
+      const response = tolerant ? await sent.catch(() => undefined) : await sent
+      if (response === undefined) continue
+      if (response.status !== 200 && !tolerant) throw new Error(`fill ${i}: HTTP ${response.status}`)
       await response.arrayBuffer()
     }
   }))
@@ -455,6 +459,9 @@ const listing = async () => {
   const m = (key, f) => median(samples.get(key).map(f))
   const wall = Object.fromEntries(contenders.map((c) => [c.key, m(c.key, (r) => r.wallMs)]))
   const rss = Object.fromEntries(contenders.map((c) => [c.key, m(c.key, (r) => r.maxRssMiB)]))
+  // The listing's own CPU (user + system of the client process while it lists): unlike wall time, it does not depend
+  // on whether the client could decode one page while the mock served the next.
+  const cpu = Object.fromEntries(contenders.map((c) => [c.key, m(c.key, (r) => r.opCpuMs)]))
   const plain = median(lookup.plainMs)
   const looked = median(lookup.lookupMs)
   const lines = [
@@ -462,9 +469,12 @@ const listing = async () => {
     "",
     `Every webhook of a mock holding ${FILL.toLocaleString("en")} (50 pages of 200); ${OVERHEAD_ROUNDS} rounds interleaved, medians.`,
     "",
-    "| contender | wall ms | vs raw fetch | peak RSS MiB |",
-    "|---|---:|---:|---:|",
-    ...contenders.map((c) => `| ${c.label} | ${fmt(wall[c.key])} | ${fmt(wall[c.key] / wall.fetch, 2)}x | ${fmt(rss[c.key])} |`),
+    "| contender | wall ms | vs raw fetch | vs exa-js | CPU ms | CPU vs exa-js | peak RSS MiB |",
+    "|---|---:|---:|---:|---:|---:|---:|",
+    ...contenders.map((c) =>
+      `| ${c.label} | ${fmt(wall[c.key])} | ${fmt(wall[c.key] / wall.fetch, 2)}x | ${fmt(wall[c.key] / wall["exa-js"], 2)}x | ` +
+      `${fmt(cpu[c.key])} | ${fmt(cpu[c.key] / cpu["exa-js"], 2)}x | ${fmt(rss[c.key])} |`
+    ),
     "",
     `A create whose outcome was unknown is looked up before it is sent again: one listing of every webhook for its`,
     `idempotency key. With ${FILL.toLocaleString("en")} webhooks present, a create with \`lookupFirst: true\` (the same lookup) took`,
@@ -472,8 +482,43 @@ const listing = async () => {
       `**${fmt(looked / plain, 1)}x**, i.e. about ${fmt(looked - plain)} ms per ambiguous create at this size.`,
     ""
   ]
-  log(`listing: ours ${fmt(wall.ours)} ms, fetch ${fmt(wall.fetch)} ms, exa-js ${fmt(wall["exa-js"])} ms; lookup ${fmt(looked / plain, 1)}x a create`)
-  return { lines, headline: { wall, looked, plain } }
+  log(`listing: ours ${fmt(wall.ours)} ms (CPU ${fmt(cpu.ours)}), fetch ${fmt(wall.fetch)} ms (CPU ${fmt(cpu.fetch)}), ` +
+    `exa-js ${fmt(wall["exa-js"])} ms (CPU ${fmt(cpu["exa-js"])}); lookup ${fmt(looked / plain, 1)}x a create`)
+  return { lines, headline: { wall, cpu, looked, plain } }
+}
+
+// 50 ambiguous creates against 10,000 webhooks: what their recovery lookups cost. Every create the mock applies is
+// answered with a 500 or a dropped connection (`--ambiguous-fault-rate 1`), so each create looks for its webhook
+// before anything is sent again; concurrent lookups share one listing (packages/client/src/internal/tokenLookup.ts).
+const AMBIGUOUS = 50
+
+const lookups = async () => {
+  const mock = await startMock(["--max-webhooks", String(FILL + AMBIGUOUS), "--ambiguous-fault-rate", "1", "--seed", "7"])
+  let r
+  try {
+    await fill(mock.url, FILL, { tolerant: true })
+    r = await runJson(contender("ours.mjs"), ["--base-url", mock.url, "--op", "ambiguous", "--count", String(AMBIGUOUS)])
+  } finally {
+    await mock.stop()
+  }
+  if (r.failed > 0 || r.ok !== AMBIGUOUS) throw new Error(`ambiguous creates: ${r.failed} failed (${JSON.stringify(r.errors)})`)
+  const pages = Math.ceil((FILL + AMBIGUOUS) / 200)
+  const lines = [
+    `## ${AMBIGUOUS} ambiguous creates against ${FILL.toLocaleString("en")} webhooks`,
+    "",
+    `${AMBIGUOUS} concurrent creates (pacing off) against a mock that applies every create and then answers it with a 500`,
+    "or a dropped connection, so each create must look for its webhook (one listing of every webhook) before it could",
+    "be sent again. One listing is " + pages + " pages of 200.",
+    "",
+    "| | list requests | listings | wall ms |",
+    "|---|---:|---:|---:|",
+    `| one listing per lookup (the client before lookups were coalesced) | ${AMBIGUOUS * pages} | ${AMBIGUOUS} | |`,
+    `| our client: concurrent lookups share a listing | ${r.listRequests} | ${fmt(r.listRequests / pages, 1)} | ${fmt(r.wallMs)} |`,
+    ""
+  ]
+  log(`lookups: ${AMBIGUOUS} ambiguous creates cost ${r.listRequests} list requests (${fmt(r.listRequests / pages, 1)} listings; ` +
+    `${AMBIGUOUS * pages} without sharing) in ${fmt(r.wallMs)} ms`)
+  return { lines, headline: { listRequests: r.listRequests, pages } }
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -578,6 +623,7 @@ const sections = [
   { name: "chaos", run: chaos, estimateMs: 45_000 },
   { name: "overhead", run: overhead, estimateMs: 50_000 },
   { name: "listing", run: listing, estimateMs: 60_000 },
+  { name: "lookups", run: lookups, estimateMs: 30_000 },
   { name: "scale", run: scale, estimateMs: 90_000 },
   { name: "batch-plan", run: batchPlan, estimateMs: 40_000 },
   { name: "capacity", run: capacity, estimateMs: 90_000 }
@@ -628,6 +674,20 @@ const headlineLines = () => {
     out.push(
       `- Overhead with no limit: our client ${fmt(o.ours.creates / o.fetch.creates, 2)}x the creates/s of raw fetch ` +
         `(exa-js ${fmt(o["exa-js"].creates / o.fetch.creates, 2)}x), ${fmt(o.ours.cpuCreate / o.fetch.cpuCreate, 2)}x its CPU per create.`
+    )
+  }
+  const l = results.listing?.headline
+  if (l !== undefined) {
+    out.push(
+      `- Listing 10,000 webhooks: our \`listAll\` ${fmt(l.wall.ours / l.wall["exa-js"], 2)}x the wall time of exa-js ` +
+        `(raw fetch ${fmt(l.wall.fetch / l.wall["exa-js"], 2)}x), ${fmt(l.cpu.ours / l.cpu["exa-js"], 2)}x its CPU.`
+    )
+  }
+  const k = results.lookups?.headline
+  if (k !== undefined) {
+    out.push(
+      `- ${AMBIGUOUS} ambiguous creates against 10,000 webhooks: their lookups cost ${k.listRequests} list requests ` +
+        `(${fmt(k.listRequests / k.pages, 1)} listings; one listing per lookup would be ${AMBIGUOUS * k.pages}).`
     )
   }
   return out

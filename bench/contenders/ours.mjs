@@ -1,10 +1,13 @@
 // Contender: @exa-webhooks/client as a user would write it: one layer, a plain `Effect.forEach` at high concurrency.
 // --client-rate is the layer's `rateLimit` (requests per second; "Infinity" turns pacing off), set to the plan's limit
 // as its docs say. --op create | create-get | list-all | lookup (the cost of a create that looks itself up first,
-// which is what follows an ambiguous failure: one listing of every webhook, then the create).
+// which is what follows an ambiguous failure: one listing of every webhook, then the create) | ambiguous (`--count`
+// concurrent creates against a mock whose every create is applied and then fails: each looks its webhook up before
+// anything is re-sent; reports the list requests those lookups cost).
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { WebhooksClient } from "@exa-webhooks/client"
 import { Effect, Exit, Layer, Redacted, Stream } from "effect"
+import { HttpClient } from "effect/http"
 import { API_KEY, createBody, parseArgs, report } from "../lib.mjs"
 
 const args = parseArgs(process.argv.slice(2))
@@ -19,10 +22,21 @@ const transport = args.transport === "fetch"
   ? NodeHttpClient.layerNodeHttpOptions({ keepAlive: true })
   : NodeHttpClient.layerUndici
 
+// GET /webhooks requests sent (counted once per attempt), for --op ambiguous.
+let listRequests = 0
 const Webhooks = WebhooksClient.layer({
   apiKey: Redacted.make(API_KEY),
   baseUrl: args["base-url"],
-  rateLimit: Number(args["client-rate"] ?? "Infinity")
+  rateLimit: Number(args["client-rate"] ?? "Infinity"),
+  ...(args.op === "ambiguous"
+    ? {
+      onRecovered: "return",
+      transformClient: HttpClient.mapRequest((request) => {
+        if (request.method === "GET" && new URL(request.url).pathname.endsWith("/webhooks")) listRequests++
+        return request
+      })
+    }
+    : {})
 }).pipe(Layer.provide(transport))
 
 const timed = (effect) =>
@@ -68,6 +82,11 @@ const program = Effect.gen(function*() {
       }
     }
     return { plainMs: plain, lookupMs: lookup }
+  }
+  if (args.op === "ambiguous") {
+    const indexes = Array.from({ length: count }, (_, i) => i)
+    const result = yield* timed(each(indexes, (i) => webhooks.create(createBody(2_000_000 + i), { raceCheck: false })))
+    return { ok: result.ids.length, failed: result.failed.length, errors: result.errors, listRequests, wallMs: result.wallMs }
   }
   const indexes = Array.from({ length: count }, (_, i) => i)
   const create = yield* timed(each(indexes, (i) => webhooks.create(createBody(i))))

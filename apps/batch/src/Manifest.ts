@@ -19,7 +19,7 @@
  *
  * @since 0.1.0
  */
-import { Ownership, Webhook } from "@exa-webhooks/schema"
+import { type EventType, Ownership, Webhook } from "@exa-webhooks/schema"
 import { Schema } from "effect"
 
 /**
@@ -103,7 +103,7 @@ export interface Desired {
   /** Index in `webhooks`, for messages. */
   readonly index: number
   readonly url: string
-  readonly events: ReadonlyArray<string>
+  readonly events: ReadonlyArray<EventType.EventType>
   /** The user's metadata (defaults merged), without the tags. */
   readonly metadata: Readonly<Record<string, string>>
 }
@@ -126,7 +126,7 @@ export const desired = (manifest: Manifest, entry: Entry, index: number): Desire
  *
  * @since 0.1.0
  */
-export const createBody = (namespace: string, webhook: Desired): typeof Webhook.CreateWebhookParameters.Encoded => ({
+export const createBody = (namespace: string, webhook: Desired): Webhook.CreateWebhookParameters => ({
   url: webhook.url,
   events: webhook.events,
   metadata: { ...webhook.metadata, ...Ownership.tags(namespace, webhook.key) }

@@ -100,7 +100,7 @@ export const createParameters = Effect.fn("Input.createParameters")(function*(fl
   }
   const decoded = decodeCreate(body, Validation.parseOptions)
   if (Result.isFailure(decoded)) return yield* usage(decoded.failure.issue)
-  return body as typeof Webhook.CreateWebhookParameters.Encoded
+  return body as Webhook.CreateWebhookParameters
 })
 
 /**
@@ -122,7 +122,7 @@ export const updateParameters = Effect.fn("Input.updateParameters")(function*(fl
   }
   const decoded = decodeUpdate(body, Validation.parseOptions)
   if (Result.isFailure(decoded)) return yield* usage(decoded.failure.issue)
-  return body as typeof Webhook.UpdateWebhookParameters.Encoded
+  return body as Webhook.UpdateWebhookParameters
 })
 
 /**

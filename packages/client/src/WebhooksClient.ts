@@ -11,7 +11,7 @@
  * ```
  * @since 0.1.0
  */
-import { BaseUrl, Endpoints, IdempotencyKey, ReservedMetadata, Webhook, WebhookAttempt, WebhookId } from "@exa-webhooks/schema"
+import { BaseUrl, IdempotencyKey, ReservedMetadata, Validation, Webhook, WebhookAttempt, WebhookId } from "@exa-webhooks/schema"
 import { Config, Context, Duration, Effect, Layer, Option, Redacted, Result, Schema, Stream } from "effect"
 import { HttpClient } from "effect/http"
 import { RateLimiter } from "effect/persistence"
@@ -19,24 +19,33 @@ import * as DuplicateSafeCreate from "./internal/duplicateSafeCreate.ts"
 import * as Errors from "./internal/errors.ts"
 import * as Executor from "./internal/executor.ts"
 import * as Pacing from "./internal/pacing.ts"
+import * as Paginate from "./internal/paginate.ts"
+import { redactor } from "./internal/redact.ts"
 import * as RetrySchedule from "./internal/retrySchedule.ts"
+import * as Route from "./internal/route.ts"
+import * as TokenLookup from "./internal/tokenLookup.ts"
 import { InvalidOptionsError, UnexpectedResponseError } from "./WebhooksError.ts"
 import type { WebhooksError } from "./WebhooksError.ts"
 
 /**
- * Input of {@link WebhooksClient} `create`, in its wire form (plain strings); it is decoded with the schema before
- * anything is sent.
+ * Input of {@link WebhooksClient} `create`: the schema's own type, so event names autocomplete and a misspelt one
+ * (`"webset.item.enrichd"`) does not compile. It is still checked with the schema before anything is sent, for
+ * callers whose values come from JavaScript or from outside.
  *
+ * @example
+ * ```ts
+ * const input: WebhooksClient.CreateInput = { url: "https://example.com/hooks/exa", events: ["webset.item.enriched"] }
+ * ```
  * @since 0.1.0
  */
-export type CreateInput = typeof Webhook.CreateWebhookParameters.Encoded
+export type CreateInput = Webhook.CreateWebhookParameters
 
 /**
- * Input of `update`, in its wire form.
+ * Input of `update`: the fields to change, typed like {@link CreateInput}.
  *
  * @since 0.1.0
  */
-export type UpdateInput = typeof Webhook.UpdateWebhookParameters.Encoded
+export type UpdateInput = Webhook.UpdateWebhookParameters
 
 /**
  * What `create` does with a webhook it finds was already created under its idempotency key (by an attempt whose
@@ -63,9 +72,9 @@ export interface CreateOptions {
    */
   readonly idempotencyKey?: string | undefined
   /**
-   * Look for a webhook carrying `idempotencyKey` before sending anything (one listing of every webhook), and treat
-   * a match as in {@link OnRecovered}. Use it when calling `create` again after a failure whose outcome was unknown
-   * (its error message says so). Default `false`.
+   * Look for a webhook carrying `idempotencyKey` before sending anything (one listing of every webhook, shared with
+   * the lookups of concurrent creates), and treat a match as in {@link OnRecovered}. Use it when calling `create`
+   * again after a failure whose outcome was unknown (its error message says so). Default `false`.
    */
   readonly lookupFirst?: boolean | undefined
   /** Overrides the layer's {@link Options.onRecovered} for this call. */
@@ -89,9 +98,9 @@ export interface CreateOptions {
    * After the create, list webhooks once more to find a concurrent create with the same idempotency key (another
    * process): the oldest of them is kept and the others are deleted, so exactly one caller ends with a webhook and
    * its secret. The other gets the kept webhook (`onExisting: "return"`, `secret: null`) or an
-   * `IdempotencyConflictError`. Costs one listing of every webhook per create; default `true` when the key came from
-   * the caller (`idempotencyKey` or the metadata), `false` for a generated key, which no one else can share. Bulk
-   * callers that already serialise their keys can turn it off.
+   * `IdempotencyConflictError`. Costs one listing of every webhook per create (concurrent creates share one);
+   * default `true` when the key came from the caller (`idempotencyKey` or the metadata), `false` for a generated key,
+   * which no one else can share. Bulk callers that already serialise their keys can turn it off.
    * @since 0.2.0
    */
   readonly raceCheck?: boolean | undefined
@@ -307,14 +316,18 @@ const validate = <A>(
 ): Result.Result<A, ReadonlyArray<Errors.Problem>> =>
   Result.mapError(Schema.decodeUnknownResult(schema, inputOptions)(input), (error) => Errors.problemsOf(error.issue, prefix))
 
-const encodeQuery = <S extends Schema.Encoder<Readonly<Record<string, string>>>>(
-  schema: S,
+// A query codec encodes to text fields (its Encoded type is the wider string tree of `HttpApiEndpoint` queries).
+const encodeQuery = (
+  schema: Schema.Encoder<unknown>,
   input: unknown
 ): Result.Result<Readonly<Record<string, string>>, ReadonlyArray<Errors.Problem>> =>
-  Result.mapError(Schema.encodeUnknownResult(schema, inputOptions)(input), (error) => Errors.problemsOf(error.issue))
+  Result.mapError(
+    Schema.encodeUnknownResult(schema, inputOptions)(input) as Result.Result<Readonly<Record<string, string>>, Schema.SchemaError>,
+    (error) => Errors.problemsOf(error.issue)
+  )
 
 /** The query of a list call; a non-object `options` is reported by {@link validateOptions} alone. */
-const queryOf = <S extends Schema.Encoder<Readonly<Record<string, string>>>>(schema: S, options: unknown) =>
+const queryOf = (schema: Schema.Encoder<unknown>, options: unknown) =>
   typeof options === "object" && options !== null ? encodeQuery(schema, defined(options)) : Result.succeed({})
 
 /** The options argument: an object (problems named `options`), whose fields `schema` checks (named by field). */
@@ -413,57 +426,30 @@ export const defaultRateLimitKey = (baseUrl: string, apiKey: Redacted.Redacted<s
     return `exa-webhooks:${Array.from(digest.subarray(0, 8), (b) => b.toString(16).padStart(2, "0")).join("")}`
   })
 
-/** Every item of every page, following `nextCursor`; each id at most once. */
-const paginate = <A extends { readonly id: string }>(
-  path: string,
-  page: (cursor: string | undefined) => Effect.Effect<{
-    readonly data: ReadonlyArray<A>
-    readonly hasMore: boolean
-    readonly nextCursor: string | null
-  }, WebhooksError>
-): Stream.Stream<A, WebhooksError> =>
-  Stream.suspend(() => {
-    // Ids already emitted: a webhook added while we page can shift others onto the next page a second time.
-    const seen = new Set<string>()
-    const cursors = new Set<string>()
-    return Stream.paginate(undefined as string | undefined, (cursor) =>
-      Effect.flatMap(page(cursor), (response) => {
-        const items = response.data.filter((item) => {
-          if (seen.has(item.id)) return false
-          seen.add(item.id)
-          return true
-        })
-        if (response.hasMore && response.nextCursor === null) {
-          // Ending here would silently drop the remaining pages (and a create's lookup would miss its webhook).
-          return Effect.fail(
-            new UnexpectedResponseError({
-              method: "GET",
-              path,
-              status: 200,
-              snippet: JSON.stringify({ hasMore: true, nextCursor: null }),
-              message: `GET ${path}: Exa said more pages follow but gave no cursor, so the rest cannot be listed. ` +
-                "Report it with the snippet."
-            })
-          )
-        }
-        const next = response.hasMore && response.nextCursor !== null ? response.nextCursor : undefined
-        if (next !== undefined && cursors.has(next)) {
-          return Effect.fail(
-            new UnexpectedResponseError({
-              method: "GET",
-              path,
-              status: 200,
-              snippet: next,
-              message: `GET ${path}: Exa returned the cursor ${
-                JSON.stringify(next)
-              } a second time, so paging would never end. Report it with the snippet.`
-            })
-          )
-        }
-        if (next !== undefined) cursors.add(next)
-        return Effect.succeed([items, Option.fromUndefinedOr(next)] as const)
-      }))
-  })
+/** The validated query of one page of `GET /webhooks`, or the `InvalidInputError` for `options`. */
+const listCall = (options: ListOptions) => {
+  const path = Route.list.path()
+  return Effect.map(
+    validated({ method: Route.list.method, path }, [
+      validateOptions(OptionsObject, options),
+      queryOf(Route.list.query, options)
+    ]),
+    ([, urlParams]) => ({ method: Route.list.method, path, urlParams })
+  )
+}
+
+/** The validated call of one page of `GET /webhooks/{id}/attempts`. */
+const attemptsCall = (id: string, options: AttemptsOptions) => {
+  const path = Route.attempts.path(id)
+  return Effect.map(
+    validated({ method: Route.attempts.method, path }, [
+      validate(WebhookId.WebhookId, id, "id"),
+      validateOptions(OptionsObject, options),
+      queryOf(Route.attempts.query, options)
+    ]),
+    ([, , urlParams]) => ({ method: Route.attempts.method, path, urlParams })
+  )
+}
 
 /**
  * Builds the service from an `HttpClient` and the `RateLimiterStore` that paces it (see {@link layerFromStore}).
@@ -494,25 +480,21 @@ const makeWith = Effect.fnUntraced(function*(clientOptions: Options, env: Errors
   const onRecovered = clientOptions.onRecovered ?? defaults.onRecovered
 
   const get = Effect.fn("WebhooksClient.get")(function*(id: string) {
-    const path = Endpoints.pathOf(Endpoints.get, id)
-    yield* validated({ method: "GET", path }, [validate(WebhookId.WebhookId, id, "id")])
-    return yield* executor.request({ method: "GET", path }, Webhook.Webhook)
+    const call = { method: Route.get.method, path: Route.get.path(id) }
+    yield* validated(call, [validate(WebhookId.WebhookId, id, "id")])
+    return yield* executor.request(call, Route.get.success)
   })
 
   const list = Effect.fn("WebhooksClient.list")(function*(options: ListOptions = {}) {
-    const path = Endpoints.pathOf(Endpoints.list)
-    const [, urlParams] = yield* validated({ method: "GET", path }, [
-      validateOptions(OptionsObject, options),
-      queryOf(Webhook.ListWebhooksQuery, options)
-    ])
-    return yield* executor.request({ method: "GET", path, urlParams }, Webhook.ListWebhooksResponse)
+    return yield* executor.request(yield* listCall(options), Route.list.success)
   })
 
   const update = Effect.fn("WebhooksClient.update")(
     function*(id: string, input: UpdateInput, options: UpdateOptions = {}) {
-      const path = Endpoints.pathOf(Endpoints.update, id)
-      const [, params, given] = yield* validated({ method: "PATCH", path }, [
+      const call = { method: Route.update.method, path: Route.update.path(id) }
+      const [, params, given] = yield* validated(call, [
         validate(WebhookId.WebhookId, id, "id"),
+        // The endpoint's payload, and at least one field (an empty PATCH costs a request to learn nothing).
         validate(Webhook.UpdateWebhookChanges, input),
         validateOptions(UpdateOptionsSchema, options)
       ])
@@ -523,56 +505,85 @@ const makeWith = Effect.fnUntraced(function*(clientOptions: Options, env: Errors
         const current = yield* get(id)
         changes = { ...params, metadata: { ...ReservedMetadata.pick(current.metadata), ...params.metadata } }
       }
-      const body = Schema.encodeSync(Webhook.UpdateWebhookParameters)(changes)
+      const body = Schema.encodeSync(Route.update.payload)(changes)
       // PATCH sets fields to given values, so sending it twice is harmless.
-      return yield* executor.request({ method: "PATCH", path, body }, Webhook.Webhook)
+      return yield* executor.request({ ...call, body }, Route.update.success)
     }
   )
 
   const remove = Effect.fn("WebhooksClient.delete")(function*(id: string) {
-    const path = Endpoints.pathOf(Endpoints.remove, id)
-    yield* validated({ method: "DELETE", path }, [validate(WebhookId.WebhookId, id, "id")])
+    const call = { method: Route.remove.method, path: Route.remove.path(id) }
+    yield* validated(call, [validate(WebhookId.WebhookId, id, "id")])
     // A repeated DELETE of a webhook the first one removed answers 404, which the caller sees as NotFoundError.
-    return yield* executor.request({ method: "DELETE", path }, Webhook.Webhook)
+    return yield* executor.request(call, Route.remove.success)
   })
 
   const attempts = Effect.fn("WebhooksClient.attempts")(function*(id: string, options: AttemptsOptions = {}) {
-    const path = Endpoints.pathOf(Endpoints.attempts, id)
-    const [, , urlParams] = yield* validated({ method: "GET", path }, [
-      validate(WebhookId.WebhookId, id, "id"),
-      validateOptions(OptionsObject, options),
-      queryOf(WebhookAttempt.ListWebhookAttemptsQuery, options)
-    ])
-    return yield* executor.request({ method: "GET", path, urlParams }, WebhookAttempt.ListWebhookAttemptsResponse)
+    return yield* executor.request(yield* attemptsCall(id, options), Route.attempts.success)
   })
 
+  // What an item that does not decode shows of itself; the key is never in it, even if a webhook's data echoes it.
+  const redact = redactor(Redacted.value(clientOptions.apiKey))
+
+  /**
+   * `listAll` / `listAllAttempts`: pages fetched as envelopes, their items decoded with `item` one page behind. With
+   * `select`, only the items it keeps are decoded (and emitted).
+   */
+  const pagesOf = <A extends { readonly id: string }>(
+    first: Effect.Effect<Executor.Call, WebhooksError>,
+    item: Schema.Decoder<A>,
+    select?: (raw: unknown) => boolean
+  ): Stream.Stream<A, WebhooksError> => {
+    const decodeItems = Schema.decodeUnknownEffect(Schema.Array(item))
+    return Stream.unwrap(Effect.map(first, (call) =>
+      Paginate.make({
+        path: call.path,
+        page: (cursor) =>
+          executor.request(
+            cursor === undefined ? call : { ...call, urlParams: { ...call.urlParams, cursor } },
+            Paginate.Envelope
+          ),
+        decode: (all) => {
+          const data = select === undefined ? all : all.filter(select)
+          return Effect.mapError(decodeItems(data), (error) => {
+            const [problem] = Validation.problems(error.issue)
+            const detail = problem === undefined ? "" : ` (${problem.path === "" ? "" : `${problem.path}: `}${redact(problem.message)})`
+            const snippet = redact(JSON.stringify(data))
+            return new UnexpectedResponseError({
+              method: call.method,
+              path: call.path,
+              status: 200,
+              snippet: snippet.length > 500 ? `${snippet.slice(0, 500)}…` : snippet,
+              message: `${call.method} ${call.path}: Exa answered 200 with a page this client cannot read${detail}. The API ` +
+                "may have changed; upgrade @exa-webhooks/client or report it with the snippet."
+            })
+          })
+        }
+      })))
+  }
+
   const listAll = (options: Omit<ListOptions, "cursor"> = {}) =>
-    paginate(
-      Endpoints.pathOf(Endpoints.list),
-      (cursor) => list({ limit: Webhook.PAGE_LIMIT.maximum, ...defined(options), cursor })
-    )
+    pagesOf(listCall({ limit: Webhook.PAGE_LIMIT.maximum, ...defined(options) }), Webhook.Webhook)
+
+  /** Every webhook `select` keeps, decoded (only those). */
+  const listSelected = (select: (raw: unknown) => boolean) =>
+    pagesOf(listCall({ limit: Webhook.PAGE_LIMIT.maximum }), Webhook.Webhook, select)
 
   const listAllAttempts = (id: string, options: Omit<AttemptsOptions, "cursor"> = {}) =>
-    paginate(
-      Endpoints.pathOf(Endpoints.attempts, id),
-      (cursor) => attempts(id, { limit: Webhook.PAGE_LIMIT.maximum, ...defined(options), cursor })
-    )
+    pagesOf(attemptsCall(id, { limit: Webhook.PAGE_LIMIT.maximum, ...defined(options) }), WebhookAttempt.WebhookAttempt)
 
-  const findByToken = (token: string) =>
-    listAll().pipe(
-      Stream.filter((webhook) => webhook.metadata[IDEMPOTENCY_METADATA_KEY] === token),
-      Stream.runCollect
-    )
+  // Concurrent lookups (ambiguous creates, lookupFirst, race checks) share one listing; see internal/tokenLookup.ts.
+  const findByToken = yield* TokenLookup.make(listSelected, IDEMPOTENCY_METADATA_KEY)
 
   const create = Effect.fn("WebhooksClient.create")(function*(input: CreateInput, options: CreateOptions = {}) {
-    const path = Endpoints.pathOf(Endpoints.create)
-    const [params, given] = yield* validated({ method: "POST", path }, [
-      validate(Webhook.CreateWebhookParameters, input),
+    const path = Route.create.path()
+    const [params, given] = yield* validated({ method: Route.create.method, path }, [
+      validate(Route.create.payload, input),
       validateOptions(CreateOptionsSchema, options)
     ])
     const fromCaller = given.idempotencyKey ?? params.metadata?.[IDEMPOTENCY_METADATA_KEY]
     const token = fromCaller || (yield* Effect.sync(() => globalThis.crypto.randomUUID()))
-    const body = Schema.encodeSync(Webhook.CreateWebhookParameters)({
+    const body = Schema.encodeSync(Route.create.payload)({
       ...params,
       metadata: { ...params.metadata, [IDEMPOTENCY_METADATA_KEY]: token }
     })

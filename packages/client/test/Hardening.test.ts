@@ -12,7 +12,7 @@ import { redirectPair } from "./fixtures/redirect.ts"
 import { stub } from "./fixtures/stub.ts"
 
 const KEY = WebhooksClient.IDEMPOTENCY_METADATA_KEY
-const hook = { url: HOOK_URL, events: ["webset.created"] }
+const hook: WebhooksClient.CreateInput = { url: HOOK_URL, events: ["webset.created"] }
 
 // Every run of 8 characters of the key, to search text for partial echoes.
 const runsOf = (secret: string) => Array.from({ length: secret.length - 7 }, (_, i) => secret.slice(i, i + 8))

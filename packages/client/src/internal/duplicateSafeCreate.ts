@@ -16,12 +16,13 @@
  * without secret) or an `IdempotencyConflictError`. A loser whose webhook was already deleted by the winner knows it
  * lost because its webhook is no longer listed.
  */
-import { Endpoints, Webhook } from "@exa-webhooks/schema"
+import type { Webhook } from "@exa-webhooks/schema"
 import { DateTime, Effect, Option } from "effect"
 import { IdempotencyConflictError } from "../WebhooksError.ts"
 import type { WebhooksError } from "../WebhooksError.ts"
 import type * as Errors from "./errors.ts"
 import type { Call, Executor } from "./executor.ts"
+import * as Route from "./route.ts"
 
 /** What to do with a webhook that an earlier attempt (or an earlier call, with `lookupFirst`) created. */
 export type OnRecovered = "recreate" | "return"
@@ -77,9 +78,9 @@ const settle = Effect.fnUntraced(function*(
 /** Runs one duplicate-safe create. */
 export const run = (deps: Dependencies, request: Request): Effect.Effect<Webhook.Webhook, WebhooksError> =>
   Effect.gen(function*() {
-    const path = Endpoints.pathOf(Endpoints.create)
+    const path = Route.create.path()
     const call: Call = {
-      method: "POST",
+      method: Route.create.method,
       path,
       body: request.body,
       idempotencyKey: request.token
@@ -91,7 +92,7 @@ export const run = (deps: Dependencies, request: Request): Effect.Effect<Webhook
     }
 
     let uncertain = false
-    const attempt = deps.executor.attempt(call, Webhook.Webhook).pipe(
+    const attempt = deps.executor.attempt(call, Route.create.success).pipe(
       Effect.tapError((failure) =>
         Effect.sync(() => {
           if (failure.ambiguous) uncertain = true
