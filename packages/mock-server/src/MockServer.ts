@@ -17,7 +17,7 @@ import { FetchHttpClient, HttpClient, HttpRouter } from "effect/http"
 import { randomInt } from "node:crypto"
 import * as Http from "node:http"
 import type { AddressInfo } from "node:net"
-import { Validation } from "@exa-webhooks/schema"
+import { ClientSettings, Validation } from "@exa-webhooks/schema"
 import * as ApiFailure from "./internal/failures.ts"
 import * as App from "./internal/requestPipeline.ts"
 import * as Control from "./internal/controlRoutes.ts"
@@ -101,7 +101,7 @@ const Fraction = Schema.Finite.check(Schema.isBetween({ minimum: 0, maximum: 1 }
 const OptionsSchema = Schema.Struct({
   port: Schema.optional(Schema.Int.check(Schema.isBetween({ minimum: 0, maximum: 65535 }))),
   host: Schema.optional(Schema.String.check(Schema.isMinLength(1))),
-  rateLimit: Schema.optional(Schema.Finite.check(Schema.isGreaterThan(0))),
+  rateLimit: Schema.optional(ClientSettings.RateLimit),
   retryAfter: Schema.optional(Schema.Boolean),
   latencyMillis: Schema.optional(NonNegativeInt),
   faultRate: Schema.optional(Fraction),

@@ -10,6 +10,7 @@
  */
 import { Option, Schema, SchemaGetter } from "effect"
 import * as EventType from "./EventType.ts"
+import * as PageModule from "./Page.ts"
 import * as Validation from "./Validation.ts"
 
 const { quote } = Validation
@@ -215,42 +216,25 @@ export class Webhook extends Schema.Class<Webhook>("@exa-webhooks/schema/Webhook
 }) {}
 
 /**
- * Default, smallest and largest page size of every list endpoint.
- *
+ * @category paging
  * @since 0.1.0
+ * @deprecated Use `Page.PAGE_LIMIT` (the same value; paging is the same for every list endpoint).
  */
-export const PAGE_LIMIT = { default: 25, minimum: 1, maximum: 200 } as const
+export const PAGE_LIMIT = PageModule.PAGE_LIMIT
 
 /**
- * The `limit` query parameter: a whole number from 1 to 200, sent as a string.
- *
+ * @category paging
  * @since 0.1.0
+ * @deprecated Use `Page.PageLimit` (the same schema).
  */
-export const PageLimit = Schema.String.check(
-  // Checked as text, so the message quotes what was given ("ten", "2.5") rather than a parsed NaN.
-  Schema.makeFilter((s: string) => {
-    const n = Number(s)
-    return (/^\d+$/.test(s) && n >= PAGE_LIMIT.minimum && n <= PAGE_LIMIT.maximum) ||
-      `limit must be a whole number from ${PAGE_LIMIT.minimum} to ${PAGE_LIMIT.maximum}, got ${JSON.stringify(s)}`
-  }, {
-    expected: `a whole number from ${PAGE_LIMIT.minimum} to ${PAGE_LIMIT.maximum}`,
-    toJsonSchema: () => ({ pattern: "^\\d+$" })
-  })
-).pipe(
-  Schema.decodeTo(Schema.Int, {
-    decode: SchemaGetter.transform((s: string) => Number(s)),
-    encode: SchemaGetter.transform((n: number) => String(n))
-  })
-)
+export const PageLimit = PageModule.PageLimit
 
 /**
- * The `cursor` query parameter: the previous page's `nextCursor` (non-empty).
- *
+ * @category paging
  * @since 0.1.0
+ * @deprecated Use `Page.Cursor` (the same schema).
  */
-export const Cursor = Schema.String.check(
-  Schema.makeFilter((s: string) => s.length > 0 || "cursor must not be empty; pass the previous page's nextCursor")
-)
+export const Cursor = PageModule.Cursor
 
 /**
  * Query of `GET /v0/webhooks`. `limit` is 1..200 (Exa's default is 25); `cursor` is the previous page's
@@ -258,10 +242,7 @@ export const Cursor = Schema.String.check(
  *
  * @since 0.1.0
  */
-export const ListWebhooksQuery = Schema.Struct({
-  cursor: Schema.optionalKey(Cursor),
-  limit: Schema.optionalKey(PageLimit)
-})
+export const ListWebhooksQuery = Schema.Struct({ ...PageModule.PageQuery })
 
 /**
  * @since 0.1.0
@@ -269,27 +250,18 @@ export const ListWebhooksQuery = Schema.Struct({
 export type ListWebhooksQuery = typeof ListWebhooksQuery.Type
 
 /**
- * The page envelope every list endpoint answers with: `nextCursor` is `null` on the last page.
- *
- * @example
- * ```ts
- * const ListWebhooksResponse = Webhook.Page(Webhook.Webhook)
- * ```
+ * @category paging
  * @since 0.1.0
+ * @deprecated Use `Page.Page` (the same function).
  */
-export const Page = <Item extends Schema.Top>(item: Item) =>
-  Schema.Struct({
-    data: Schema.Array(item),
-    hasMore: Schema.Boolean,
-    nextCursor: Schema.NullOr(Schema.String)
-  })
+export const Page = PageModule.Page
 
 /**
  * One page of `GET /v0/webhooks`.
  *
  * @since 0.1.0
  */
-export const ListWebhooksResponse = Page(Webhook)
+export const ListWebhooksResponse = PageModule.Page(Webhook)
 
 /**
  * @since 0.1.0
