@@ -1,16 +1,17 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Option, Redacted } from "effect"
+import { EventType } from "@exa-webhooks/schema"
+import { Effect, Option, Redacted, Schema } from "effect"
 import * as ApiKey from "@exa-webhooks/cli-kit/ApiKey"
 import * as Input from "../src/Input.ts"
 import * as Output from "@exa-webhooks/cli-kit/Output"
 
 describe("Input", () => {
-  it("splits repeated and comma-separated events, in order", () => {
-    assert.deepStrictEqual(Input.events(["webset.created, webset.idle", "webset.item.enriched", ","]), [
+  it("splits comma-separated events (the rule of each --event), in order", () => {
+    assert.deepStrictEqual(Schema.decodeUnknownSync(EventType.EventList)("webset.created, webset.idle,,"), [
       "webset.created",
-      "webset.idle",
-      "webset.item.enriched"
+      "webset.idle"
     ])
+    assert.include(String(Schema.decodeUnknownExit(EventType.EventList)("webset.created,webset.idl")), 'did you mean "webset.idle"')
   })
 
   it.effect("parses metadata: the value is everything after the first =", () =>

@@ -5,12 +5,13 @@
  * - `note` / `warn`: everything else (hints, "nothing was sent", warnings), on stderr.
  * - `failure`: the one line that explains a failure, on stderr (a JSON object with `--json`).
  *
- * Nothing written to stderr shows the password of a URL (see `UrlCredentials`); on stdout, only `--dry-run` prints
- * the base URL, and it masks it itself.
+ * Nothing written to stderr shows the password of a URL (see `UrlCredentials`: a webhook's own URL may carry one).
+ * A base URL never does: one with a user or password is refused before anything runs (`BaseUrl`), so `--dry-run`
+ * prints it as it is.
  *
  * @since 0.1.0
  */
-import { Console, Context, Effect, Layer, Logger, Schema, Stdio, Stream } from "effect"
+import { Console, Context, Effect, Logger, Schema, Stdio, Stream } from "effect"
 import * as UrlCredentials from "./UrlCredentials.ts"
 
 /**
@@ -126,14 +127,6 @@ export const make = (options: Options): Service => {
         )
   }
 }
-
-/**
- * The layer for one run.
- *
- * @since 0.1.0
- */
-export const layer = (options: Options): Layer.Layer<Output> =>
-  Layer.succeed(Output, make(options))
 
 const logText = (message: unknown): string =>
   (Array.isArray(message) ? message : [message])

@@ -13,7 +13,7 @@
  * ```
  * @since 0.2.0
  */
-import { Duration, Schema, SchemaGetter } from "effect"
+import { Duration, Option, Schema, SchemaGetter } from "effect"
 
 /**
  * Why `value` is not a usable rate limit (requests per second), or `undefined` when it is: a positive, finite
@@ -84,10 +84,20 @@ export const delayProblem = (duration: Duration.Input): string | undefined => {
     : `must be a finite, non-negative duration such as "2 seconds"; got ${String(duration)}`
 }
 
+const parseDuration = Schema.decodeUnknownOption(Schema.DurationFromString)
+const decodeDuration = Schema.decodeSync(Schema.DurationFromString)
+
+// Checked as text first, so a message quotes what was typed ("soon") rather than effect's generic one.
 const durationFromString = (problem: (duration: Duration.Duration) => string | undefined, expected: string) =>
-  Schema.DurationFromString.check(
-    Schema.makeFilter((duration: Duration.Duration) => problem(duration) ?? true, { expected })
-  )
+  Schema.String.check(
+    Schema.makeFilter((text: string) => {
+      if (Option.isNone(parseDuration(text))) return `expected a duration such as "30 seconds" or "500 millis"; got ${JSON.stringify(text)}`
+      return problem(decodeDuration(text)) ?? true
+    }, { expected })
+  ).pipe(Schema.decodeTo(Schema.Duration, {
+    decode: SchemaGetter.transform((text: string) => decodeDuration(text)),
+    encode: SchemaGetter.transform((duration: Duration.Duration) => Schema.encodeSync(Schema.DurationFromString)(duration))
+  }))
 
 /**
  * A per-request timeout as typed (`--timeout "10 seconds"`, `EXA_TIMEOUT=500ms`), decoded to a `Duration`.

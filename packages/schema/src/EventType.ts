@@ -10,7 +10,7 @@
  *
  * @since 0.1.0
  */
-import { Brand, Schema } from "effect"
+import { Brand, Schema, SchemaGetter } from "effect"
 
 /**
  * Every event type of the official spec (`components.schemas.EventType`), in the spec's order.
@@ -157,3 +157,34 @@ export const ReceivedEventType = Schema.Union([
  * @since 0.1.0
  */
 export type ReceivedEventType = EventType | UnknownEventType
+
+/**
+ * Event types as a person types them on a command line (`--event webset.created,webset.idle`): a comma-separated
+ * list, blanks around each name ignored, empty pieces dropped; every name must be known (one unknown name is reported
+ * with {@link unknownMessage}, several are all named at once). Decodes to the list. How many, and repeats, are the rule of the request
+ * (`Webhook.Events`), checked once every `--event` is in.
+ *
+ * @example
+ * ```ts
+ * Schema.decodeUnknownSync(EventType.EventList)("webset.created, webset.idle") // ["webset.created", "webset.idle"]
+ * ```
+ * @since 0.2.0
+ */
+export const EventList = Schema.String.check(
+  Schema.makeFilter((text: string) => {
+    const unknown = [...new Set(split(text).filter((name) => !isEventType(name)))]
+    if (unknown.length === 0) return true
+    return unknown.length === 1
+      ? unknownMessage(unknown[0])
+      : `unknown event types ${unknown.map((name) => JSON.stringify(name)).join(", ")} (valid: ${values.join(", ")})`
+  }, { expected: "a comma-separated list of event types" })
+).pipe(
+  Schema.decodeTo(Schema.Array(EventType), {
+    decode: SchemaGetter.transform(split),
+    encode: SchemaGetter.transform((names: ReadonlyArray<string>) => names.join(","))
+  })
+)
+
+function split(text: string): Array<string> {
+  return text.split(",").map((name) => name.trim()).filter((name) => name.length > 0)
+}

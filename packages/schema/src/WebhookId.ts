@@ -11,7 +11,7 @@
  * ```
  * @since 0.2.0
  */
-import { Schema } from "effect"
+import { Schema, SchemaGetter } from "effect"
 import { hasControlCharacter, quote } from "./Validation.ts"
 
 /**
@@ -36,4 +36,21 @@ export const problem = (id: string): string | undefined => {
  */
 export const WebhookId = Schema.String.check(
   Schema.makeFilter((id: string) => problem(id) ?? true, { expected: "a webhook id" })
+)
+
+/**
+ * A webhook id as a person types it (the CLI's `ID` argument): blanks around it are dropped (a pasted id often
+ * carries them), then {@link WebhookId} applies. An id of blanks only is reported as such.
+ *
+ * @example
+ * ```ts
+ * Schema.decodeUnknownSync(WebhookId.Typed)(" webhook_01j ") // "webhook_01j"
+ * ```
+ * @since 0.2.0
+ */
+export const Typed = Schema.String.pipe(
+  Schema.decodeTo(WebhookId, {
+    decode: SchemaGetter.transform((id: string) => (id.trim() === "" ? id : id.trim())),
+    encode: SchemaGetter.transform((id: string) => id)
+  })
 )
