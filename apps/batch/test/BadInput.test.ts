@@ -181,14 +181,14 @@ describe("bad input", () => {
     Effect.gen(function*() {
       const mock = yield* MockServer.MockServer
       const manifest = writeManifest(`${head}webhooks: []\n`, tempDir())
-      const cases: ReadonlyArray<readonly [ReadonlyArray<string>, Record<string, string>, ReadonlyArray<string>]> = [
+      const flagCases: ReadonlyArray<readonly [ReadonlyArray<string>, Record<string, string>, ReadonlyArray<string>]> = [
         [["--rate-limit", "fast", "plan", manifest], {}, ["--rate-limit", "positive number of requests per second", '"fast"']],
         [["plan", manifest], { EXA_RATE_LIMIT: "0" }, ["EXA_RATE_LIMIT", "--rate-limit"]],
         [["--timeout", "soon", "plan", manifest], {}, ["--timeout", '"soon"']],
         [["--base-url", "https://user:pw@api.exa.ai", "plan", manifest], {}, ["--base-url", "user name or password"]],
         [["apply", manifest, "--concurrency", "0"], {}, ["--concurrency", "1 to 64"]]
       ]
-      for (const [args, env, says] of cases) {
+      for (const [args, env, says] of flagCases) {
         const result = yield* run(args, { env: { ...envFor(mock), ...env } })
         assert.strictEqual(result.code, 2, `${args.join(" ")}: ${result.stderr}`)
         assert.strictEqual(result.stdout, "")
