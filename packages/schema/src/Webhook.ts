@@ -18,6 +18,7 @@ const { quote } = Validation
 /**
  * Largest number of events one webhook can subscribe to (the spec's `maxItems`).
  *
+ * @category limits
  * @since 0.1.0
  */
 export const MAX_EVENTS = 19
@@ -25,6 +26,7 @@ export const MAX_EVENTS = 19
 /**
  * Longest metadata value, in characters (the spec's `maxLength`).
  *
+ * @category limits
  * @since 0.1.0
  */
 export const MAX_METADATA_VALUE_LENGTH = 1000
@@ -32,11 +34,13 @@ export const MAX_METADATA_VALUE_LENGTH = 1000
 /**
  * Status of a webhook. Exa creates webhooks `active`; an update keeps the status.
  *
+ * @category schemas
  * @since 0.1.0
  */
 export const WebhookStatus = Schema.Literals(["active", "inactive"])
 
 /**
+ * @category models
  * @since 0.1.0
  */
 export type WebhookStatus = typeof WebhookStatus.Type
@@ -45,6 +49,7 @@ export type WebhookStatus = typeof WebhookStatus.Type
  * Longest webhook URL accepted, in characters. The spec sets no limit; 2,048 is what browsers, proxies and most
  * servers handle everywhere, and a longer URL is a mistake (a pasted file) rather than an endpoint.
  *
+ * @category limits
  * @since 0.2.0
  */
 export const MAX_URL_LENGTH = 2048
@@ -56,6 +61,7 @@ const URI_CHARACTERS = /^(?:[A-Za-z0-9\-._~:/?#[\]@!$&'()*+,;=]|%[0-9A-Fa-f]{2})
  * An absolute `http:` or `https:` URL, the only kind Exa can deliver to: a URI as the spec's `format: uri` says (RFC
  * 3986: no spaces, control characters or other unescaped characters), at most {@link MAX_URL_LENGTH} characters.
  *
+ * @category schemas
  * @since 0.1.0
  */
 export const WebhookUrl = Schema.String.check(
@@ -84,6 +90,7 @@ export const WebhookUrl = Schema.String.check(
 /**
  * Free-form key/value pairs attached to a webhook; each value at most {@link MAX_METADATA_VALUE_LENGTH} characters.
  *
+ * @category schemas
  * @since 0.1.0
  */
 export const Metadata = Schema.Record(
@@ -99,6 +106,7 @@ export const Metadata = Schema.Record(
 )
 
 /**
+ * @category models
  * @since 0.1.0
  */
 export type Metadata = typeof Metadata.Type
@@ -108,6 +116,7 @@ export type Metadata = typeof Metadata.Type
  * `copy[key] = value` drops it silently or sets the copy's prototype with it, so it would not survive the round trip
  * through every program that handles webhooks.
  *
+ * @category schemas
  * @since 0.2.0
  */
 export const MetadataInput = Metadata.check(
@@ -121,6 +130,7 @@ export const MetadataInput = Metadata.check(
 /**
  * The events of a create or update request: 1 to {@link MAX_EVENTS} known event types, none twice.
  *
+ * @category schemas
  * @since 0.1.0
  */
 export const Events = Schema.Array(EventType.EventType).check(
@@ -143,6 +153,7 @@ export const Events = Schema.Array(EventType.EventType).check(
  *   metadata: { team: "growth" }
  * })
  * ```
+ * @category schemas
  * @since 0.1.0
  */
 export const CreateWebhookParameters = Schema.Struct({
@@ -152,6 +163,7 @@ export const CreateWebhookParameters = Schema.Struct({
 })
 
 /**
+ * @category models
  * @since 0.1.0
  */
 export type CreateWebhookParameters = typeof CreateWebhookParameters.Type
@@ -159,6 +171,7 @@ export type CreateWebhookParameters = typeof CreateWebhookParameters.Type
 /**
  * Body of `PATCH /v0/webhooks/{id}`: every field optional, omitted fields stay as they are.
  *
+ * @category schemas
  * @since 0.1.0
  */
 export const UpdateWebhookParameters = Schema.Struct({
@@ -171,6 +184,7 @@ export const UpdateWebhookParameters = Schema.Struct({
  * An update that changes something: {@link UpdateWebhookParameters} with at least one field (an empty one would cost
  * a request to learn nothing).
  *
+ * @category schemas
  * @since 0.2.0
  */
 export const UpdateWebhookChanges = UpdateWebhookParameters.check(
@@ -181,6 +195,7 @@ export const UpdateWebhookChanges = UpdateWebhookParameters.check(
 )
 
 /**
+ * @category models
  * @since 0.1.0
  */
 export type UpdateWebhookParameters = typeof UpdateWebhookParameters.Type
@@ -188,6 +203,7 @@ export type UpdateWebhookParameters = typeof UpdateWebhookParameters.Type
 /**
  * An ISO-8601 timestamp on the wire, a comparable `DateTime.Utc` in code.
  *
+ * @category schemas
  * @since 0.1.0
  */
 export const Timestamp = Schema.DateTimeUtcFromString
@@ -196,6 +212,7 @@ export const Timestamp = Schema.DateTimeUtcFromString
  * A webhook as Exa returns it. `secret` is a string only in the response to create; everywhere else it is `null`.
  * A missing or `null` `metadata` decodes to `{}` (the spec's default).
  *
+ * @category schemas
  * @since 0.1.0
  */
 export class Webhook extends Schema.Class<Webhook>("@exa-webhooks/schema/Webhook")({
@@ -240,11 +257,13 @@ export const Cursor = PageModule.Cursor
  * Query of `GET /v0/webhooks`. `limit` is 1..200 (Exa's default is 25); `cursor` is the previous page's
  * `nextCursor`.
  *
+ * @category schemas
  * @since 0.1.0
  */
 export const ListWebhooksQuery = Schema.Struct({ ...PageModule.PageQuery })
 
 /**
+ * @category models
  * @since 0.1.0
  */
 export type ListWebhooksQuery = typeof ListWebhooksQuery.Type
@@ -259,11 +278,13 @@ export const Page = PageModule.Page
 /**
  * One page of `GET /v0/webhooks`.
  *
+ * @category schemas
  * @since 0.1.0
  */
 export const ListWebhooksResponse = PageModule.Page(Webhook)
 
 /**
+ * @category models
  * @since 0.1.0
  */
 export type ListWebhooksResponse = typeof ListWebhooksResponse.Type

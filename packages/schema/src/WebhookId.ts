@@ -17,6 +17,7 @@ import { hasControlCharacter, quote } from "./Validation.ts"
 /**
  * Why `id` is not a usable webhook id, or `undefined` when it is.
  *
+ * @category validation
  * @since 0.2.0
  */
 export const problem = (id: string): string | undefined => {
@@ -32,6 +33,7 @@ export const problem = (id: string): string | undefined => {
 /**
  * The rule: not empty or blank, not `.` or `..`, no control characters.
  *
+ * @category schemas
  * @since 0.2.0
  */
 export const WebhookId = Schema.String.check(
@@ -46,6 +48,7 @@ export const WebhookId = Schema.String.check(
  * ```ts
  * Schema.decodeUnknownSync(WebhookId.Typed)(" webhook_01j ") // "webhook_01j"
  * ```
+ * @category schemas
  * @since 0.2.0
  */
 export const Typed = Schema.String.pipe(
