@@ -164,7 +164,8 @@ export const run = <Name extends string, Input, ContextInput, E, R extends Servi
 
   const interrupted: Output.Report = { type: "Interrupted", message: options.interrupted, exitCode: ExitCode.Interrupted }
 
-  const program = Command.runWith(options.command, { version: options.version })(args).pipe(
+  const command = Command.withGlobalFlags(options.command, [Output.JsonFlag])
+  const program = Command.runWith(command, { version: options.version })(args).pipe(
     Effect.catchCause((cause) => {
       // Ctrl-C at a prompt arrives as an interruption from inside (readline got the key, not the process): pass it
       // on to the same path as a signal, which reports it once (onInterrupt below).

@@ -12,6 +12,7 @@
  * @since 0.1.0
  */
 import { Console, Context, Effect, Logger, Schema, Stdio, Stream } from "effect"
+import { Flag, GlobalFlag } from "effect/cli"
 import * as UrlCredentials from "./UrlCredentials.ts"
 
 /**
@@ -150,6 +151,20 @@ export const logger = (options: Options): Logger.Logger<unknown, void> =>
         : `${options.program}: ${logLevel.toLowerCase()}: ${text}`
     ))
   })
+
+/**
+ * `--json`, a global flag of both bins (`Main.run` adds it to the command tree): declared so that the parser accepts it
+ * anywhere on the line and the help lists it. Its parsed value is not used: the mode is decided by {@link wantsJson}
+ * before parsing, because a parse error must already be reported in the mode asked for.
+ *
+ * @since 0.2.0
+ */
+export const JsonFlag = GlobalFlag.Setting("json")({
+  flag: Flag.Boolean("json").pipe(
+    Flag.withDescription("print one JSON document on stdout (errors as JSON on stderr)"),
+    Flag.withDefault(false)
+  )
+})
 
 /**
  * Whether the raw arguments ask for JSON. Read before parsing, because a parse failure (an unknown flag, say) must

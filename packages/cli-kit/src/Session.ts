@@ -75,19 +75,14 @@ export const flags = {
     Flag.withFallbackConfig(Config.schema(ClientSettings.TimeoutFromString, TIMEOUT_ENV)),
     Flag.optional
   ),
-  // Declared so that the parser accepts it and the help lists it; its value is read before parsing
-  // (`Output.wantsJson`), because a parse error must already be reported in the mode asked for.
-  json: Flag.Boolean("json").pipe(
-    Flag.withDescription("print one JSON document on stdout (errors as JSON on stderr)"),
-    Flag.withDefault(false)
-  ),
   // Not offered, but caught: someone will try it, and the answer should explain why it is missing rather than say
   // "unknown flag". Its value is never echoed.
   apiKey: Flag.String("api-key").pipe(Flag.withHidden, Flag.optional)
 }
 
 /**
- * The parsed values of {@link flags} that {@link resolve} reads (`--json` is read before parsing, see `Output`).
+ * The parsed values of {@link flags}. (`--json` is not among them: it is a global flag, read before parsing; see
+ * `Output.JsonFlag`.)
  *
  * @since 0.1.0
  */
