@@ -6,6 +6,7 @@
  * @since 0.1.0
  */
 import { WebhooksClient } from "@exa-webhooks/client"
+import { Ownership } from "@exa-webhooks/schema"
 import { Effect, Option, Schema, Stream } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
 import * as Fs from "node:fs"
@@ -283,7 +284,8 @@ export const importCommand = Command.make(
   {
     namespace: Flag.String("namespace").pipe(
       Flag.withDescription("the namespace of the manifest to write (e.g. your team's name)"),
-      Flag.withMetavar("NAME")
+      Flag.withMetavar("NAME"),
+      Flag.withSchema(Ownership.Namespace)
     ),
     output: Flag.String("output").pipe(
       Flag.withDescription("write the manifest to this new file (never overwritten) instead of stdout"),
@@ -292,10 +294,6 @@ export const importCommand = Command.make(
     )
   },
   Effect.fn("Commands.import")(function*(flags) {
-    const checked = ManifestFile.parse("--namespace", `version: 1\nnamespace: ${JSON.stringify(flags.namespace)}\nwebhooks: []\n`, {})
-    if (checked._tag === "Failure") {
-      return yield* new UsageError({ message: checked.failure.problems.map((problem) => problem.message).join("; ") })
-    }
     if (Option.isSome(flags.output) && Fs.existsSync(flags.output.value)) {
       return yield* new UsageError({ message: `--output: ${flags.output.value} already exists; pass a new file name (nothing was sent)` })
     }
@@ -338,7 +336,10 @@ export const secret = Command.make(
   "secret",
   {
     manifest: manifestArgument,
-    key: Argument.String("key").pipe(Argument.withDescription("the webhook's key in the manifest")),
+    key: Argument.String("key").pipe(
+      Argument.withDescription("the webhook's key in the manifest"),
+      Argument.withSchema(Ownership.Key)
+    ),
     secretsFile
   },
   Effect.fn("Commands.secret")(function*(flags) {

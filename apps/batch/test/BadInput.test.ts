@@ -186,7 +186,9 @@ describe("bad input", () => {
         [["plan", manifest], { EXA_RATE_LIMIT: "0" }, ["EXA_RATE_LIMIT", "--rate-limit"]],
         [["--timeout", "soon", "plan", manifest], {}, ["--timeout", '"soon"']],
         [["--base-url", "https://user:pw@api.exa.ai", "plan", manifest], {}, ["--base-url", "user name or password"]],
-        [["apply", manifest, "--concurrency", "0"], {}, ["--concurrency", "1 to 64"]]
+        [["apply", manifest, "--concurrency", "0"], {}, ["--concurrency", "1 to 64"]],
+        [["import", "--namespace", "growth team"], {}, ["--namespace", "may hold only"]],
+        [["secret", manifest, "crm sync"], {}, ["KEY", "may hold only"]]
       ]
       for (const [args, env, says] of flagCases) {
         const result = yield* run(args, { env: { ...envFor(mock), ...env } })
