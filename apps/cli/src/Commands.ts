@@ -225,7 +225,7 @@ export const create = Command.make(
       if (secret === undefined) {
         yield* output.warn(
           `Exa returned no signing secret for webhook ${webhook.id}; deliveries cannot be verified. ` +
-            `Delete it (exa-webhooks delete ${webhook.id} --yes) and create it again.`
+            `Delete it (${Program.NAME} delete ${webhook.id} --yes) and create it again.`
         )
         return yield* output.result(document, () => `Created webhook ${webhook.id}.\n${Render.webhookDetails(webhook)}`)
       }
@@ -240,7 +240,7 @@ export const create = Command.make(
                   `left alone; the secret is in ${file.temporary} (mode 0600): move it where you need it`
                 : `webhook ${webhook.id} was created, but its secret could not be written to ${file.path} ` +
                   `(${error.message}); the secret cannot be recovered: delete the webhook ` +
-                  `(exa-webhooks delete ${webhook.id} --yes) and create it again`
+                  `(${Program.NAME} delete ${webhook.id} --yes) and create it again`
             })
           )
         )
@@ -267,7 +267,7 @@ export const create = Command.make(
         Effect.mapError((error) =>
           new StdoutError({
             message: `webhook ${webhook.id} was created, but ${error.message}, and with it its signing secret, which ` +
-              `cannot be recovered: delete the webhook (exa-webhooks delete ${webhook.id} --yes) and create it again`
+              `cannot be recovered: delete the webhook (${Program.NAME} delete ${webhook.id} --yes) and create it again`
           })
         )
       )
