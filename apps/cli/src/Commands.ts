@@ -97,7 +97,7 @@ const cursorOf = Effect.fn("Commands.cursor")(function*(value: Option.Option<str
   return value.value
 })
 
-const moreHint = (page: { readonly hasMore: boolean; readonly nextCursor: string | null }, what: string) =>
+const moreHint = (page: Page.Envelope<unknown>, what: string) =>
   page.hasMore
     ? `more ${what} exist: pass --all to print every page${
       page.nextCursor === null ? "" : `, or --cursor ${page.nextCursor} for the next one`
@@ -314,7 +314,7 @@ export const list = Command.make(
       ? { data: yield* Session.send(s, (client) => Stream.runCollect(client.listAll({ limit: pageSize }))), hasMore: false, nextCursor: null }
       : yield* Session.send(s, (client) => client.list(options))
     yield* output.result(
-      Render.webhookListDocument(page.data, page),
+      Render.webhookListDocument(page),
       () => (page.data.length === 0 ? "No webhooks." : Render.webhookTable(page.data))
     )
     const hint = moreHint(page, "webhooks")
@@ -489,7 +489,7 @@ export const attempts = Command.make(
       }
       : yield* Session.send(s, (client) => client.attempts(id, { ...filters, limit: pageSize, cursor: from }))
     yield* output.result(
-      Render.attemptListDocument(page.data, page),
+      Render.attemptListDocument(page),
       () => (page.data.length === 0 ? `No delivery attempts for ${id}${eventType !== undefined || successful !== undefined ? " matching the filters" : ""}.` : Render.attemptTable(page.data))
     )
     const hint = moreHint(page, "attempts")
