@@ -70,10 +70,11 @@ describe("ApiKey.mask", () => {
   })
 })
 
+const invalid = (option: string, value: string, expected: string, kind: "flag" | "argument" = "flag") =>
+  KitErrorReport.invalidValueLine(new CliError.InvalidValue({ option, value, expected, kind }))
+
 describe("ErrorReport: a value refused by its schema rule", () => {
   it("names the flag, the argument or the variable, in the rule's words, and never echoes the value", () => {
-    const invalid = (option: string, value: string, expected: string, kind: "flag" | "argument" = "flag") =>
-      KitErrorReport.invalidValueLine(new CliError.InvalidValue({ option, value, expected, kind }))
     assert.strictEqual(invalid("limit", "500", "Schema validation failed: limit must be a whole number"), "--limit must be a whole number")
     assert.strictEqual(invalid("base-url", "https://u:pw@h", "Schema validation failed: must not contain a user name or password"), "--base-url: must not contain a user name or password")
     assert.strictEqual(invalid("id", "..", "Schema validation failed: not a webhook id", "argument"), "ID: not a webhook id")
