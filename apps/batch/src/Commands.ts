@@ -6,6 +6,7 @@
  * @since 0.1.0
  */
 import { WebhooksClient } from "@exa-webhooks/client"
+import { Ownership } from "@exa-webhooks/schema"
 import { Effect, Option, Schema, Stream } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
 import * as Fs from "node:fs"
@@ -18,6 +19,7 @@ import * as Journal from "./Journal.ts"
 import * as ManifestFile from "./ManifestFile.ts"
 import { Output } from "@exa-webhooks/cli-kit/Output"
 import * as Plan from "./Plan.ts"
+import * as Program from "./Program.ts"
 import * as Progress from "./Progress.ts"
 import * as Render from "./Render.ts"
 import * as Session from "./Session.ts"
@@ -28,15 +30,8 @@ import { UsageError } from "@exa-webhooks/cli-kit/UsageError"
  *
  * @since 0.1.0
  */
-export const root = Command.make("exa-webhooks-batch").pipe(
-  Command.withSharedFlags({
-    ...Session.flags,
-    rateLimit: Flag.String("rate-limit").pipe(
-      Flag.withDescription("requests per second, shared by every concurrent request (default 10, or EXA_RATE_LIMIT)"),
-      Flag.withMetavar("N"),
-      Flag.optional
-    )
-  }),
+export const root = Command.make(Program.NAME).pipe(
+  Command.withSharedFlags(Session.flags),
   Command.withDescription(
     [
       "Keep a team's Exa Websets webhooks in sync with a YAML manifest (see apps/batch/README.md).",
@@ -64,25 +59,9 @@ const adopt = Flag.Boolean("adopt").pipe(
   Flag.withDefault(false)
 )
 
-const rateLimitOf = Effect.fn("Commands.rateLimit")(function*(value: Option.Option<string>) {
-  if (Option.isNone(value)) return undefined
-  const n = Number(value.value)
-  if (!/^\s*\d+(\.\d+)?\s*$/.test(value.value) || !(n > 0)) {
-    return yield* new UsageError({ message: `--rate-limit must be a positive number of requests per second, got ${JSON.stringify(value.value)}` })
-  }
-  return n
-})
-
 const env = Effect.sync(() => process.env as Readonly<Record<string, string | undefined>>)
 
 const load = (file: string) => Effect.flatMap(env, (vars) => ManifestFile.load(file, vars))
-
-const context = Effect.gen(function*() {
-  const flags = yield* root
-  const rateLimit = yield* rateLimitOf(flags.rateLimit)
-  return { flags, rateLimit }
-})
-
 
 // Every remote webhook, all pages, listed once per command.
 const remoteWebhooks = Effect.gen(function*() {
@@ -135,7 +114,7 @@ export const plan = Command.make(
   },
   Effect.fn("Commands.plan")(function*(flags) {
     const loaded = yield* load(flags.manifest)
-    const { flags: shared, rateLimit } = yield* context
+    const shared = yield* root
     const session = yield* Session.resolve(shared)
     const output = yield* Output
     const journalPath = Option.getOrElse(flags.secretsFile, () => Journal.defaultPath(flags.manifest))
@@ -143,7 +122,7 @@ export const plan = Command.make(
       yield* output.warn(`the secrets journal ${journalPath} can be read by other users; restrict it with chmod 600 ${journalPath}`)
     }
     const { entries } = yield* Journal.read(journalPath)
-    const remote = yield* Session.withClient(session, rateLimit, remoteWebhooks)
+    const remote = yield* Session.withClient(session, remoteWebhooks)
     const computed = Plan.make(loaded.manifest.namespace, loaded.webhooks, remote, {
       adopt: flags.adopt,
       journaled: journaledIds(entries)
@@ -171,12 +150,12 @@ export class ApplyFailed extends Schema.TaggedError<ApplyFailed>()("ApplyFailed"
 
 // apply -------------------------------------------------------------------------------------------------------------
 
-const concurrencyOf = Effect.fn("Commands.concurrency")(function*(value: number) {
-  if (!Number.isInteger(value) || value < 1 || value > 64) {
-    return yield* new UsageError({ message: `--concurrency must be a whole number from 1 to 64, got ${value}` })
-  }
-  return value
-})
+// Requests in flight at once: the rule of --concurrency (a bin's own knob, so it lives here, not in the schema).
+const Concurrency = Schema.Int.check(
+  Schema.makeFilter((n: number) => (n >= 1 && n <= 64) || `must be a whole number from 1 to 64, got ${n}`, {
+    expected: "a whole number from 1 to 64"
+  })
+)
 
 /**
  * `apply MANIFEST [--prune [--yes]] [--adopt] [--rotate-missing-secrets] [--concurrency N] [--secrets-file PATH]`
@@ -206,13 +185,14 @@ export const apply = Command.make(
     concurrency: Flag.Int("concurrency").pipe(
       Flag.withDescription("requests in flight at once, 1 to 64 (default 16); the rate limit still applies to all of them"),
       Flag.withMetavar("N"),
+      Flag.withSchema(Concurrency),
       Flag.withDefault(16)
     )
   },
   Effect.fn("Commands.apply")(function*(flags) {
     const loaded = yield* load(flags.manifest)
-    const concurrency = yield* concurrencyOf(flags.concurrency)
-    const { flags: shared, rateLimit } = yield* context
+    const concurrency = flags.concurrency
+    const shared = yield* root
     const session = yield* Session.resolve(shared)
     const output = yield* Output
     const journalPath = Option.getOrElse(flags.secretsFile, () => Journal.defaultPath(flags.manifest))
@@ -228,7 +208,7 @@ export const apply = Command.make(
         yield* output.warn(`${journal.skipped} line(s) of ${journal.path} could not be read (a write cut short?); they were skipped`)
       }
       const options = { concurrency, prune: flags.prune, rotateMissingSecrets: flags.rotateMissingSecrets }
-      const outcomes = yield* Session.withClient(session, rateLimit, Effect.gen(function*() {
+      const outcomes = yield* Session.withClient(session, Effect.gen(function*() {
         const remote = yield* remoteWebhooks
         const computed = Plan.make(loaded.manifest.namespace, loaded.webhooks, remote, {
           adopt: flags.adopt,
@@ -304,7 +284,8 @@ export const importCommand = Command.make(
   {
     namespace: Flag.String("namespace").pipe(
       Flag.withDescription("the namespace of the manifest to write (e.g. your team's name)"),
-      Flag.withMetavar("NAME")
+      Flag.withMetavar("NAME"),
+      Flag.withSchema(Ownership.Namespace)
     ),
     output: Flag.String("output").pipe(
       Flag.withDescription("write the manifest to this new file (never overwritten) instead of stdout"),
@@ -313,17 +294,13 @@ export const importCommand = Command.make(
     )
   },
   Effect.fn("Commands.import")(function*(flags) {
-    const checked = ManifestFile.parse("--namespace", `version: 1\nnamespace: ${JSON.stringify(flags.namespace)}\nwebhooks: []\n`, {})
-    if (checked._tag === "Failure") {
-      return yield* new UsageError({ message: checked.failure.problems.map((problem) => problem.message).join("; ") })
-    }
     if (Option.isSome(flags.output) && Fs.existsSync(flags.output.value)) {
       return yield* new UsageError({ message: `--output: ${flags.output.value} already exists; pass a new file name (nothing was sent)` })
     }
-    const { flags: shared, rateLimit } = yield* context
+    const shared = yield* root
     const session = yield* Session.resolve(shared)
     const output = yield* Output
-    const remote = yield* Session.withClient(session, rateLimit, remoteWebhooks)
+    const remote = yield* Session.withClient(session, remoteWebhooks)
     const entries = Import.entries(flags.namespace, remote)
     const text = Import.toYaml(flags.namespace, entries, undefined)
     if (Option.isSome(flags.output)) {
@@ -359,7 +336,10 @@ export const secret = Command.make(
   "secret",
   {
     manifest: manifestArgument,
-    key: Argument.String("key").pipe(Argument.withDescription("the webhook's key in the manifest")),
+    key: Argument.String("key").pipe(
+      Argument.withDescription("the webhook's key in the manifest"),
+      Argument.withSchema(Ownership.Key)
+    ),
     secretsFile
   },
   Effect.fn("Commands.secret")(function*(flags) {

@@ -23,7 +23,9 @@ import * as Manifest from "./Manifest.ts"
 export const MAX_BYTES = 64 * 1024 * 1024
 
 /**
- * One problem, located.
+ * One problem, located in the manifest's text (`file:line:column: message`). Not the schema's `Validation.Problem`
+ * (a field path and a message, the shape the API and the client share): the path is turned into a place in the file,
+ * where a person edits it, and the message already names the field.
  *
  * @since 0.1.0
  */

@@ -1,6 +1,6 @@
 /**
- * The flags every command shares (the kit's `Session`: API key, base URL), and the client they resolve to, paced by
- * `--rate-limit` or `EXA_RATE_LIMIT`.
+ * The flags every command shares (the kit's `Session`: API key, base URL, `--rate-limit`, `--timeout`), and the
+ * client they resolve to.
  *
  * @since 0.1.0
  */
@@ -11,7 +11,7 @@ import { Config, Effect, Layer } from "effect"
 import { FetchHttpClient } from "effect/http"
 
 /**
- * The flags shared by every subcommand (`--rate-limit` is added by the root command).
+ * The flags shared by every subcommand.
  *
  * @since 0.1.0
  */
@@ -32,25 +32,18 @@ export type Session = KitSession.Session
 export const resolve = KitSession.resolve
 
 /**
- * Runs `effect` with the client of a session: the library's environment knobs (`EXA_RATE_LIMIT`, `EXA_TIMEOUT`,
- * `EXA_MAX_RETRIES`, ...) apply; `rateLimit` (from `--rate-limit`) overrides `EXA_RATE_LIMIT`. A bad variable is a
- * `UsageError`.
+ * Runs `effect` with the client of a session: key, base URL, rate and timeout from the session (flags or their
+ * variables, checked by the parser); the client's retry knobs (`EXA_MAX_RETRIES`, `EXA_RETRY_*`) from the
+ * environment. A bad retry variable is a `UsageError`.
  *
  * @since 0.1.0
  */
 export const withClient = <A, E, R>(
   session: Session,
-  rateLimit: number | undefined,
   effect: Effect.Effect<A, E, R>
 ): Effect.Effect<A, E | UsageError, Exclude<R, WebhooksClient.WebhooksClient>> =>
   effect.pipe(
-    Effect.provide(
-      WebhooksClient.layerConfig({
-        apiKey: Config.succeed(session.apiKey),
-        baseUrl: Config.succeed(session.baseUrl),
-        ...(rateLimit === undefined ? {} : { rateLimit: Config.succeed(rateLimit) })
-      }).pipe(Layer.provide(FetchHttpClient.layer))
-    ),
+    Effect.provide(WebhooksClient.layerConfig(KitSession.clientConfig(session)).pipe(Layer.provide(FetchHttpClient.layer))),
     Effect.mapError((error) =>
       error instanceof Config.ConfigError
         ? KitSession.configUsage(error)

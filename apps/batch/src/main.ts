@@ -23,7 +23,7 @@ Main.run({
   command: Commands.command,
   reporter: ErrorReport.reporter,
   helpSections: [
-    Main.environmentSection({ apiKey: "; validate and secret need none", rateLimit: ", or --rate-limit" }),
+    Main.environmentSection({ apiKey: "; validate and secret need none" }),
     ExitCode.helpSection
   ],
   interrupted:

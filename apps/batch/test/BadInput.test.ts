@@ -176,4 +176,27 @@ describe("bad input", () => {
 
       assert.strictEqual((yield* stats).requests, 0, "no request reached the mock")
     }).pipe(Effect.provide(mockLayer())))
+
+  it.live("bad shared flags and variables are exit 2 naming the flag or variable, nothing sent (the schema's rules)", () =>
+    Effect.gen(function*() {
+      const mock = yield* MockServer.MockServer
+      const manifest = writeManifest(`${head}webhooks: []\n`, tempDir())
+      const flagCases: ReadonlyArray<readonly [ReadonlyArray<string>, Record<string, string>, ReadonlyArray<string>]> = [
+        [["--rate-limit", "fast", "plan", manifest], {}, ["--rate-limit", "positive number of requests per second", '"fast"']],
+        [["plan", manifest], { EXA_RATE_LIMIT: "0" }, ["EXA_RATE_LIMIT", "--rate-limit"]],
+        [["--timeout", "soon", "plan", manifest], {}, ["--timeout", '"soon"']],
+        [["--base-url", "https://user:pw@api.exa.ai", "plan", manifest], {}, ["--base-url", "user name or password"]],
+        [["apply", manifest, "--concurrency", "0"], {}, ["--concurrency", "1 to 64"]],
+        [["import", "--namespace", "growth team"], {}, ["--namespace", "may hold only"]],
+        [["secret", manifest, "crm sync"], {}, ["KEY", "may hold only"]]
+      ]
+      for (const [args, env, says] of flagCases) {
+        const result = yield* run(args, { env: { ...envFor(mock), ...env } })
+        assert.strictEqual(result.code, 2, `${args.join(" ")}: ${result.stderr}`)
+        assert.strictEqual(result.stdout, "")
+        for (const text of says) assert.include(result.stderr, text, args.join(" "))
+        assert.notInclude(result.stderr, "RangeError")
+      }
+      assert.strictEqual((yield* stats).requests, 0, "no request reached the mock")
+    }).pipe(Effect.provide(mockLayer())))
 })

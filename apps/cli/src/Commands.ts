@@ -5,12 +5,13 @@
  *
  * @since 0.1.0
  */
-import { Webhook } from "@exa-webhooks/schema"
+import { EventType, IdempotencyKey, Page, Webhook, WebhookId } from "@exa-webhooks/schema"
 import { Effect, Option, Redacted, Stdio, Stream } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
 import { Confirm, ConfirmationDeclined } from "@exa-webhooks/cli-kit/Confirm"
 import * as Input from "./Input.ts"
 import { Output, StdoutError } from "@exa-webhooks/cli-kit/Output"
+import * as Program from "./Program.ts"
 import * as Render from "./Render.ts"
 import * as SecretFile from "./SecretFile.ts"
 import * as Session from "./Session.ts"
@@ -25,7 +26,7 @@ import * as Verify from "./Verify.ts"
  *
  * @since 0.1.0
  */
-export const root = Command.make("exa-webhooks").pipe(
+export const root = Command.make(Program.NAME).pipe(
   Command.withSharedFlags(Session.flags),
   Command.withDescription(
     [
@@ -41,7 +42,12 @@ const session = Effect.flatMap(root, Session.resolve)
 
 // Flags -------------------------------------------------------------------------------------------------------------
 
-const webhookId = Argument.String("id").pipe(Argument.withDescription("the webhook's id, as `list` shows it"))
+// Every value flag takes its rule from @exa-webhooks/schema: a bad value is a parse error naming the flag (exit 2,
+// nothing sent), reported in the rule's own words.
+const webhookId = Argument.String("id").pipe(
+  Argument.withDescription("the webhook's id, as `list` shows it"),
+  Argument.withSchema(WebhookId.Typed)
+)
 
 const urlDescription = "where Exa POSTs the events: an absolute http(s) URL"
 const eventsDescription = `an event to subscribe to (e.g. webset.item.enriched); repeat the flag or separate ` +
@@ -51,6 +57,7 @@ const metadataDescription = `a key=value pair to attach (repeatable; values up t
 const events = Flag.String("event").pipe(
   Flag.withDescription(eventsDescription),
   Flag.withMetavar("EVENT"),
+  Flag.withSchema(EventType.EventList),
   Flag.atLeast(0)
 )
 
@@ -62,9 +69,10 @@ const metadata = Flag.String("metadata").pipe(
 
 const limit = Flag.String("limit").pipe(
   Flag.withDescription(
-    `page size, ${Webhook.PAGE_LIMIT.minimum} to ${Webhook.PAGE_LIMIT.maximum} (default ${Webhook.PAGE_LIMIT.default}; with --all, per request)`
+    `page size, ${Page.PAGE_LIMIT.minimum} to ${Page.PAGE_LIMIT.maximum} (default ${Page.PAGE_LIMIT.default}; with --all, per request)`
   ),
   Flag.withMetavar("N"),
+  Flag.withSchema(Page.PageLimit),
   Flag.optional
 )
 
@@ -76,6 +84,7 @@ const all = Flag.Boolean("all").pipe(
 const cursor = Flag.String("cursor").pipe(
   Flag.withDescription("start at this page (the nextCursor of a previous page)"),
   Flag.withMetavar("CURSOR"),
+  Flag.withSchema(Page.Cursor),
   Flag.optional
 )
 
@@ -85,11 +94,10 @@ const metadataOf = (values: ReadonlyArray<string>) =>
 const cursorOf = Effect.fn("Commands.cursor")(function*(value: Option.Option<string>, everyPage: boolean) {
   if (Option.isNone(value)) return undefined
   if (everyPage) return yield* new UsageError({ message: "--cursor and --all cannot be combined: --all starts at the first page" })
-  if (value.value.trim() === "") return yield* new UsageError({ message: "--cursor must not be empty" })
   return value.value
 })
 
-const moreHint = (page: { readonly hasMore: boolean; readonly nextCursor: string | null }, what: string) =>
+const moreHint = (page: Page.Envelope<unknown>, what: string) =>
   page.hasMore
     ? `more ${what} exist: pass --all to print every page${
       page.nextCursor === null ? "" : `, or --cursor ${page.nextCursor} for the next one`
@@ -126,6 +134,7 @@ export const create = Command.make(
           "secret is not shown again; see --replace"
       ),
       Flag.withMetavar("KEY"),
+      Flag.withSchema(IdempotencyKey.IdempotencyKey),
       Flag.optional
     ),
     replace: Flag.Boolean("replace").pipe(
@@ -139,10 +148,10 @@ export const create = Command.make(
   Effect.fn("Commands.create")(function*(flags) {
     const body = yield* Input.createParameters({
       url: Option.some(flags.url),
-      events: Input.events(flags.events),
+      events: flags.events.flat(),
       metadata: yield* metadataOf(flags.metadata)
     })
-    const givenKey = yield* Input.idempotencyKey(flags.idempotencyKey)
+    const givenKey = Option.getOrUndefined(flags.idempotencyKey)
     if (flags.replace && givenKey === undefined) {
       return yield* new UsageError({
         message: "--replace needs --idempotency-key KEY: it replaces the webhook created under that key"
@@ -216,7 +225,7 @@ export const create = Command.make(
       if (secret === undefined) {
         yield* output.warn(
           `Exa returned no signing secret for webhook ${webhook.id}; deliveries cannot be verified. ` +
-            `Delete it (exa-webhooks delete ${webhook.id} --yes) and create it again.`
+            `Delete it (${Program.NAME} delete ${webhook.id} --yes) and create it again.`
         )
         return yield* output.result(document, () => `Created webhook ${webhook.id}.\n${Render.webhookDetails(webhook)}`)
       }
@@ -231,7 +240,7 @@ export const create = Command.make(
                   `left alone; the secret is in ${file.temporary} (mode 0600): move it where you need it`
                 : `webhook ${webhook.id} was created, but its secret could not be written to ${file.path} ` +
                   `(${error.message}); the secret cannot be recovered: delete the webhook ` +
-                  `(exa-webhooks delete ${webhook.id} --yes) and create it again`
+                  `(${Program.NAME} delete ${webhook.id} --yes) and create it again`
             })
           )
         )
@@ -258,7 +267,7 @@ export const create = Command.make(
         Effect.mapError((error) =>
           new StdoutError({
             message: `webhook ${webhook.id} was created, but ${error.message}, and with it its signing secret, which ` +
-              `cannot be recovered: delete the webhook (exa-webhooks delete ${webhook.id} --yes) and create it again`
+              `cannot be recovered: delete the webhook (${Program.NAME} delete ${webhook.id} --yes) and create it again`
           })
         )
       )
@@ -294,7 +303,7 @@ export const list = Command.make(
   "list",
   { limit, all, cursor },
   Effect.fn("Commands.list")(function*(flags) {
-    const pageSize = yield* Input.limit(flags.limit)
+    const pageSize = Option.getOrUndefined(flags.limit)
     const from = yield* cursorOf(flags.cursor, flags.all)
     const s = yield* session
     const output = yield* Output
@@ -305,7 +314,7 @@ export const list = Command.make(
       ? { data: yield* Session.send(s, (client) => Stream.runCollect(client.listAll({ limit: pageSize }))), hasMore: false, nextCursor: null }
       : yield* Session.send(s, (client) => client.list(options))
     yield* output.result(
-      Render.webhookListDocument(page.data, page),
+      Render.webhookListDocument(page),
       () => (page.data.length === 0 ? "No webhooks." : Render.webhookTable(page.data))
     )
     const hint = moreHint(page, "webhooks")
@@ -325,7 +334,7 @@ export const get = Command.make(
   "get",
   { id: webhookId },
   Effect.fn("Commands.get")(function*(flags) {
-    const id = yield* Input.webhookId(flags.id)
+    const id = flags.id
     const s = yield* session
     if (s.dryRun) return yield* Session.preview(s, (client) => client.get(id))
     const webhook = yield* Session.send(s, (client) => client.get(id))
@@ -349,6 +358,7 @@ export const update = Command.make(
     events: Flag.String("event").pipe(
       Flag.withDescription(`replaces the subscribed events: ${eventsDescription}`),
       Flag.withMetavar("EVENT"),
+      Flag.withSchema(EventType.EventList),
       Flag.atLeast(0)
     ),
     metadata: Flag.String("metadata").pipe(
@@ -360,10 +370,10 @@ export const update = Command.make(
     )
   },
   Effect.fn("Commands.update")(function*(flags) {
-    const id = yield* Input.webhookId(flags.id)
+    const id = flags.id
     const body = yield* Input.updateParameters({
       url: flags.url,
-      events: Input.events(flags.events),
+      events: flags.events.flat(),
       metadata: yield* metadataOf(flags.metadata)
     })
     const s = yield* session
@@ -396,7 +406,7 @@ export const remove = Command.make(
     )
   },
   Effect.fn("Commands.delete")(function*(flags) {
-    const id = yield* Input.webhookId(flags.id)
+    const id = flags.id
     const flagsOfRoot = yield* root
     const confirm = yield* Confirm
     // Refuse before anything else (the key included): a script without --yes must fail fast, and never hang.
@@ -444,6 +454,7 @@ export const attempts = Command.make(
     eventType: Flag.String("event-type").pipe(
       Flag.withDescription("only attempts that delivered this event type"),
       Flag.withMetavar("EVENT"),
+      Flag.withSchema(EventType.EventType),
       Flag.optional
     ),
     successful: Flag.Literals("successful", ["true", "false"]).pipe(
@@ -455,9 +466,9 @@ export const attempts = Command.make(
     cursor
   },
   Effect.fn("Commands.attempts")(function*(flags) {
-    const id = yield* Input.webhookId(flags.id)
-    const eventType = yield* Input.eventType(flags.eventType)
-    const pageSize = yield* Input.limit(flags.limit)
+    const id = flags.id
+    const eventType = Option.getOrUndefined(flags.eventType)
+    const pageSize = Option.getOrUndefined(flags.limit)
     const from = yield* cursorOf(flags.cursor, flags.all)
     const successful = Option.getOrUndefined(Option.map(flags.successful, (value) => value === "true"))
     const s = yield* session
@@ -478,7 +489,7 @@ export const attempts = Command.make(
       }
       : yield* Session.send(s, (client) => client.attempts(id, { ...filters, limit: pageSize, cursor: from }))
     yield* output.result(
-      Render.attemptListDocument(page.data, page),
+      Render.attemptListDocument(page),
       () => (page.data.length === 0 ? `No delivery attempts for ${id}${eventType !== undefined || successful !== undefined ? " matching the filters" : ""}.` : Render.attemptTable(page.data))
     )
     const hint = moreHint(page, "attempts")

@@ -14,7 +14,8 @@ import type { HttpClientRequest } from "effect/http"
 import * as ApiKey from "@exa-webhooks/cli-kit/ApiKey"
 
 /**
- * The request a command would have sent, with the key (in its header) and any password in the URL already masked.
+ * The request a command would have sent, with the key (in its header) masked. The URL is shown as it is: it holds no
+ * credentials, since a base URL with a user or password is refused before anything runs (`BaseUrl`).
  *
  * @since 0.1.0
  */
@@ -58,7 +59,7 @@ const describe = (captured: Captured, key: Redacted.Redacted<string>): Request =
   }
   if (contentType !== undefined && headers["content-type"] === undefined) headers["content-type"] = contentType
   // Only the key's header is masked: the client puts the key nowhere else, and replacing its text wherever it occurs
-  // would mangle unrelated text (a one-letter key is in most words). The URL's own credentials are masked, though.
+  // would mangle unrelated text (a one-letter key is in most words).
   return { method: captured.request.method, url: captured.url.toString(), headers, body }
 }
 

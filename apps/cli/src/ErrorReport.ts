@@ -16,7 +16,15 @@ import { SecretFileError } from "./SecretFile.ts"
 import { UncertainCreate } from "./UncertainCreate.ts"
 
 // Global flags that take a value (`--base-url URL`): the word after them is not a command.
-const VALUE_FLAGS: ReadonlySet<string> = new Set(["--base-url", "--api-key-file", "--api-key", "--log-level", "--completions"])
+const VALUE_FLAGS: ReadonlySet<string> = new Set([
+  "--base-url",
+  "--api-key-file",
+  "--api-key",
+  "--rate-limit",
+  "--timeout",
+  "--log-level",
+  "--completions"
+])
 
 /**
  * With `--help` (or `-h`) among `args`: the report for a first word that names no subcommand of `command`, else

@@ -1,26 +1,14 @@
 /**
- * Turns flag values into the API's inputs and checks them with the schema package before anything is sent. Every
- * problem is reported against the flag a person typed (`--event`, `--metadata team`), not the wire field, so a
- * message says exactly what to change on the command line.
+ * Turns the flags of `create` and `update` into a request body and checks it with the schema package before anything
+ * is sent. Every problem is reported against the flag a person typed (`--event`, `--metadata team`), not the wire
+ * field, so a message says exactly what to change on the command line. (Single values, `--limit`, `--cursor`,
+ * `--event-type`, `--idempotency-key`, ids, each `--event`, are checked by the parser itself, with `Flag.withSchema`.)
  *
  * @since 0.1.0
  */
-import { EventType, IdempotencyKey, ReservedMetadata, Validation, Webhook, WebhookId } from "@exa-webhooks/schema"
+import { ReservedMetadata, Validation, Webhook } from "@exa-webhooks/schema"
 import { Effect, Option, Result, Schema } from "effect"
 import { UsageError } from "@exa-webhooks/cli-kit/UsageError"
-
-/**
- * Splits repeated `--event` values and comma-separated lists into one list, in the order given.
- *
- * @example
- * ```ts
- * Input.events(["webset.created,webset.idle", "webset.item.enriched"])
- * // ["webset.created", "webset.idle", "webset.item.enriched"]
- * ```
- * @since 0.1.0
- */
-export const events = (values: ReadonlyArray<string>): Array<string> =>
-  values.flatMap((value) => value.split(",")).map((value) => value.trim()).filter((value) => value.length > 0)
 
 /**
  * Parses repeated `--metadata key=value` values. The value is everything after the first `=` (it may contain `=`);
@@ -123,59 +111,4 @@ export const updateParameters = Effect.fn("Input.updateParameters")(function*(fl
   const decoded = decodeUpdate(body, Validation.parseOptions)
   if (Result.isFailure(decoded)) return yield* usage(decoded.failure.issue)
   return body as Webhook.UpdateWebhookParameters
-})
-
-/**
- * A page size: `--limit` must be a whole number from 1 to 200 (the API's bounds). Parsed here rather than by the
- * flag parser so that every wrong value gets the same message.
- *
- * @since 0.1.0
- */
-export const limit = Effect.fn("Input.limit")(function*(value: Option.Option<string>) {
-  if (Option.isNone(value)) return undefined
-  const { maximum, minimum } = Webhook.PAGE_LIMIT
-  const n = /^\s*\d+\s*$/.test(value.value) ? Number(value.value) : Number.NaN
-  if (!Number.isInteger(n) || n < minimum || n > maximum) {
-    return yield* new UsageError({
-      message: `--limit must be a whole number from ${minimum} to ${maximum}, got ${Validation.quote(value.value)}`
-    })
-  }
-  return n
-})
-
-/**
- * An `--event-type` filter: a known event type (with a "did you mean" for a near miss).
- *
- * @since 0.1.0
- */
-export const eventType = Effect.fn("Input.eventType")(function*(value: Option.Option<string>) {
-  if (Option.isNone(value)) return undefined
-  if (!EventType.isEventType(value.value)) {
-    return yield* new UsageError({ message: `--event-type: ${EventType.unknownMessage(value.value)}` })
-  }
-  return value.value
-})
-
-/**
- * A webhook id argument, checked with `WebhookId` (not blank, not `.` or `..`, no control characters) and stripped
- * of surrounding spaces.
- *
- * @since 0.1.0
- */
-export const webhookId = Effect.fn("Input.webhookId")(function*(value: string) {
-  const problem = WebhookId.problem(value.trim() === "" ? value : value.trim())
-  if (problem !== undefined) return yield* new UsageError({ message: `ID: ${problem}` })
-  return value.trim()
-})
-
-/**
- * An `--idempotency-key` value, checked with `IdempotencyKey`.
- *
- * @since 0.2.0
- */
-export const idempotencyKey = Effect.fn("Input.idempotencyKey")(function*(value: Option.Option<string>) {
-  if (Option.isNone(value)) return undefined
-  const problem = IdempotencyKey.problem(value.value)
-  if (problem !== undefined) return yield* new UsageError({ message: `--idempotency-key: ${problem}` })
-  return value.value
 })

@@ -13,7 +13,7 @@
  */
 import { Signature, Verifier, VerifyError } from "@exa-webhooks/receiver"
 import { Event } from "@exa-webhooks/schema"
-import { Cause, Console, DateTime, Duration, Effect, Option, Result, Schema } from "effect"
+import { Cause, Console, DateTime, Duration, Effect, Option, Result, Schema, SchemaGetter } from "effect"
 import { Command, Flag } from "effect/cli"
 import { FetchHttpClient, HttpClient, HttpClientRequest } from "effect/http"
 import type * as Http from "node:http"
@@ -46,29 +46,29 @@ const hopByHop: ReadonlySet<string> = new Set([
   "proxy-authorization"
 ])
 
-const port = Effect.fn("Listen.port")(function*(value: Option.Option<string>) {
-  if (Option.isNone(value)) return 0
-  const text = value.value.trim()
-  const n = /^\d{1,5}$/.test(text) ? Number(text) : Number.NaN
-  if (!(n >= 0 && n <= 65535)) {
-    return yield* new UsageError({ message: `--port must be a whole number from 0 to 65535 (0: a free port), got ${JSON.stringify(value.value)}` })
-  }
-  return n
-})
+// The rules of --port and --forward-to (this bin's own, so they live here), applied by the parser.
+const Port = Schema.String.check(
+  Schema.makeFilter((text: string) => {
+    const n = /^\s*\d{1,5}\s*$/.test(text) ? Number(text) : Number.NaN
+    return (n >= 0 && n <= 65535) || `port must be a whole number from 0 to 65535 (0: a free port), got ${JSON.stringify(text)}`
+  }, { expected: "a whole number from 0 to 65535" })
+).pipe(Schema.decodeTo(Schema.Int, {
+  decode: SchemaGetter.transform((text: string) => Number(text)),
+  encode: SchemaGetter.transform((n: number) => String(n))
+}))
 
-const forwardUrl = Effect.fn("Listen.forwardUrl")(function*(value: Option.Option<string>) {
-  if (Option.isNone(value)) return undefined
-  const url = URL.parse(value.value.trim())
-  if (url === null || (url.protocol !== "http:" && url.protocol !== "https:")) {
-    return yield* new UsageError({
-      message: `--forward-to must be an absolute http(s) URL such as http://127.0.0.1:3000/hooks/exa, got ${JSON.stringify(value.value)}`
-    })
-  }
-  if (url.username !== "" || url.password !== "") {
-    return yield* new UsageError({ message: "--forward-to must not carry credentials (user:password@)" })
-  }
-  return url.href
-})
+const ForwardUrl = Schema.String.check(
+  Schema.makeFilter((text: string) => {
+    const url = URL.parse(text.trim())
+    if (url === null || (url.protocol !== "http:" && url.protocol !== "https:")) {
+      return `forward-to must be an absolute http(s) URL such as http://127.0.0.1:3000/hooks/exa, got ${JSON.stringify(text)}`
+    }
+    return (url.username === "" && url.password === "") || "forward-to must not carry credentials (user:password@)"
+  }, { expected: "an absolute http(s) URL" })
+).pipe(Schema.decodeTo(Schema.String, {
+  decode: SchemaGetter.transform((text: string) => new URL(text.trim()).href),
+  encode: SchemaGetter.transform((href: string) => href)
+}))
 
 const hostForUrl = (host: string) => (host.includes(":") ? `[${host}]` : host)
 
@@ -122,7 +122,8 @@ export const command = Command.make(
     port: Flag.String("port").pipe(
       Flag.withDescription("the port to listen on (default 0: a free one; the URL is printed first)"),
       Flag.withMetavar("PORT"),
-      Flag.optional
+      Flag.withSchema(Port),
+      Flag.withDefault(0)
     ),
     host: Flag.String("host").pipe(
       Flag.withDescription("the address to listen on (default 127.0.0.1: only this machine can connect)"),
@@ -133,14 +134,15 @@ export const command = Command.make(
     forwardTo: Flag.String("forward-to").pipe(
       Flag.withDescription("also POST each verified delivery, with its original headers and body, to this URL (your app)"),
       Flag.withMetavar("URL"),
+      Flag.withSchema(ForwardUrl),
       Flag.optional
     ),
     tolerance: SigningSecrets.toleranceFlag
   },
   Effect.fn("Listen.command")(function*(flags) {
-    const listenPort = yield* port(flags.port)
-    const forwardTo = yield* forwardUrl(flags.forwardTo)
-    const toleranceSeconds = yield* SigningSecrets.tolerance(flags.tolerance)
+    const listenPort = flags.port
+    const forwardTo = Option.getOrUndefined(flags.forwardTo)
+    const toleranceSeconds = flags.tolerance
     const secrets = yield* SigningSecrets.read(flags.secretFile)
     const output = yield* Output
     const verifier = yield* Verifier.make({ secrets, tolerance: Duration.seconds(toleranceSeconds) })

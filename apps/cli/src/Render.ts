@@ -4,13 +4,13 @@
  *
  * @since 0.1.0
  */
-import { WebhooksClient } from "@exa-webhooks/client"
-import { Webhook, WebhookAttempt } from "@exa-webhooks/schema"
+import { type Page, ReservedMetadata, Webhook, WebhookAttempt } from "@exa-webhooks/schema"
 import { DateTime, Schema } from "effect"
 import * as Table from "./Table.ts"
 
 const encodeWebhook = Schema.encodeSync(Webhook.Webhook)
-const encodeAttempt = Schema.encodeSync(WebhookAttempt.WebhookAttempt)
+const encodeWebhookPage = Schema.encodeSync(Webhook.ListWebhooksResponse)
+const encodeAttemptPage = Schema.encodeSync(WebhookAttempt.ListWebhookAttemptsResponse)
 
 /**
  * A webhook in its wire form (ISO-8601 timestamps).
@@ -24,25 +24,19 @@ export const webhookDocument = (webhook: Webhook.Webhook) => encodeWebhook(webho
  *
  * @since 0.1.0
  */
-export const webhookListDocument = (
-  webhooks: ReadonlyArray<Webhook.Webhook>,
-  page: { readonly hasMore: boolean; readonly nextCursor: string | null }
-) => ({ data: webhooks.map((webhook) => encodeWebhook(webhook)), hasMore: page.hasMore, nextCursor: page.nextCursor })
+export const webhookListDocument = (page: Page.Envelope<Webhook.Webhook>) => encodeWebhookPage(page)
 
 /**
  * A page (or every page) of delivery attempts in the shape of `GET /v0/webhooks/{id}/attempts`.
  *
  * @since 0.1.0
  */
-export const attemptListDocument = (
-  attempts: ReadonlyArray<WebhookAttempt.WebhookAttempt>,
-  page: { readonly hasMore: boolean; readonly nextCursor: string | null }
-) => ({ data: attempts.map((attempt) => encodeAttempt(attempt)), hasMore: page.hasMore, nextCursor: page.nextCursor })
+export const attemptListDocument = (page: Page.Envelope<WebhookAttempt.WebhookAttempt>) => encodeAttemptPage(page)
 
 // The client's idempotency token is bookkeeping, not something a person attached: it stays in the JSON documents
 // (they are the wire shape) and is left out of the text.
 const metadataText = (metadata: Readonly<Record<string, string>>) => {
-  const entries = Object.entries(metadata).filter(([key]) => key !== WebhooksClient.IDEMPOTENCY_METADATA_KEY)
+  const entries = Object.entries(metadata).filter(([key]) => key !== ReservedMetadata.IDEMPOTENCY_KEY)
   return entries.length === 0 ? "(none)" : entries.map(([key, value]) => `${key}=${value}`).join(", ")
 }
 

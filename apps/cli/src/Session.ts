@@ -58,13 +58,9 @@ export const resolve = Effect.fn("Session.resolve")(function*(given: Flags) {
   return session
 })
 
-// The library's own environment knobs (EXA_RATE_LIMIT, EXA_TIMEOUT, EXA_MAX_RETRIES, ...) apply to the CLI too; the
-// key and base URL come from the session, which has already checked them.
-const clientLayer = (session: Session) =>
-  WebhooksClient.layerConfig({
-    apiKey: Config.succeed(session.apiKey),
-    baseUrl: Config.succeed(session.baseUrl)
-  })
+// Key, base URL, rate and timeout come from the session (flags or their variables, already checked by the parser);
+// the client reads its retry knobs (EXA_MAX_RETRIES, EXA_RETRY_*) from the environment itself.
+const clientLayer = (session: Session) => WebhooksClient.layerConfig(KitSession.clientConfig(session))
 
 type Operation<A, E, R> = (client: WebhooksClient.Service) => Effect.Effect<A, E, R>
 

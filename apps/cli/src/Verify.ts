@@ -64,7 +64,7 @@ export const command = Command.make(
     )
   },
   Effect.fn("Verify.command")(function*(flags) {
-    const toleranceSeconds = yield* SigningSecrets.tolerance(flags.tolerance)
+    const toleranceSeconds = flags.tolerance
     const secrets = yield* SigningSecrets.read(flags.secretFile)
     const body = yield* readBody(flags.file)
     const event = yield* Verifier.verify(

@@ -41,7 +41,7 @@ const main = () => {
 if (startupSnapshot.isBuildingSnapshot()) {
   startupSnapshot.setDeserializeMainFunction(() => {
     // A run from a snapshot has no script in argv ([node, ...arguments]); main.ts expects [node, script, ...].
-    process.argv.splice(1, 0, "exa-webhooks")
+    process.argv.splice(1, 0, Program.NAME)
     main()
   }, preloaded)
 } else {

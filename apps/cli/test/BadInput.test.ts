@@ -82,7 +82,21 @@ const cases: ReadonlyArray<Case> = [
     args: create("--secret-file", join(dir, "no", "such", "dir", "s")),
     says: ["--secret-file", "directory does not exist"]
   },
-  { name: "a malformed client setting", args: create(), env: { EXA_TIMEOUT: "soon" }, says: ["EXA_TIMEOUT"] },
+  { name: "a malformed client setting", args: create(), env: { EXA_TIMEOUT: "soon" }, says: ["EXA_TIMEOUT", '"soon"', "--timeout"] },
+  // The rules of @exa-webhooks/schema, applied by the parser (Flag.withSchema / withFallbackConfig): named by flag or
+  // variable, in the rule's words.
+  { name: "a base URL with one slash after the scheme", args: create("--base-url", "https:/api.exa.ai"), says: ["--base-url", "absolute http(s) URL"] },
+  {
+    name: "a base URL with a user and password (never echoed)",
+    args: create("--base-url", "https://user:hunter2@api.exa.ai"),
+    says: ["--base-url", "user name or password", "user:****@"]
+  },
+  { name: "a rate limit of zero", args: create("--rate-limit", "0"), says: ["--rate-limit", "positive number of requests per second", '"0"'] },
+  { name: "a malformed EXA_RATE_LIMIT", args: create(), env: { EXA_RATE_LIMIT: "fast" }, says: ["EXA_RATE_LIMIT", '"fast"', "--rate-limit"] },
+  { name: "a timeout of zero", args: create("--timeout", "0 seconds"), says: ["--timeout", "positive, finite duration"] },
+  { name: "a blank idempotency key", args: create("--idempotency-key", " "), says: ["--idempotency-key", "empty or blank"] },
+  { name: "a blank cursor", args: ["list", "--cursor", " "], says: ["--cursor", "must not be empty"] },
+  { name: "an id of blanks", args: ["get", "  "], says: ["ID", "only blanks"] },
   { name: "no command (the help page as text; one JSON error with --json)", args: [], says: [/USAGE|no command given/] }
 ]
 
@@ -124,6 +138,7 @@ describe("bad input: exit 2, one line on stderr, nothing on stdout, nothing sent
             else assert.match(message, expected)
           }
           assert.notInclude(result.stderr, API_KEY, "the key is never echoed")
+          assert.notInclude(result.stderr, "hunter2", "a password is never echoed")
         }
         assert.strictEqual((yield* stats).requests, 0, "the mock received no request")
       }).pipe(Effect.provide(mockLayer())))

@@ -60,6 +60,8 @@ export const describe = (error: WebhooksError.WebhooksError, names: SettingNames
  */
 export const cliErrorLine = (program: string, error: CliError.CliError): string => {
   switch (error._tag) {
+    case "InvalidValue":
+      return invalidValueLine(error)
     case "UnrecognizedOption": {
       const hint = error.suggestions.length > 0 ? `; did you mean ${error.suggestions.join(" or ")}?` : ""
       return `unknown flag ${error.option} for '${(error.command ?? [program]).join(" ")}'${hint}`
@@ -141,4 +143,40 @@ export const make = (options: {
       exitCode: ExitCode.Usage
     })
   }
+}
+
+/**
+ * A configuration failure as a person reads it: `EXA_TIMEOUT: expected a positive, finite duration ...` rather than
+ * `SchemaError(...\n  at ["EXA_TIMEOUT"])` (a `ConfigError`'s message names the variable only in its last line).
+ *
+ * @example
+ * ```ts
+ * ErrorReport.configLine('SchemaError(must be a positive number\n  at ["EXA_RATE_LIMIT"])')
+ * // 'EXA_RATE_LIMIT: must be a positive number'
+ * ```
+ * @since 0.2.0
+ */
+export const configLine = (message: string): string => {
+  const match = /^(?:SchemaError|SourceError)\(([\s\S]*?)\s*\n\s*at \["([^"]+)"\]\)$/.exec(message.trim())
+  return match === null ? message : `${match[2]}: ${match[1]!.replace(/\s*\n\s*/g, "; ")}`
+}
+
+// The message of a schema rule applied by `Flag.withSchema` / `Argument.withSchema`, after effect/cli's prefix.
+const SCHEMA_PREFIX = "Schema validation failed: "
+
+/**
+ * A value refused by its rule (`Flag.withSchema`, `Argument.withSchema`, `Flag.withFallbackConfig`) as one line
+ * naming the flag, the argument or the environment variable, with the rule's own message. The value itself is
+ * never echoed here (the rule quotes it, masking a password where one could be).
+ *
+ * @since 0.2.0
+ */
+export const invalidValueLine = (error: CliError.InvalidValue): string => {
+  const name = error.kind === "flag" ? `--${error.option}` : error.option.toUpperCase()
+  // From the environment (withFallbackConfig): the variable is what to fix.
+  if (error.value === "config") return `${configLine(error.expected)} (read for ${name})`
+  if (!error.expected.startsWith(SCHEMA_PREFIX)) return error.message
+  const message = error.expected.slice(SCHEMA_PREFIX.length).replace(/\s*\n\s*/g, "; ")
+  // "limit must be ..." reads "--limit must be ..."; any other message follows the flag's name.
+  return message.startsWith(`${error.option} `) ? `${name}${message.slice(error.option.length)}` : `${name}: ${message}`
 }

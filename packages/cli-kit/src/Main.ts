@@ -58,21 +58,22 @@ export interface Options<Name extends string, Input, ContextInput, E, R extends 
 }
 
 /**
- * The ENVIRONMENT section of `--help`: the variables both bins read. `notes` adds what a bin does differently (which
- * commands need no key, a flag that overrides a variable).
+ * The ENVIRONMENT section of `--help`: the variables both bins read (each shared flag falls back to its variable,
+ * see `Session.flags`). `notes` adds what a bin does differently (which commands need no key).
  *
  * @example
  * ```ts
- * Main.environmentSection({ rateLimit: ", or --rate-limit" })
+ * Main.environmentSection({ apiKey: "; validate and secret need none" })
  * ```
  * @since 0.1.0
  */
-export const environmentSection = (notes: { readonly apiKey?: string; readonly rateLimit?: string } = {}): string =>
+export const environmentSection = (notes: { readonly apiKey?: string } = {}): string =>
   [
     "ENVIRONMENT",
     `  EXA_API_KEY      the API key (or --api-key-file PATH)${notes.apiKey ?? ""}`,
     "  EXA_BASE_URL     the API base URL (or --base-url URL); default https://api.exa.ai",
-    `  EXA_RATE_LIMIT   requests per second (default 10${notes.rateLimit ?? ""}); EXA_TIMEOUT per request (default 30 seconds)`,
+    "  EXA_RATE_LIMIT   requests per second (or --rate-limit N); default 10",
+    "  EXA_TIMEOUT      how long one request may take (or --timeout DURATION); default 30 seconds",
     "  EXA_MAX_RETRIES  retries of a failed request that is safe to repeat (default 5)"
   ].join("\n")
 
@@ -163,7 +164,8 @@ export const run = <Name extends string, Input, ContextInput, E, R extends Servi
 
   const interrupted: Output.Report = { type: "Interrupted", message: options.interrupted, exitCode: ExitCode.Interrupted }
 
-  const program = Command.runWith(options.command, { version: options.version })(args).pipe(
+  const command = Command.withGlobalFlags(options.command, [Output.JsonFlag])
+  const program = Command.runWith(command, { version: options.version })(args).pipe(
     Effect.catchCause((cause) => {
       // Ctrl-C at a prompt arrives as an interruption from inside (readline got the key, not the process): pass it
       // on to the same path as a signal, which reports it once (onInterrupt below).

@@ -5,12 +5,14 @@
  * - `note` / `warn`: everything else (hints, "nothing was sent", warnings), on stderr.
  * - `failure`: the one line that explains a failure, on stderr (a JSON object with `--json`).
  *
- * Nothing written to stderr shows the password of a URL (see `UrlCredentials`); on stdout, only `--dry-run` prints
- * the base URL, and it masks it itself.
+ * Nothing written to stderr shows the password of a URL (see `UrlCredentials`: a webhook's own URL may carry one).
+ * A base URL never does: one with a user or password is refused before anything runs (`BaseUrl`), so `--dry-run`
+ * prints it as it is.
  *
  * @since 0.1.0
  */
-import { Console, Context, Effect, Layer, Logger, Schema, Stdio, Stream } from "effect"
+import { Console, Context, Effect, Logger, Schema, Stdio, Stream } from "effect"
+import { Flag, GlobalFlag } from "effect/cli"
 import * as UrlCredentials from "./UrlCredentials.ts"
 
 /**
@@ -127,14 +129,6 @@ export const make = (options: Options): Service => {
   }
 }
 
-/**
- * The layer for one run.
- *
- * @since 0.1.0
- */
-export const layer = (options: Options): Layer.Layer<Output> =>
-  Layer.succeed(Output, make(options))
-
 const logText = (message: unknown): string =>
   (Array.isArray(message) ? message : [message])
     .map((part) => (typeof part === "string" ? part : part instanceof Error ? part.message : JSON.stringify(part)))
@@ -157,6 +151,20 @@ export const logger = (options: Options): Logger.Logger<unknown, void> =>
         : `${options.program}: ${logLevel.toLowerCase()}: ${text}`
     ))
   })
+
+/**
+ * `--json`, a global flag of both bins (`Main.run` adds it to the command tree): declared so that the parser accepts it
+ * anywhere on the line and the help lists it. Its parsed value is not used: the mode is decided by {@link wantsJson}
+ * before parsing, because a parse error must already be reported in the mode asked for.
+ *
+ * @since 0.2.0
+ */
+export const JsonFlag = GlobalFlag.Setting("json")({
+  flag: Flag.Boolean("json").pipe(
+    Flag.withDescription("print one JSON document on stdout (errors as JSON on stderr)"),
+    Flag.withDefault(false)
+  )
+})
 
 /**
  * Whether the raw arguments ask for JSON. Read before parsing, because a parse failure (an unknown flag, say) must

@@ -1,17 +1,20 @@
 /**
  * The flags every command of both bins shares, and what they resolve to before anything is sent: the API key
- * (`EXA_API_KEY` or `--api-key-file`, never a flag value) and the base URL (`--base-url` or `EXA_BASE_URL`, checked by
- * the schema's `BaseUrl` rule). A bin adds its own shared flags (`--dry-run`, `--rate-limit`) and builds its client
- * from the session.
+ * (`EXA_API_KEY` or `--api-key-file`, never a flag value), the base URL (`--base-url` or `EXA_BASE_URL`), the pace
+ * (`--rate-limit` or `EXA_RATE_LIMIT`) and the per-request timeout (`--timeout` or `EXA_TIMEOUT`). Each value flag
+ * takes its rule from `@exa-webhooks/schema` (`Flag.withSchema`) and its variable through `Flag.withFallbackConfig`,
+ * so a bad value, typed or in the environment, is a parse error naming the flag or the variable (exit 2, nothing
+ * sent), never a defect. A bin adds its own shared flags (`--dry-run`) and builds its client from the session.
  *
  * @since 0.1.0
  */
 import { WebhooksClient } from "@exa-webhooks/client"
-import { BaseUrl } from "@exa-webhooks/schema"
+import { BaseUrl, ClientSettings } from "@exa-webhooks/schema"
 import { Config, Effect, Option } from "effect"
-import type { Redacted } from "effect"
+import type { Duration, Redacted } from "effect"
 import { Flag } from "effect/cli"
 import * as ApiKey from "./ApiKey.ts"
+import { configLine } from "./ErrorReport.ts"
 import { Output } from "./Output.ts"
 import { UsageError } from "./UsageError.ts"
 
@@ -21,6 +24,20 @@ import { UsageError } from "./UsageError.ts"
  * @since 0.1.0
  */
 export const BASE_URL_ENV = "EXA_BASE_URL"
+
+/**
+ * The environment variable that sets the pace, in requests per second.
+ *
+ * @since 0.2.0
+ */
+export const RATE_LIMIT_ENV = "EXA_RATE_LIMIT"
+
+/**
+ * The environment variable that sets the per-request timeout.
+ *
+ * @since 0.2.0
+ */
+export const TIMEOUT_ENV = "EXA_TIMEOUT"
 
 /**
  * The flags shared by every subcommand; they may be given before or after the subcommand's name.
@@ -33,6 +50,8 @@ export const flags = {
       `API base URL (default ${WebhooksClient.defaults.baseUrl}, or ${BASE_URL_ENV}); e.g. the mock's http://127.0.0.1:PORT`
     ),
     Flag.withMetavar("URL"),
+    Flag.withSchema(BaseUrl.BaseUrl),
+    Flag.withFallbackConfig(Config.schema(BaseUrl.BaseUrl, BASE_URL_ENV)),
     Flag.optional
   ),
   apiKeyFile: Flag.String("api-key-file").pipe(
@@ -40,9 +59,21 @@ export const flags = {
     Flag.withMetavar("PATH"),
     Flag.optional
   ),
-  json: Flag.Boolean("json").pipe(
-    Flag.withDescription("print one JSON document on stdout (errors as JSON on stderr)"),
-    Flag.withDefault(false)
+  rateLimit: Flag.String("rate-limit").pipe(
+    Flag.withDescription(
+      `requests per second, shared by every concurrent request (default ${WebhooksClient.defaults.rateLimit}, or ${RATE_LIMIT_ENV})`
+    ),
+    Flag.withMetavar("N"),
+    Flag.withSchema(ClientSettings.RateLimitFromString),
+    Flag.withFallbackConfig(Config.schema(ClientSettings.RateLimitFromString, RATE_LIMIT_ENV)),
+    Flag.optional
+  ),
+  timeout: Flag.String("timeout").pipe(
+    Flag.withDescription(`how long one request may take, e.g. "10 seconds" (default 30 seconds, or ${TIMEOUT_ENV})`),
+    Flag.withMetavar("DURATION"),
+    Flag.withSchema(ClientSettings.TimeoutFromString),
+    Flag.withFallbackConfig(Config.schema(ClientSettings.TimeoutFromString, TIMEOUT_ENV)),
+    Flag.optional
   ),
   // Not offered, but caught: someone will try it, and the answer should explain why it is missing rather than say
   // "unknown flag". Its value is never echoed.
@@ -50,15 +81,20 @@ export const flags = {
 }
 
 /**
- * The parsed values of {@link flags}.
+ * The parsed values of {@link flags}. (`--json` is not among them: it is a global flag, read before parsing; see
+ * `Output.JsonFlag`.)
  *
  * @since 0.1.0
  */
 export interface Flags {
+  /** Checked by `BaseUrl`; from `--base-url`, else `EXA_BASE_URL`. */
   readonly baseUrl: Option.Option<string>
   readonly apiKeyFile: Option.Option<string>
-  readonly json: boolean
   readonly apiKey: Option.Option<string>
+  /** Checked by `ClientSettings.RateLimitFromString`; from `--rate-limit`, else `EXA_RATE_LIMIT`. */
+  readonly rateLimit: Option.Option<number>
+  /** Checked by `ClientSettings.TimeoutFromString`; from `--timeout`, else `EXA_TIMEOUT`. */
+  readonly timeout: Option.Option<Duration.Duration>
 }
 
 /**
@@ -69,21 +105,16 @@ export interface Flags {
 export interface Session {
   readonly apiKey: Redacted.Redacted<string>
   readonly baseUrl: string
+  /** `undefined`: the client's default. */
+  readonly rateLimit: number | undefined
+  /** `undefined`: the client's default. */
+  readonly timeout: Duration.Duration | undefined
 }
-
-const baseUrlConfig = Config.option(Config.String(BASE_URL_ENV))
-
-const checkBaseUrl = Effect.fn("Session.checkBaseUrl")(function*(value: string, origin: string) {
-  const problem = BaseUrl.problem(value)
-  // The rule's message never quotes a password (it masks everything before the last "@").
-  if (problem !== undefined) return yield* new UsageError({ message: `${origin}: ${problem}` })
-  return value.replace(/\/+$/, "")
-})
 
 /**
  * Resolves the shared flags into a {@link Session}: fails with a `UsageError` (exit 2, nothing sent) for a plain
- * `--api-key`, a missing or unreadable key, or a malformed base URL; warns when the key file can be read by other
- * users.
+ * `--api-key`, or a missing or unreadable key; warns when the key file can be read by other users. (A malformed base
+ * URL, rate or timeout never gets here: the parser has refused it.)
  *
  * @since 0.1.0
  */
@@ -94,23 +125,33 @@ export const resolve = Effect.fn("Session.resolve")(function*(given: Flags) {
         `set ${ApiKey.ENV} or pass --api-key-file PATH instead (and consider rotating the key you just typed)`
     })
   }
-  const fromEnv = Option.filter(
-    yield* baseUrlConfig.pipe(Effect.orElseSucceed(() => Option.none<string>())),
-    (value) => value.trim() !== ""
-  )
-  const baseUrl = Option.isSome(given.baseUrl)
-    ? yield* checkBaseUrl(given.baseUrl.value, "--base-url")
-    : Option.isSome(fromEnv)
-    ? yield* checkBaseUrl(fromEnv.value.trim(), BASE_URL_ENV)
-    : WebhooksClient.defaults.baseUrl
+  const baseUrl = Option.getOrElse(given.baseUrl, () => WebhooksClient.defaults.baseUrl).replace(/\/+$/, "")
   const key = yield* ApiKey.resolve(given.apiKeyFile)
   if (key.loose && key.source._tag === "File") {
     yield* (yield* Output).warn(
       `${key.source.path} can be read by other users; restrict it with: chmod 600 ${key.source.path}`
     )
   }
-  const session: Session = { apiKey: key.value, baseUrl }
+  const session: Session = {
+    apiKey: key.value,
+    baseUrl,
+    rateLimit: Option.getOrUndefined(given.rateLimit),
+    timeout: Option.getOrUndefined(given.timeout)
+  }
   return session
+})
+
+/**
+ * The client settings of a session, for `WebhooksClient.layerConfig`: key, base URL, and the rate and timeout when
+ * given; the client reads the rest (`EXA_MAX_RETRIES`, `EXA_RETRY_*`) from the environment itself.
+ *
+ * @since 0.2.0
+ */
+export const clientConfig = (session: Session): WebhooksClient.ConfigOptions => ({
+  apiKey: Config.succeed(session.apiKey),
+  baseUrl: Config.succeed(session.baseUrl),
+  ...(session.rateLimit === undefined ? {} : { rateLimit: Config.succeed(session.rateLimit) }),
+  ...(session.timeout === undefined ? {} : { timeout: Config.succeed(session.timeout) })
 })
 
 /**
@@ -119,4 +160,4 @@ export const resolve = Effect.fn("Session.resolve")(function*(given: Flags) {
  * @since 0.1.0
  */
 export const configUsage = (error: Config.ConfigError): UsageError =>
-  new UsageError({ message: `invalid client setting in the environment: ${error.message}` })
+  new UsageError({ message: `invalid client setting in the environment: ${configLine(error.message)}` })

@@ -17,14 +17,14 @@ import { FetchHttpClient, HttpClient, HttpRouter } from "effect/http"
 import { randomInt } from "node:crypto"
 import * as Http from "node:http"
 import type { AddressInfo } from "node:net"
-import { Validation } from "@exa-webhooks/schema"
-import * as ApiFailure from "./internal/failures.ts"
-import * as App from "./internal/requestPipeline.ts"
-import * as Control from "./internal/controlRoutes.ts"
+import { ClientSettings, Validation } from "@exa-webhooks/schema"
+import * as Failures from "./internal/failures.ts"
+import * as RequestPipeline from "./internal/requestPipeline.ts"
+import * as ControlRoutes from "./internal/controlRoutes.ts"
 import * as WebhookHandlers from "./internal/webhookHandlers.ts"
 import * as Delivery from "./internal/delivery.ts"
-import * as Faults from "./internal/faultInjection.ts"
-import * as RateLimit from "./internal/tokenBucket.ts"
+import * as FaultInjection from "./internal/faultInjection.ts"
+import * as TokenBucket from "./internal/tokenBucket.ts"
 import * as StatsModule from "./internal/stats.ts"
 import * as Store from "./internal/store.ts"
 
@@ -101,7 +101,7 @@ const Fraction = Schema.Finite.check(Schema.isBetween({ minimum: 0, maximum: 1 }
 const OptionsSchema = Schema.Struct({
   port: Schema.optional(Schema.Int.check(Schema.isBetween({ minimum: 0, maximum: 65535 }))),
   host: Schema.optional(Schema.String.check(Schema.isMinLength(1))),
-  rateLimit: Schema.optional(Schema.Finite.check(Schema.isGreaterThan(0))),
+  rateLimit: Schema.optional(ClientSettings.RateLimit),
   retryAfter: Schema.optional(Schema.Boolean),
   latencyMillis: Schema.optional(NonNegativeInt),
   faultRate: Schema.optional(Fraction),
@@ -226,12 +226,12 @@ const build = Effect.fnUntraced(function*(options: Options) {
     maxWebhooks: options.maxWebhooks ?? defaults.maxWebhooks,
     maxAttempts: options.maxAttempts ?? defaults.maxAttempts
   })
-  const faults = Faults.make({
+  const faults = FaultInjection.make({
     seed,
     faultRate: options.faultRate ?? defaults.faultRate,
     ambiguousFaultRate: options.ambiguousFaultRate ?? defaults.ambiguousFaultRate
   })
-  const rateLimit = options.rateLimit === undefined ? undefined : RateLimit.make(options.rateLimit)
+  const rateLimit = options.rateLimit === undefined ? undefined : TokenBucket.make(options.rateLimit)
   const deliveryConfig: Delivery.Config = {
     allowRemote: options.allowRemoteDelivery ?? defaults.allowRemoteDelivery,
     attempts: options.deliveryAttempts ?? defaults.deliveryAttempts,
@@ -260,7 +260,7 @@ const build = Effect.fnUntraced(function*(options: Options) {
     retryAfter: options.retryAfter ?? defaults.retryAfter,
     latencyMillis: options.latencyMillis ?? defaults.latencyMillis
   }
-  const control: Control.Deps = {
+  const control: ControlRoutes.Deps = {
     stats: store.stats,
     reset,
     publish: (input) =>
@@ -278,11 +278,11 @@ const build = Effect.fnUntraced(function*(options: Options) {
       // Counting and forking are one uninterruptible step, so a slot is released exactly once: when the delivery
       // ends, or at once if `publish` fails. (The forked delivery itself stays interruptible.)
       Effect.uninterruptible(Effect.suspend(() => {
-        if (backgroundDeliveries >= Control.MAX_BACKGROUND_EVENTS) {
+        if (backgroundDeliveries >= ControlRoutes.MAX_BACKGROUND_EVENTS) {
           return Effect.fail(
-            new ApiFailure.DeliveryBacklogFull({
-              limit: Control.MAX_BACKGROUND_EVENTS,
-              message: `${Control.MAX_BACKGROUND_EVENTS} events are already being delivered in the background, ` +
+            new Failures.DeliveryBacklogFull({
+              limit: ControlRoutes.MAX_BACKGROUND_EVENTS,
+              message: `${ControlRoutes.MAX_BACKGROUND_EVENTS} events are already being delivered in the background, ` +
                 "the most at once; no event was created. Retry once one finishes, or publish without ?wait=false " +
                 "to wait for the deliveries"
             })
@@ -302,7 +302,7 @@ const build = Effect.fnUntraced(function*(options: Options) {
   const routes = yield* HttpRouter.toHttpEffect(
     Layer.mergeAll(
       WebhookHandlers.layer({ store, now, settings, rateLimit, nowMillis }),
-      Control.layer(control)
+      ControlRoutes.layer(control)
     ).pipe(Layer.provide(NodeHttpServer.layerHttpServices))
   ).pipe(
     // Exa's paths are exact: "/webhooks/" and "//webhooks" are not "/webhooks"; an id of any length is an id.
@@ -315,7 +315,7 @@ const build = Effect.fnUntraced(function*(options: Options) {
 
   const server = Http.createServer({ keepAliveTimeout: 5_000, requestTimeout: 60_000 })
   const http = yield* listen(server, host, options.port ?? defaults.port)
-  yield* http.serve(App.make({ settings, store, faults, routes: routes as App.Deps["routes"] }))
+  yield* http.serve(RequestPipeline.make({ settings, store, faults, routes: routes as RequestPipeline.Deps["routes"] }))
   // Runs first on close: ends every connection, idle keep-alive ones included, so that stopping takes milliseconds
   // instead of waiting for clients to hang up. A request still in flight at that moment gets no answer.
   yield* Effect.addFinalizer(() => Effect.sync(() => server.closeAllConnections()))

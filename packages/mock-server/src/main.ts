@@ -9,12 +9,15 @@ import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import * as NodeServices from "@effect/platform-node/NodeServices"
 import { Cause, Console, Effect, Exit, Logger, Option, Runtime } from "effect"
 import { CliConfig, CliOutput, Command, Flag, GlobalFlag } from "effect/cli"
+import packageJson from "../package.json" with { type: "json" }
 import * as MockServer from "./MockServer.ts"
 
-const VERSION = "0.1.0"
+// One name, one version: the bin reports what its package says.
+const NAME = "exa-webhooks-mock"
+
 
 const command = Command.make(
-  "exa-webhooks-mock",
+  NAME,
   {
     port: Flag.Int("port").pipe(
       Flag.withDescription("Port to listen on; 0 picks a free one (default 4010)"),
@@ -100,10 +103,10 @@ const command = Command.make(
     })
     yield* Console.log(server.url)
     if (flags.faultRate > 0 || flags.ambiguousFaultRate > 0) {
-      yield* Console.error(`exa-webhooks-mock: faults follow seed ${server.seed}; --seed ${server.seed} replays them`)
+      yield* Console.error(`${NAME}: faults follow seed ${server.seed}; --seed ${server.seed} replays them`)
     }
     return yield* Effect.never
-  }, Effect.scoped, Effect.tapError((error) => Console.error(`exa-webhooks-mock: ${error.message}`)))
+  }, Effect.scoped, Effect.tapError((error) => Console.error(`${NAME}: ${error.message}`)))
 ).pipe(
   Command.withDescription(
     "A local, stateful Exa Websets webhook API with rate limits, injected faults and signed deliveries. " +
@@ -117,15 +120,15 @@ const presenter: CliOutput.Presenter = {
   present: (event) =>
     event._tag === "InvalidInvocation"
       ? Console.error(
-        `exa-webhooks-mock: ${
+        `${NAME}: ${
           event.errors.map((error) => error.message.replace(/\s*\n\s*/g, " ").trim()).join("; ")
-        }; see 'exa-webhooks-mock --help'`
+        }; see '${NAME} --help'`
       )
       : CliOutput.defaultPresenter.present(event)
 }
 
 command.pipe(
-  Command.run({ version: VERSION }),
+  Command.run({ version: packageJson.version }),
   Effect.provide(CliOutput.layerPresenter(presenter)),
   // No --wizard: its prompts would go to stdout, which carries only the URL, and a server has nothing to ask.
   Effect.provide(CliConfig.layer({ builtIns: [GlobalFlag.Help, GlobalFlag.Version, GlobalFlag.Completions, GlobalFlag.LogLevel] })),

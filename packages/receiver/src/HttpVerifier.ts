@@ -20,6 +20,7 @@ import * as VerifyError from "./VerifyError.ts"
 /**
  * The current request's event, verified: reads the raw body (never a parsed one) and the `Exa-Signature` header.
  *
+ * @category accessors
  * @since 0.1.0
  */
 export const event: Effect.Effect<
@@ -36,6 +37,7 @@ export const event: Effect.Effect<
 /**
  * The answer to a refused delivery: its status (400 or 401) and `{"error": {"type", "message"}}`.
  *
+ * @category handlers
  * @since 0.1.0
  */
 export const rejection = (error: VerifyError.VerifyError): HttpServerResponse.HttpServerResponse =>
@@ -46,6 +48,7 @@ export const rejection = (error: VerifyError.VerifyError): HttpServerResponse.Ht
  * returns); a refused delivery gets {@link rejection} and never reaches `onEvent`. Errors of `onEvent` are yours to
  * answer (a 5xx makes Exa retry the delivery).
  *
+ * @category handlers
  * @since 0.1.0
  */
 export const handler = <A, E, R>(

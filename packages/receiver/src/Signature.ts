@@ -30,6 +30,7 @@ import { MalformedSignature } from "./VerifyError.ts"
 /**
  * The header that carries the signature (HTTP header names are case-insensitive; Node lowercases them).
  *
+ * @category constants
  * @since 0.1.0
  */
 export const HEADER = "Exa-Signature"
@@ -38,6 +39,7 @@ export const HEADER = "Exa-Signature"
  * Longest header read, in characters: room for a timestamp and about a hundred signatures. Anything longer is
  * refused without being split, so a megabyte of header costs nothing.
  *
+ * @category constants
  * @since 0.1.0
  */
 export const MAX_HEADER_LENGTH = 8192
@@ -46,6 +48,7 @@ export const MAX_HEADER_LENGTH = 8192
  * Most digits of `t`. Ten digits last until the year 2286; more are refused as malformed rather than parsed into a
  * number that loses precision.
  *
+ * @category constants
  * @since 0.1.0
  */
 export const MAX_TIMESTAMP_DIGITS = 12
@@ -54,6 +57,7 @@ export const MAX_TIMESTAMP_DIGITS = 12
  * A raw request body: exactly the bytes that arrived (a string is taken as its UTF-8 bytes). Never a re-serialised
  * object: `JSON.stringify(JSON.parse(body))` is not the body that was signed.
  *
+ * @category models
  * @since 0.1.0
  */
 export type Body = string | Uint8Array | ArrayBuffer
@@ -61,6 +65,7 @@ export type Body = string | Uint8Array | ArrayBuffer
 /**
  * A secret as given: a string, or a `Redacted` one (which keeps it out of logs).
  *
+ * @category models
  * @since 0.1.0
  */
 export type Secret = string | Redacted.Redacted<string>
@@ -68,6 +73,7 @@ export type Secret = string | Redacted.Redacted<string>
 /**
  * A header that follows the scheme.
  *
+ * @category models
  * @since 0.1.0
  */
 export interface Parsed {
@@ -82,6 +88,7 @@ export interface Parsed {
 /**
  * An imported secret (a Web Crypto `CryptoKey`).
  *
+ * @category models
  * @since 0.1.0
  */
 export type Key = Awaited<ReturnType<typeof globalThis.crypto.subtle.importKey>>
@@ -112,6 +119,7 @@ const hexToBytes = (hex: string): Uint8Array => {
  * const parsed = Signature.parse("t=1700000000,v1=5d1c...")
  * if (Result.isSuccess(parsed)) parsed.success.timestamp // 1700000000
  * ```
+ * @category parsing
  * @since 0.1.0
  */
 export const parse = (header: string): Result.Result<Parsed, MalformedSignature> => {
@@ -163,6 +171,7 @@ const encoder = new TextEncoder()
 /**
  * The bytes that are signed: `<t>.` followed by the body's bytes.
  *
+ * @category signing
  * @since 0.1.0
  */
 export const payload = (timestampText: string, body: Body): Uint8Array<ArrayBuffer> => {
@@ -177,6 +186,7 @@ export const payload = (timestampText: string, body: Body): Uint8Array<ArrayBuff
 /**
  * The secret's value; dies on an empty one, which HMAC would accept but which can only be a configuration mistake.
  *
+ * @category signing
  * @since 0.1.0
  */
 export const secretValue = (secret: Secret): string => {
@@ -188,6 +198,7 @@ export const secretValue = (secret: Secret): string => {
 /**
  * Imports a secret as an HMAC-SHA256 key (its UTF-8 bytes), on the `WebCrypto` reference.
  *
+ * @category signing
  * @since 0.1.0
  */
 export const importKey = (secret: Secret): Effect.Effect<Key> =>
@@ -202,6 +213,7 @@ export const importKey = (secret: Secret): Effect.Effect<Key> =>
 /**
  * The HMAC-SHA256 tag of `data` under `key`: 32 bytes.
  *
+ * @category signing
  * @since 0.1.0
  */
 export const tag = (key: Key, data: Uint8Array<ArrayBuffer>): Effect.Effect<Uint8Array> =>
@@ -220,6 +232,7 @@ const toHex = (bytes: Uint8Array) => Array.from(bytes, (byte) => byte.toString(1
  * const header = yield* Signature.sign(Redacted.make("whsec_..."), 1700000000, body)
  * // "t=1700000000,v1=b73f82df..."
  * ```
+ * @category signing
  * @since 0.1.0
  */
 export const sign = (secret: Secret, timestampSeconds: number, body: Body): Effect.Effect<string> =>
@@ -236,6 +249,7 @@ export const sign = (secret: Secret, timestampSeconds: number, body: Body): Effe
  * Whether any signature of `parsed` is the tag of `body` under any of `keys`. Each key's tag is computed once and
  * compared with every signature in constant time.
  *
+ * @category signing
  * @since 0.1.0
  */
 export const matches = (keys: ReadonlyArray<Key>, parsed: Parsed, body: Body): Effect.Effect<boolean> =>

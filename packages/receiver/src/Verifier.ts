@@ -24,6 +24,7 @@ import {
 /**
  * The default tolerance: 5 minutes either side of now.
  *
+ * @category constants
  * @since 0.1.0
  */
 export const DEFAULT_TOLERANCE: Duration.Duration = Duration.minutes(5)
@@ -32,6 +33,7 @@ export const DEFAULT_TOLERANCE: Duration.Duration = Duration.minutes(5)
  * What arrived: the raw body and the `Exa-Signature` header's value (`undefined` or `null` when absent; a repeated
  * header given as an array is refused as malformed).
  *
+ * @category models
  * @since 0.1.0
  */
 export interface Input {
@@ -40,6 +42,7 @@ export interface Input {
 }
 
 /**
+ * @category models
  * @since 0.1.0
  */
 export interface Options {
@@ -50,6 +53,7 @@ export interface Options {
 }
 
 /**
+ * @category models
  * @since 0.1.0
  */
 export interface Service {
@@ -66,6 +70,7 @@ export interface Service {
  * ```ts
  * const event = yield* Verifier.Verifier.use((v) => v.verify({ body, signature }))
  * ```
+ * @category services
  * @since 0.1.0
  */
 export class Verifier extends Context.Service<Verifier, Service>()("@exa-webhooks/receiver/Verifier") {}
@@ -78,6 +83,7 @@ const bodyText = (body: Signature.Body): string => (typeof body === "string" ? b
 /**
  * The body as an event, or {@link InvalidEventBody}.
  *
+ * @category decoding
  * @since 0.1.0
  */
 export const decodeBody = (body: Signature.Body): Effect.Effect<Event.Event, InvalidEventBody> =>
@@ -153,6 +159,7 @@ const toleranceMillisOf = (tolerance: Duration.Input | undefined): number => {
  * Builds the service: imports every secret once. Dies (a configuration mistake, not a bad delivery) when there is no
  * secret, a secret is empty or the tolerance is negative.
  *
+ * @category constructors
  * @since 0.1.0
  */
 export const make = (options: Options): Effect.Effect<Service> =>
@@ -177,6 +184,7 @@ export const make = (options: Options): Effect.Effect<Service> =>
  *   { secrets: Redacted.make(process.env.EXA_WEBHOOK_SECRET!) }
  * )
  * ```
+ * @category verification
  * @since 0.1.0
  */
 export const verify = (input: Input, options: Options): Effect.Effect<Event.Event, VerifyError> =>
@@ -185,6 +193,7 @@ export const verify = (input: Input, options: Options): Effect.Effect<Event.Even
 /**
  * The service from explicit options.
  *
+ * @category layers
  * @since 0.1.0
  */
 export const layer = (options: Options): Layer.Layer<Verifier> => Layer.effect(Verifier, make(options))
@@ -193,6 +202,7 @@ export const layer = (options: Options): Layer.Layer<Verifier> => Layer.effect(V
  * The service from configuration: by default `EXA_WEBHOOK_SECRET` (one secret, or several separated by whitespace,
  * newest first) and `EXA_WEBHOOK_TOLERANCE` (a duration such as `5 minutes`; default 5 minutes).
  *
+ * @category layers
  * @since 0.1.0
  */
 export const layerConfig = (configs: {

@@ -21,6 +21,7 @@ import { Predicate, Schema } from "effect"
 /**
  * The request carries no `Exa-Signature` header.
  *
+ * @category errors
  * @since 0.1.0
  */
 export class MissingSignature extends Schema.TaggedError<MissingSignature>()("MissingSignature", {
@@ -33,6 +34,7 @@ export class MissingSignature extends Schema.TaggedError<MissingSignature>()("Mi
 /**
  * The header is there but does not follow the scheme; `reason` says which rule it breaks.
  *
+ * @category errors
  * @since 0.1.0
  */
 export class MalformedSignature extends Schema.TaggedError<MalformedSignature>()("MalformedSignature", {
@@ -47,6 +49,7 @@ export class MalformedSignature extends Schema.TaggedError<MalformedSignature>()
  * The signed timestamp is too far from now. `direction` is `"past"` for a stale delivery (or a replay) and
  * `"future"` for one from a clock that is ahead.
  *
+ * @category errors
  * @since 0.1.0
  */
 export class TimestampOutOfTolerance extends Schema.TaggedError<TimestampOutOfTolerance>()("TimestampOutOfTolerance", {
@@ -63,6 +66,7 @@ export class TimestampOutOfTolerance extends Schema.TaggedError<TimestampOutOfTo
 /**
  * No `v1` signature matches the body under any of the secrets.
  *
+ * @category errors
  * @since 0.1.0
  */
 export class NoMatchingSignature extends Schema.TaggedError<NoMatchingSignature>()("NoMatchingSignature", {
@@ -78,6 +82,7 @@ export class NoMatchingSignature extends Schema.TaggedError<NoMatchingSignature>
  * The signature is genuine, but the body is not an event: not UTF-8 JSON, or JSON that is not the event envelope
  * (`id`, `object: "event"`, `type`, `data`, `createdAt`).
  *
+ * @category errors
  * @since 0.1.0
  */
 export class InvalidEventBody extends Schema.TaggedError<InvalidEventBody>()("InvalidEventBody", {
@@ -91,6 +96,7 @@ export class InvalidEventBody extends Schema.TaggedError<InvalidEventBody>()("In
 /**
  * Every way verification can fail.
  *
+ * @category errors
  * @since 0.1.0
  */
 export type VerifyError =
@@ -115,6 +121,7 @@ const tags: ReadonlySet<string> = new Set([
  * ```ts
  * try { await Web.verify(input, { secrets }) } catch (error) { if (VerifyError.isVerifyError(error)) ... }
  * ```
+ * @category guards
  * @since 0.1.0
  */
 export const isVerifyError = (u: unknown): u is VerifyError =>
@@ -124,6 +131,7 @@ export const isVerifyError = (u: unknown): u is VerifyError =>
  * The JSON body a receiver answers a refused delivery with: `{"error": {"type", "message"}}`. It says which check
  * failed, and nothing a sender could use to forge a signature.
  *
+ * @category encoding
  * @since 0.1.0
  */
 export const toJson = (error: VerifyError): { readonly error: { readonly type: string; readonly message: string } } => ({

@@ -18,6 +18,7 @@ import * as Verifier from "./Verifier.ts"
 import * as VerifyError from "./VerifyError.ts"
 
 /**
+ * @category models
  * @since 0.1.0
  */
 export interface Options {
@@ -46,6 +47,7 @@ const verifierOf = (options: Options) =>
  * Verifies one delivery. Resolves with the event; rejects with a {@link VerifyError.VerifyError} (test it with
  * `VerifyError.isVerifyError`), or a `TypeError` when no secret is given or one is empty.
  *
+ * @category verification
  * @since 0.1.0
  */
 export const verify = (input: Verifier.Input, options: Options): Promise<Event.Event> =>
@@ -58,6 +60,7 @@ export const verify = (input: Verifier.Input, options: Options): Promise<Event.E
  * Verifies a Fetch API `Request` (Bun, Deno, Workers, Next.js route handlers, Hono): reads its raw body once and its
  * `Exa-Signature` header.
  *
+ * @category verification
  * @since 0.1.0
  */
 export const verifyRequest = async (request: Request, options: Options): Promise<Event.Event> =>
@@ -66,6 +69,7 @@ export const verifyRequest = async (request: Request, options: Options): Promise
 /**
  * The answer to a refused delivery: its status (400 or 401) and `{"error": {"type", "message"}}`.
  *
+ * @category handlers
  * @since 0.1.0
  */
 export const rejection = (error: VerifyError.VerifyError): Response =>

@@ -29,3 +29,12 @@ export * as HttpVerifier from "./HttpVerifier.ts"
  * @since 0.1.0
  */
 export * as Web from "./Web.ts"
+
+/**
+ * The schema of a delivered event (`Event.Event`, what {@link Verifier.verify} returns) and its event types, from
+ * `@exa-webhooks/schema`: re-exported so that code depending on this package alone can name the types it receives
+ * (a consumer compiling with `declaration: true` needs a path to every type it exports).
+ *
+ * @since 0.2.0
+ */
+export { Event, EventType } from "@exa-webhooks/schema"

@@ -8,6 +8,7 @@
  * @since 0.1.0
  */
 import { Option, Schema } from "effect"
+import * as Validation from "./Validation.ts"
 
 /**
  * The nested form.
@@ -110,27 +111,13 @@ export const summarizeUnknown = (body: unknown): Option.Option<ErrorSummary> =>
   Option.map(decodeBody(body), summarize)
 
 /**
- * One problem with a request: `path` names the field as a person writes it (`events[1]`, `metadata.team`, `limit`,
- * or `""` for the body itself), `message` says what was wrong and what is allowed.
+ * The `detail` of a 400 `validation_error` (and `invalid_cursor`): one `Validation.Problem` per field (the same
+ * shape the client's `InvalidInputError` carries, so a problem found locally and one the server found read alike).
  *
  * @category validation
  * @since 0.2.0
  */
-export const Problem = Schema.Struct({ path: Schema.String, message: Schema.String })
-
-/**
- * @category validation
- * @since 0.2.0
- */
-export type Problem = typeof Problem.Type
-
-/**
- * The `detail` of a 400 `validation_error` (and `invalid_cursor`): one {@link Problem} per field.
- *
- * @category validation
- * @since 0.2.0
- */
-export const ValidationDetail = Schema.Struct({ problems: Schema.Array(Problem) })
+export const ValidationDetail = Schema.Struct({ problems: Schema.Array(Validation.Problem) })
 
 /**
  * @category validation

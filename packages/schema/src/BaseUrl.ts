@@ -17,6 +17,7 @@ import { hasControlCharacter, quote } from "./Validation.ts"
 /**
  * The ports the Fetch standard blocks ("bad ports"): `fetch` fails on them before connecting.
  *
+ * @category constants
  * @since 0.2.0
  */
 export const BLOCKED_PORTS: ReadonlySet<number> = new Set([
@@ -41,6 +42,7 @@ const masked = (value: string) => {
 /**
  * Why `value` is not a usable base URL, or `undefined` when it is.
  *
+ * @category validation
  * @since 0.2.0
  */
 export const problem = (value: string): string | undefined => {
@@ -68,6 +70,7 @@ export const problem = (value: string): string | undefined => {
 /**
  * The rule (the value as given; strip a trailing `/` before appending paths).
  *
+ * @category schemas
  * @since 0.2.0
  */
 export const BaseUrl = Schema.String.check(

@@ -10,11 +10,12 @@
  *
  * @since 0.1.0
  */
-import { Brand, Schema } from "effect"
+import { Brand, Schema, SchemaGetter } from "effect"
 
 /**
  * Every event type of the official spec (`components.schemas.EventType`), in the spec's order.
  *
+ * @category constants
  * @since 0.1.0
  */
 export const values = [
@@ -42,6 +43,7 @@ export const values = [
 /**
  * A known event type.
  *
+ * @category models
  * @since 0.1.0
  */
 export type EventType = (typeof values)[number]
@@ -56,6 +58,7 @@ const known: ReadonlySet<string> = new Set(values)
  * EventType.isEventType("webset.created") // true
  * EventType.isEventType("webset.completed") // false
  * ```
+ * @category guards
  * @since 0.1.0
  */
 export const isEventType = (value: unknown): value is EventType => typeof value === "string" && known.has(value)
@@ -93,6 +96,7 @@ const distance = (a: string, b: string): number => {
  * ```ts
  * EventType.suggest("webset.item.enrich") // ["webset.item.enriched", ...]
  * ```
+ * @category messages
  * @since 0.1.0
  */
 export const suggest = (input: string, max = 3): ReadonlyArray<EventType> => {
@@ -114,6 +118,7 @@ export const suggest = (input: string, max = 3): ReadonlyArray<EventType> => {
  * The message for a value that is not a known event type: says what was given, suggests the closest ones, and
  * points at the full list.
  *
+ * @category messages
  * @since 0.1.0
  */
 export const unknownMessage = (input: unknown): string => {
@@ -126,6 +131,7 @@ export const unknownMessage = (input: unknown): string => {
 /**
  * Strict schema for an event type we send: anything else fails with {@link unknownMessage}.
  *
+ * @category schemas
  * @since 0.1.0
  */
 export const EventType = Schema.String.check(
@@ -138,6 +144,7 @@ export const EventType = Schema.String.check(
 /**
  * An event type this version does not know, kept as received.
  *
+ * @category models
  * @since 0.1.0
  */
 export type UnknownEventType = string & Brand.Brand<"UnknownEventType">
@@ -146,6 +153,7 @@ export type UnknownEventType = string & Brand.Brand<"UnknownEventType">
  * Tolerant schema for an event type we receive: a known value decodes to {@link EventType}, any other string to
  * {@link UnknownEventType}.
  *
+ * @category schemas
  * @since 0.1.0
  */
 export const ReceivedEventType = Schema.Union([
@@ -154,6 +162,39 @@ export const ReceivedEventType = Schema.Union([
 ])
 
 /**
+ * @category models
  * @since 0.1.0
  */
 export type ReceivedEventType = EventType | UnknownEventType
+
+/**
+ * Event types as a person types them on a command line (`--event webset.created,webset.idle`): a comma-separated
+ * list, blanks around each name ignored, empty pieces dropped; every name must be known (one unknown name is reported
+ * with {@link unknownMessage}, several are all named at once). Decodes to the list. How many, and repeats, are the rule of the request
+ * (`Webhook.Events`), checked once every `--event` is in.
+ *
+ * @example
+ * ```ts
+ * Schema.decodeUnknownSync(EventType.EventList)("webset.created, webset.idle") // ["webset.created", "webset.idle"]
+ * ```
+ * @category schemas
+ * @since 0.2.0
+ */
+export const EventList = Schema.String.check(
+  Schema.makeFilter((text: string) => {
+    const unknown = [...new Set(split(text).filter((name) => !isEventType(name)))]
+    if (unknown.length === 0) return true
+    return unknown.length === 1
+      ? unknownMessage(unknown[0])
+      : `unknown event types ${unknown.map((name) => JSON.stringify(name)).join(", ")} (valid: ${values.join(", ")})`
+  }, { expected: "a comma-separated list of event types" })
+).pipe(
+  Schema.decodeTo(Schema.Array(EventType), {
+    decode: SchemaGetter.transform(split),
+    encode: SchemaGetter.transform((names: ReadonlyArray<string>) => names.join(","))
+  })
+)
+
+function split(text: string): Array<string> {
+  return text.split(",").map((name) => name.trim()).filter((name) => name.length > 0)
+}

@@ -13,6 +13,7 @@ import { MAX_METADATA_VALUE_LENGTH } from "./Webhook.ts"
 /**
  * Why `key` is not a usable idempotency key, or `undefined` when it is.
  *
+ * @category validation
  * @since 0.2.0
  */
 export const problem = (key: string): string | undefined => {
@@ -28,6 +29,7 @@ export const problem = (key: string): string | undefined => {
 /**
  * The rule.
  *
+ * @category schemas
  * @since 0.2.0
  */
 export const IdempotencyKey = Schema.String.check(

@@ -37,6 +37,7 @@ const name = (what: string, metadataKey: string, example: string) =>
 /**
  * The owner of a set of webhooks (a team, a service), stored under `ReservedMetadata.NAMESPACE`.
  *
+ * @category schemas
  * @since 0.2.0
  */
 export const Namespace = name("namespace", ReservedMetadata.NAMESPACE, "growth-team")
@@ -44,6 +45,7 @@ export const Namespace = name("namespace", ReservedMetadata.NAMESPACE, "growth-t
 /**
  * A webhook's stable identity within its namespace, stored under `ReservedMetadata.MANIFEST_KEY`.
  *
+ * @category schemas
  * @since 0.2.0
  */
 export const Key = name("key", ReservedMetadata.MANIFEST_KEY, "crm-sync")
@@ -51,6 +53,7 @@ export const Key = name("key", ReservedMetadata.MANIFEST_KEY, "crm-sync")
 /**
  * Metadata a person writes: `Webhook.Metadata` whose keys stay out of the reserved `exa-webhooks.` prefix.
  *
+ * @category schemas
  * @since 0.2.0
  */
 export const UserMetadata = Metadata.check(
@@ -66,6 +69,7 @@ export const UserMetadata = Metadata.check(
 /**
  * The metadata entries that mark a webhook as owned by `namespace` under `key`.
  *
+ * @category metadata
  * @since 0.2.0
  */
 export const tags = (namespace: string, key: string): Record<string, string> => ({
@@ -77,6 +81,7 @@ export const tags = (namespace: string, key: string): Record<string, string> => 
  * Who owns a webhook, from its metadata: `undefined` when it carries no namespace (a webhook made by hand or by the
  * CLI). A namespace without a key is owned but unkeyed (`key: undefined`).
  *
+ * @category metadata
  * @since 0.2.0
  */
 export const of = (
@@ -89,6 +94,7 @@ export const of = (
 /**
  * The metadata a person wrote, without the reserved entries.
  *
+ * @category metadata
  * @since 0.2.0
  */
 export const userPart = (metadata: Readonly<Record<string, string>> | null | undefined): Record<string, string> =>

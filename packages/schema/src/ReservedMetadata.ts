@@ -14,6 +14,7 @@
 /**
  * Every key that starts with this prefix is reserved.
  *
+ * @category constants
  * @since 0.2.0
  */
 export const PREFIX = "exa-webhooks."
@@ -21,6 +22,7 @@ export const PREFIX = "exa-webhooks."
 /**
  * The key under which the client stores a create's idempotency key.
  *
+ * @category constants
  * @since 0.2.0
  */
 export const IDEMPOTENCY_KEY = "exa-webhooks.idempotency-key"
@@ -28,6 +30,7 @@ export const IDEMPOTENCY_KEY = "exa-webhooks.idempotency-key"
 /**
  * The key under which the batch app stores the namespace (owner) of a webhook it manages.
  *
+ * @category constants
  * @since 0.2.0
  */
 export const NAMESPACE = "exa-webhooks.namespace"
@@ -35,6 +38,7 @@ export const NAMESPACE = "exa-webhooks.namespace"
 /**
  * The key under which the batch app stores a managed webhook's stable key within its namespace.
  *
+ * @category constants
  * @since 0.2.0
  */
 export const MANIFEST_KEY = "exa-webhooks.key"
@@ -42,6 +46,7 @@ export const MANIFEST_KEY = "exa-webhooks.key"
 /**
  * Whether a metadata key is reserved for exa-webhooks.
  *
+ * @category guards
  * @since 0.2.0
  */
 export const isReserved = (key: string): boolean => key.startsWith(PREFIX)
@@ -49,6 +54,7 @@ export const isReserved = (key: string): boolean => key.startsWith(PREFIX)
 /**
  * The reserved entries of a metadata record (empty when there are none).
  *
+ * @category metadata
  * @since 0.2.0
  */
 export const pick = (metadata: Readonly<Record<string, string>> | undefined): Record<string, string> =>
@@ -64,6 +70,7 @@ export const pick = (metadata: Readonly<Record<string, string>> | undefined): Re
  * ReservedMetadata.problem({ "exa-webhooks.idempotency-key": "k" })
  * // "the metadata key \"exa-webhooks.idempotency-key\" is reserved ..."
  * ```
+ * @category validation
  * @since 0.2.0
  */
 export const problem = (metadata: Readonly<Record<string, string>> | undefined): string | undefined => {

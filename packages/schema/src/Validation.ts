@@ -6,15 +6,21 @@
 import { Schema, SchemaIssue } from "effect"
 
 /**
- * One problem with an input: `path` is the field as a person would write it (`events[2]`, `metadata.team`, or
- * `""` for the value itself).
+ * One problem with an input: `path` names the field as a person writes it (`events[2]`, `metadata.team`, `limit`,
+ * or `""` for the value itself), `message` says what was wrong and what is allowed. The one definition: the client's
+ * `InvalidInputError`, the mock's 400 `validation_error` detail ({@link ApiError.ValidationDetail}) and the CLI's
+ * messages all carry this shape.
  *
+ * @category problems
  * @since 0.1.0
  */
-export interface Problem {
-  readonly path: string
-  readonly message: string
-}
+export const Problem = Schema.Struct({ path: Schema.String, message: Schema.String })
+
+/**
+ * @category problems
+ * @since 0.1.0
+ */
+export type Problem = typeof Problem.Type
 
 /**
  * Parse options for decoding input a person wrote: report every broken rule (not only the first) and keep the
@@ -24,6 +30,7 @@ export interface Problem {
  * ```ts
  * Schema.decodeUnknownEffect(Webhook.CreateWebhookParameters)(input, Validation.parseOptions)
  * ```
+ * @category parsing
  * @since 0.1.0
  */
 export const parseOptions = { errors: "all", reportInput: true } as const
@@ -36,6 +43,7 @@ const standard = SchemaIssue.makeFormatterStandardSchemaV1({
 /**
  * Renders a path such as `["metadata", "team"]` as `metadata.team` and `["events", 2]` as `events[2]`.
  *
+ * @category problems
  * @since 0.1.0
  */
 export const formatPath = (path: ReadonlyArray<PropertyKey | { readonly key: PropertyKey }>): string =>
@@ -51,6 +59,7 @@ export const formatPath = (path: ReadonlyArray<PropertyKey | { readonly key: Pro
 /**
  * The problems in a schema issue, one per failing field.
  *
+ * @category problems
  * @since 0.1.0
  */
 export const problems = (issue: SchemaIssue.Issue): ReadonlyArray<Problem> => {
@@ -73,6 +82,7 @@ export const problems = (issue: SchemaIssue.Issue): ReadonlyArray<Problem> => {
  * Schema.decodeUnknownExit(Webhook.CreateWebhookParameters)(input) // on failure:
  * Validation.format(error) // "url: expected an absolute http(s) URL ..."
  * ```
+ * @category problems
  * @since 0.1.0
  */
 export const format = (error: Schema.SchemaError | SchemaIssue.Issue): string =>
@@ -84,6 +94,7 @@ export const format = (error: Schema.SchemaError | SchemaIssue.Issue): string =>
  * Longest piece of a person's input that a message quotes; the rest is summarised by its length, so a 70 KB value
  * never becomes a 70 KB error line.
  *
+ * @category messages
  * @since 0.2.0
  */
 export const QUOTE_LIMIT = 80
@@ -95,6 +106,7 @@ export const QUOTE_LIMIT = 80
  * ```ts
  * Validation.quote("x".repeat(70_000)) // "\"xxxx…\" (70000 characters)"
  * ```
+ * @category messages
  * @since 0.2.0
  */
 export const quote = (value: string, limit: number = QUOTE_LIMIT): string =>
@@ -105,6 +117,7 @@ export const quote = (value: string, limit: number = QUOTE_LIMIT): string =>
 /**
  * Whether `value` holds a control character (C0, DEL or C1: line breaks, tabs, NUL, escape, ...).
  *
+ * @category messages
  * @since 0.2.0
  */
 export const hasControlCharacter = (value: string): boolean =>

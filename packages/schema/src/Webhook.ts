@@ -10,6 +10,7 @@
  */
 import { Option, Schema, SchemaGetter } from "effect"
 import * as EventType from "./EventType.ts"
+import * as PageModule from "./Page.ts"
 import * as Validation from "./Validation.ts"
 
 const { quote } = Validation
@@ -17,6 +18,7 @@ const { quote } = Validation
 /**
  * Largest number of events one webhook can subscribe to (the spec's `maxItems`).
  *
+ * @category limits
  * @since 0.1.0
  */
 export const MAX_EVENTS = 19
@@ -24,6 +26,7 @@ export const MAX_EVENTS = 19
 /**
  * Longest metadata value, in characters (the spec's `maxLength`).
  *
+ * @category limits
  * @since 0.1.0
  */
 export const MAX_METADATA_VALUE_LENGTH = 1000
@@ -31,11 +34,13 @@ export const MAX_METADATA_VALUE_LENGTH = 1000
 /**
  * Status of a webhook. Exa creates webhooks `active`; an update keeps the status.
  *
+ * @category schemas
  * @since 0.1.0
  */
 export const WebhookStatus = Schema.Literals(["active", "inactive"])
 
 /**
+ * @category models
  * @since 0.1.0
  */
 export type WebhookStatus = typeof WebhookStatus.Type
@@ -44,6 +49,7 @@ export type WebhookStatus = typeof WebhookStatus.Type
  * Longest webhook URL accepted, in characters. The spec sets no limit; 2,048 is what browsers, proxies and most
  * servers handle everywhere, and a longer URL is a mistake (a pasted file) rather than an endpoint.
  *
+ * @category limits
  * @since 0.2.0
  */
 export const MAX_URL_LENGTH = 2048
@@ -55,6 +61,7 @@ const URI_CHARACTERS = /^(?:[A-Za-z0-9\-._~:/?#[\]@!$&'()*+,;=]|%[0-9A-Fa-f]{2})
  * An absolute `http:` or `https:` URL, the only kind Exa can deliver to: a URI as the spec's `format: uri` says (RFC
  * 3986: no spaces, control characters or other unescaped characters), at most {@link MAX_URL_LENGTH} characters.
  *
+ * @category schemas
  * @since 0.1.0
  */
 export const WebhookUrl = Schema.String.check(
@@ -83,6 +90,7 @@ export const WebhookUrl = Schema.String.check(
 /**
  * Free-form key/value pairs attached to a webhook; each value at most {@link MAX_METADATA_VALUE_LENGTH} characters.
  *
+ * @category schemas
  * @since 0.1.0
  */
 export const Metadata = Schema.Record(
@@ -98,6 +106,7 @@ export const Metadata = Schema.Record(
 )
 
 /**
+ * @category models
  * @since 0.1.0
  */
 export type Metadata = typeof Metadata.Type
@@ -107,6 +116,7 @@ export type Metadata = typeof Metadata.Type
  * `copy[key] = value` drops it silently or sets the copy's prototype with it, so it would not survive the round trip
  * through every program that handles webhooks.
  *
+ * @category schemas
  * @since 0.2.0
  */
 export const MetadataInput = Metadata.check(
@@ -120,6 +130,7 @@ export const MetadataInput = Metadata.check(
 /**
  * The events of a create or update request: 1 to {@link MAX_EVENTS} known event types, none twice.
  *
+ * @category schemas
  * @since 0.1.0
  */
 export const Events = Schema.Array(EventType.EventType).check(
@@ -142,6 +153,7 @@ export const Events = Schema.Array(EventType.EventType).check(
  *   metadata: { team: "growth" }
  * })
  * ```
+ * @category schemas
  * @since 0.1.0
  */
 export const CreateWebhookParameters = Schema.Struct({
@@ -151,6 +163,7 @@ export const CreateWebhookParameters = Schema.Struct({
 })
 
 /**
+ * @category models
  * @since 0.1.0
  */
 export type CreateWebhookParameters = typeof CreateWebhookParameters.Type
@@ -158,6 +171,7 @@ export type CreateWebhookParameters = typeof CreateWebhookParameters.Type
 /**
  * Body of `PATCH /v0/webhooks/{id}`: every field optional, omitted fields stay as they are.
  *
+ * @category schemas
  * @since 0.1.0
  */
 export const UpdateWebhookParameters = Schema.Struct({
@@ -170,6 +184,7 @@ export const UpdateWebhookParameters = Schema.Struct({
  * An update that changes something: {@link UpdateWebhookParameters} with at least one field (an empty one would cost
  * a request to learn nothing).
  *
+ * @category schemas
  * @since 0.2.0
  */
 export const UpdateWebhookChanges = UpdateWebhookParameters.check(
@@ -180,6 +195,7 @@ export const UpdateWebhookChanges = UpdateWebhookParameters.check(
 )
 
 /**
+ * @category models
  * @since 0.1.0
  */
 export type UpdateWebhookParameters = typeof UpdateWebhookParameters.Type
@@ -187,6 +203,7 @@ export type UpdateWebhookParameters = typeof UpdateWebhookParameters.Type
 /**
  * An ISO-8601 timestamp on the wire, a comparable `DateTime.Utc` in code.
  *
+ * @category schemas
  * @since 0.1.0
  */
 export const Timestamp = Schema.DateTimeUtcFromString
@@ -203,6 +220,7 @@ const DecodedMetadata = Schema.declare(
  * A webhook as Exa returns it. `secret` is a string only in the response to create; everywhere else it is `null`.
  * A missing or `null` `metadata` decodes to `{}` (the spec's default).
  *
+ * @category schemas
  * @since 0.1.0
  */
 export class Webhook extends Schema.Class<Webhook>("@exa-webhooks/schema/Webhook")({
@@ -223,83 +241,58 @@ export class Webhook extends Schema.Class<Webhook>("@exa-webhooks/schema/Webhook
 }) {}
 
 /**
- * Default, smallest and largest page size of every list endpoint.
- *
+ * @category paging
  * @since 0.1.0
+ * @deprecated Use `Page.PAGE_LIMIT` (the same value; paging is the same for every list endpoint).
  */
-export const PAGE_LIMIT = { default: 25, minimum: 1, maximum: 200 } as const
+export const PAGE_LIMIT = PageModule.PAGE_LIMIT
 
 /**
- * The `limit` query parameter: a whole number from 1 to 200, sent as a string.
- *
+ * @category paging
  * @since 0.1.0
+ * @deprecated Use `Page.PageLimit` (the same schema).
  */
-export const PageLimit = Schema.String.check(
-  // Checked as text, so the message quotes what was given ("ten", "2.5") rather than a parsed NaN.
-  Schema.makeFilter((s: string) => {
-    const n = Number(s)
-    return (/^\d+$/.test(s) && n >= PAGE_LIMIT.minimum && n <= PAGE_LIMIT.maximum) ||
-      `limit must be a whole number from ${PAGE_LIMIT.minimum} to ${PAGE_LIMIT.maximum}, got ${JSON.stringify(s)}`
-  }, {
-    expected: `a whole number from ${PAGE_LIMIT.minimum} to ${PAGE_LIMIT.maximum}`,
-    toJsonSchema: () => ({ pattern: "^\\d+$" })
-  })
-).pipe(
-  Schema.decodeTo(Schema.Int, {
-    decode: SchemaGetter.transform((s: string) => Number(s)),
-    encode: SchemaGetter.transform((n: number) => String(n))
-  })
-)
+export const PageLimit = PageModule.PageLimit
 
 /**
- * The `cursor` query parameter: the previous page's `nextCursor` (non-empty).
- *
+ * @category paging
  * @since 0.1.0
+ * @deprecated Use `Page.Cursor` (the same schema).
  */
-export const Cursor = Schema.String.check(
-  Schema.makeFilter((s: string) => s.length > 0 || "cursor must not be empty; pass the previous page's nextCursor")
-)
+export const Cursor = PageModule.Cursor
 
 /**
  * Query of `GET /v0/webhooks`. `limit` is 1..200 (Exa's default is 25); `cursor` is the previous page's
  * `nextCursor`.
  *
+ * @category schemas
  * @since 0.1.0
  */
-export const ListWebhooksQuery = Schema.Struct({
-  cursor: Schema.optionalKey(Cursor),
-  limit: Schema.optionalKey(PageLimit)
-})
+export const ListWebhooksQuery = Schema.Struct({ ...PageModule.PageQuery })
 
 /**
+ * @category models
  * @since 0.1.0
  */
 export type ListWebhooksQuery = typeof ListWebhooksQuery.Type
 
 /**
- * The page envelope every list endpoint answers with: `nextCursor` is `null` on the last page.
- *
- * @example
- * ```ts
- * const ListWebhooksResponse = Webhook.Page(Webhook.Webhook)
- * ```
+ * @category paging
  * @since 0.1.0
+ * @deprecated Use `Page.Page` (the same function).
  */
-export const Page = <Item extends Schema.Top>(item: Item) =>
-  Schema.Struct({
-    data: Schema.Array(item),
-    hasMore: Schema.Boolean,
-    nextCursor: Schema.NullOr(Schema.String)
-  })
+export const Page = PageModule.Page
 
 /**
  * One page of `GET /v0/webhooks`.
  *
+ * @category schemas
  * @since 0.1.0
  */
-export const ListWebhooksResponse = Page(Webhook)
+export const ListWebhooksResponse = PageModule.Page(Webhook)
 
 /**
+ * @category models
  * @since 0.1.0
  */
 export type ListWebhooksResponse = typeof ListWebhooksResponse.Type

@@ -5,7 +5,8 @@
  */
 import { Schema, SchemaGetter } from "effect"
 import * as EventType from "./EventType.ts"
-import { Cursor, Page, PageLimit, Timestamp } from "./Webhook.ts"
+import * as Page from "./Page.ts"
+import { Timestamp } from "./Webhook.ts"
 
 /**
  * One delivery attempt, as `GET /v0/webhooks/{id}/attempts` returns it.
@@ -35,8 +36,7 @@ export class WebhookAttempt extends Schema.Class<WebhookAttempt>("@exa-webhooks/
  * @since 0.1.0
  */
 export const ListWebhookAttemptsQuery = Schema.Struct({
-  cursor: Schema.optionalKey(Cursor),
-  limit: Schema.optionalKey(PageLimit),
+  ...Page.PageQuery,
   eventType: Schema.optionalKey(EventType.EventType),
   successful: Schema.optionalKey(Schema.Literals(["true", "false"]).pipe(
     Schema.decodeTo(Schema.Boolean, {
@@ -58,7 +58,7 @@ export type ListWebhookAttemptsQuery = typeof ListWebhookAttemptsQuery.Type
  * @category schemas
  * @since 0.1.0
  */
-export const ListWebhookAttemptsResponse = Page(WebhookAttempt)
+export const ListWebhookAttemptsResponse = Page.Page(WebhookAttempt)
 
 /**
  * @category schemas

@@ -11,12 +11,13 @@
  * ```
  * @since 0.2.0
  */
-import { Schema } from "effect"
+import { Schema, SchemaGetter } from "effect"
 import { hasControlCharacter, quote } from "./Validation.ts"
 
 /**
  * Why `id` is not a usable webhook id, or `undefined` when it is.
  *
+ * @category validation
  * @since 0.2.0
  */
 export const problem = (id: string): string | undefined => {
@@ -32,8 +33,27 @@ export const problem = (id: string): string | undefined => {
 /**
  * The rule: not empty or blank, not `.` or `..`, no control characters.
  *
+ * @category schemas
  * @since 0.2.0
  */
 export const WebhookId = Schema.String.check(
   Schema.makeFilter((id: string) => problem(id) ?? true, { expected: "a webhook id" })
+)
+
+/**
+ * A webhook id as a person types it (the CLI's `ID` argument): blanks around it are dropped (a pasted id often
+ * carries them), then {@link WebhookId} applies. An id of blanks only is reported as such.
+ *
+ * @example
+ * ```ts
+ * Schema.decodeUnknownSync(WebhookId.Typed)(" webhook_01j ") // "webhook_01j"
+ * ```
+ * @category schemas
+ * @since 0.2.0
+ */
+export const Typed = Schema.String.pipe(
+  Schema.decodeTo(WebhookId, {
+    decode: SchemaGetter.transform((id: string) => (id.trim() === "" ? id : id.trim())),
+    encode: SchemaGetter.transform((id: string) => id)
+  })
 )

@@ -68,3 +68,13 @@ export * as WebhooksApi from "./WebhooksApi.ts"
  * @since 0.2.0
  */
 export * as Ownership from "./Ownership.ts"
+
+/**
+ * @since 0.2.0
+ */
+export * as Page from "./Page.ts"
+
+/**
+ * @since 0.2.0
+ */
+export * as ClientSettings from "./ClientSettings.ts"

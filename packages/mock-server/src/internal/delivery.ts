@@ -89,19 +89,15 @@ const isLoopback = (address: string): boolean => {
   return family !== 0 && loopback.check(address, family === 4 ? "ipv4" : "ipv6")
 }
 
-// `undefined` when the destination may be contacted, else why not. In loopback-only mode no name is ever looked
-// up: a DNS query would itself leave the machine, and an answer could change between the check and the fetch.
-// `localhost` is the one name allowed (RFC 6761), as the system answers it from its hosts file.
-const refusal = (url: string): Effect.Effect<string | undefined> => {
+// `undefined` when the destination may be contacted, else why not. Decided from the URL's text alone: a host name
+// other than `localhost` (RFC 6761 reserves it for loopback) is refused without being resolved, since resolving it
+// would itself send a DNS query off the machine.
+const refusal = (url: string): string | undefined => {
   const host = new URL(url).hostname.replace(/^\[(.*)\]$/, "$1")
   const hint = "the mock delivers only to loopback addresses (127.0.0.0/8, ::1, localhost) unless started with " +
     "--allow-remote-delivery"
-  if (isIP(host) !== 0) {
-    return Effect.succeed(isLoopback(host) ? undefined : `${host} is not a loopback address; ${hint}`)
-  }
-  return Effect.succeed(
-    host === "localhost" ? undefined : `${host} is a host name, which the mock does not look up; ${hint}`
-  )
+  if (isIP(host) !== 0) return isLoopback(host) ? undefined : `${host} is not a loopback address; ${hint}`
+  return host === "localhost" ? undefined : `${host} is a host name, which the mock does not look up; ${hint}`
 }
 
 interface Response {
@@ -200,7 +196,7 @@ export const deliver = Effect.fnUntraced(function*(
         if (attempt !== undefined) attempts.push(attempt)
         return attempt
       })
-    const refused = config.allowRemote ? undefined : yield* refusal(webhook.url)
+    const refused = config.allowRemote ? undefined : refusal(webhook.url)
     if (refused !== undefined) {
       yield* record(1, { status: 0, headers: {}, body: null, error: refused })
       return { webhookId: webhook.id, url: webhook.url, delivered: false, attempts, error: refused }

@@ -10,7 +10,7 @@
  *
  * @since 0.1.0
  */
-import { ApiError } from "@exa-webhooks/schema"
+import { ApiError, Validation } from "@exa-webhooks/schema"
 import { Schema } from "effect"
 import { HttpServerResponse } from "effect/http"
 import { FAULT_STATUSES } from "./faultInjection.ts"
@@ -25,7 +25,7 @@ import { FAULT_STATUSES } from "./faultInjection.ts"
 export class InvalidRequest extends Schema.TaggedError<InvalidRequest>()("InvalidRequest", {
   code: Schema.Literals(["validation_error", "invalid_json", "missing_body", "invalid_cursor"]),
   message: Schema.String,
-  problems: Schema.Array(ApiError.Problem)
+  problems: Schema.Array(Validation.Problem)
 }) {}
 
 /**

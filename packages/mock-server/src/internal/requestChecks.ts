@@ -12,7 +12,7 @@
  *
  * @since 0.1.0
  */
-import { type ApiError, Validation } from "@exa-webhooks/schema"
+import { Validation } from "@exa-webhooks/schema"
 import { ByteSize, Effect, Predicate } from "effect"
 import { HttpIncomingMessage, type HttpServerRequest } from "effect/http"
 import { InvalidRequest, PayloadTooLarge, UnsupportedMediaType } from "./failures.ts"
@@ -37,7 +37,7 @@ export const unknownKeys = (
   fields: Readonly<Record<string, unknown>>,
   input: unknown,
   what: "field" | "query parameter"
-): ReadonlyArray<ApiError.Problem> =>
+): ReadonlyArray<Validation.Problem> =>
   Predicate.isObject(input) && !Array.isArray(input)
     ? Object.keys(input)
       .filter((key) => !Object.hasOwn(fields, key))
@@ -53,7 +53,7 @@ export const unknownKeys = (
  * @category validation
  * @since 0.2.0
  */
-export const invalid = (where: string, problems: ReadonlyArray<ApiError.Problem>): InvalidRequest =>
+export const invalid = (where: string, problems: ReadonlyArray<Validation.Problem>): InvalidRequest =>
   new InvalidRequest({
     code: "validation_error",
     message: `Invalid ${where}: ` +
@@ -71,8 +71,8 @@ export const invalid = (where: string, problems: ReadonlyArray<ApiError.Problem>
 export const queryProblems = (
   fields: Readonly<Record<string, unknown>>,
   params: URLSearchParams
-): ReadonlyArray<ApiError.Problem> => {
-  const repeated: Array<ApiError.Problem> = []
+): ReadonlyArray<Validation.Problem> => {
+  const repeated: Array<Validation.Problem> = []
   const record: Record<string, string> = {}
   for (const key of new Set(params.keys())) {
     const values = params.getAll(key)

@@ -10,7 +10,7 @@
  * @since 0.1.0
  */
 import type { EventType } from "@exa-webhooks/schema"
-import { Webhook, WebhookAttempt } from "@exa-webhooks/schema"
+import { type Page, Webhook, WebhookAttempt } from "@exa-webhooks/schema"
 import { DateTime, Redacted, Result } from "effect"
 import { WebhookLimitReached } from "./failures.ts"
 import * as Cursor from "./cursor.ts"
@@ -89,7 +89,7 @@ export interface Store {
   ) => Result.Result<Webhook.Webhook, WebhookLimitReached>
   readonly get: (id: string) => Webhook.Webhook | undefined
   /** Newest first; `before` is the sequence number the page starts below (from a cursor). */
-  readonly list: (before: number | undefined, limit: number) => Webhook.ListWebhooksResponse
+  readonly list: (before: number | undefined, limit: number) => Page.Envelope<Webhook.Webhook>
   readonly update: (
     id: string,
     input: Webhook.UpdateWebhookParameters,
@@ -107,7 +107,7 @@ export interface Store {
     filter: AttemptFilter,
     before: number | undefined,
     limit: number
-  ) => WebhookAttempt.ListWebhookAttemptsResponse
+  ) => Page.Envelope<WebhookAttempt.WebhookAttempt>
   readonly bump: (counter: Counter) => void
   readonly countResponse: (status: number) => void
   readonly stats: () => Stats.Stats
@@ -121,6 +121,18 @@ export interface Store {
  * @since 0.1.0
  */
 export const WEBHOOKS_SCOPE = "webhooks"
+
+// One page in the API's envelope; the cursor of the next page points below the last item of this one.
+const envelope = <E extends { readonly seq: number }, A>(
+  entries: ReadonlyArray<E>,
+  hasMore: boolean,
+  scope: string,
+  item: (entry: E) => A
+): Page.Envelope<A> => ({
+  data: entries.map(item),
+  hasMore,
+  nextCursor: hasMore ? Cursor.encode(scope, entries[entries.length - 1]!.seq) : null
+})
 
 /**
  * The cursor scope of one webhook's attempts.
@@ -213,11 +225,7 @@ export const make = (limits: Limits): Store => {
       const start = before === undefined ? entries.length : lowerBound(entries, before)
       const data = entries.slice(Math.max(0, start - limit), start).toReversed()
       const hasMore = start - limit > 0
-      return {
-        data: data.map((e) => e.webhook),
-        hasMore,
-        nextCursor: hasMore ? Cursor.encode(WEBHOOKS_SCOPE, data[data.length - 1]!.seq) : null
-      }
+      return envelope(data, hasMore, WEBHOOKS_SCOPE, (e) => e.webhook)
     },
     update: (id, input, now) => {
       const entry = byId.get(id)
@@ -273,11 +281,7 @@ export const make = (limits: Limits): Store => {
         }
         data.push(attemptLog[i]!)
       }
-      return {
-        data: data.map((a) => a.attempt),
-        hasMore,
-        nextCursor: hasMore ? Cursor.encode(attemptsScope(webhookId), data[data.length - 1]!.seq) : null
-      }
+      return envelope(data, hasMore, attemptsScope(webhookId), (a) => a.attempt)
     },
     bump: (counter) => {
       counters[counter]++

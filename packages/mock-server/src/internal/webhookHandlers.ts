@@ -9,7 +9,7 @@
  *
  * @since 0.2.0
  */
-import { Webhook, WebhooksApi } from "@exa-webhooks/schema"
+import { Page, Webhook, WebhooksApi } from "@exa-webhooks/schema"
 import { type DateTime, Effect, Layer, Option, Result } from "effect"
 import type { FileSystem, Path } from "effect"
 import type { Etag, HttpPlatform, HttpRouter, HttpServerResponse } from "effect/http"
@@ -83,7 +83,7 @@ const handlersLayer = ({ now, store }: Deps) =>
         Effect.suspend(() =>
           answer(Result.map(
             cursorPosition(Store.WEBHOOKS_SCOPE, query.cursor, "the webhooks list"),
-            (before) => store.list(before, query.limit ?? Webhook.PAGE_LIMIT.default)
+            (before) => store.list(before, query.limit ?? Page.PAGE_LIMIT.default)
           ))
         ),
       get: ({ params }) => Effect.suspend(() => answer(found(params.id, store.get(params.id)))),
@@ -101,7 +101,7 @@ const handlersLayer = ({ now, store }: Deps) =>
                   params.id,
                   { eventType: query.eventType, successful: query.successful },
                   before,
-                  query.limit ?? Webhook.PAGE_LIMIT.default
+                  query.limit ?? Page.PAGE_LIMIT.default
                 ))
           ))
         )

@@ -1,0 +1,146 @@
+/**
+ * The rules of a client's settings, wherever they are given: the client's options (`rateLimit`, `timeout`,
+ * `retry.*`), the environment (`EXA_RATE_LIMIT`, `EXA_TIMEOUT`, `EXA_MAX_RETRIES`, `EXA_RETRY_*`) and the bins'
+ * flags (`--rate-limit`, `--timeout`). Each rule comes as a `problem` function (for code that holds a value), a
+ * schema of the value, and a schema from the text a person types (`...FromString`, for flags and variables).
+ *
+ * @example
+ * ```ts
+ * import { ClientSettings } from "@exa-webhooks/schema"
+ *
+ * ClientSettings.rateLimitProblem(0) // "must be a positive number of requests per second, got 0"
+ * Schema.decodeUnknownSync(ClientSettings.TimeoutFromString)("10 seconds") // Duration.seconds(10)
+ * ```
+ * @since 0.2.0
+ */
+import { Duration, Option, Schema, SchemaGetter } from "effect"
+
+/**
+ * Why `value` is not a usable rate limit (requests per second), or `undefined` when it is: a positive, finite
+ * number (fractions allowed: `0.5` is one request every two seconds).
+ *
+ * @category rate limit
+ * @since 0.2.0
+ */
+export const rateLimitProblem = (value: number): string | undefined =>
+  Number.isFinite(value) && value > 0
+    ? undefined
+    : `must be a positive number of requests per second, such as 10 or 0.5; got ${String(value)}`
+
+/**
+ * A rate limit, in requests per second.
+ *
+ * @category rate limit
+ * @since 0.2.0
+ */
+export const RateLimit = Schema.Number.check(
+  Schema.makeFilter((value: number) => rateLimitProblem(value) ?? true, {
+    expected: "a positive number of requests per second"
+  })
+)
+
+/**
+ * A rate limit as typed (`--rate-limit 5`, `EXA_RATE_LIMIT=0.5`): a decimal number, nothing else (`"fast"`, `"1e3"`
+ * and `"0x10"` are refused, quoted in the message).
+ *
+ * @category rate limit
+ * @since 0.2.0
+ */
+export const RateLimitFromString = Schema.String.check(
+  Schema.makeFilter((text: string) =>
+    (/^\s*\d+(\.\d+)?\s*$/.test(text) && rateLimitProblem(Number(text)) === undefined) ||
+    `must be a positive number of requests per second, such as 10 or 0.5; got ${JSON.stringify(text)}`, {
+    expected: "a positive number of requests per second"
+  })
+).pipe(Schema.decodeTo(RateLimit, {
+  decode: SchemaGetter.transform((text: string) => Number(text)),
+  encode: SchemaGetter.transform((n: number) => String(n))
+}))
+
+/**
+ * Why `duration` is not a usable per-request timeout, or `undefined` when it is: positive and finite.
+ *
+ * @category timeout
+ * @since 0.2.0
+ */
+export const timeoutProblem = (duration: Duration.Input): string | undefined => {
+  const millis = Duration.toMillis(duration)
+  return Number.isFinite(millis) && millis > 0
+    ? undefined
+    : `must be a positive, finite duration such as "30 seconds"; got ${String(duration)}`
+}
+
+/**
+ * Why `duration` is not a usable retry delay (`retry.baseDelay`, `maxDelay`, `maxElapsed`, `retryAfterCap`), or
+ * `undefined` when it is: finite and not negative (zero turns the wait off).
+ *
+ * @category retries
+ * @since 0.2.0
+ */
+export const delayProblem = (duration: Duration.Input): string | undefined => {
+  const millis = Duration.toMillis(duration)
+  return Number.isFinite(millis) && millis >= 0
+    ? undefined
+    : `must be a finite, non-negative duration such as "2 seconds"; got ${String(duration)}`
+}
+
+const parseDuration = Schema.decodeUnknownOption(Schema.DurationFromString)
+const decodeDuration = Schema.decodeSync(Schema.DurationFromString)
+
+// Checked as text first, so a message quotes what was typed ("soon") rather than effect's generic one.
+const durationFromString = (problem: (duration: Duration.Duration) => string | undefined, expected: string) =>
+  Schema.String.check(
+    Schema.makeFilter((text: string) => {
+      if (Option.isNone(parseDuration(text))) return `expected a duration such as "30 seconds" or "500 millis"; got ${JSON.stringify(text)}`
+      return problem(decodeDuration(text)) ?? true
+    }, { expected })
+  ).pipe(Schema.decodeTo(Schema.Duration, {
+    decode: SchemaGetter.transform((text: string) => decodeDuration(text)),
+    encode: SchemaGetter.transform((duration: Duration.Duration) => Schema.encodeSync(Schema.DurationFromString)(duration))
+  }))
+
+/**
+ * A per-request timeout as typed (`--timeout "10 seconds"`, `EXA_TIMEOUT=500ms`), decoded to a `Duration`.
+ *
+ * @category timeout
+ * @since 0.2.0
+ */
+export const TimeoutFromString = durationFromString(
+  (duration) => timeoutProblem(duration),
+  "a positive, finite duration such as \"30 seconds\""
+)
+
+/**
+ * A retry delay as typed (`EXA_RETRY_BASE_DELAY="500 millis"`), decoded to a `Duration`.
+ *
+ * @category retries
+ * @since 0.2.0
+ */
+export const DelayFromString = durationFromString(
+  (duration) => delayProblem(duration),
+  "a finite, non-negative duration such as \"2 seconds\""
+)
+
+/**
+ * Why `value` is not a usable number of retries, or `undefined` when it is: a whole number, 0 or more.
+ *
+ * @category retries
+ * @since 0.2.0
+ */
+export const maxRetriesProblem = (value: number): string | undefined =>
+  Number.isInteger(value) && value >= 0 ? undefined : `must be a whole number, 0 or more; got ${String(value)}`
+
+/**
+ * A number of retries as typed (`EXA_MAX_RETRIES=3`).
+ *
+ * @category retries
+ * @since 0.2.0
+ */
+export const MaxRetriesFromString = Schema.String.check(
+  Schema.makeFilter((text: string) =>
+    (/^\s*\d+\s*$/.test(text) && maxRetriesProblem(Number(text)) === undefined) ||
+    `must be a whole number, 0 or more; got ${JSON.stringify(text)}`, { expected: "a whole number, 0 or more" })
+).pipe(Schema.decodeTo(Schema.Int, {
+  decode: SchemaGetter.transform((text: string) => Number(text)),
+  encode: SchemaGetter.transform((n: number) => String(n))
+}))
