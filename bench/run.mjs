@@ -13,6 +13,7 @@ import { join, resolve as resolvePath } from "node:path"
 import {
   API_KEY,
   batchManifest,
+  batchManifestJson,
   benchDir,
   children,
   countItems,
@@ -563,6 +564,12 @@ const scale = async () => {
         log(`  ${verb} ${n}: ${fmt(r.wallMs)} ms, ${fmt(r.peak)} MiB, exit ${r.code}`)
       }
     }
+    // A JSON manifest spans many lines of flow collections, which effect's YAML parser once took minutes over.
+    const json = join(dir, "manifest-10000.json")
+    writeFileSync(json, batchManifestJson(10_000))
+    const r = await measured(batch, ["validate", json], env)
+    rows.push({ n: 10_000, verb: "validate", format: "JSON", ...r })
+    log(`  validate 10000 (pretty JSON): ${fmt(r.wallMs)} ms, ${fmt(r.peak)} MiB, exit ${r.code}`)
   } finally {
     rmSync(dir, { recursive: true, force: true })
     await mock.stop()
@@ -575,7 +582,7 @@ const scale = async () => {
       "| command | entries | wall ms | peak RSS MiB | time vs 1k | exit |",
       "|---|---:|---:|---:|---:|---:|",
       ...rows.map((r) =>
-        `| \`${r.verb}\` | ${r.n.toLocaleString("en")} | ${fmt(r.wallMs)} | ${fmt(r.peak)} | ${fmt(r.wallMs / first(r.verb).wallMs, 1)}x | ${r.code} |`
+        `| \`${r.verb}\`${r.format === undefined ? "" : ` (${r.format})`} | ${r.n.toLocaleString("en")} | ${fmt(r.wallMs)} | ${fmt(r.peak)} | ${fmt(r.wallMs / first(r.verb).wallMs, 1)}x | ${r.code} |`
       ),
       ""
     ],

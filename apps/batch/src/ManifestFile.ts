@@ -306,6 +306,37 @@ const locate = (file: string, text: string, problems: ReadonlyArray<Unlocated>, 
     return { file, line: pos.line, column: pos.col, message: problem.message }
   }).toSorted((a, b) => a.line - b.line || a.column - b.column)
 
+/**
+ * JSON is YAML too, but effect's parser slows down sharply on flow collections that span many lines (a pretty-printed
+ * JSON manifest of 2,000 entries took 3 s, against 8 ms for the same document on one line). When the text is JSON,
+ * the whitespace between its tokens is dropped before the fast parse, which keeps YAML's rules (a duplicate key is
+ * still refused). Anything else, or text `JSON.parse` refuses, is parsed as written.
+ */
+const compactJson = (text: string): string | undefined => {
+  if (!/^\s*[[{]/.test(text)) return undefined
+  try {
+    JSON.parse(text)
+  } catch {
+    return undefined
+  }
+  let out = ""
+  let start = 0
+  let inString = false
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    if (inString) {
+      if (c === 92) i++ // backslash: the next character is escaped
+      else if (c === 34) inString = false
+    } else if (c === 34) {
+      inString = true
+    } else if (c === 32 || c === 10 || c === 13 || c === 9) {
+      out += text.slice(start, i)
+      start = i + 1
+    }
+  }
+  return out + text.slice(start)
+}
+
 const slowParse = (text: string) => {
   const lines = new YAML.LineCounter()
   const document = YAML.parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false, merge: true })
@@ -325,7 +356,7 @@ export const parse = (
 ): Result.Result<Loaded, ManifestError> => {
   let fast: { ok: true; value: unknown } | { ok: false }
   try {
-    fast = { ok: true, value: Yaml.parse(text) }
+    fast = { ok: true, value: Yaml.parse(compactJson(text) ?? text) }
   } catch {
     fast = { ok: false }
   }

@@ -100,6 +100,35 @@ describe("bad input", () => {
     assert.strictEqual(result.success.webhooks[0]!.metadata["note"], "${KEEP}")
   })
 
+  it("a pretty-printed JSON manifest reads as the same manifest, spaces and escapes inside strings intact", () => {
+    const note = "a \\\"quoted\\\" note,\t with  spaces"
+    const json = JSON.stringify({
+      version: 1,
+      namespace: "team",
+      defaults: { events: ["webset.created"] },
+      webhooks: [
+        { key: "a", url: "https://example.com/hooks/a", metadata: { note } },
+        { key: "b", url: "https://example.com/hooks/b", events: ["webset.idle"] }
+      ]
+    }, null, 2)
+    const result = ManifestFile.parse("m.json", json, {})
+    assert.isTrue(Result.isSuccess(result))
+    if (Result.isFailure(result)) return
+    assert.deepStrictEqual(result.success.webhooks.map((w) => [w.key, w.url, w.events]), [
+      ["a", "https://example.com/hooks/a", ["webset.created"]],
+      ["b", "https://example.com/hooks/b", ["webset.created", "webset.idle"]]
+    ])
+    assert.strictEqual(result.success.webhooks[0]!.metadata["note"], note)
+  })
+
+  it("a JSON manifest with a key given twice is refused at that key's line", () => {
+    const json = `{\n  "version": 1,\n  "namespace": "team",\n  "namespace": "other",\n  "webhooks": []\n}\n`
+    const result = ManifestFile.parse("m.json", json, {})
+    assert.isTrue(Result.isFailure(result))
+    if (Result.isSuccess(result)) return
+    assert.deepStrictEqual(result.failure.problems.map((p) => p.line), [4])
+  })
+
   it.effect("files that cannot be read as a manifest are located problems too, and every manifest problem maps to exit 2", () =>
     Effect.gen(function*() {
       const dir = tempDir()
