@@ -10,6 +10,11 @@
 export * as RateGate from "./RateGate.ts"
 
 /**
+ * @since 0.2.0
+ */
+export * as RateLimitStore from "./RateLimitStore.ts"
+
+/**
  * @since 0.1.0
  */
 export * as RetryPolicy from "./RetryPolicy.ts"

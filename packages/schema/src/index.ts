@@ -68,3 +68,8 @@ export * as WebhooksApi from "./WebhooksApi.ts"
  * @since 0.2.0
  */
 export * as Ownership from "./Ownership.ts"
+
+/**
+ * @since 0.2.0
+ */
+export * as RedisUrl from "./RedisUrl.ts"
