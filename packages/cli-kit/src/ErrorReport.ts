@@ -5,6 +5,7 @@
  *
  * @since 0.1.0
  */
+import { RateLimitStore } from "@exa-webhooks/client"
 import type { WebhooksError } from "@exa-webhooks/client"
 import { Cause, Predicate } from "effect"
 import { CliError } from "effect/cli"
@@ -111,6 +112,14 @@ export const make = (options: {
     if (error instanceof UsageError) return { type: "UsageError", message: error.message, exitCode: ExitCode.Usage }
     if (error instanceof ConfirmationDeclined) {
       return { type: "ConfirmationDeclined", message: error.message, exitCode: ExitCode.Usage }
+    }
+    if (error instanceof RateLimitStore.RateLimitStoreUnavailableError) {
+      return {
+        type: error._tag,
+        message: `${error.message}; nothing was sent`,
+        exitCode: ExitCode.ApiFailure,
+        details: { store: error.store, reason: error.reason }
+      }
     }
     if (error instanceof StdoutError) return { type: "StdoutError", message: error.message, exitCode: ExitCode.ApiFailure }
     if (CliError.isCliError(error)) {

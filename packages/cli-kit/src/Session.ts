@@ -1,15 +1,15 @@
 /**
  * The flags every command of both bins shares, and what they resolve to before anything is sent: the API key
  * (`EXA_API_KEY` or `--api-key-file`, never a flag value) and the base URL (`--base-url` or `EXA_BASE_URL`, checked by
- * the schema's `BaseUrl` rule). A bin adds its own shared flags (`--dry-run`, `--rate-limit`) and builds its client
+ * the schema's `BaseUrl` rule) and the shared rate-limit store (`--rate-limit-store` or `EXA_RATE_LIMIT_STORE`, checked
+ * by the schema's `RedisUrl` rule). A bin adds its own shared flags (`--dry-run`, `--rate-limit`) and builds its client
  * from the session.
  *
  * @since 0.1.0
  */
-import { WebhooksClient } from "@exa-webhooks/client"
-import { BaseUrl } from "@exa-webhooks/schema"
-import { Config, Effect, Option } from "effect"
-import type { Redacted } from "effect"
+import { RateLimitStore, WebhooksClient } from "@exa-webhooks/client"
+import { BaseUrl, RedisUrl } from "@exa-webhooks/schema"
+import { Config, Effect, Option, Redacted } from "effect"
 import { Flag } from "effect/cli"
 import * as ApiKey from "./ApiKey.ts"
 import { Output } from "./Output.ts"
@@ -40,6 +40,14 @@ export const flags = {
     Flag.withMetavar("PATH"),
     Flag.optional
   ),
+  rateLimitStore: Flag.Redacted("rate-limit-store").pipe(
+    Flag.withDescription(
+      `share one rate budget with every process using this key and store (or ${RateLimitStore.ENV}); ` +
+        "e.g. redis://127.0.0.1:6379/0"
+    ),
+    Flag.withMetavar("URL"),
+    Flag.optional
+  ),
   json: Flag.Boolean("json").pipe(
     Flag.withDescription("print one JSON document on stdout (errors as JSON on stderr)"),
     Flag.withDefault(false)
@@ -57,6 +65,7 @@ export const flags = {
 export interface Flags {
   readonly baseUrl: Option.Option<string>
   readonly apiKeyFile: Option.Option<string>
+  readonly rateLimitStore: Option.Option<Redacted.Redacted<string>>
   readonly json: boolean
   readonly apiKey: Option.Option<string>
 }
@@ -69,9 +78,20 @@ export interface Flags {
 export interface Session {
   readonly apiKey: Redacted.Redacted<string>
   readonly baseUrl: string
+  /** Where the rate budget is shared; `None`: in this process only. */
+  readonly rateLimitStore: Option.Option<RedisUrl.RedisUrl>
 }
 
 const baseUrlConfig = Config.option(Config.String(BASE_URL_ENV))
+
+const storeConfig = Config.option(Config.String(RateLimitStore.ENV))
+
+const checkStore = Effect.fn("Session.checkStore")(function*(value: string, origin: string) {
+  const problem = RedisUrl.problem(value)
+  // The rule never quotes a password.
+  if (problem !== undefined) return yield* new UsageError({ message: `${origin}: ${problem}` })
+  return RedisUrl.parse(value)!
+})
 
 const checkBaseUrl = Effect.fn("Session.checkBaseUrl")(function*(value: string, origin: string) {
   const problem = BaseUrl.problem(value)
@@ -103,13 +123,22 @@ export const resolve = Effect.fn("Session.resolve")(function*(given: Flags) {
     : Option.isSome(fromEnv)
     ? yield* checkBaseUrl(fromEnv.value.trim(), BASE_URL_ENV)
     : WebhooksClient.defaults.baseUrl
+  const storeFromEnv = Option.filter(
+    yield* storeConfig.pipe(Effect.orElseSucceed(() => Option.none<string>())),
+    (value) => value.trim() !== ""
+  )
+  const rateLimitStore = Option.isSome(given.rateLimitStore)
+    ? Option.some(yield* checkStore(Redacted.value(given.rateLimitStore.value).trim(), "--rate-limit-store"))
+    : Option.isSome(storeFromEnv)
+    ? Option.some(yield* checkStore(storeFromEnv.value.trim(), RateLimitStore.ENV))
+    : Option.none()
   const key = yield* ApiKey.resolve(given.apiKeyFile)
   if (key.loose && key.source._tag === "File") {
     yield* (yield* Output).warn(
       `${key.source.path} can be read by other users; restrict it with: chmod 600 ${key.source.path}`
     )
   }
-  const session: Session = { apiKey: key.value, baseUrl }
+  const session: Session = { apiKey: key.value, baseUrl, rateLimitStore }
   return session
 })
 

@@ -170,7 +170,7 @@ const withOutageWait = (
         isStoreFailure(error)
           ? storeFailure(
             `the rate-limit store ${options.name} has not answered for ${Duration.format(options.outageWait)} ` +
-              `(${reasonOf(error)}); the request was not sent`,
+              `(${reasonOf(error)})`,
             error
           )
           : error

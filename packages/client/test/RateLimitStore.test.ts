@@ -106,7 +106,7 @@ describe.skipIf(!RedisServer.available())("RateLimitStore with a real Redis", ()
       for (const error of errors) {
         assert.strictEqual(error.reason._tag, "RateLimitStoreError")
         assert.include(error.message, `the rate-limit store ${redis.url} has not answered`)
-        assert.include(error.message, "the request was not sent")
+        assert.notInclude(error.message, "hunter2")
       }
     }).pipe(Effect.scoped))
 })
