@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Cause, ConfigProvider, Duration, Effect, Exit, Layer, Option, Redacted } from "effect"
+import { Cause, ConfigProvider, Duration, Effect, Exit, Fiber, Layer, Option, Redacted } from "effect"
 import { RateLimiter } from "effect/persistence"
 import { RateLimitStore } from "../src/index.ts"
 import { createServer } from "node:net"
@@ -108,5 +108,20 @@ describe.skipIf(!RedisServer.available())("RateLimitStore with a real Redis", ()
         assert.include(error.message, `the rate-limit store ${redis.url} has not answered`)
         assert.notInclude(error.message, "hunter2")
       }
+    }).pipe(Effect.scoped))
+
+  it.live("Redis restarted within outageWait: the waiting requests go on", () =>
+    Effect.gen(function*() {
+      const redis = yield* RedisServer.start
+      const layer = RateLimitStore.layerRedis({ url: Redacted.make(redis.url), outageWait: "20 seconds" })
+      const limiter = yield* RateLimiter.make.pipe(Effect.provide(yield* Layer.build(layer)))
+      const consume = limiter.consume({ key: KEY, limit: 100, window: "1 second", onExceeded: "delay" })
+      yield* consume
+      yield* redis.kill
+      const waiting = yield* Effect.forkChild(Effect.forEach(Array.from({ length: 3 }), () => consume, { concurrency: "unbounded" }))
+      yield* Effect.sleep("300 millis")
+      yield* redis.restart
+      const results = yield* Fiber.join(waiting)
+      assert.strictEqual(results.length, 3)
     }).pipe(Effect.scoped))
 })
