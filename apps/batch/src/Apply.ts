@@ -7,7 +7,7 @@
  *
  * @since 0.1.0
  */
-import { WebhooksClient } from "@exa-webhooks/client"
+import { WebhooksClient, WebhooksError } from "@exa-webhooks/client"
 import type { Webhook } from "@exa-webhooks/schema"
 import { Effect } from "effect"
 import type * as Journal from "./Journal.ts"
@@ -44,7 +44,22 @@ export interface Outcome {
   readonly missingSecret?: boolean | undefined
 }
 
+/**
+ * How `exa-webhooks-batch` sets the client settings that an error's advice can be about.
+ *
+ * @since 0.3.0
+ */
+export const settingNames: Readonly<Record<string, string>> = {
+  apiKey: "EXA_API_KEY or --api-key-file",
+  rateLimit: "--rate-limit or EXA_RATE_LIMIT",
+  timeout: "EXA_TIMEOUT"
+}
+
 const errorOf = (error: unknown) => {
+  // A client error renders its advice from its fields, naming the batch app's own flags and variables.
+  if (WebhooksError.isWebhooksError(error)) {
+    return { type: error._tag, message: WebhooksError.format(error, { name: (s) => settingNames[s.option] ?? s.env }) }
+  }
   const tagged = error as { readonly _tag?: string; readonly message?: string }
   return { type: tagged._tag ?? "Error", message: String(tagged.message ?? error).split("\n")[0]! }
 }

@@ -5,8 +5,10 @@
  *
  * @since 0.1.0
  */
+import { WebhooksError } from "@exa-webhooks/client"
 import * as KitErrorReport from "@exa-webhooks/cli-kit/ErrorReport"
 import type { Report } from "@exa-webhooks/cli-kit/Output"
+import * as Apply from "./Apply.ts"
 import { ApplyFailed } from "./Commands.ts"
 import * as ExitCode from "./ExitCode.ts"
 import { JournalError } from "./Journal.ts"
@@ -33,10 +35,10 @@ const specific = (error: unknown): Report | undefined => {
     }
   }
   if (error instanceof ApplyFailed) return { type: "ApplyFailed", message: error.message, exitCode: ExitCode.ApiFailure }
-  if (KitErrorReport.isWebhooksError(error)) {
+  if (WebhooksError.isWebhooksError(error)) {
     return {
       type: error._tag,
-      message: `${error._tag}: ${error.message}`,
+      message: KitErrorReport.describe(error, Apply.settingNames),
       exitCode: error._tag === "InvalidInputError" ? ExitCode.Usage : ExitCode.ApiFailure,
       details: KitErrorReport.apiDetails(error)
     }

@@ -33,8 +33,9 @@ export const resolve = KitSession.resolve
 
 /**
  * Runs `effect` with the client of a session: the library's environment knobs (`EXA_RATE_LIMIT`, `EXA_TIMEOUT`,
- * `EXA_MAX_RETRIES`, ...) apply; `rateLimit` (from `--rate-limit`) overrides `EXA_RATE_LIMIT`. A bad variable is a
- * `UsageError`.
+ * `EXA_MAX_RETRIES`, ...) apply; `rateLimit` (from `--rate-limit`) overrides `EXA_RATE_LIMIT`; the session's
+ * rate-limit store (`--rate-limit-store` or `EXA_RATE_LIMIT_STORE`) holds the budget. A bad variable is a
+ * `UsageError`; an unreachable store fails with `RateLimitStoreUnavailableError` before anything is sent.
  *
  * @since 0.1.0
  */
@@ -48,6 +49,7 @@ export const withClient = <A, E, R>(
       WebhooksClient.layerConfig({
         apiKey: Config.succeed(session.apiKey),
         baseUrl: Config.succeed(session.baseUrl),
+        rateLimitStore: Config.succeed(session.rateLimitStore),
         ...(rateLimit === undefined ? {} : { rateLimit: Config.succeed(rateLimit) })
       }).pipe(Layer.provide(FetchHttpClient.layer))
     ),

@@ -5,6 +5,7 @@
  *
  * @since 0.1.0
  */
+import { WebhooksError } from "@exa-webhooks/client"
 import * as KitErrorReport from "@exa-webhooks/cli-kit/ErrorReport"
 import type { Report } from "@exa-webhooks/cli-kit/Output"
 import { VerifyError } from "@exa-webhooks/receiver"
@@ -49,6 +50,17 @@ export const unknownCommandWithHelp = (
   }
 }
 
+/**
+ * How `exa-webhooks` sets the client settings that an error's advice can be about.
+ *
+ * @since 0.3.0
+ */
+export const settingNames: KitErrorReport.SettingNames = {
+  apiKey: "EXA_API_KEY or --api-key-file",
+  rateLimit: "EXA_RATE_LIMIT",
+  timeout: "EXA_TIMEOUT"
+}
+
 const specific = (error: unknown): Report | undefined => {
   if (error instanceof SecretFileError) {
     return { type: "SecretFileError", message: error.message, exitCode: ExitCode.ApiFailure, details: { path: error.path } }
@@ -61,7 +73,7 @@ const specific = (error: unknown): Report | undefined => {
       details: { ...KitErrorReport.apiDetails(error.error), idempotencyKey: error.idempotencyKey }
     }
   }
-  if (KitErrorReport.isWebhooksError(error)) {
+  if (WebhooksError.isWebhooksError(error)) {
     if (error._tag === "InvalidInputError") {
       // Normally caught earlier by the CLI's own checks, which name flags; this is the client's second line of defence.
       return {
@@ -71,7 +83,12 @@ const specific = (error: unknown): Report | undefined => {
         details: { problems: error.problems }
       }
     }
-    return { type: error._tag, message: `${error._tag}: ${error.message}`, exitCode: ExitCode.ApiFailure, details: KitErrorReport.apiDetails(error) }
+    return {
+      type: error._tag,
+      message: KitErrorReport.describe(error, settingNames),
+      exitCode: ExitCode.ApiFailure,
+      details: KitErrorReport.apiDetails(error)
+    }
   }
   // `verify`: the delivery is not genuine (exit 1), the message names the check that failed.
   if (VerifyError.isVerifyError(error)) {

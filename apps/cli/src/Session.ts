@@ -6,14 +6,14 @@
  * @since 0.1.0
  */
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
-import { WebhooksClient } from "@exa-webhooks/client"
-import { Config, Effect, Layer } from "effect"
+import { RateLimitStore, WebhooksClient, WebhooksError } from "@exa-webhooks/client"
+import { Config, Effect, Layer, Option } from "effect"
 import type * as Https from "node:https"
 import { Flag } from "effect/cli"
 import * as KitSession from "@exa-webhooks/cli-kit/Session"
 import * as DryRun from "./DryRun.ts"
 import { Output } from "@exa-webhooks/cli-kit/Output"
-import type { UsageError } from "@exa-webhooks/cli-kit/UsageError"
+import { UsageError } from "@exa-webhooks/cli-kit/UsageError"
 
 /**
  * The flags shared by every subcommand (the kit's, plus `--dry-run`); they may be given before or after the
@@ -59,11 +59,13 @@ export const resolve = Effect.fn("Session.resolve")(function*(given: Flags) {
 })
 
 // The library's own environment knobs (EXA_RATE_LIMIT, EXA_TIMEOUT, EXA_MAX_RETRIES, ...) apply to the CLI too; the
-// key and base URL come from the session, which has already checked them.
-const clientLayer = (session: Session) =>
+// key, base URL and rate-limit store come from the session, which has already checked them. A dry run sends nothing,
+// so it paces nothing and connects to no store.
+const clientLayer = (session: Session, options: { readonly sends: boolean }) =>
   WebhooksClient.layerConfig({
     apiKey: Config.succeed(session.apiKey),
-    baseUrl: Config.succeed(session.baseUrl)
+    baseUrl: Config.succeed(session.baseUrl),
+    rateLimitStore: Config.succeed(options.sends ? session.rateLimitStore : Option.none())
   })
 
 type Operation<A, E, R> = (client: WebhooksClient.Service) => Effect.Effect<A, E, R>
@@ -73,8 +75,16 @@ const withClient = <A, E, R>(operation: Operation<A, E, R>) =>
     return yield* operation(yield* WebhooksClient.WebhooksClient)
   })
 
-const mapConfigError = <A, E, R>(effect: Effect.Effect<A, E | Config.ConfigError, R>): Effect.Effect<A, E | UsageError, R> =>
-  Effect.mapError(effect, (error) => (error instanceof Config.ConfigError ? KitSession.configUsage(error) : error as E))
+const mapConfigError = <A, E, R>(
+  effect: Effect.Effect<A, E | Config.ConfigError | WebhooksError.InvalidOptionsError, R>
+): Effect.Effect<A, E | UsageError, R> =>
+  Effect.mapError(effect, (error) =>
+    error instanceof Config.ConfigError
+      ? KitSession.configUsage(error)
+      : error instanceof WebhooksError.InvalidOptionsError
+      ? new UsageError({ message: error.message })
+      : error as E
+  )
 
 // The node:http agents of the transport; node:https's is made (and node:https, with tls, loaded: about 40 ms) only when
 // a request goes to an https URL, so a command against a local http server does without it.
@@ -111,9 +121,9 @@ const transport = NodeHttpClient.layerNodeHttpNoAgent.pipe(Layer.provide(agents)
 export const send = <A, E, R>(
   session: Session,
   operation: Operation<A, E, R>
-): Effect.Effect<A, E | UsageError, R> =>
+): Effect.Effect<A, E | UsageError | RateLimitStore.RateLimitStoreUnavailableError, R> =>
   withClient(operation).pipe(
-    Effect.provide(clientLayer(session).pipe(Layer.provide(transport))),
+    Effect.provide(clientLayer(session, { sends: true }).pipe(Layer.provide(transport))),
     mapConfigError
   )
 
@@ -128,7 +138,7 @@ export const preview = Effect.fn("Session.preview")(function*<A, E, R>(
   note?: string
 ) {
   const request = yield* DryRun.capture(withClient(operation), session.apiKey).pipe(
-    Effect.provide(clientLayer(session).pipe(Layer.provide(DryRun.layer))),
+    Effect.provide(clientLayer(session, { sends: false }).pipe(Layer.provide(DryRun.layer))),
     mapConfigError
   )
   const output = yield* Output

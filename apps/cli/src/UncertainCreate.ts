@@ -20,13 +20,6 @@ export class UncertainCreate extends Schema.TaggedError<UncertainCreate>()("Unce
   message: Schema.String
 }) {}
 
-// The client ends the message of such an error with a line of advice for library callers (call `create` with
-// `idempotencyKey` and `lookupFirst: true`); a CLI user gets the flag instead, so that line is left out.
-const whatWentWrong = (message: string): string => {
-  const cut = message.lastIndexOf("\n")
-  return (cut === -1 ? message : message.slice(0, cut)).trim()
-}
-
 /**
  * `error` as an {@link UncertainCreate} when the client says the create may have been applied (it then carries the
  * idempotency key), otherwise unchanged.
@@ -41,7 +34,9 @@ export const classify = (
     ? new UncertainCreate({
       idempotencyKey,
       error,
-      message: `${error._tag}: ${whatWentWrong(error.message)} The webhook may have been created, and no one has its ` +
+      // The client's advice (call `create` with `idempotencyKey` and `lookupFirst: true`) is for library callers, and a
+      // field: a CLI user gets the flag instead.
+      message: `${error._tag}: ${error.message} The webhook may have been created, and no one has its ` +
         `secret: to finish the create without a duplicate, run the same command again with --idempotency-key ` +
         `${idempotencyKey} --replace`
     })

@@ -37,6 +37,8 @@ describe("failures of the API or the network: exit 1, one line naming the error,
       const result = yield* run(["list"], { env: envFor(mock, { EXA_API_KEY: "exa-wrong-key-0000000000000000" }) })
       assert.strictEqual(result.code, 1)
       assert.match(result.stderr, /AuthenticationError: .*401/)
+      // The client's advice, rendered by the CLI with the CLI's own ways of giving the key.
+      assert.include(result.stderr, "Check the API key: it is missing, mistyped or revoked (EXA_API_KEY or --api-key-file).")
       assert.notInclude(result.stderr, "exa-wrong-key-0000000000000000")
     }).pipe(Effect.provide(mockLayer())))
 

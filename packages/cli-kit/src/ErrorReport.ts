@@ -5,44 +5,52 @@
  *
  * @since 0.1.0
  */
-import { RateLimitStore } from "@exa-webhooks/client"
-import type { WebhooksError } from "@exa-webhooks/client"
-import { Cause, Predicate } from "effect"
+import { RateLimitStore, WebhooksError } from "@exa-webhooks/client"
+import { Cause, Duration, Predicate } from "effect"
 import { CliError } from "effect/cli"
 import { ConfirmationDeclined } from "./Confirm.ts"
 import * as ExitCode from "./ExitCode.ts"
 import { type Report, StdoutError } from "./Output.ts"
 import { UsageError } from "./UsageError.ts"
 
-const webhooksTags: ReadonlySet<string> = new Set([
-  "InvalidInputError",
-  "AuthenticationError",
-  "PermissionDeniedError",
-  "NotFoundError",
-  "RateLimitError",
-  "ApiError",
-  "ServerError",
-  "TransportError",
-  "UnexpectedResponseError",
-  "IdempotencyConflictError"
-])
-
 /**
- * Whether `error` is a failure of a `WebhooksClient` operation, by its tag (the client exports the `WebhooksError`
- * union as a type only).
+ * The machine-readable fields of a client error (method, path, status, requestId, code, attempts, advice, setting,
+ * ...) for `--json`, with `retryable` (the error's `isRetryable`) and `retryAfterMillis` (its `retryAfter`) as plain
+ * numbers and booleans.
  *
  * @since 0.1.0
  */
-export const isWebhooksError = (error: unknown): error is WebhooksError.WebhooksError =>
-  Predicate.hasProperty(error, "_tag") && typeof error._tag === "string" && webhooksTags.has(error._tag)
+export const apiDetails = (error: WebhooksError.WebhooksError): Record<string, unknown> => {
+  const retryAfter = WebhooksError.retryAfterOf(error)
+  return {
+    ...Object.fromEntries(
+      Object.entries(error).filter(([key]) => key !== "_tag" && key !== "message" && key !== "retryAfter")
+    ),
+    retryable: error.isRetryable,
+    ...(retryAfter === undefined ? {} : { retryAfterMillis: Duration.toMillis(retryAfter) })
+  }
+}
 
 /**
- * The machine-readable fields of a client error (method, path, status, requestId, code, attempts, ...), for `--json`.
+ * How a bin names the client settings an error's advice is about (`apiKey`, `rateLimit`, `timeout`): its flags and
+ * the environment variables it reads.
  *
- * @since 0.1.0
+ * @since 0.3.0
  */
-export const apiDetails = (error: WebhooksError.WebhooksError): Record<string, unknown> =>
-  Object.fromEntries(Object.entries(error).filter(([key]) => key !== "_tag" && key !== "message"))
+export type SettingNames = Readonly<Partial<Record<string, string>>>
+
+/**
+ * A client error as the line a user reads: `Tag: what happened. What to do (the bin's name for the setting).`
+ *
+ * @example
+ * ```ts
+ * ErrorReport.describe(error, { rateLimit: "--rate-limit or EXA_RATE_LIMIT" })
+ * // "RateLimitError: GET /websets/v0/webhooks: Exa answered 429 ... Lower the client's rate limit or retry later (--rate-limit or EXA_RATE_LIMIT)."
+ * ```
+ * @since 0.3.0
+ */
+export const describe = (error: WebhooksError.WebhooksError, names: SettingNames = {}): string =>
+  `${error._tag}: ${WebhooksError.format(error, { name: (setting) => names[setting.option] ?? setting.env })}`
 
 /**
  * A parse error of effect/cli as one line: its own messages can span lines ("Did you mean this?\n  create").

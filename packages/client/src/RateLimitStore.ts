@@ -32,7 +32,7 @@
  * The connection uses `redis` (node-redis) through `@effect/platform-node`'s `NodeRedis`, loaded only when a Redis
  * store is asked for: both are optional peer dependencies, so the rest of the package stays platform-neutral.
  *
- * @since 0.2.0
+ * @since 0.3.0
  */
 import { RedisUrl } from "@exa-webhooks/schema"
 import { Config, Context, Duration, Effect, Layer, Option, Redacted, References, Schedule, Schema } from "effect"
@@ -41,7 +41,7 @@ import { RateLimiter, Redis } from "effect/persistence"
 /**
  * The environment variable {@link layerConfig} reads: the store's address, e.g. `redis://127.0.0.1:6379/0`.
  *
- * @since 0.2.0
+ * @since 0.3.0
  */
 export const ENV = "EXA_RATE_LIMIT_STORE"
 
@@ -51,7 +51,7 @@ export const ENV = "EXA_RATE_LIMIT_STORE"
  * - `connectTimeout: 5 s`: a store that does not answer at start is reported rather than waited for.
  * - `prefix: "exa-webhooks:"`: the Redis keys this client writes (under it: effect's limiter's keys).
  *
- * @since 0.2.0
+ * @since 0.3.0
  */
 export const defaults = {
   outageWait: Duration.seconds(5),
@@ -64,7 +64,7 @@ export const defaults = {
  * invalid address, or the optional peer dependencies are missing. Nothing was sent. `store` is
  * `redis://host:port/db`, never with the password.
  *
- * @since 0.2.0
+ * @since 0.3.0
  */
 export class RateLimitStoreUnavailableError extends Schema.TaggedError<RateLimitStoreUnavailableError>()(
   "RateLimitStoreUnavailableError",
@@ -85,7 +85,7 @@ const unavailable = (store: string, reason: string) =>
 /**
  * Options of {@link layerRedis}.
  *
- * @since 0.2.0
+ * @since 0.3.0
  */
 export interface RedisOptions {
   /** The store's address: `redis://[user:password@]host[:port][/db]` or `rediss://` (TLS); see the schema's `RedisUrl`. */
@@ -200,7 +200,7 @@ const withOutageWait = (
  * const Store = RateLimitStore.layerRedis({ url: Redacted.make("redis://:secret@cache:6379/0") })
  * const Webhooks = WebhooksClient.layerFromStore({ apiKey }).pipe(Layer.provide(Store), Layer.provide(FetchHttpClient.layer))
  * ```
- * @since 0.2.0
+ * @since 0.3.0
  */
 export const layerRedis = (
   options: RedisOptions
@@ -212,11 +212,13 @@ export const layerRedis = (
       const name = RedisUrl.display(url)
       const NodeRedis = yield* Effect.tryPromise({
         try: () => import("@effect/platform-node/NodeRedis"),
-        catch: () =>
+        catch: (cause) =>
           unavailable(
             name,
-            "a Redis store needs the optional peer dependencies @effect/platform-node and redis " +
-              "(npm install @effect/platform-node redis)"
+            (cause as { readonly code?: unknown })?.code === "ERR_MODULE_NOT_FOUND"
+              ? "a Redis store needs the optional peer dependencies @effect/platform-node and redis " +
+                "(npm install @effect/platform-node redis)"
+              : `the Redis client could not be loaded: ${describe(cause, undefined)}`
           )
       })
       const connectTimeout = Duration.fromInputUnsafe(options.connectTimeout ?? defaults.connectTimeout)
@@ -265,7 +267,7 @@ export const layerRedis = (
  * {@link ENV}, parsed (`Option.none()` when it is unset or empty). A malformed address is a `ConfigError` naming the
  * variable and never quoting the password.
  *
- * @since 0.2.0
+ * @since 0.3.0
  */
 export const config: Config.Config<Option.Option<RedisUrl.RedisUrl>> = Config.option(
   Config.schema(RedisUrl.RedisUrlString, ENV)
@@ -276,7 +278,7 @@ export const config: Config.Config<Option.Option<RedisUrl.RedisUrl>> = Config.op
 /**
  * Options of {@link layerConfig}.
  *
- * @since 0.2.0
+ * @since 0.3.0
  */
 export interface ConfigOptions extends Omit<RedisOptions, "url"> {
   /** Replaces {@link config} (the environment variable {@link ENV}). */
@@ -287,7 +289,7 @@ export interface ConfigOptions extends Omit<RedisOptions, "url"> {
  * The store {@link ENV} names: Redis ({@link layerRedis}) when it is set, else the in-memory store (nothing
  * changes).
  *
- * @since 0.2.0
+ * @since 0.3.0
  */
 export const layerConfig = (
   options: ConfigOptions = {}

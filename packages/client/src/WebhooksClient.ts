@@ -11,15 +11,26 @@
  * ```
  * @since 0.1.0
  */
-import { BaseUrl, Endpoints, IdempotencyKey, ReservedMetadata, Webhook, WebhookAttempt, WebhookId } from "@exa-webhooks/schema"
+import {
+  BaseUrl,
+  Endpoints,
+  IdempotencyKey,
+  RedisUrl,
+  ReservedMetadata,
+  Webhook,
+  WebhookAttempt,
+  WebhookId
+} from "@exa-webhooks/schema"
 import { Config, Context, Duration, Effect, Layer, Option, Redacted, Result, Schema, Stream } from "effect"
 import { HttpClient } from "effect/http"
+import { RateLimiter } from "effect/persistence"
 import * as DuplicateSafeCreate from "./internal/duplicateSafeCreate.ts"
 import * as Errors from "./internal/errors.ts"
 import * as Executor from "./internal/executor.ts"
-import * as RateGate from "./RateGate.ts"
-import * as RetryPolicy from "./RetryPolicy.ts"
-import { UnexpectedResponseError } from "./WebhooksError.ts"
+import * as Pacing from "./internal/pacing.ts"
+import * as RateLimitStore from "./RateLimitStore.ts"
+import * as RetrySchedule from "./internal/retrySchedule.ts"
+import { InvalidOptionsError, UnexpectedResponseError } from "./WebhooksError.ts"
 import type { WebhooksError } from "./WebhooksError.ts"
 
 /**
@@ -201,12 +212,22 @@ export interface Options {
   readonly apiKey: Redacted.Redacted<string>
   /** Origin (and optional prefix) of the API; `/websets/v0/...` is appended. Default `https://api.exa.ai`. */
   readonly baseUrl?: string | undefined
-  /** Requests per second, shared by every fiber using this layer. Default 10. `Infinity` turns pacing off. */
+  /**
+   * Requests per second, shared by every fiber using this layer (and every process using the same key in a shared
+   * `RateLimiterStore`, see {@link layerFromStore}). Default 10. `Infinity` turns spacing off (a 429 still pauses
+   * this process's requests).
+   */
   readonly rateLimit?: number | undefined
+  /**
+   * The key under which the limiter keeps this client's budget. Default: `"exa-webhooks:"` and the first 16 hex
+   * characters of the SHA-256 of the base URL, a line break and the API key (never the key itself), so that every
+   * process using one key against one API shares one budget in a shared store.
+   */
+  readonly rateLimitKey?: string | undefined
   /** Longest wait for one attempt's complete response (time queued behind the rate limit not counted). Default 30 s. */
   readonly timeout?: Duration.Input | undefined
-  /** Retry knobs, see `RetryPolicy`. */
-  readonly retry?: RetryPolicy.Options | undefined
+  /** Retry knobs, see {@link RetryOptions}. */
+  readonly retry?: RetryOptions | undefined
   /** See {@link OnRecovered}. Default `"recreate"`. */
   readonly onRecovered?: OnRecovered | undefined
   /**
@@ -217,6 +238,18 @@ export interface Options {
 }
 
 /**
+ * Knobs of the retries (`Options.retry`): every field is optional and falls back to `defaults.retry`.
+ *
+ * @example
+ * ```ts
+ * WebhooksClient.layer({ apiKey, retry: { maxRetries: 2, maxElapsed: "10 seconds" } })
+ * ```
+ * @category models
+ * @since 0.3.0
+ */
+export type RetryOptions = RetrySchedule.Options
+
+/**
  * The defaults, and why:
  * - `baseUrl: "https://api.exa.ai"`: Exa's production API.
  * - `rateLimit: 10`: the requests per second of Exa's default plan; pacing at the limit avoids 429s instead of
@@ -225,7 +258,15 @@ export interface Options {
  *   connection that hangs.
  * - `onRecovered: "recreate"`: a recovered webhook has no secret (Exa returns it only on create), and a webhook
  *   whose deliveries cannot be verified is of little use.
- * - Retries: see `RetryPolicy.defaults`.
+ * - `retry.maxRetries: 5`: six attempts ride out a deploy blip or a short burst of 5xx (about 15 s of backoff at
+ *   most) without holding a caller for minutes.
+ * - `retry.baseDelay: 500 ms`, `retry.maxDelay: 8 s`: the first retry comes quickly (most transient faults last well
+ *   under a second); doubling reaches the 8 s ceiling on the fifth retry, and full jitter spreads many callers over
+ *   that window so they do not come back together.
+ * - `retry.maxElapsed: 60 s`: whatever the counts say, a caller learns within about a minute that Exa is not
+ *   answering.
+ * - `retry.retryAfterCap: 60 s`: Exa's limits are per second, so a longer `Retry-After` signals an outage or an
+ *   exhausted quota; it is reported (`RateLimitError.retryAfter`) rather than slept through.
  *
  * @since 0.1.0
  */
@@ -233,7 +274,8 @@ export const defaults = {
   baseUrl: "https://api.exa.ai",
   rateLimit: 10,
   timeout: Duration.seconds(30),
-  onRecovered: "recreate"
+  onRecovered: "recreate",
+  retry: RetrySchedule.defaults
 } as const
 
 
@@ -306,19 +348,80 @@ const validated = <const T extends ReadonlyArray<Result.Result<unknown, Readonly
     : Effect.succeed(results.map((result) => (result as Result.Success<unknown, never>).success) as never)
 }
 
-const resolve = (options: Options) => {
+// Shows a base URL without its credentials (a value that breaks the rule may carry them).
+const maskedUrl = (value: string) => value.replace(/^([a-z][a-z\d+.-]*:\/\/)?[^/]*@/i, (_, scheme: string | undefined) => `${scheme ?? ""}****@`)
+
+const invalidOption = (option: string, value: unknown, rule: string) =>
+  new InvalidOptionsError({
+    option,
+    value: typeof value === "string" ? value : String(value),
+    message: `invalid client option ${option}: ${rule}`
+  })
+
+const durationMillis = (option: string, input: Duration.Input, positive: boolean): Effect.Effect<number, InvalidOptionsError> => {
+  const decoded = Duration.fromInput(input)
+  const millis = Option.isSome(decoded) ? Duration.toMillis(decoded.value) : Number.NaN
+  return (positive ? millis > 0 : millis >= 0) && Number.isFinite(millis)
+    ? Effect.succeed(millis)
+    : Effect.fail(invalidOption(
+      option,
+      input,
+      `expected a ${positive ? "positive" : "non-negative"}, finite duration such as "30 seconds"; got ${String(input)}`
+    ))
+}
+
+/** The options checked and completed with the defaults; a value out of range is an `InvalidOptionsError`. */
+const resolve = Effect.fnUntraced(function*(options: Options) {
   const given = options.baseUrl ?? defaults.baseUrl
   const problem = BaseUrl.problem(given)
-  if (problem !== undefined) throw new RangeError(`baseUrl: ${problem}`)
+  if (problem !== undefined) return yield* new InvalidOptionsError({ option: "baseUrl", value: maskedUrl(given), message: `invalid client option baseUrl: ${problem}` })
   const baseUrl = given.replace(/\/+$/, "")
   const rateLimit = options.rateLimit ?? defaults.rateLimit
-  if (!(rateLimit > 0)) throw new RangeError(`rateLimit must be a positive number of requests per second; got ${rateLimit}`)
-  const timeoutMillis = Duration.toMillis(options.timeout ?? defaults.timeout)
-  if (!(timeoutMillis > 0) || !Number.isFinite(timeoutMillis)) {
-    throw new RangeError(`timeout must be a positive, finite duration such as "30 seconds"; got ${String(options.timeout)}`)
+  if (typeof rateLimit !== "number" || !(rateLimit > 0)) {
+    return yield* invalidOption("rateLimit", rateLimit, `expected a positive number of requests per second (or Infinity); got ${rateLimit}`)
   }
-  return { baseUrl, rateLimit, timeoutMillis, policy: RetryPolicy.make(options.retry) }
-}
+  if (options.rateLimitKey !== undefined && (typeof options.rateLimitKey !== "string" || options.rateLimitKey === "")) {
+    return yield* invalidOption("rateLimitKey", options.rateLimitKey, "expected a non-empty string")
+  }
+  const timeoutMillis = yield* durationMillis("timeout", options.timeout ?? defaults.timeout, true)
+  const retry = options.retry ?? {}
+  const maxRetries = retry.maxRetries ?? RetrySchedule.defaults.maxRetries
+  if (!Number.isInteger(maxRetries) || maxRetries < 0) {
+    return yield* invalidOption("retry.maxRetries", maxRetries, `expected a whole number >= 0; got ${maxRetries}`)
+  }
+  const policy: RetrySchedule.Policy = {
+    maxRetries,
+    baseDelayMillis: yield* durationMillis("retry.baseDelay", retry.baseDelay ?? RetrySchedule.defaults.baseDelay, false),
+    maxDelayMillis: yield* durationMillis("retry.maxDelay", retry.maxDelay ?? RetrySchedule.defaults.maxDelay, false),
+    maxElapsedMillis: yield* durationMillis("retry.maxElapsed", retry.maxElapsed ?? RetrySchedule.defaults.maxElapsed, false),
+    retryAfterCapMillis: yield* durationMillis(
+      "retry.retryAfterCap",
+      retry.retryAfterCap ?? RetrySchedule.defaults.retryAfterCap,
+      false
+    )
+  }
+  const rateLimitKey = options.rateLimitKey ?? (yield* defaultRateLimitKey(baseUrl, options.apiKey))
+  return { baseUrl, rateLimit, rateLimitKey, timeoutMillis, policy }
+})
+
+/**
+ * The limiter key of a client without `rateLimitKey`: `"exa-webhooks:"` and the first 16 hex characters of
+ * SHA-256(base URL, a line break, API key). Stable across processes, so several processes with one key share one
+ * budget in a shared store; it names neither the key nor the URL.
+ *
+ * @example
+ * ```ts
+ * const key = yield* WebhooksClient.defaultRateLimitKey("https://api.exa.ai", apiKey)
+ * ```
+ * @category constructors
+ * @since 0.3.0
+ */
+export const defaultRateLimitKey = (baseUrl: string, apiKey: Redacted.Redacted<string>): Effect.Effect<string> =>
+  Effect.promise(async () => {
+    const bytes = new TextEncoder().encode(`${baseUrl.replace(/\/+$/, "")}\n${Redacted.value(apiKey)}`)
+    const digest = new Uint8Array(await globalThis.crypto.subtle.digest("SHA-256", bytes))
+    return `exa-webhooks:${Array.from(digest.subarray(0, 8), (b) => b.toString(16).padStart(2, "0")).join("")}`
+  })
 
 /** Every item of every page, following `nextCursor`; each id at most once. */
 const paginate = <A extends { readonly id: string }>(
@@ -373,15 +476,21 @@ const paginate = <A extends { readonly id: string }>(
   })
 
 /**
- * Builds the service from an `HttpClient`. Out-of-range options are a defect (a programming error) raised here,
- * when the layer is built.
+ * Builds the service from an `HttpClient` and the `RateLimiterStore` that paces it (see {@link layerFromStore}).
+ * Out-of-range options fail here, when the layer is built, with an `InvalidOptionsError` naming the option.
  *
  * @since 0.1.0
  */
-export const make = Effect.fnUntraced(function*(clientOptions: Options) {
-  const settings = yield* Effect.sync(() => resolve(clientOptions))
+export const make = (clientOptions: Options): Effect.Effect<
+  Service,
+  InvalidOptionsError,
+  HttpClient.HttpClient | RateLimiter.RateLimiterStore
+> => makeWith(clientOptions, {})
+
+const makeWith = Effect.fnUntraced(function*(clientOptions: Options, env: Errors.Context["env"]) {
+  const settings = yield* resolve(clientOptions)
   const baseClient = yield* HttpClient.HttpClient
-  const gate = yield* RateGate.make({ requestsPerSecond: settings.rateLimit })
+  const pacer = yield* Pacing.make({ key: settings.rateLimitKey, requestsPerSecond: settings.rateLimit })
   const executor = Executor.make({
     client: baseClient,
     transformClient: clientOptions.transformClient,
@@ -389,7 +498,8 @@ export const make = Effect.fnUntraced(function*(clientOptions: Options) {
     apiKey: clientOptions.apiKey,
     timeoutMillis: settings.timeoutMillis,
     policy: settings.policy,
-    gate
+    pacer,
+    env
   })
   const onRecovered = clientOptions.onRecovered ?? defaults.onRecovered
 
@@ -502,20 +612,43 @@ export const make = Effect.fnUntraced(function*(clientOptions: Options) {
 })
 
 /**
- * The service from explicit options; needs an `HttpClient`.
+ * The service from explicit options, paced through the `RateLimiterStore` the context provides: provide a shared
+ * store (Redis, say) and every process using the same API key against the same API shares one rate budget. Needs an
+ * `HttpClient` too.
  *
  * @example
  * ```ts
- * import { NodeHttpClient } from "@effect/platform-node/NodeHttpClient"
+ * import { RateLimiter } from "effect/persistence"
+ *
+ * const Webhooks = WebhooksClient.layerFromStore({ apiKey: Redacted.make(key) }).pipe(
+ *   Layer.provide([FetchHttpClient.layer, RateLimiter.layerStoreMemory])
+ * )
+ * ```
+ * @category layers
+ * @since 0.3.0
+ */
+export const layerFromStore = (
+  options: Options
+): Layer.Layer<WebhooksClient, InvalidOptionsError, HttpClient.HttpClient | RateLimiter.RateLimiterStore> =>
+  Layer.effect(WebhooksClient, make(options))
+
+/**
+ * The service from explicit options, paced in this process's memory (one store per build of the layer: provide the
+ * layer once and share it); needs an `HttpClient`. {@link layerFromStore} is the same with a store of your choice.
+ *
+ * @example
+ * ```ts
+ * import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
  *
  * const Webhooks = WebhooksClient.layer({ apiKey: Redacted.make(key), rateLimit: 5 }).pipe(
  *   Layer.provide(NodeHttpClient.layerUndici)
  * )
  * ```
+ * @category layers
  * @since 0.1.0
  */
-export const layer = (options: Options): Layer.Layer<WebhooksClient, never, HttpClient.HttpClient> =>
-  Layer.effect(WebhooksClient, make(options))
+export const layer = (options: Options): Layer.Layer<WebhooksClient, InvalidOptionsError, HttpClient.HttpClient> =>
+  layerFromStore(options).pipe(Layer.provide(RateLimiter.layerStoreMemory))
 
 /**
  * Where {@link layerConfig} reads each setting. Every field is optional; a given `Config` replaces the environment
@@ -534,9 +667,17 @@ export interface ConfigOptions {
   readonly timeout?: Config.Config<Duration.Duration> | undefined
   /**
    * `EXA_MAX_RETRIES`, `EXA_RETRY_BASE_DELAY`, `EXA_RETRY_MAX_DELAY`, `EXA_RETRY_MAX_ELAPSED`,
-   * `EXA_RETRY_AFTER_CAP`; each defaults as in `RetryPolicy.defaults`.
+   * `EXA_RETRY_AFTER_CAP`; each defaults as in `defaults.retry`.
    */
-  readonly retry?: Config.Config<RetryPolicy.Options> | undefined
+  readonly retry?: Config.Config<RetryOptions> | undefined
+  /**
+   * `EXA_RATE_LIMIT_STORE` (`redis://[user:password@]host[:port][/db]`): where the rate budget lives, shared by
+   * every process using the same key and store; unset, in this process. See `RateLimitStore.layerConfig`.
+   * @since 0.3.0
+   */
+  readonly rateLimitStore?: Config.Config<Option.Option<RedisUrl.RedisUrl>> | undefined
+  /** Not configuration: passed through as in {@link Options}. */
+  readonly rateLimitKey?: string | undefined
   /** Not configuration but code: passed through as in {@link Options}. */
   readonly onRecovered?: OnRecovered | undefined
   readonly transformClient?: ((client: HttpClient.HttpClient) => HttpClient.HttpClient) | undefined
@@ -557,7 +698,7 @@ const optionalDuration = (name: string) => Config.option(Config.schema(durationF
  *
  * @since 0.1.0
  */
-export const retryConfig: Config.Config<RetryPolicy.Options> = Config.all({
+export const retryConfig: Config.Config<RetryOptions> = Config.all({
   maxRetries: Config.option(Config.schema(
     Schema.NumberFromString.check(Schema.isInt(), Schema.isGreaterThanOrEqualTo(0)),
     "EXA_MAX_RETRIES"
@@ -566,7 +707,7 @@ export const retryConfig: Config.Config<RetryPolicy.Options> = Config.all({
   maxDelay: optionalDuration("EXA_RETRY_MAX_DELAY"),
   maxElapsed: optionalDuration("EXA_RETRY_MAX_ELAPSED"),
   retryAfterCap: optionalDuration("EXA_RETRY_AFTER_CAP")
-}).pipe(Config.map((knobs): RetryPolicy.Options => ({
+}).pipe(Config.map((knobs): RetryOptions => ({
   maxRetries: Option.getOrUndefined(knobs.maxRetries),
   baseDelay: Option.getOrUndefined(knobs.baseDelay),
   maxDelay: Option.getOrUndefined(knobs.maxDelay),
@@ -577,7 +718,8 @@ export const retryConfig: Config.Config<RetryPolicy.Options> = Config.all({
 /**
  * Reads every setting of {@link Options} from configuration (by default the environment), see
  * {@link ConfigOptions}. A missing `EXA_API_KEY` or a malformed value fails the layer with a `ConfigError` naming
- * the variable.
+ * the variable. With `EXA_RATE_LIMIT_STORE` set, the rate budget is kept in that Redis (`RateLimitStore.layerRedis`),
+ * and a store that cannot be reached fails the layer with `RateLimitStoreUnavailableError`.
  *
  * @example
  * ```ts
@@ -589,26 +731,40 @@ export const retryConfig: Config.Config<RetryPolicy.Options> = Config.all({
  */
 export const layerConfig = (
   options: ConfigOptions = {}
-): Layer.Layer<WebhooksClient, Config.ConfigError, HttpClient.HttpClient> =>
-  Layer.effect(
-    WebhooksClient,
-    Effect.gen(function*() {
-      const settings = yield* Config.all({
-        apiKey: options.apiKey ?? Config.Redacted("EXA_API_KEY"),
-        baseUrl: options.baseUrl ??
-          Config.schema(BaseUrl.BaseUrl, "EXA_BASE_URL").pipe(Config.withDefault(defaults.baseUrl)),
-        rateLimit: options.rateLimit ??
-          Config.schema(Schema.NumberFromString.pipe(Schema.decodeTo(Positive)), "EXA_RATE_LIMIT").pipe(
-            Config.withDefault(defaults.rateLimit)
-          ),
-        timeout: options.timeout ??
-          Config.schema(durationFrom(true), "EXA_TIMEOUT").pipe(Config.withDefault(defaults.timeout)),
-        retry: options.retry ?? retryConfig
-      })
-      return yield* make({
-        ...settings,
-        ...(options.onRecovered === undefined ? {} : { onRecovered: options.onRecovered }),
-        ...(options.transformClient === undefined ? {} : { transformClient: options.transformClient })
-      })
-    })
+): Layer.Layer<
+  WebhooksClient,
+  Config.ConfigError | InvalidOptionsError | RateLimitStore.RateLimitStoreUnavailableError,
+  HttpClient.HttpClient
+> =>
+  Layer.effect(WebhooksClient, makeConfig(options)).pipe(
+    // The rate budget: in this process's memory (one store per build of the layer), or in the store that
+    // EXA_RATE_LIMIT_STORE (or `rateLimitStore`) names.
+    Layer.provide(RateLimitStore.layerConfig({ url: options.rateLimitStore }))
   )
+
+const makeConfig = Effect.fnUntraced(function*(options: ConfigOptions) {
+  const settings = yield* Config.all({
+    apiKey: options.apiKey ?? Config.Redacted("EXA_API_KEY"),
+    baseUrl: options.baseUrl ??
+      Config.schema(BaseUrl.BaseUrl, "EXA_BASE_URL").pipe(Config.withDefault(defaults.baseUrl)),
+    rateLimit: options.rateLimit ??
+      Config.schema(Schema.NumberFromString.pipe(Schema.decodeTo(Positive)), "EXA_RATE_LIMIT").pipe(
+        Config.withDefault(defaults.rateLimit)
+      ),
+    timeout: options.timeout ??
+      Config.schema(durationFrom(true), "EXA_TIMEOUT").pipe(Config.withDefault(defaults.timeout)),
+    retry: options.retry ?? retryConfig
+  })
+  // Errors name a variable only when the setting was read from it (a given `Config` may come from anywhere).
+  const env: Errors.Context["env"] = {
+    ...(options.apiKey === undefined ? { apiKey: "EXA_API_KEY" } : {}),
+    ...(options.rateLimit === undefined ? { rateLimit: "EXA_RATE_LIMIT" } : {}),
+    ...(options.timeout === undefined ? { timeout: "EXA_TIMEOUT" } : {})
+  }
+  return yield* makeWith({
+    ...settings,
+    ...(options.rateLimitKey === undefined ? {} : { rateLimitKey: options.rateLimitKey }),
+    ...(options.onRecovered === undefined ? {} : { onRecovered: options.onRecovered }),
+    ...(options.transformClient === undefined ? {} : { transformClient: options.transformClient })
+  }, env)
+})

@@ -5,19 +5,9 @@
  */
 
 /**
- * @since 0.1.0
- */
-export * as RateGate from "./RateGate.ts"
-
-/**
- * @since 0.2.0
+ * @since 0.3.0
  */
 export * as RateLimitStore from "./RateLimitStore.ts"
-
-/**
- * @since 0.1.0
- */
-export * as RetryPolicy from "./RetryPolicy.ts"
 
 /**
  * @since 0.1.0

@@ -67,14 +67,13 @@ describe("duplicate-safe create", () => {
         webhooks.create({ url: HOOK_URL, events: ["webset.created"] }, { idempotencyKey: "k-1" })
       )
       assert.isTrue(error instanceof WebhooksError.ServerError || error instanceof WebhooksError.TransportError)
-      assert.include(error.message, "The webhook may have been created")
-      assert.include(error.message, "idempotencyKey \"k-1\" and lookupFirst: true")
-      // The advice is the message's last line, so an application can put its own in its place.
-      const cut = error.message.lastIndexOf("\n")
-      assert.isAbove(cut, 0)
-      assert.strictEqual(error.message.slice(cut + 1), Errors.recoveryAdvice("k-1"))
-      assert.notInclude(error.message.slice(0, cut), "lookupFirst")
-      assert.strictEqual((error as WebhooksError.ServerError | WebhooksError.TransportError).idempotencyKey, "k-1")
+      const uncertain = error as WebhooksError.ServerError | WebhooksError.TransportError
+      // The advice is a field, so an application can render its own in its place (the CLI names its flag).
+      assert.include(uncertain.advice, "The webhook may have been created")
+      assert.include(uncertain.advice, "idempotencyKey \"k-1\" and lookupFirst: true")
+      assert.strictEqual(uncertain.advice, Errors.recoveryAdvice("k-1"))
+      assert.notInclude(error.message, "lookupFirst")
+      assert.strictEqual(uncertain.idempotencyKey, "k-1")
       const s = yield* stats
       assert.strictEqual(s.creates, 3)
       assert.strictEqual(s.webhooks, 1, "each recovered webhook was deleted before the next attempt")

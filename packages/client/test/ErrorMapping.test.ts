@@ -1,20 +1,25 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Headers } from "effect/http"
+import { Duration, Schema } from "effect"
+import { Headers, HttpClient } from "effect/http"
+import type { HttpClientResponse } from "effect/http"
 import { WebhooksError } from "../src/index.ts"
 import * as Errors from "../src/internal/errors.ts"
 import { redactor } from "../src/internal/redact.ts"
 
-const context: Errors.Context = { baseUrl: "https://api.exa.ai", redact: redactor("k") }
+const context: Errors.Context = { baseUrl: "https://api.exa.ai", redact: redactor("k"), env: {} }
 
 const operation = { method: "POST", path: "/websets/v0/webhooks" }
 const response = (status: number, body = "") => ({
   status,
   headers: Headers.fromInput({ "x-request-id": "req_h" }),
   body,
-  retryAfterMillis: undefined
+  retryAfter: undefined
 })
 
-const at = (value: string, now: number) => Errors.retryAfterMillis(Headers.fromInput({ "retry-after": value }), now)
+const at = (value: string, now: number) => {
+  const delay = Errors.retryAfterOf(Headers.fromInput({ "retry-after": value }), now)
+  return delay === undefined ? undefined : Duration.toMillis(delay)
+}
 
 describe("error mapping", () => {
   it("Retry-After in seconds or as an HTTP date, measured from now", () => {
@@ -22,7 +27,7 @@ describe("error mapping", () => {
     assert.strictEqual(at("Thu, 01 Jan 1970 00:00:05 GMT", 1_000), 4_000)
     assert.strictEqual(at("Thu, 01 Jan 1970 00:00:05 GMT", 9_000), 0, "a date in the past means now")
     assert.isUndefined(at("soon", 0))
-    assert.isUndefined(Errors.retryAfterMillis(Headers.empty, 0))
+    assert.isUndefined(Errors.retryAfterOf(Headers.empty, 0))
   })
 
   it("only a 5xx or a lost connection leaves a create's outcome unknown", () => {
@@ -30,7 +35,7 @@ describe("error mapping", () => {
     assert.isTrue(Errors.fromResponse(operation, response(503), context).ambiguous)
     assert.isFalse(Errors.fromResponse(operation, response(429), context).ambiguous)
     assert.isFalse(Errors.fromResponse(operation, response(408), context).ambiguous)
-    assert.isTrue(Errors.timeout(operation, 1_000).ambiguous)
+    assert.isTrue(Errors.timeout(operation, 1_000, context).ambiguous)
     const dropped = Errors.transport(operation, {
       cause: new TypeError("fetch failed", { cause: Object.assign(new Error("other side closed"), { code: "UND_ERR_SOCKET" }) }),
     }, context)
@@ -41,31 +46,79 @@ describe("error mapping", () => {
     assert.isFalse(refused.ambiguous, "a connection never made sent nothing")
   })
 
-  it("an unknown outcome of a create: the recovery advice is the message's last line, after what went wrong", () => {
+  it("an unknown outcome of a create: the message says what went wrong, the advice how to recover", () => {
     const create = { ...operation, idempotencyKey: "k-7" }
     const dropped = new TypeError("fetch failed", { cause: Object.assign(new Error("other side closed"), { code: "UND_ERR_SOCKET" }) })
     const errors = [
       Errors.fromResponse(create, response(502, "upstream\nfailed"), context).toError(3),
-      Errors.timeout(create, 1_000).toError(1),
+      Errors.timeout(create, 1_000, context).toError(1),
       Errors.transport(create, { cause: dropped }, context).toError(2)
     ]
     for (const error of errors) {
-      assert.strictEqual((error as WebhooksError.ServerError | WebhooksError.TransportError).idempotencyKey, "k-7")
-      const cut = error.message.lastIndexOf("\n")
-      assert.strictEqual(error.message.slice(cut + 1), Errors.recoveryAdvice("k-7"))
-      assert.notInclude(error.message.slice(0, cut), "k-7")
+      const uncertain = error as WebhooksError.ServerError | WebhooksError.TransportError
+      assert.strictEqual(uncertain.idempotencyKey, "k-7")
+      assert.strictEqual(uncertain.advice, Errors.recoveryAdvice("k-7"))
+      assert.notInclude(error.message, "k-7", "the message says what happened; the key and the advice are fields")
+      assert.notInclude(error.message, "lookupFirst")
     }
-    // Without a key (any other request), no advice and no line break of its own.
-    const plain = Errors.fromResponse(operation, response(502), context).toError(1)
+    // Without a key (any other request), the advice is the failure's own.
+    const plain = Errors.fromResponse(operation, response(502), context).toError(1) as WebhooksError.ServerError
+    assert.strictEqual(plain.advice, "Retry later.")
     assert.notInclude(plain.message, "\n")
-    assert.notInclude(plain.message, "lookupFirst")
   })
 
-  it("transient statuses are 408, 429, 500, 502, 503, 504", () => {
-    const transient = [400, 401, 403, 404, 408, 409, 422, 429, 500, 501, 502, 503, 504, 505].filter((status) =>
-      Errors.fromResponse(operation, response(status), context).transient
+  it("errors classify themselves: retryable statuses are exactly HttpClient.isTransientResponse's", () => {
+    const statuses = [400, 401, 403, 404, 408, 409, 422, 429, 500, 501, 502, 503, 504, 505]
+    const retryable = statuses.filter((status) => Errors.fromResponse(operation, response(status), context).toError(1).isRetryable)
+    assert.deepStrictEqual(retryable, [408, 429, 500, 502, 503, 504])
+    assert.deepStrictEqual(
+      retryable,
+      statuses.filter((status) => HttpClient.isTransientResponse({ status } as HttpClientResponse.HttpClientResponse))
     )
-    assert.deepStrictEqual(transient, [408, 429, 500, 502, 503, 504])
+    assert.isTrue(Errors.timeout(operation, 1_000, context).toError(1).isRetryable)
+    assert.isFalse(Errors.invalidInput(operation, [{ path: "url", message: "bad" }]).isRetryable)
+  })
+
+  it("retryAfter is a Duration on the error, when the server said", () => {
+    const limited = Errors.fromResponse(operation, { ...response(429), retryAfter: Duration.seconds(2) }, context).toError(1)
+    assert.instanceOf(limited, WebhooksError.RateLimitError)
+    assert.deepStrictEqual(WebhooksError.retryAfterOf(limited), Duration.seconds(2))
+    assert.isUndefined(WebhooksError.retryAfterOf(Errors.fromResponse(operation, response(503), context).toError(1)))
+  })
+
+  it("the advice names an environment variable only when the client read the setting from it", () => {
+    const fromEnv: Errors.Context = { ...context, env: { apiKey: "EXA_API_KEY", rateLimit: "EXA_RATE_LIMIT" } }
+    const viaEnv = Errors.fromResponse(operation, response(401), fromEnv).toError(1) as WebhooksError.AuthenticationError
+    assert.deepStrictEqual(viaEnv.setting, { option: "apiKey", env: "EXA_API_KEY" })
+    assert.include(WebhooksError.format(viaEnv), "Check the API key: it is missing, mistyped or revoked (EXA_API_KEY).")
+    const explicit = Errors.fromResponse(operation, response(401), context).toError(1) as WebhooksError.AuthenticationError
+    assert.deepStrictEqual(explicit.setting, { option: "apiKey" })
+    assert.notInclude(WebhooksError.format(explicit), "EXA_")
+    assert.include(WebhooksError.format(explicit, { name: () => "--api-key-file" }), "(--api-key-file).")
+    for (const error of [viaEnv, explicit]) assert.notInclude(error.message, "Check the API key", "advice is not in the message")
+  })
+
+  it("the union is a schema and the guard knows every error, and nothing else", () => {
+    const errors = [
+      Errors.fromResponse(operation, response(404), context).toError(1),
+      Errors.timeout(operation, 5, context).toError(2),
+      Errors.invalidInput(operation, []),
+      Errors.store(operation, { message: "connection lost" }, context),
+      new WebhooksError.InvalidOptionsError({ option: "rateLimit", value: "0", message: "m" })
+    ]
+    for (const error of errors) {
+      assert.isTrue(WebhooksError.isWebhooksError(error), error._tag)
+      assert.isTrue(Schema.is(WebhooksError.WebhooksError)(error), error._tag)
+    }
+    assert.isFalse(WebhooksError.isWebhooksError({ _tag: "NotFoundError", message: "lookalike" }))
+    assert.isFalse(WebhooksError.isWebhooksError(new Error("x")))
+    // Encoded and decoded again (as across a worker boundary), an error keeps its class and fields.
+    const codec = Schema.toCodecJson(WebhooksError.WebhooksError)
+    const limited = Errors.fromResponse(operation, { ...response(429), retryAfter: Duration.seconds(3) }, context).toError(2)
+    const back = Schema.decodeUnknownSync(codec)(JSON.parse(JSON.stringify(Schema.encodeSync(codec)(limited))))
+    assert.instanceOf(back, WebhooksError.RateLimitError)
+    assert.isTrue(WebhooksError.isWebhooksError(back))
+    assert.deepStrictEqual(WebhooksError.retryAfterOf(back), Duration.seconds(3))
   })
 
   it("reads either Exa error body, falling back to X-Request-Id and the raw body", () => {
@@ -101,11 +154,11 @@ describe("error mapping", () => {
       status: 307,
       headers: Headers.fromInput({ location: "http://127.0.0.1:8502/websets/v0/webhooks" }),
       body: "",
-      retryAfterMillis: undefined
+      retryAfter: undefined
     }, context)
-    assert.isFalse(failure.transient)
     assert.isFalse(failure.ambiguous)
     const error = failure.toError(1)
+    assert.isFalse(error.isRetryable)
     assert.instanceOf(error, WebhooksError.UnexpectedResponseError)
     assert.include(error.message, "307 Temporary Redirect, redirecting to http://127.0.0.1:8502")
     assert.include(error.message, "never follows a redirect")

@@ -1,6 +1,7 @@
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Layer, Redacted, Stream } from "effect"
+import { Duration, Effect, Layer, Redacted, Stream } from "effect"
+import { RateLimiter } from "effect/persistence"
 import { WebhooksClient, WebhooksError } from "../src/index.ts"
 import { API_KEY, clientLayer, fastRetry, HOOK_URL, stats, withMock } from "./fixtures/mock.ts"
 import { MockServer } from "@exa-webhooks/mock-server"
@@ -32,7 +33,10 @@ describe("each failure is a tagged error with method, path, status, requestId an
       assert.strictEqual(error.code, "INVALID_API_KEY")
       assert.match(error.requestId ?? "", /\S/)
       assert.include(error.message, "is not valid for this server")
-      assert.include(error.message, "EXA_API_KEY")
+      assert.isFalse(error.isRetryable)
+      assert.include(error.advice, "Check the API key")
+      assert.deepStrictEqual(error.setting, { option: "apiKey" }, "explicit options: no variable is named")
+      assert.notInclude(WebhooksError.format(error), "EXA_API_KEY")
       assert.strictEqual((yield* stats).requests, 1)
     }).pipe(
       Effect.provide(
@@ -57,7 +61,7 @@ describe("each failure is a tagged error with method, path, status, requestId an
       assert.strictEqual(error.code, "FORBIDDEN")
       assert.include(error.message, "This key may not manage webhooks")
       assert.strictEqual(server.requests(), 1)
-    }).pipe(Effect.provide(NodeHttpClient.layerUndici))))
+    }).pipe(Effect.provide(Layer.merge(NodeHttpClient.layerUndici, RateLimiter.layerStoreMemory)))))
 
   it.live("404 NotFoundError names the id", () =>
     Effect.gen(function*() {
@@ -83,10 +87,15 @@ describe("each failure is a tagged error with method, path, status, requestId an
       assert.instanceOf(second, WebhooksError.RateLimitError)
       if (second._tag !== "RateLimitError") return
       assert.strictEqual(second.status, 429)
-      assert.strictEqual(second.retryAfterMillis, 1_000)
+      assert.deepStrictEqual(second.retryAfter, Duration.seconds(1))
+      assert.isTrue(second.isRetryable)
       assert.strictEqual(second.code, "RATE_LIMIT_EXCEEDED")
       assert.include(second.message, "Exa asked to wait 1 s")
-      assert.include(second.message, "EXA_RATE_LIMIT")
+      // Built with explicit options: the advice names the option, never an environment variable.
+      assert.strictEqual(second.advice, "Lower the client's rate limit or retry later.")
+      assert.deepStrictEqual(second.setting, { option: "rateLimit" })
+      assert.notInclude(second.message, "EXA_")
+      assert.strictEqual(WebhooksError.format(second), `${second.message} Lower the client's rate limit or retry later (the rateLimit option).`)
     }).pipe(Effect.provide(withMock({ rateLimit: 1 }, { rateLimit: Infinity, retry: { maxRetries: 0 } }))))
 
   it.live("other 4xx: ApiError with Exa's code and detail; a refused create is not retried", () =>
@@ -150,8 +159,8 @@ describe("each failure is a tagged error with method, path, status, requestId an
       assert.strictEqual(error.reason, "connection")
       assert.strictEqual(error.attempts, 3)
       assert.include(error.message, "ECONNREFUSED")
-      assert.include(error.message, `the base URL (${mock.url})`, "the advice names the URL used, not one way of setting it")
-    }).pipe(Effect.provide(NodeHttpClient.layerUndici)))
+      assert.include(error.advice, `the base URL (${mock.url})`, "the advice names the URL used, not one way of setting it")
+    }).pipe(Effect.provide(Layer.merge(NodeHttpClient.layerUndici, RateLimiter.layerStoreMemory))))
 
   it.live("UnexpectedResponseError: a 2xx whose body does not decode, with a snippet", () =>
     Effect.scoped(Effect.gen(function*() {
@@ -168,7 +177,7 @@ describe("each failure is a tagged error with method, path, status, requestId an
       assert.strictEqual(error.snippet, "{\"id\":42,\"object\":\"webhook\"}")
       assert.include(error.message, "cannot read")
       assert.strictEqual(server.requests(), 1, "a body that does not decode is not retried")
-    }).pipe(Effect.provide(NodeHttpClient.layerUndici))))
+    }).pipe(Effect.provide(Layer.merge(NodeHttpClient.layerUndici, RateLimiter.layerStoreMemory)))))
 
   it.live("UnexpectedResponseError: a page that says more follow but gives no cursor ends the stream with an error", () =>
     Effect.scoped(Effect.gen(function*() {
@@ -182,5 +191,5 @@ describe("each failure is a tagged error with method, path, status, requestId an
       assert.strictEqual(error.path, "/websets/v0/webhooks")
       assert.include(error.message, "gave no cursor")
       assert.strictEqual(server.requests(), 1)
-    }).pipe(Effect.provide(NodeHttpClient.layerUndici))))
+    }).pipe(Effect.provide(Layer.merge(NodeHttpClient.layerUndici, RateLimiter.layerStoreMemory)))))
 })

@@ -2,6 +2,7 @@ import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { MockServer } from "@exa-webhooks/mock-server"
 import { assert, describe, it } from "@effect/vitest"
 import { Cause, Effect, Layer, Logger, Redacted, References, Stream, Tracer } from "effect"
+import { RateLimiter } from "effect/persistence"
 import { Headers, HttpClient } from "effect/http"
 import { inspect } from "node:util"
 import { WebhooksClient } from "../src/index.ts"
@@ -82,7 +83,7 @@ describe("the API key never appears in an error, a log line, a span or a renderi
         const garbled = yield* stub({ status: 200, body: `{"echo":"${API_KEY}"}` })
         const other = yield* WebhooksClient.make({ apiKey: Redacted.make(API_KEY), baseUrl: garbled.url })
         yield* collect(other.get("webhook_1"))
-      })).pipe(Effect.provide(NodeHttpClient.layerUndici))
+      })).pipe(Effect.provide(Layer.merge(NodeHttpClient.layerUndici, RateLimiter.layerStoreMemory)))
 
       const timeout = Effect.gen(function*() {
         const webhooks = yield* WebhooksClient.WebhooksClient

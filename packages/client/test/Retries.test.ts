@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Fiber } from "effect"
+import { Duration, Effect, Fiber } from "effect"
 import { WebhooksClient, WebhooksError } from "../src/index.ts"
 import * as MemoryApi from "./fixtures/memoryApi.ts"
 import { fastRetry, HOOK_URL, stats, withMock } from "./fixtures/mock.ts"
@@ -84,7 +84,7 @@ describe("retries", () => {
       yield* webhooks.list()
       const error = yield* Effect.flip(webhooks.list())
       assert.instanceOf(error, WebhooksError.RateLimitError)
-      assert.strictEqual((error as WebhooksError.RateLimitError).retryAfterMillis, 1_000)
+      assert.deepStrictEqual((error as WebhooksError.RateLimitError).retryAfter, Duration.seconds(1))
       assert.strictEqual((error as WebhooksError.RateLimitError).attempts, 1)
       assert.strictEqual((yield* stats).requests, 2)
     }).pipe(Effect.provide(withMock({ rateLimit: 1 }, { rateLimit: Infinity, retry: { retryAfterCap: 500 } }))))

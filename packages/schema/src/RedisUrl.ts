@@ -11,7 +11,7 @@
  * RedisUrl.parse("redis://:s3cret@cache:6380/2")  // { host: "cache", port: 6380, db: 2, password: <redacted>, ... }
  * RedisUrl.display(RedisUrl.parse("redis://:s3cret@cache:6380/2")!) // "redis://cache:6380/2"
  * ```
- * @since 0.2.0
+ * @since 0.3.0
  */
 import { Redacted, Schema } from "effect"
 import { hasControlCharacter, quote } from "./Validation.ts"
@@ -19,14 +19,14 @@ import { hasControlCharacter, quote } from "./Validation.ts"
 /**
  * Redis's own default port.
  *
- * @since 0.2.0
+ * @since 0.3.0
  */
 export const DEFAULT_PORT = 6379
 
 /**
  * A parsed store address. The password stays `Redacted` until the connection is made.
  *
- * @since 0.2.0
+ * @since 0.3.0
  */
 export interface RedisUrl {
   /** `rediss://`: connect over TLS. */
@@ -98,7 +98,7 @@ const check = (value: string): Parsed => {
 /**
  * Why `value` is not a usable store address, or `undefined` when it is. Never quotes a password.
  *
- * @since 0.2.0
+ * @since 0.3.0
  */
 export const problem = (value: string): string | undefined => {
   const parsed = check(value)
@@ -108,7 +108,7 @@ export const problem = (value: string): string | undefined => {
 /**
  * The parsed address, or `undefined` when {@link problem} has something to say.
  *
- * @since 0.2.0
+ * @since 0.3.0
  */
 export const parse = (value: string): RedisUrl | undefined => {
   const parsed = check(value)
@@ -118,14 +118,14 @@ export const parse = (value: string): RedisUrl | undefined => {
 /**
  * `redis://host:port/db`: how the store is named in every message. Never the user name or password.
  *
- * @since 0.2.0
+ * @since 0.3.0
  */
 export const display = (url: RedisUrl): string => `${url.tls ? "rediss" : "redis"}://${url.host}:${url.port}/${url.db}`
 
 /**
  * The rule, on the address as written.
  *
- * @since 0.2.0
+ * @since 0.3.0
  */
 export const RedisUrlString = Schema.String.check(
   Schema.makeFilter((value: string) => problem(value) ?? true, { expected: "a redis:// URL" })

@@ -70,6 +70,6 @@ export * as WebhooksApi from "./WebhooksApi.ts"
 export * as Ownership from "./Ownership.ts"
 
 /**
- * @since 0.2.0
+ * @since 0.3.0
  */
 export * as RedisUrl from "./RedisUrl.ts"

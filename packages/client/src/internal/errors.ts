@@ -1,13 +1,13 @@
 /**
  * The one place where what went wrong becomes a tagged error: invalid input, HTTP statuses, transport failures and
- * bodies that do not decode. Each failure is also classified for the retry loop (transient? possibly applied?).
+ * bodies that do not decode, a store that failed. The errors classify themselves (`isRetryable`, `retryAfter`); what
+ * is recorded here besides is whether a create's request may have been applied.
  */
 import { ApiError as ExaApiError, Validation } from "@exa-webhooks/schema"
 import { Headers } from "effect/http"
 import { Duration, Option, Result, Schema, SchemaIssue } from "effect"
 import * as Errors from "../WebhooksError.ts"
 import type { WebhooksError } from "../WebhooksError.ts"
-import * as RetryPolicy from "../RetryPolicy.ts"
 
 /** The operation a failure belongs to, as the errors report it. */
 export interface Operation {
@@ -23,8 +23,9 @@ export interface Operation {
 const where = (operation: Operation) => ({ method: operation.method, path: operation.path })
 
 /**
- * The advice a library caller gets when a create may have been applied: one sentence, on no more than one line
- * (`JSON.stringify` escapes any line break in the key).
+ * The advice a library caller gets when a create may have been applied: one sentence, on one line (`JSON.stringify`
+ * escapes any line break in the key). An application that gives its users other advice (the CLI names its
+ * `--idempotency-key` flag) renders its own from the error's `idempotencyKey`.
  */
 export const recoveryAdvice = (idempotencyKey: string): string =>
   `The webhook may have been created: call create again with idempotencyKey ${
@@ -32,27 +33,24 @@ export const recoveryAdvice = (idempotencyKey: string): string =>
   } and lookupFirst: true to recover it without a duplicate.`
 
 /**
- * The fields and message of a final error whose request may have been applied. With an idempotency key, the message
- * is what went wrong, a line break, and {@link recoveryAdvice} as its last line: an application that gives its users
- * other advice (the CLI names its `--idempotency-key` flag) keeps everything before the last line break, and the
- * `idempotencyKey` field tells when to.
+ * The fields of a final error whose request may have been applied: with an idempotency key (a create), the key and
+ * {@link recoveryAdvice} replace the advice of the failure itself.
  */
-const ifApplied = (operation: Operation, message: string) =>
+const ifApplied = (operation: Operation, advice: { readonly advice: string; readonly setting?: Errors.Setting }) =>
   operation.idempotencyKey === undefined
-    ? { message }
-    : { idempotencyKey: operation.idempotencyKey, message: `${message}\n${recoveryAdvice(operation.idempotencyKey)}` }
+    ? advice
+    : { idempotencyKey: operation.idempotencyKey, advice: recoveryAdvice(operation.idempotencyKey) }
 
 /** One field of an input that broke a rule. */
 export type Problem = Validation.Problem
 
-/** A failed attempt, classified for the retry loop; the error itself is built once the attempt count is known. */
+/**
+ * A failed attempt. The error classifies itself (`isRetryable`, `retryAfter`) and is built once the attempt count is
+ * known; `ambiguous` is for a create, which must look before it sends again.
+ */
 export interface Failure {
-  readonly status: number | undefined
-  /** Worth sending again (see `RetryPolicy.transientStatuses`). */
-  readonly transient: boolean
   /** The server may have applied the request although the client saw a failure. */
   readonly ambiguous: boolean
-  readonly retryAfterMillis: number | undefined
   readonly toError: (attempts: number) => WebhooksError
 }
 
@@ -106,17 +104,20 @@ export const problemsOf = (issue: SchemaIssue.Issue, prefix?: string): ReadonlyA
       : { path: p.path === "" ? prefix : p.path.startsWith("[") ? `${prefix}${p.path}` : `${prefix}.${p.path}`, message: p.message }
   )
 
-/** Parses `Retry-After` (seconds or HTTP date) into milliseconds from `now`. */
-export const retryAfterMillis = (headers: Headers.Headers, now: number): number | undefined =>
+/** Parses `Retry-After` (seconds or HTTP date) into the wait from `now` (whole milliseconds). */
+export const retryAfterOf = (headers: Headers.Headers, now: number): Duration.Duration | undefined =>
   Option.match(Headers.get(headers, "retry-after"), {
     onNone: () => undefined,
     onSome: (value) => {
       const parsed = Headers.parseRetryAfter(value.trim())
       return Result.isSuccess(parsed)
-        ? Math.ceil(Duration.toMillis(Headers.retryAfterDelay(parsed.success, now)))
+        ? Duration.millis(Math.ceil(Duration.toMillis(Headers.retryAfterDelay(parsed.success, now))))
         : undefined
     }
   })
+
+/** The options an error's advice can be about. */
+export type SettingName = "apiKey" | "rateLimit" | "timeout"
 
 /** What the error builders need to know about the client: where it sends requests, and how to hide its key. */
 export interface Context {
@@ -124,6 +125,16 @@ export interface Context {
   readonly baseUrl: string
   /** Removes the API key (and any run of 8 or more of its characters) from text that will be shown. */
   readonly redact: (text: string) => string
+  /**
+   * The environment variables the client read its settings from (`layerConfig`), named in `setting.env`; empty for
+   * a client built from explicit options, whose users never see a variable's name.
+   */
+  readonly env: Readonly<Partial<Record<SettingName, string>>>
+}
+
+const setting = (context: Context, option: SettingName): Errors.Setting => {
+  const env = context.env[option]
+  return env === undefined ? { option } : { option, env }
 }
 
 /** A redirect (3xx): never followed, since the request carries the API key. */
@@ -142,10 +153,7 @@ const redirect = (operation: Operation, response: {
   const shown = target === undefined ? undefined : context.redact(snippetOf(target))
   const requestId = Option.getOrUndefined(Headers.get(response.headers, "x-request-id"))
   return {
-    status: response.status,
-    transient: false,
     ambiguous: false,
-    retryAfterMillis: undefined,
     toError: () =>
       new Errors.UnexpectedResponseError({
         ...where(operation),
@@ -156,8 +164,8 @@ const redirect = (operation: Operation, response: {
         message: `${operation.method} ${operation.path}: the server at ${new URL(context.baseUrl).origin} answered ${
           describeStatus(response.status)
         }, redirecting to ${origin === undefined ? "an unnamed location" : context.redact(origin)}. The client never ` +
-          `follows a redirect (it would send the API key there), so the request went no further. Check the base URL ` +
-          `(${context.baseUrl}); use the redirect's target as the base URL only if you trust it.`
+          `follows a redirect (it would send the API key there), so the request went no further.`,
+        advice: `Check the base URL (${context.baseUrl}); use the redirect's target as the base URL only if you trust it.`
       })
   }
 }
@@ -167,7 +175,7 @@ export const fromResponse = (operation: Operation, response: {
   readonly status: number
   readonly headers: Headers.Headers
   readonly body: string
-  readonly retryAfterMillis: number | undefined
+  readonly retryAfter: Duration.Duration | undefined
 }, context: Context): Failure => {
   if (response.status >= 300 && response.status < 400) return redirect(operation, response, context)
   const status = response.status
@@ -178,6 +186,7 @@ export const fromResponse = (operation: Operation, response: {
     Option.getOrUndefined(Option.map(Headers.get(response.headers, "x-request-id"), context.redact))
   const code = Option.getOrUndefined(Option.flatMap(summary, (s) => Option.fromNullishOr(s.code)))
   const detail = Option.getOrUndefined(Option.flatMap(summary, (s) => Option.fromNullishOr(s.detail)))
+  const retryAfter = response.retryAfter === undefined ? {} : { retryAfter: response.retryAfter }
   const fields = (attempts: number) => ({
     ...where(operation),
     status,
@@ -193,20 +202,15 @@ export const fromResponse = (operation: Operation, response: {
   const head = (attempts: number) =>
     `${operation.method} ${operation.path}: Exa answered ${describeStatus(status)}${afterAttempts(attempts)}${said}` +
     (requestId === undefined ? "" : ` (request id ${requestId})`)
-  const transient = RetryPolicy.transientStatuses.has(status)
-  const failure = (toError: (attempts: number) => WebhooksError): Failure => ({
-    status,
-    transient,
-    // A 4xx means the request was refused; only a 5xx may hide work the server did before failing.
-    ambiguous: status >= 500,
-    retryAfterMillis: response.retryAfterMillis,
-    toError
-  })
+  // A 4xx means the request was refused; only a 5xx may hide work the server did before failing.
+  const failure = (toError: (attempts: number) => WebhooksError): Failure => ({ ambiguous: status >= 500, toError })
   if (status === 401) {
     return failure((n) =>
       new Errors.AuthenticationError({
         ...fields(n),
-        message: `${head(n)}. Check the API key (EXA_API_KEY): it is missing, mistyped or revoked.`
+        message: `${head(n)}.`,
+        advice: "Check the API key: it is missing, mistyped or revoked.",
+        setting: setting(context, "apiKey")
       })
     )
   }
@@ -214,7 +218,8 @@ export const fromResponse = (operation: Operation, response: {
     return failure((n) =>
       new Errors.PermissionDeniedError({
         ...fields(n),
-        message: `${head(n)}. The key is valid but may not do this; check the key's team and plan.`
+        message: `${head(n)}.`,
+        advice: "The key is valid but may not do this; check the key's team and plan."
       })
     )
   }
@@ -223,23 +228,22 @@ export const fromResponse = (operation: Operation, response: {
     return failure((n) =>
       new Errors.NotFoundError({
         ...fields(n),
-        message: `${head(n)}. ${
-          hasId
-            ? "No webhook with this id exists for this key; list webhooks to see their ids."
-            : `The route does not exist; check the base URL (${context.baseUrl}).`
-        }`
+        message: `${head(n)}.${hasId ? " No webhook with this id exists for this key." : " The route does not exist."}`,
+        advice: hasId ? "List webhooks to see their ids." : `Check the base URL (${context.baseUrl}).`
       })
     )
   }
   if (status === 429) {
-    const waited = response.retryAfterMillis === undefined
+    const waited = response.retryAfter === undefined
       ? ""
-      : ` Exa asked to wait ${Math.ceil(response.retryAfterMillis / 1000)} s.`
+      : ` Exa asked to wait ${Math.ceil(Duration.toSeconds(response.retryAfter))} s.`
     return failure((n) =>
       new Errors.RateLimitError({
         ...fields(n),
-        ...(response.retryAfterMillis === undefined ? {} : { retryAfterMillis: response.retryAfterMillis }),
-        message: `${head(n)}.${waited} Lower the client's rate limit (EXA_RATE_LIMIT) or retry later.`
+        ...retryAfter,
+        message: `${head(n)}.${waited}`,
+        advice: "Lower the client's rate limit or retry later.",
+        setting: setting(context, "rateLimit")
       })
     )
   }
@@ -247,13 +251,16 @@ export const fromResponse = (operation: Operation, response: {
     return failure((n) =>
       new Errors.ServerError({
         ...fields(n),
-        ...ifApplied(operation, `${head(n)}. Exa failed to handle the request; retry later.`)
+        ...retryAfter,
+        message: `${head(n)}. Exa failed to handle the request.`,
+        ...ifApplied(operation, { advice: "Retry later." })
       })
     )
   }
   return failure((n) =>
     new Errors.ApiError({
       ...fields(n),
+      ...retryAfter,
       ...(detail === undefined ? {} : { detail }),
       message: `${head(n)}.`
     })
@@ -295,42 +302,32 @@ export const transport = (
   const origin = new URL(context.baseUrl).origin
   const ambiguous = info.code === undefined || !notSentCodes.has(info.code)
   return {
-    status: undefined,
-    transient: true,
     ambiguous,
-    retryAfterMillis: undefined,
     toError: (attempts) =>
       new Errors.TransportError({
         ...where(operation),
         reason: "connection",
         attempts,
-        ...ifApplied(
-          ambiguous ? operation : where(operation),
-          `${operation.method} ${operation.path}: could not reach Exa at ${origin}${
-            afterAttempts(attempts)
-          } (${detail}). Check the network and the base URL (${context.baseUrl}).`
-        )
+        message: `${operation.method} ${operation.path}: could not reach Exa at ${origin}${
+          afterAttempts(attempts)
+        } (${detail}).`,
+        ...ifApplied(ambiguous ? operation : where(operation), {
+          advice: `Check the network and the base URL (${context.baseUrl}).`
+        })
       })
   }
 }
 
 /** The request was sent but no complete response came within the timeout. */
-export const timeout = (operation: Operation, timeoutMillis: number): Failure => ({
-  status: undefined,
-  transient: true,
+export const timeout = (operation: Operation, timeoutMillis: number, context: Context): Failure => ({
   ambiguous: true,
-  retryAfterMillis: undefined,
   toError: (attempts) =>
     new Errors.TransportError({
       ...where(operation),
       reason: "timeout",
       attempts,
-      ...ifApplied(
-        operation,
-        `${operation.method} ${operation.path}: no response within ${timeoutMillis} ms${
-          afterAttempts(attempts)
-        }. Check the network, or raise the timeout (EXA_TIMEOUT).`
-      )
+      message: `${operation.method} ${operation.path}: no response within ${timeoutMillis} ms${afterAttempts(attempts)}.`,
+      ...ifApplied(operation, { advice: "Check the network, or raise the timeout.", setting: setting(context, "timeout") })
     })
 })
 
@@ -347,10 +344,7 @@ export const unexpected = (operation: Operation, response: {
     ? ""
     : ` (${first.path === "" ? "" : `${first.path}: `}${context.redact(snippetOf(first.message))})`
   return {
-    status: response.status,
-    transient: false,
     ambiguous: false,
-    retryAfterMillis: undefined,
     toError: () =>
       new Errors.UnexpectedResponseError({
         ...where(operation),
@@ -358,7 +352,17 @@ export const unexpected = (operation: Operation, response: {
         ...(requestId === undefined ? {} : { requestId }),
         snippet: snippetOf(context.redact(response.body)),
         message: `${operation.method} ${operation.path}: Exa answered ${response.status} with a body this client cannot ` +
-          `read${problem}. The API may have changed; upgrade @exa-webhooks/client or report it with the snippet.`
+          `read${problem}.`,
+        advice: "The API may have changed; upgrade @exa-webhooks/client or report it with the snippet."
       })
   }
 }
+
+/** The limiter's store failed: the request was not given its turn, and not sent. */
+export const store = (operation: Operation, cause: { readonly message: string }, context: Context): Errors.RateLimitStoreError =>
+  new Errors.RateLimitStoreError({
+    ...where(operation),
+    message: `${operation.method} ${operation.path}: the rate limiter's store failed, so the request was not sent (${
+      context.redact(cause.message)
+    }).`
+  })

@@ -1,14 +1,16 @@
 /**
- * Sends the client's requests: one attempt (paced by the gate, authenticated, timed out, body read and decoded),
- * and the retry loop around attempts. Knows nothing about webhooks beyond the schemas it is handed.
+ * Sends the client's requests: one attempt (authenticated, timed out, body read and decoded), and around attempts the
+ * pacing (effect's `RateLimiter`, see `pacing.ts`) and the retries (a `Schedule`, see `retrySchedule.ts`). Knows
+ * nothing about webhooks beyond the schemas it is handed.
  */
 import { Clock, Context, Effect, Option, Redacted, Result, Schema, Tracer } from "effect"
 import { FetchHttpClient, Headers, HttpClient, HttpClientRequest } from "effect/http"
-import type { RateGate } from "../RateGate.ts"
-import * as RetryPolicy from "../RetryPolicy.ts"
+import type { RateLimiter } from "effect/persistence"
 import type { WebhooksError } from "../WebhooksError.ts"
 import * as Errors from "./errors.ts"
+import type { Pacer } from "./pacing.ts"
 import { redactor } from "./redact.ts"
+import * as RetrySchedule from "./retrySchedule.ts"
 import { USER_AGENT } from "./version.ts"
 
 /** One HTTP call: the operation (method, full path) plus its query and JSON body. */
@@ -46,14 +48,16 @@ export interface Settings {
   readonly baseUrl: string
   readonly apiKey: Redacted.Redacted<string>
   readonly timeoutMillis: number
-  readonly policy: RetryPolicy.RetryPolicy
-  readonly gate: RateGate
+  readonly policy: RetrySchedule.Policy
+  readonly pacer: Pacer
+  /** Where the settings came from, for the errors' `setting` (see `Errors.Context`). */
+  readonly env: Errors.Context["env"]
 }
 
 const decodeJson = Schema.decodeUnknownResult(Schema.fromJsonString(Schema.Unknown))
 
 /**
- * Time spent queued at the gate by the requests of a create's recovery (its lookups and deletes), so that the
+ * Time spent queued behind the limiter by the requests of a create's recovery (its lookups and deletes), so that the
  * create's budget can leave it out: waiting behind other callers is the rate limit working, not Exa failing.
  */
 const GateWaits = Context.Reference<{ millis: number } | undefined>("@exa-webhooks/client/GateWaits", {
@@ -103,9 +107,9 @@ const toRequest = (call: Call) => {
 
 /** Builds the executor for one client instance. */
 export const make = (settings: Settings): Executor => {
-  const { gate, policy } = settings
+  const { pacer, policy } = settings
   const secret = Redacted.value(settings.apiKey)
-  const context: Errors.Context = { baseUrl: settings.baseUrl, redact: redactor(secret) }
+  const context: Errors.Context = { baseUrl: settings.baseUrl, redact: redactor(secret), env: settings.env }
   const client = settings.client.pipe(
     HttpClient.mapRequest((request) =>
       request.pipe(
@@ -135,7 +139,7 @@ export const make = (settings: Settings): Executor => {
         Effect.mapError((cause): Errors.Failure => Errors.transport(operation, { cause }, context)),
         Effect.timeoutOrElse({
           duration: settings.timeoutMillis,
-          orElse: () => Effect.fail(Errors.timeout(operation, settings.timeoutMillis))
+          orElse: () => Effect.fail(Errors.timeout(operation, settings.timeoutMillis, context))
         }),
         redactKeyHeader
       )
@@ -148,7 +152,7 @@ export const make = (settings: Settings): Executor => {
           status: response.status,
           headers: response.headers,
           body,
-          retryAfterMillis: Errors.retryAfterMillis(response.headers, now)
+          retryAfter: Errors.retryAfterOf(response.headers, now)
         }, context))
       }
       const json = decodeJson(body)
@@ -166,76 +170,86 @@ export const make = (settings: Settings): Executor => {
       return decoded.success
     })
 
+  // The limiter's store failing ends the call: the request was not sent.
+  const storeFailed = (operation: Errors.Operation) => (error: RateLimiter.RateLimiterError) =>
+    new RetrySchedule.Stop(Errors.store(operation, error, context))
+
   const retrying = <A>(
     operation: Errors.Operation,
     run: Effect.Effect<A, Errors.Failure>,
     beforeResend?: (failure: Errors.Failure, attempts: number) => Effect.Effect<Option.Option<A>, WebhooksError>
   ): Effect.Effect<A, WebhooksError> =>
-    Effect.gen(function*() {
+    Effect.suspend(() => {
       // Time counted against `maxElapsed`: attempts, the waits chosen between them and recovery lookups, but not
-      // time queued behind other requests at the gate (that is the rate limit working, not Exa failing), neither
-      // this call's own nor that of the recovery's requests.
-      let usedMillis = 0
+      // time queued behind the limiter (that is the rate limit working, not Exa failing), neither this call's own
+      // nor that of the recovery's requests.
+      const budget: RetrySchedule.Budget = { usedMillis: 0 }
       const timed = <X, E>(effect: Effect.Effect<X, E>) =>
-        Effect.gen(function*() {
-          const startedAt = yield* Clock.currentTimeMillis
-          const exit = yield* Effect.exit(effect)
-          usedMillis += (yield* Clock.currentTimeMillis) - startedAt
-          return yield* exit
-        })
+        Effect.flatMap(Clock.currentTimeMillis, (startedAt) =>
+          Effect.onExit(effect, () =>
+            Effect.map(Clock.currentTimeMillis, (now) => {
+              budget.usedMillis += now - startedAt
+            })))
       let attempts = 0
-      while (true) {
-        attempts++
+      let last: { readonly failure: Errors.Failure; readonly error: WebhooksError } | undefined
+
+      const recover = (previous: NonNullable<typeof last>) =>
+        Effect.gen(function*() {
+          const queued = { millis: 0 }
+          const recovered = yield* timed(Effect.provideService(beforeResend!(previous.failure, attempts), GateWaits, queued)).pipe(
+            Effect.mapError((error) => new RetrySchedule.Stop(error))
+          )
+          budget.usedMillis -= queued.millis
+          // The recovery's own requests count against the budget too: no attempt starts past it.
+          if (Option.isNone(recovered) && budget.usedMillis > policy.maxElapsedMillis) {
+            return yield* Effect.fail(new RetrySchedule.Stop(previous.error))
+          }
+          return recovered
+        })
+
+      const paced = Effect.gen(function*() {
         const queuedAt = yield* Clock.currentTimeMillis
-        yield* gate.take
+        yield* Effect.mapError(pacer.take, storeFailed(operation))
         const meter = yield* GateWaits
         if (meter !== undefined) meter.millis += (yield* Clock.currentTimeMillis) - queuedAt
+      })
+
+      const once: Effect.Effect<A, WebhooksError | RetrySchedule.Stop> = Effect.gen(function*() {
+        if (last !== undefined && beforeResend !== undefined) {
+          const recovered = yield* recover(last)
+          if (Option.isSome(recovered)) return recovered.value
+        }
+        attempts++
+        yield* paced
         const result = yield* timed(Effect.result(run))
         if (Result.isSuccess(result)) return result.success
-        const failure = result.failure
-        const decision = yield* RetryPolicy.decide(policy, {
-          transient: failure.transient,
-          retryAfterMillis: failure.retryAfterMillis,
-          attempts,
-          elapsedMillis: usedMillis
-        })
-        if (failure.status === 429) {
-          // Everyone waits, not only this request: the key's budget is spent for every fiber using this layer, even
-          // when this request itself gives up. A retrying request waits at the gate, behind the pause.
-          yield* gate.pause(
-            decision._tag === "Retry"
-              ? decision.delayMillis
-              : Math.min(
-                failure.retryAfterMillis ?? (yield* RetryPolicy.backoffMillis(policy, attempts)),
-                policy.retryAfterCapMillis
-              )
-          )
+        const error = result.failure.toError(attempts)
+        last = { failure: result.failure, error }
+        if (error._tag === "RateLimitError") {
+          // Everyone waits, not only this request: the key's budget is spent for every fiber (and every process
+          // sharing the store), even when this request itself gives up. A retry waits in the queue, behind the pause.
+          yield* pacer.pause(RetrySchedule.pauseMillis(policy, error)).pipe(Effect.mapError(storeFailed(operation)))
         }
-        if (decision._tag === "Stop") return yield* Effect.fail(failure.toError(attempts))
-        yield* Effect.logDebug(
-          `exa-webhooks: retrying ${operation.method} ${operation.path} after ${
-            failure.status === undefined ? "a failure without response" : `status ${failure.status}`
-          } (attempt ${attempts} of ${policy.maxRetries + 1}) in ${decision.delayMillis} ms`
-        ).pipe(
-          Effect.annotateLogs({
-            method: operation.method,
-            path: operation.path,
-            status: failure.status ?? "none",
-            attempt: attempts,
-            delayMillis: decision.delayMillis
-          })
-        )
-        usedMillis += decision.delayMillis
-        if (failure.status !== 429) yield* Effect.sleep(decision.delayMillis)
-        if (beforeResend !== undefined) {
-          const queued = { millis: 0 }
-          const recovered = yield* timed(Effect.provideService(beforeResend(failure, attempts), GateWaits, queued))
-          usedMillis -= queued.millis
-          if (Option.isSome(recovered)) return recovered.value
-          // The recovery's own requests count against the budget too: no attempt starts past it.
-          if (usedMillis > policy.maxElapsedMillis) return yield* Effect.fail(failure.toError(attempts))
-        }
-      }
+        return yield* Effect.fail(error)
+      })
+
+      return once.pipe(
+        Effect.retry(RetrySchedule.make(policy, budget, (error, delayMillis) =>
+          Effect.logDebug(
+            `exa-webhooks: retrying ${operation.method} ${operation.path} after ${
+              "status" in error ? `status ${error.status}` : "a failure without response"
+            } (attempt ${attempts} of ${policy.maxRetries + 1}) in ${delayMillis} ms`
+          ).pipe(
+            Effect.annotateLogs({
+              method: operation.method,
+              path: operation.path,
+              status: "status" in error ? error.status : "none",
+              attempt: attempts,
+              delayMillis
+            })
+          ))),
+        Effect.mapError((error) => (error instanceof RetrySchedule.Stop ? error.error : error))
+      )
     })
 
   const request = <A>(call: Call, success: Schema.Decoder<A>) => retrying(call, attempt(call, success))
