@@ -113,7 +113,9 @@ const describe = (cause: unknown, password: Redacted.Redacted<string> | undefine
   const error = cause as { readonly code?: unknown; readonly message?: unknown; readonly errors?: unknown }
   // Node reports a refused dual-stack connect as an AggregateError whose own message is empty.
   const inner = Array.isArray(error?.errors) && error.errors.length > 0 ? error.errors[0] as typeof error : undefined
-  const raw = String(error?.message || inner?.message || error?.code || cause).split("\n")[0]!
+  const first = String(error?.message || inner?.message || error?.code || cause).split("\n")[0]!
+  // node-redis's words for a dropped connection while it reconnects, or after it gave up.
+  const raw = /^The client is (offline|closed)/.test(first) ? "the connection to it is down" : first
   const secret = password === undefined ? "" : Redacted.value(password)
   return secret.length >= 4 ? raw.split(secret).join("****") : raw
 }
