@@ -1,7 +1,7 @@
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { MockServer } from "@exa-webhooks/mock-server"
 import { assert, describe, it } from "@effect/vitest"
-import { ConfigProvider, Effect, Exit, Layer, Redacted } from "effect"
+import { Cause, ConfigProvider, Effect, Exit, Layer, Option, Redacted } from "effect"
 import { HttpClient, HttpClientError } from "effect/http"
 import { WebhooksClient, WebhooksError } from "../src/index.ts"
 import { API_KEY, stats } from "./fixtures/mock.ts"
@@ -101,22 +101,46 @@ describe("layerConfig", () => {
 })
 
 describe("layer", () => {
-  it.effect("out-of-range options are a defect that names the option", () =>
+  it.effect("out-of-range options fail the build with InvalidOptionsError naming the option (never a defect)", () =>
     Effect.gen(function*() {
       for (
-        const [options, name] of [
-          [{ rateLimit: 0 }, "rateLimit"],
-          [{ timeout: -1 }, "timeout"],
-          [{ baseUrl: "api.exa.ai" }, "baseUrl"],
-          [{ retry: { maxRetries: 1.5 } }, "retry.maxRetries"],
-          [{ retry: { baseDelay: -5 } }, "retry.baseDelay"]
+        const [options, name, value] of [
+          [{ rateLimit: 0 }, "rateLimit", "0"],
+          [{ rateLimit: Number.NaN }, "rateLimit", "NaN"],
+          [{ rateLimitKey: "" }, "rateLimitKey", ""],
+          [{ timeout: -1 }, "timeout", "-1"],
+          [{ baseUrl: "api.exa.ai" }, "baseUrl", "api.exa.ai"],
+          [{ baseUrl: "https:/api.exa.ai" }, "baseUrl", "https:/api.exa.ai"],
+          [{ retry: { maxRetries: 1.5 } }, "retry.maxRetries", "1.5"],
+          [{ retry: { baseDelay: -5 } }, "retry.baseDelay", "-5"],
+          [{ retry: { maxElapsed: "Infinity" } }, "retry.maxElapsed", "Infinity"]
         ] as const
       ) {
         const exit = yield* Effect.exit(Effect.scoped(Layer.build(
           WebhooksClient.layer({ apiKey: Redacted.make("k"), ...options }).pipe(Layer.provide(NodeHttpClient.layerUndici))
         )))
         assert.isTrue(Exit.isFailure(exit))
-        assert.include(String(Exit.isFailure(exit) ? exit.cause : ""), name)
+        const error = Exit.isFailure(exit) ? Cause.findErrorOption(exit.cause) : Option.none()
+        assert.isTrue(Option.isSome(error), `${name}: a typed failure, not a defect`)
+        const failure = Option.getOrThrow(error)
+        assert.instanceOf(failure, WebhooksError.InvalidOptionsError)
+        assert.strictEqual(failure.option, name)
+        assert.strictEqual(failure.value, value)
+        assert.include(failure.message, name)
+        assert.isTrue(WebhooksError.isWebhooksError(failure))
       }
     }))
+})
+
+describe("advice names a variable only when the client read it", () => {
+  it.live("layerConfig: a wrong EXA_API_KEY is advised as EXA_API_KEY", () =>
+    Effect.gen(function*() {
+      const webhooks = yield* WebhooksClient.WebhooksClient
+      const error = yield* Effect.flip(webhooks.list())
+      assert.instanceOf(error, WebhooksError.AuthenticationError)
+      if (error._tag !== "AuthenticationError") return
+      assert.deepStrictEqual(error.setting, { option: "apiKey", env: "EXA_API_KEY" })
+      assert.include(WebhooksError.format(error), "(EXA_API_KEY).")
+      assert.notInclude(error.message, "EXA_API_KEY", "the message says what happened; the name is a field")
+    }).pipe(Effect.provide(fromEnv({ EXA_API_KEY: "exa-not-the-key-000000000000" }))))
 })

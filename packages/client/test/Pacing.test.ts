@@ -25,6 +25,22 @@ describe("rate awareness (in-memory API, TestClock)", () => {
       assert.isTrue(results.every((r) => r._tag === "Success"))
       assert.strictEqual(api.counters.requests, 100)
       assert.strictEqual(api.counters.rateLimited, 0)
+      // No burst: evenly spaced at 1/rate, so the server sees exactly its rate.
+      assert.deepStrictEqual(api.log.map((e) => e.at), Array.from({ length: 100 }, (_, i) => i * 20))
+    }))
+
+  it.effect("a client set faster than the server (60/s against 50/s) loses at most 1% of requests to 429", () =>
+    Effect.gen(function*() {
+      const api = MemoryApi.make({ rateLimit: 50, latencyMillis: 20 })
+      const { elapsedMillis, result: results } = yield* MemoryApi.runOnTestClock(
+        burst(500).pipe(Effect.provide(MemoryApi.clientLayer(api, { rateLimit: 60 }))),
+        { stepMillis: 5 }
+      )
+      assert.isTrue(results.every((r) => r._tag === "Success"), "every call succeeds")
+      assert.isAtMost(api.counters.rateLimited / api.counters.requests, 0.01)
+      // The server's bucket starts full (50), so the rate comes out a little above 50/s, never far below it.
+      const perSecond = 500 / (elapsedMillis / 1000)
+      assert.isAtLeast(perSecond, 0.95 * 50)
     }))
 
   it.effect("without pacing the same burst is refused (so the test above can fail)", () =>

@@ -4,23 +4,43 @@ import { WebhooksClient, WebhooksError } from "../src/index.ts"
 import * as MemoryApi from "./fixtures/memoryApi.ts"
 import { fastRetry, HOOK_URL, stats, withMock } from "./fixtures/mock.ts"
 
-describe("retries", () => {
-  it.live("a transient failure is retried exactly maxRetries times", () =>
-    Effect.gen(function*() {
-      const webhooks = yield* WebhooksClient.WebhooksClient
-      const error = yield* Effect.flip(webhooks.list())
-      assert.instanceOf(error, WebhooksError.ServerError)
-      const s = yield* stats
-      assert.strictEqual(s.requests, 5)
-      assert.strictEqual(s.faults, 5)
-    }).pipe(Effect.provide(withMock({ faultRate: 1 }, { retry: { ...fastRetry, maxRetries: 4 } }))))
+const listing = WebhooksClient.WebhooksClient.use((webhooks) => webhooks.list())
 
-  it.live("maxRetries: 0 sends once", () =>
+describe("retries", () => {
+  it.effect("a transient failure is retried exactly maxRetries times (in-memory API, TestClock)", () =>
     Effect.gen(function*() {
-      const webhooks = yield* WebhooksClient.WebhooksClient
-      yield* Effect.flip(webhooks.get("webhook_1"))
-      assert.strictEqual((yield* stats).requests, 1)
-    }).pipe(Effect.provide(withMock({ faultRate: 1 }, { retry: { maxRetries: 0 } }))))
+      const api = MemoryApi.make({ failFirst: Infinity })
+      const { result: error } = yield* MemoryApi.runOnTestClock(
+        listing.pipe(Effect.flip, Effect.provide(MemoryApi.clientLayer(api, { rateLimit: Infinity, retry: { maxRetries: 4 } })))
+      )
+      assert.instanceOf(error, WebhooksError.ServerError)
+      assert.strictEqual((error as WebhooksError.ServerError).attempts, 5)
+      assert.isTrue(error.isRetryable, "the error says it was worth retrying; the count ended it")
+      assert.strictEqual(api.counters.requests, 5)
+    }))
+
+  it.effect("maxRetries: 0 sends once", () =>
+    Effect.gen(function*() {
+      const api = MemoryApi.make({ failFirst: Infinity })
+      yield* MemoryApi.runOnTestClock(
+        listing.pipe(Effect.flip, Effect.provide(MemoryApi.clientLayer(api, { retry: { maxRetries: 0 } })))
+      )
+      assert.strictEqual(api.counters.requests, 1)
+    }))
+
+  it.effect("a permanent failure (404) is never retried", () =>
+    Effect.gen(function*() {
+      const api = MemoryApi.make()
+      const { result: error } = yield* MemoryApi.runOnTestClock(
+        WebhooksClient.WebhooksClient.use((webhooks) => webhooks.delete("webhook_missing")).pipe(
+          Effect.flip,
+          Effect.provide(MemoryApi.clientLayer(api))
+        )
+      )
+      assert.instanceOf(error, WebhooksError.NotFoundError)
+      assert.isFalse(error.isRetryable)
+      assert.strictEqual(api.counters.requests, 1)
+    }))
 
   it.live("a transient failure followed by success returns the success", () =>
     Effect.gen(function*() {
@@ -78,39 +98,54 @@ describe("retries", () => {
       }).pipe(Effect.provide(MemoryApi.clientLayer(api, { rateLimit: Infinity })))
     }))
 
-  it.live("a Retry-After longer than retryAfterCap is not waited out: RateLimitError at once, with the server's time", () =>
+  it.effect("a Retry-After longer than retryAfterCap is not waited out: RateLimitError at once, with the server's time", () =>
     Effect.gen(function*() {
-      const webhooks = yield* WebhooksClient.WebhooksClient
-      yield* webhooks.list()
-      const error = yield* Effect.flip(webhooks.list())
+      const api = MemoryApi.make({ rateLimit: 1 })
+      const { result: error } = yield* MemoryApi.runOnTestClock(
+        Effect.gen(function*() {
+          const webhooks = yield* WebhooksClient.WebhooksClient
+          yield* webhooks.list() // takes the only token
+          return yield* Effect.flip(webhooks.list())
+        }).pipe(Effect.provide(MemoryApi.clientLayer(api, { rateLimit: Infinity, retry: { retryAfterCap: 500 } })))
+      )
       assert.instanceOf(error, WebhooksError.RateLimitError)
-      assert.deepStrictEqual((error as WebhooksError.RateLimitError).retryAfter, Duration.seconds(1))
-      assert.strictEqual((error as WebhooksError.RateLimitError).attempts, 1)
-      assert.strictEqual((yield* stats).requests, 2)
-    }).pipe(Effect.provide(withMock({ rateLimit: 1 }, { rateLimit: Infinity, retry: { retryAfterCap: 500 } }))))
+      const limited = error as WebhooksError.RateLimitError
+      assert.deepStrictEqual(limited.retryAfter, Duration.seconds(1))
+      assert.strictEqual(limited.attempts, 1)
+      assert.strictEqual(api.counters.requests, 2)
+    }))
 
-  it.live("no retry starts past maxElapsed, whatever maxRetries says", () =>
+  it.effect("no retry starts past maxElapsed, whatever maxRetries says", () =>
     Effect.gen(function*() {
-      const webhooks = yield* WebhooksClient.WebhooksClient
-      yield* webhooks.list()
-      const error = yield* Effect.flip(webhooks.list())
+      const api = MemoryApi.make({ rateLimit: 1 })
+      const { result: error } = yield* MemoryApi.runOnTestClock(
+        Effect.gen(function*() {
+          const webhooks = yield* WebhooksClient.WebhooksClient
+          yield* webhooks.list()
+          // Retry-After: 1 s would end past the 500 ms budget.
+          return yield* Effect.flip(webhooks.list())
+        }).pipe(Effect.provide(MemoryApi.clientLayer(api, { rateLimit: Infinity, retry: { maxRetries: 5, maxElapsed: 500 } })))
+      )
       assert.instanceOf(error, WebhooksError.RateLimitError)
-      assert.strictEqual((yield* stats).requests, 2)
-    }).pipe(Effect.provide(withMock({ rateLimit: 1 }, { rateLimit: Infinity, retry: { maxRetries: 5, maxElapsed: 500 } }))))
+      assert.strictEqual(api.counters.requests, 2)
+    }))
 
-  it.live("time queued behind the rate limit does not count against maxElapsed", () =>
+  it.effect("time queued behind the rate limit does not count against maxElapsed", () =>
     Effect.gen(function*() {
-      const webhooks = yield* WebhooksClient.WebhooksClient
+      const api = MemoryApi.make({ failFirst: Infinity, latencyMillis: 5 })
       // Five calls at 10/s queue for up to ~0.9 s in all, far beyond the 150 ms budget; each still gets its retry.
-      const errors = yield* Effect.forEach(Array.from({ length: 5 }), () => Effect.flip(webhooks.list()), {
-        concurrency: "unbounded"
-      })
+      const { result: errors } = yield* MemoryApi.runOnTestClock(
+        Effect.forEach(Array.from({ length: 5 }), () => Effect.flip(listing), { concurrency: "unbounded" }).pipe(
+          Effect.provide(MemoryApi.clientLayer(api, {
+            rateLimit: 10,
+            retry: { maxRetries: 1, baseDelay: 1, maxDelay: 1, maxElapsed: 150 }
+          }))
+        ),
+        { stepMillis: 1 }
+      )
       assert.deepStrictEqual(errors.map((e) => (e as WebhooksError.ServerError).attempts), [2, 2, 2, 2, 2])
-      assert.strictEqual((yield* stats).requests, 10)
-    }).pipe(Effect.provide(withMock({ faultRate: 1 }, {
-      rateLimit: 10,
-      retry: { maxRetries: 1, baseDelay: 1, maxDelay: 1, maxElapsed: 150 }
-    }))))
+      assert.strictEqual(api.counters.requests, 10)
+    }))
 
   it.live("update and delete are retried too (repeating them is harmless)", () =>
     Effect.gen(function*() {
