@@ -74,8 +74,9 @@ export const environmentSection = (notes: { readonly apiKey?: string; readonly r
     "  EXA_BASE_URL     the API base URL (or --base-url URL); default https://api.exa.ai",
     `  EXA_RATE_LIMIT   requests per second (default 10${notes.rateLimit ?? ""}); EXA_TIMEOUT per request (default 30 seconds)`,
     "  EXA_MAX_RETRIES  retries of a failed request that is safe to repeat (default 5)",
-    "  EXA_RATE_LIMIT_STORE  redis://[user:password@]host:port[/db]: share one rate budget with every process using",
-    "                   this key and store (or --rate-limit-store URL); default: this process only"
+    "  EXA_RATE_LIMIT_STORE",
+    "                   redis://[user:password@]host[:port][/db]: one rate budget shared by every process using this",
+    "                   key and store (or --rate-limit-store URL); default: this process's own"
   ].join("\n")
 
 const exiting = (code: number) => Effect.fail(new ExitCode.Exiting({ code }))
