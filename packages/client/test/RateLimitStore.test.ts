@@ -1,7 +1,10 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Cause, ConfigProvider, Duration, Effect, Exit, Fiber, Layer, Option, Redacted } from "effect"
+import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
+import { MockServer } from "@exa-webhooks/mock-server"
+import { Cause, ConfigProvider, Context, Duration, Effect, Exit, Fiber, Layer, Option, Redacted } from "effect"
 import { RateLimiter } from "effect/persistence"
-import { RateLimitStore } from "../src/index.ts"
+import { RateLimitStore, WebhooksClient } from "../src/index.ts"
+import { API_KEY } from "./fixtures/mock.ts"
 import { createServer } from "node:net"
 import * as RedisServer from "./fixtures/redisServer.ts"
 
@@ -124,4 +127,39 @@ describe.skipIf(!RedisServer.available())("RateLimitStore with a real Redis", ()
       const results = yield* Fiber.join(waiting)
       assert.strictEqual(results.length, 3)
     }).pipe(Effect.scoped))
+
+  it.live("WebhooksClient.layerConfig reads EXA_RATE_LIMIT_STORE: two clients (as two processes) stay under the mock's limit together", () =>
+    Effect.gen(function*() {
+      const redis = yield* RedisServer.start
+      const mock = yield* MockServer.MockServer
+      const env = {
+        EXA_API_KEY: API_KEY,
+        EXA_BASE_URL: mock.url,
+        EXA_RATE_LIMIT: "10",
+        EXA_MAX_RETRIES: "0",
+        EXA_RATE_LIMIT_STORE: redis.url
+      }
+      // Two separate builds of the layer: two connections to Redis, two clients, as two processes would have.
+      const client = () =>
+        Layer.build(
+          WebhooksClient.layerConfig().pipe(
+            Layer.provide(NodeHttpClient.layerUndici),
+            Layer.provide(ConfigProvider.layer(ConfigProvider.fromEnv({ env })))
+          )
+        ).pipe(Effect.map((context) => Context.get(context, WebhooksClient.WebhooksClient)))
+      const [a, b] = [yield* client(), yield* client()]
+      // 15 each at 10/s: the mock's bucket (10) cannot absorb 30 at once, so only the shared pacing keeps it at 0.
+      const lists = (webhooks: WebhooksClient.Service) =>
+        Effect.forEach(Array.from({ length: 15 }), () => webhooks.list(), { concurrency: "unbounded" })
+      yield* Effect.all([lists(a), lists(b)], { concurrency: 2 })
+      const s = yield* mock.stats
+      assert.strictEqual(s.requests, 30)
+      assert.strictEqual(s.rateLimited, 0)
+
+      // An unreachable store fails the layer before anything is sent.
+      yield* redis.kill
+      const error = yield* Effect.flip(client())
+      assert.strictEqual(error._tag, "RateLimitStoreUnavailableError")
+      assert.strictEqual((yield* mock.stats).requests, 30)
+    }).pipe(Effect.scoped, Effect.provide(MockServer.layer({ apiKey: API_KEY, rateLimit: 10 }))))
 })
