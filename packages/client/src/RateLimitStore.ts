@@ -251,7 +251,13 @@ export const layerRedis = (
           duration: Duration.sum(connectTimeout, Duration.seconds(1)),
           orElse: () => Effect.fail(new Redis.RedisError({ cause: new Error(`no answer within ${Duration.format(connectTimeout)}`) }))
         }),
-        Effect.mapError((error) => unavailable(name, describe(error.cause, url.password)))
+        Effect.mapError((error) => {
+          const reason = describe(error.cause, url.password)
+          return unavailable(
+            name,
+            /^(NOAUTH|WRONGPASS)/.test(reason) ? `${reason} (check the user name and password in the address)` : reason
+          )
+        })
       )
       connected = true
       const store = yield* RateLimiter.makeStoreRedis({ prefix: options.prefix ?? defaults.prefix }).pipe(

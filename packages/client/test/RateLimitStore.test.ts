@@ -92,6 +92,23 @@ describe.skipIf(!RedisServer.available())("RateLimitStore with a real Redis", ()
       assert.deepStrictEqual([...memoryA, ...memoryB], Array(20).fill(0))
     }).pipe(Effect.scoped))
 
+  it.live("a store with a password: the right one connects; a wrong, a missing one or no such database is reported at start", () =>
+    Effect.gen(function*() {
+      const redis = yield* RedisServer.startWith({ requirePass: "right-pass-4d1c" })
+      const at = (userinfo: string, db = 0) => `redis://${userinfo}127.0.0.1:${redis.port}/${db}`
+      yield* Effect.scoped(Layer.build(RateLimitStore.layerRedis({ url: Redacted.make(at(":right-pass-4d1c@")) })))
+      const failure = (url: string) =>
+        Effect.flip(Effect.scoped(Layer.build(RateLimitStore.layerRedis({ url: Redacted.make(url) }))))
+      const wrong = yield* failure(at(":wrong-pass-9e2a@"))
+      assert.include(wrong.message, `cannot use the rate-limit store redis://127.0.0.1:${redis.port}/0: WRONGPASS`)
+      assert.include(wrong.message, "check the user name and password in the address")
+      assert.notInclude(wrong.message, "wrong-pass-9e2a")
+      assert.include((yield* failure(at(""))).message, "NOAUTH")
+      const db = yield* failure(at(":right-pass-4d1c@", 99))
+      assert.include(db.message, `redis://127.0.0.1:${redis.port}/99: ERR DB index is out of range`)
+      assert.notInclude(db.message, "right-pass-4d1c")
+    }).pipe(Effect.scoped))
+
   it.live("Redis killed mid-run: requests wait out outageWait, then fail unsent with the store's name; no crash", () =>
     Effect.gen(function*() {
       const redis = yield* RedisServer.start
