@@ -28,6 +28,13 @@ const delays = (store: Layer.Layer<RateLimiter.RateLimiterStore, unknown>, n: nu
 const unreachable = (port: number, password = "hunter2-secret") =>
   RateLimitStore.layerRedis({ url: Redacted.make(`redis://ops:${password}@127.0.0.1:${port}/3`) })
 
+/** The failure of building a Redis store at `url`. */
+const failure = (url: string) => Effect.flip(Effect.scoped(Layer.build(RateLimitStore.layerRedis({ url: Redacted.make(url) }))))
+
+/** `n` concurrent `list` calls. */
+const lists = (webhooks: WebhooksClient.Service, n: number) =>
+  Effect.forEach(Array.from({ length: n }), () => webhooks.list(), { concurrency: "unbounded" })
+
 const read = (env: Record<string, string>) => RateLimitStore.config.parse(ConfigProvider.fromUnknown(env))
 
 describe("RateLimitStore", () => {
@@ -97,8 +104,6 @@ describe.skipIf(!RedisServer.available())("RateLimitStore with a real Redis", ()
       const redis = yield* RedisServer.startWith({ requirePass: "right-pass-4d1c" })
       const at = (userinfo: string, db = 0) => `redis://${userinfo}127.0.0.1:${redis.port}/${db}`
       yield* Effect.scoped(Layer.build(RateLimitStore.layerRedis({ url: Redacted.make(at(":right-pass-4d1c@")) })))
-      const failure = (url: string) =>
-        Effect.flip(Effect.scoped(Layer.build(RateLimitStore.layerRedis({ url: Redacted.make(url) }))))
       const wrong = yield* failure(at(":wrong-pass-9e2a@"))
       assert.include(wrong.message, `cannot use the rate-limit store redis://127.0.0.1:${redis.port}/0: WRONGPASS`)
       assert.include(wrong.message, "check the user name and password in the address")
@@ -166,9 +171,7 @@ describe.skipIf(!RedisServer.available())("RateLimitStore with a real Redis", ()
         ).pipe(Effect.map((context) => Context.get(context, WebhooksClient.WebhooksClient)))
       const [a, b] = [yield* client(), yield* client()]
       // 15 each at 10/s: the mock's bucket (10) cannot absorb 30 at once, so only the shared pacing keeps it at 0.
-      const lists = (webhooks: WebhooksClient.Service) =>
-        Effect.forEach(Array.from({ length: 15 }), () => webhooks.list(), { concurrency: "unbounded" })
-      yield* Effect.all([lists(a), lists(b)], { concurrency: 2 })
+      yield* Effect.all([lists(a, 15), lists(b, 15)], { concurrency: 2 })
       const s = yield* mock.stats
       assert.strictEqual(s.requests, 30)
       assert.strictEqual(s.rateLimited, 0)
