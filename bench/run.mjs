@@ -356,6 +356,9 @@ const overhead = async () => {
   const mock = await startMock()
   const contenders = [
     { key: "ours", label: "our client (undici transport)", script: "ours.mjs", args: ["--concurrency", "32"] },
+    // The transports of the CLI (node:http) and of the batch app (FetchHttpClient).
+    { key: "ours-node-http", label: "our client (node:http, the CLI's)", script: "ours.mjs", args: ["--concurrency", "32", "--transport", "node-http"] },
+    { key: "ours-fetch", label: "our client (FetchHttpClient)", script: "ours.mjs", args: ["--concurrency", "32", "--transport", "fetch"] },
     { key: "fetch", label: "raw `fetch`", script: "fetch.mjs", args: ["--concurrency", "32"] },
     { key: "exa-js", label: "exa-js", script: "exa-js.mjs", args: ["--mode", "pool", "--concurrency", "32"] }
   ]

@@ -10,7 +10,14 @@ import { API_KEY, createBody, parseArgs, report } from "../lib.mjs"
 const args = parseArgs(process.argv.slice(2))
 const count = Number(args.count ?? 500)
 const concurrency = Number(args.concurrency ?? 64)
-const transport = args.transport === "fetch" ? NodeHttpClient.layerFetch : NodeHttpClient.layerUndici
+// --transport fetch (FetchHttpClient over Node's fetch), node-http (node:http, what the CLI uses; with keep-alive, as
+// fetch pools its connections, so that the row compares the pipelines and not one TCP connection per request) or
+// undici (default).
+const transport = args.transport === "fetch"
+  ? NodeHttpClient.layerFetch
+  : args.transport === "node-http"
+  ? NodeHttpClient.layerNodeHttpOptions({ keepAlive: true })
+  : NodeHttpClient.layerUndici
 
 const Webhooks = WebhooksClient.layer({
   apiKey: Redacted.make(API_KEY),

@@ -58,7 +58,9 @@ export const settingNames: Readonly<Record<string, string>> = {
 const errorOf = (error: unknown) => {
   // A client error renders its advice from its fields, naming the batch app's own flags and variables.
   if (WebhooksError.isWebhooksError(error)) {
-    return { type: error._tag, message: WebhooksError.format(error, { name: (s) => settingNames[s.option] ?? s.env }) }
+    // One line: an InvalidInputError lists its problems on lines of their own.
+    const text = WebhooksError.format(error, { name: (s) => settingNames[s.option] ?? s.env })
+    return { type: error._tag, message: text.replace(/\n- /g, " ").replace(/\n/g, " ") }
   }
   const tagged = error as { readonly _tag?: string; readonly message?: string }
   return { type: tagged._tag ?? "Error", message: String(tagged.message ?? error).split("\n")[0]! }

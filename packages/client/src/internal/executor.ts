@@ -4,6 +4,7 @@
  * nothing about webhooks beyond the schemas it is handed.
  */
 import { Clock, Context, Effect, Option, Redacted, Result, Schema, Tracer } from "effect"
+import { constFalse } from "effect/Function"
 import { FetchHttpClient, Headers, HttpClient, HttpClientRequest } from "effect/http"
 import type { RateLimiter } from "effect/persistence"
 import type { WebhooksError } from "../WebhooksError.ts"
@@ -54,7 +55,25 @@ export interface Settings {
   readonly env: Errors.Context["env"]
 }
 
-const decodeJson = Schema.decodeUnknownResult(Schema.fromJsonString(Schema.Unknown))
+// Plain `JSON.parse`: a schema decode of "any JSON" runs a fiber of its own per call, for nothing.
+const parseJson = (text: string): Result.Result<unknown, unknown> => {
+  try {
+    return Result.succeed(JSON.parse(text))
+  } catch (error) {
+    return Result.fail(error)
+  }
+}
+
+// One decoder per success schema, built on first use.
+const decoders = new WeakMap<object, (input: unknown) => Result.Result<unknown, Schema.SchemaError>>()
+const decoderOf = <A>(schema: Schema.Decoder<A>) => {
+  let decoder = decoders.get(schema)
+  if (decoder === undefined) {
+    decoder = Schema.decodeUnknownResult(schema)
+    decoders.set(schema, decoder)
+  }
+  return decoder as (input: unknown) => Result.Result<A, Schema.SchemaError>
+}
 
 /**
  * Time spent queued behind the limiter by the requests of a create's recovery (its lookups and deletes), so that the
@@ -66,14 +85,17 @@ const GateWaits = Context.Reference<{ millis: number } | undefined>("@exa-webhoo
 
 // Whatever fetch the application provided, it is called with `redirect: "manual"`: a followed redirect would carry
 // the `x-api-key` header (and a create's body) to wherever the server points. A 3xx then reaches `attempt`, which
-// reports it.
-const manualRedirects = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
-  Effect.gen(function*() {
-    const fetch = yield* FetchHttpClient.Fetch
-    const manual = (input: Parameters<typeof globalThis.fetch>[0], init?: RequestInit) =>
-      fetch(input, { ...init, redirect: "manual" })
-    return yield* Effect.provideService(effect, FetchHttpClient.Fetch, manual as typeof globalThis.fetch)
-  })
+// reports it. One wrapper per fetch function, made once.
+const manualFetches = new WeakMap<typeof globalThis.fetch, typeof globalThis.fetch>()
+const manualFetch = (fetch: typeof globalThis.fetch): typeof globalThis.fetch => {
+  let manual = manualFetches.get(fetch)
+  if (manual === undefined) {
+    manual = ((input: Parameters<typeof globalThis.fetch>[0], init?: RequestInit) =>
+      fetch(input, { ...init, redirect: "manual" })) as typeof globalThis.fetch
+    manualFetches.set(fetch, manual)
+  }
+  return manual
+}
 
 // A span attribute is text that is shown (an exporter, a log): HttpClient records response headers on its spans when
 // the application asks it to, and a header may echo the key, wholly or in part.
@@ -94,8 +116,25 @@ const redactingTracer = (tracer: Tracer.Tracer, redact: (text: string) => string
     }
   })
 
-const redactSpans = (redact: (text: string) => string) => <A, E, R>(effect: Effect.Effect<A, E, R>) =>
-  Effect.flatMap(Effect.tracer, (tracer) => Effect.withTracer(effect, redactingTracer(tracer, redact)))
+const isKeyHeader = (name: string | RegExp) => typeof name === "string" && name.toLowerCase() === "x-api-key"
+
+/**
+ * What every exchange runs under, decided once per request from the fiber's settings so that the common case costs
+ * next to nothing: fetch without redirects; the key's header among the redacted ones (HttpClient records request
+ * headers on its spans, and an application may have replaced the default list); and, only when the application
+ * records headers on spans (`HttpClient.TracerHeaderFilter`; nothing else on an HTTP span can echo the key), spans
+ * whose text attributes are redacted.
+ */
+const guarded = (redact: (text: string) => string) => <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+  Effect.withFiber((fiber) => {
+    let run = Effect.provideService(effect, FetchHttpClient.Fetch, manualFetch(fiber.getRef(FetchHttpClient.Fetch)))
+    const names = fiber.getRef(Headers.CurrentRedactedNames)
+    if (!names.some(isKeyHeader)) run = Effect.provideService(run, Headers.CurrentRedactedNames, [...names, "x-api-key"])
+    if (fiber.getRef(HttpClient.TracerHeaderFilter) !== constFalse) {
+      run = Effect.withTracer(run, redactingTracer(fiber.getRef(Tracer.Tracer), redact))
+    }
+    return run
+  })
 
 const toRequest = (call: Call) => {
   const request = HttpClientRequest.make(call.method)(
@@ -110,38 +149,27 @@ export const make = (settings: Settings): Executor => {
   const { pacer, policy } = settings
   const secret = Redacted.value(settings.apiKey)
   const context: Errors.Context = { baseUrl: settings.baseUrl, redact: redactor(secret), env: settings.env }
+  const headers = { "x-api-key": secret, "user-agent": USER_AGENT, accept: "application/json" }
   const client = settings.client.pipe(
     HttpClient.mapRequest((request) =>
-      request.pipe(
-        HttpClientRequest.prependUrl(settings.baseUrl),
-        HttpClientRequest.setHeader("x-api-key", secret),
-        HttpClientRequest.setHeader("user-agent", USER_AGENT),
-        HttpClientRequest.acceptJson
-      )
+      HttpClientRequest.setHeaders(HttpClientRequest.prependUrl(request, settings.baseUrl), headers)
     ),
     (configured) => (settings.transformClient === undefined ? configured : settings.transformClient(configured))
   )
 
-  // HttpClient records request headers on its spans; make sure the key's header is always among the redacted ones,
-  // even when an application has replaced the default list.
-  const redactKeyHeader = Effect.updateService(
-    Headers.CurrentRedactedNames,
-    (names) => (names.some((name) => typeof name === "string" && name.toLowerCase() === "x-api-key") ? names : [...names, "x-api-key"])
-  )
+  const guard = guarded(context.redact)
 
   const attempt = <A>(call: Call, success: Schema.Decoder<A>): Effect.Effect<A, Errors.Failure> =>
     Effect.gen(function*() {
       const operation: Errors.Operation = call
       const exchange = yield* client.execute(toRequest(call)).pipe(
-        manualRedirects,
-        redactSpans(context.redact),
         Effect.flatMap((response) => Effect.map(response.text, (text) => ({ response, text }))),
         Effect.mapError((cause): Errors.Failure => Errors.transport(operation, { cause }, context)),
         Effect.timeoutOrElse({
           duration: settings.timeoutMillis,
           orElse: () => Effect.fail(Errors.timeout(operation, settings.timeoutMillis, context))
         }),
-        redactKeyHeader
+        guard
       )
       // The body is data: it is decoded as received (a key that also occurs in metadata stays intact); only what an
       // error shows of it is redacted.
@@ -155,10 +183,18 @@ export const make = (settings: Settings): Executor => {
           retryAfter: Errors.retryAfterOf(response.headers, now)
         }, context))
       }
-      const json = decodeJson(body)
-      const decoded = Result.isSuccess(json)
-        ? Schema.decodeUnknownResult(success)(json.success)
-        : Result.fail(json.failure)
+      const json = parseJson(body)
+      if (Result.isFailure(json)) {
+        // Reported through the schema's own account of a body that is not JSON.
+        const issue = Result.getFailure(Schema.decodeUnknownResult(Schema.fromJsonString(Schema.Unknown))(body))
+        return yield* Effect.fail(Errors.unexpected(operation, {
+          status: response.status,
+          headers: response.headers,
+          body,
+          issue: Option.getOrThrow(issue).issue
+        }, context))
+      }
+      const decoded = decoderOf(success)(json.success)
       if (Result.isFailure(decoded)) {
         return yield* Effect.fail(Errors.unexpected(operation, {
           status: response.status,

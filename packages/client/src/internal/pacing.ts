@@ -44,7 +44,7 @@ export const make = (options: {
     // Plain mutable state is safe: fibers interleave only at yields, and each update is one synchronous step.
     let pausedUntil = Number.NEGATIVE_INFINITY
 
-    const take: Effect.Effect<void, RateLimiter.RateLimiterError> = Effect.gen(function*() {
+    const queue: Effect.Effect<void, RateLimiter.RateLimiterError> = Effect.gen(function*() {
       while (true) {
         if (spaced) {
           const { delay } = yield* consume(1)
@@ -56,6 +56,9 @@ export const make = (options: {
         yield* Effect.sleep(pausedUntil - now)
       }
     })
+
+    // Without spacing and before any 429 there is nothing to wait for.
+    const take = Effect.suspend(() => (spaced || pausedUntil !== Number.NEGATIVE_INFINITY ? queue : Effect.void))
 
     const pause = (millis: number): Effect.Effect<void, RateLimiter.RateLimiterError> =>
       Effect.gen(function*() {
