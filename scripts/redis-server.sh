@@ -27,4 +27,5 @@ if ! install 2>/dev/null; then
 fi
 # The package enables a system service; the tests start their own servers, so a running one is not needed.
 command -v systemctl >/dev/null 2>&1 && systemctl disable --now redis-server >/dev/null 2>&1 || true
+pgrep -x redis-server >/dev/null 2>&1 && { service redis-server stop >/dev/null 2>&1 || true; }
 exit 0
