@@ -1,17 +1,19 @@
 /**
  * The flags every command of both bins shares, and what they resolve to before anything is sent: the API key
  * (`EXA_API_KEY` or `--api-key-file`, never a flag value) and the base URL (`--base-url` or `EXA_BASE_URL`, checked by
- * the schema's `BaseUrl` rule) and the shared rate-limit store (`--rate-limit-store` or `EXA_RATE_LIMIT_STORE`, checked
- * by the schema's `RedisUrl` rule). A bin adds its own shared flags (`--dry-run`, `--rate-limit`) and builds its client
+ * the schema's `BaseUrl` rule). A bin adds its own shared flags (`--dry-run`, `--rate-limit`) and builds its client
  * from the session.
  *
  * @since 0.1.0
  */
-import { RateLimitStore, WebhooksClient } from "@exa-webhooks/client"
-import { BaseUrl, RedisUrl } from "@exa-webhooks/schema"
-import { Config, Effect, Option, Redacted } from "effect"
+import { WebhooksClient } from "@exa-webhooks/client"
+import { BaseUrl } from "@exa-webhooks/schema"
+import { Config, Effect, Option } from "effect"
+import type { Redacted } from "effect"
 import { Flag } from "effect/cli"
 import * as ApiKey from "./ApiKey.ts"
+import type { RedisUrl } from "@exa-webhooks/schema"
+import * as RateLimitStoreFlag from "./RateLimitStoreFlag.ts"
 import { Output } from "./Output.ts"
 import { UsageError } from "./UsageError.ts"
 
@@ -40,14 +42,7 @@ export const flags = {
     Flag.withMetavar("PATH"),
     Flag.optional
   ),
-  rateLimitStore: Flag.Redacted("rate-limit-store").pipe(
-    Flag.withDescription(
-      `share one rate budget with every process using this key and store (or ${RateLimitStore.ENV}); ` +
-        "e.g. redis://127.0.0.1:6379/0"
-    ),
-    Flag.withMetavar("URL"),
-    Flag.optional
-  ),
+  rateLimitStore: RateLimitStoreFlag.flag,
   json: Flag.Boolean("json").pipe(
     Flag.withDescription("print one JSON document on stdout (errors as JSON on stderr)"),
     Flag.withDefault(false)
@@ -84,15 +79,6 @@ export interface Session {
 
 const baseUrlConfig = Config.option(Config.String(BASE_URL_ENV))
 
-const storeConfig = Config.option(Config.String(RateLimitStore.ENV))
-
-const checkStore = Effect.fn("Session.checkStore")(function*(value: string, origin: string) {
-  const problem = RedisUrl.problem(value)
-  // The rule never quotes a password.
-  if (problem !== undefined) return yield* new UsageError({ message: `${origin}: ${problem}` })
-  return RedisUrl.parse(value)!
-})
-
 const checkBaseUrl = Effect.fn("Session.checkBaseUrl")(function*(value: string, origin: string) {
   const problem = BaseUrl.problem(value)
   // The rule's message never quotes a password (it masks everything before the last "@").
@@ -123,15 +109,7 @@ export const resolve = Effect.fn("Session.resolve")(function*(given: Flags) {
     : Option.isSome(fromEnv)
     ? yield* checkBaseUrl(fromEnv.value.trim(), BASE_URL_ENV)
     : WebhooksClient.defaults.baseUrl
-  const storeFromEnv = Option.filter(
-    yield* storeConfig.pipe(Effect.orElseSucceed(() => Option.none<string>())),
-    (value) => value.trim() !== ""
-  )
-  const rateLimitStore = Option.isSome(given.rateLimitStore)
-    ? Option.some(yield* checkStore(Redacted.value(given.rateLimitStore.value).trim(), "--rate-limit-store"))
-    : Option.isSome(storeFromEnv)
-    ? Option.some(yield* checkStore(storeFromEnv.value.trim(), RateLimitStore.ENV))
-    : Option.none()
+  const rateLimitStore = yield* RateLimitStoreFlag.resolve(given.rateLimitStore)
   const key = yield* ApiKey.resolve(given.apiKeyFile)
   if (key.loose && key.source._tag === "File") {
     yield* (yield* Output).warn(
