@@ -29,6 +29,9 @@ describe("failures of the API or the network: exit 1, one line naming the error,
       assert.strictEqual(error.exitCode, 1)
       assert.strictEqual(error.method, "GET")
       assert.isString(error.requestId)
+      assert.strictEqual(error.retryable, false)
+      assert.strictEqual(error.advice, "List webhooks to see their ids.")
+      assert.include(error.message, "List webhooks to see their ids.", "the line renders the advice too")
     }).pipe(Effect.provide(mockLayer())))
 
   it.live("a wrong key", () =>

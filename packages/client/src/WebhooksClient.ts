@@ -683,8 +683,8 @@ export interface ConfigOptions {
   readonly transformClient?: ((client: HttpClient.HttpClient) => HttpClient.HttpClient) | undefined
 }
 
-// Range-checked here, not only in `make`, so a bad variable fails the layer with a ConfigError naming it rather
-// than a defect naming the option.
+// Range-checked here, not only in `make`, so a bad variable fails the layer with a ConfigError naming the variable
+// rather than an InvalidOptionsError naming the option.
 const durationFrom = (positive: boolean) =>
   Schema.DurationFromString.check(Schema.makeFilter((d: Duration.Duration) =>
     (Duration.isFinite(d) && (positive ? Duration.toMillis(d) > 0 : Duration.toMillis(d) >= 0)) ||

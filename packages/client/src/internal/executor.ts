@@ -76,10 +76,10 @@ const decoderOf = <A>(schema: Schema.Decoder<A>) => {
 }
 
 /**
- * Time spent queued behind the limiter by the requests of a create's recovery (its lookups and deletes), so that the
+ * Time spent queued at the gate by the requests of a create's recovery (its lookups and deletes), so that the
  * create's budget can leave it out: waiting behind other callers is the rate limit working, not Exa failing.
  */
-const GateWaits = Context.Reference<{ millis: number } | undefined>("@exa-webhooks/client/GateWaits", {
+export const GateWaits = Context.Reference<{ millis: number } | undefined>("@exa-webhooks/client/GateWaits", {
   defaultValue: () => undefined
 })
 
