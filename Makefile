@@ -10,8 +10,10 @@ TURBO := pnpm exec turbo
 
 .PHONY: setup toolchain build typecheck lint test pack-test bench snapshot demo clean
 
-## setup: install the toolchain and dependencies, then build (every other target starts with this)
+## setup: install the toolchain, redis-server (for the shared rate-limit store tests) and dependencies, then build
+## (every other target starts with this)
 setup: toolchain
+	@scripts/redis-server.sh
 	@pnpm install --frozen-lockfile --reporter=silent
 	@$(TURBO) run build --output-logs=errors-only
 

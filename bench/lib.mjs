@@ -185,3 +185,46 @@ export const batchManifest = (n) => {
   }
   return `${lines.join("\n")}\n`
 }
+
+/** Where `redis-server` is (Debian's package, which `make setup` installs when it can), or undefined. */
+export const redisServerBinary = () =>
+  ["/usr/bin/redis-server", "/usr/local/bin/redis-server", "/usr/sbin/redis-server"].find((file) => existsSync(file))
+
+/** Starts `redis-server` on a free loopback port with persistence off; resolves once it accepts connections. */
+export const startRedis = async () => {
+  const binary = redisServerBinary()
+  if (binary === undefined) throw new Error("redis-server is not installed")
+  const { createServer } = await import("node:net")
+  const port = await new Promise((resolve, reject) => {
+    const server = createServer().once("error", reject).listen(0, "127.0.0.1", () => {
+      const { port } = server.address()
+      server.close(() => resolve(port))
+    })
+  })
+  const child = spawn(binary, ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], {
+    stdio: ["ignore", "pipe", "pipe"]
+  })
+  children.add(child)
+  let output = ""
+  await new Promise((resolve, reject) => {
+    const onData = (chunk) => {
+      output += chunk
+      if (output.includes("Ready to accept connections")) resolve()
+    }
+    child.stdout.on("data", onData)
+    child.stderr.on("data", onData)
+    child.once("exit", (code) => reject(new Error(`redis-server exited ${code}: ${output.trim().slice(-300)}`)))
+  })
+  return {
+    url: `redis://127.0.0.1:${port}/0`,
+    stop: () =>
+      new Promise((resolve) => {
+        if (child.exitCode !== null) return resolve()
+        child.once("exit", () => {
+          children.delete(child)
+          resolve()
+        })
+        child.kill("SIGKILL")
+      })
+  }
+}

@@ -2,7 +2,8 @@
 // mock on 127.0.0.1, a hard stop before ten minutes, and docs/benchmarks.md written from this one run (every ratio
 // in it compares figures measured here, contenders interleaved, medians where a figure is repeated).
 //
-// Usage: node bench/run.mjs [--only startup,throughput,chaos,overhead,listing,lookups,scale,batch-plan,capacity] [--runs N]
+// Usage: node bench/run.mjs [--only startup,throughput,chaos,overhead,listing,lookups,scale,batch-plan,capacity,
+//        shared-budget] [--runs N]
 //        [--out docs/benchmarks.md]
 // Needs a build (`make setup`). Sections whose program is missing on this branch (apps/batch) print a line and are
 // skipped; adding a contender is one entry in `throughputContenders` or `startupCommands`.
@@ -24,9 +25,11 @@ import {
   node,
   parseArgs,
   peakRssMiB,
+  redisServerBinary,
   root,
   runJson,
-  startMock
+  startMock,
+  startRedis
 } from "./lib.mjs"
 
 const options = parseArgs(process.argv.slice(2))
@@ -622,6 +625,141 @@ const batchPlan = async () => {
   }
 }
 
+
+// ---------------------------------------------------------------------------------------------------------------
+// Several processes, one key: the rate budget shared through Redis (runs when redis-server and apps/batch are here)
+// ---------------------------------------------------------------------------------------------------------------
+
+const SHARED_PROCESSES = 4
+const SHARED_CREATES = 125
+const SHARED_LIMIT = 50
+
+/** A manifest of `n` webhooks in `namespace` (block YAML, as in `batchManifest`). */
+const namespacedManifest = (namespace, n) => batchManifest(n).replace(/^namespace: bench$/m, `namespace: ${namespace}`)
+
+/** Runs SHARED_PROCESSES applies at once against a fresh mock at SHARED_LIMIT/s; what the mock saw. */
+const applyTogether = async (batch, dir, store) => {
+  const mock = await startMock(["--rate-limit", String(SHARED_LIMIT)])
+  try {
+    const files = Array.from({ length: SHARED_PROCESSES }, (_, i) => {
+      const file = join(dir, `${store === undefined ? "alone" : "shared"}-${i}.yaml`)
+      writeFileSync(file, namespacedManifest(`job-${i}`, SHARED_CREATES))
+      return file
+    })
+    const env = { ...process.env, EXA_API_KEY: API_KEY, NO_COLOR: "1" }
+    // The mock's request counter, sampled: when the first request arrived and when the last one did. Process
+    // start-up on a busy machine (seconds, and unequal) is then not counted against the pacing.
+    let first
+    let last
+    let seen = 0
+    let sampling = true
+    const sampler = (async () => {
+      while (sampling) {
+        const { requests } = await mock.stats()
+        const now = performance.now()
+        if (requests > 0 && first === undefined) first = now
+        if (requests > seen) {
+          seen = requests
+          last = now
+        }
+        await new Promise((resolve) => setTimeout(resolve, 20))
+      }
+    })()
+    const started = performance.now()
+    const runs = await Promise.all(files.map((file) =>
+      measured(batch, [
+        "apply", file, "--base-url", mock.url, "--json", "--rate-limit", String(SHARED_LIMIT),
+        ...(store === undefined ? [] : ["--rate-limit-store", store])
+      ], env)
+    ))
+    const wallMs = performance.now() - started
+    sampling = false
+    await sampler
+    const stats = await mock.stats()
+    const stored = await listStored(mock.url)
+    const copies = new Map()
+    for (const webhook of stored) {
+      const id = `${webhook.metadata?.["exa-webhooks.namespace"]}/${webhook.metadata?.["exa-webhooks.key"]}`
+      copies.set(id, (copies.get(id) ?? 0) + 1)
+    }
+    const duplicates = [...copies.values()].reduce((sum, n) => sum + n - 1, 0)
+    const answered = stats.requests - stats.rateLimited
+    return {
+      wallMs,
+      exits: runs.map((r) => r.code),
+      stderr: runs.map((r) => r.stderr.trim().split("\n").at(-1)).filter((line) => line !== ""),
+      requests: stats.requests,
+      rateLimited: stats.rateLimited,
+      created: copies.size,
+      duplicates,
+      ofLimit: answered / (wallMs / 1000) / SHARED_LIMIT,
+      activeMs: last - first,
+      // n requests from the first to the last span n - 1 intervals.
+      ofLimitActive: (answered - 1) / ((last - first) / 1000) / SHARED_LIMIT,
+      share429: stats.requests === 0 ? Number.NaN : stats.rateLimited / stats.requests
+    }
+  } finally {
+    await mock.stop()
+  }
+}
+
+const sharedBudget = async () => {
+  const batch = join(root, "bin", "exa-webhooks-batch")
+  if (!existsSync(batch) || !existsSync(join(root, "apps", "batch", "dist"))) {
+    skipped.push("shared-budget: bin/exa-webhooks-batch is not built on this branch")
+    log("shared-budget: skipped (bin/exa-webhooks-batch is not built)")
+    return { lines: [], headline: undefined }
+  }
+  if (redisServerBinary() === undefined) {
+    skipped.push("shared-budget: redis-server is not installed (`make setup` installs it as root with apt-get)")
+    log("shared-budget: skipped (redis-server is not installed)")
+    return { lines: [], headline: undefined }
+  }
+  const dir = mkdtempSync(join(tmpdir(), "exa-webhooks-bench-shared-"))
+  const redis = await startRedis()
+  let shared
+  let alone
+  try {
+    shared = await applyTogether(batch, dir, redis.url)
+    alone = await applyTogether(batch, dir, undefined)
+  } finally {
+    await redis.stop()
+    rmSync(dir, { recursive: true, force: true })
+  }
+  const row = (label, r) =>
+    `| ${label} | ${fmt(r.wallMs / 1000, 1)} | ${fmt(r.activeMs / 1000, 1)} | ${r.requests} | ${r.rateLimited} | ` +
+    `${fmt(r.share429 * 100, 2)}% | ${fmt(r.ofLimitActive, 2)}x | ${fmt(r.ofLimit, 2)}x | ${r.created} | ${r.duplicates} | ${r.exits.join(" ")} |`
+  for (const [label, r] of [["shared", shared], ["alone", alone]]) {
+    log(`  ${label}: ${fmt(r.ofLimitActive, 2)}x the limit while sending (${fmt(r.ofLimit, 2)}x over the whole run), ` +
+      `${r.rateLimited} x 429 of ${r.requests} (${fmt(r.share429 * 100, 2)}%), ` +
+      `${r.created} created, ${r.duplicates} duplicates, exits ${r.exits.join(" ")}`)
+  }
+  const total = SHARED_PROCESSES * SHARED_CREATES
+  return {
+    lines: [
+      "## Several processes, one key: the rate budget shared through Redis",
+      "",
+      `${SHARED_PROCESSES} \`exa-webhooks-batch apply\` processes started together, each creating ${SHARED_CREATES} webhooks ` +
+        `(its own namespace, the same API key, \`--rate-limit ${SHARED_LIMIT}\`) against the mock at ${SHARED_LIMIT} requests/second; ` +
+        "once with `--rate-limit-store` pointing all of them at one `redis-server`, once without (each process paces itself to the " +
+        `whole limit). "of the limit": requests answered other than 429 per second, over ${SHARED_LIMIT}; "while sending" ` +
+        "counts from the first request the mock received to the last (its counter sampled every 20 ms), \"whole run\" from " +
+        "the start of the processes to the end of the last (start-up of four processes on a busy machine included). " +
+        "Targets with the store: at least 0.9x, at most 1% answered 429, no duplicates.",
+      "",
+      "| budget | wall s | sending s | requests | 429s | 429 share | of the limit, while sending | of the limit, whole run | created | duplicates | exit codes |",
+      "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+      row("shared through Redis", shared),
+      row("per process (no store)", alone),
+      "",
+      `Both runs should create all ${total}; a process whose requests were refused more often than its retries allow ` +
+        "reports those entries as failed (exit 1), and the next apply would create them.",
+      ""
+    ],
+    headline: { shared, alone }
+  }
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 
 const sections = [
@@ -633,7 +771,8 @@ const sections = [
   { name: "lookups", run: lookups, estimateMs: 30_000 },
   { name: "scale", run: scale, estimateMs: 90_000 },
   { name: "batch-plan", run: batchPlan, estimateMs: 40_000 },
-  { name: "capacity", run: capacity, estimateMs: 90_000 }
+  { name: "capacity", run: capacity, estimateMs: 90_000 },
+  { name: "shared-budget", run: sharedBudget, estimateMs: 60_000 }
 ]
 
 const results = {}
@@ -674,6 +813,14 @@ const headlineLines = () => {
       `- The same 500 with 10% of requests failing and 5% of creates applied but answered with an error: ${
         ch.map((r) => `${r.label} ${r.failed} failed (${r.ghosts} of them in fact created), ${r.duplicates} duplicates`).join("; ")
       }.`
+    )
+  }
+  const sb = results["shared-budget"]?.headline
+  if (sb !== undefined) {
+    out.push(
+      `- ${SHARED_PROCESSES} processes x ${SHARED_CREATES} creates, one key, mock at ${SHARED_LIMIT}/s: with the budget shared through ` +
+        `Redis ${fmt(sb.shared.ofLimitActive, 2)}x the limit while sending, ${fmt(sb.shared.share429 * 100, 2)}% answered 429, ` +
+        `${sb.shared.duplicates} duplicates; each process on its own ${fmt(sb.alone.share429 * 100, 2)}% answered 429.`
     )
   }
   const o = results.overhead?.headline

@@ -109,7 +109,11 @@ const result = await build({
   // No `module.enableCompileCache()` banner: it only caches modules loaded after the call, and this file is the only
   // module there is (Node's built-ins come from its snapshot). The launcher sets NODE_COMPILE_CACHE instead, which
   // does cover the entry module.
-  banner: { js: "#!/usr/bin/env node" }
+  // `require` for the CommonJS modules bundled in (node-redis, loaded only for --rate-limit-store): an ES module has
+  // none of its own.
+  banner: {
+    js: '#!/usr/bin/env node\nimport { createRequire as __createRequire } from "node:module";const require=__createRequire(import.meta.url);'
+  }
 })
 await chmod(outfile, 0o755)
 // The entry of the V8 startup snapshot (see src/snapshot.ts and snapshot.mjs): a plain script.

@@ -32,9 +32,10 @@ export type Session = KitSession.Session
 export const resolve = KitSession.resolve
 
 /**
- * Runs `effect` with the client of a session: key, base URL, rate and timeout from the session (flags or their
- * variables, checked by the parser); the client's retry knobs (`EXA_MAX_RETRIES`, `EXA_RETRY_*`) from the
- * environment. A bad retry variable is a `UsageError`.
+ * Runs `effect` with the client of a session: key, base URL, rate, timeout and rate-limit store from the session
+ * (flags or their variables, checked by the parser); the client's retry knobs (`EXA_MAX_RETRIES`, `EXA_RETRY_*`)
+ * from the environment. A bad retry variable is a `UsageError`; an unreachable store fails with
+ * `RateLimitStoreUnavailableError` before anything is sent.
  *
  * @since 0.1.0
  */

@@ -6,7 +6,7 @@
  * @since 0.1.0
  */
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
-import { WebhooksClient, WebhooksError } from "@exa-webhooks/client"
+import { RateLimitStore, WebhooksClient, WebhooksError } from "@exa-webhooks/client"
 import { Config, Effect, Layer } from "effect"
 import type * as Https from "node:https"
 import { Flag } from "effect/cli"
@@ -58,9 +58,11 @@ export const resolve = Effect.fn("Session.resolve")(function*(given: Flags) {
   return session
 })
 
-// Key, base URL, rate and timeout come from the session (flags or their variables, already checked by the parser);
-// the client reads its retry knobs (EXA_MAX_RETRIES, EXA_RETRY_*) from the environment itself.
-const clientLayer = (session: Session) => WebhooksClient.layerConfig(KitSession.clientConfig(session))
+// Key, base URL, rate, timeout and rate-limit store come from the session (flags or their variables, already checked
+// by the parser); the client reads its retry knobs (EXA_MAX_RETRIES, EXA_RETRY_*) from the environment itself. A dry
+// run sends nothing, so it paces nothing and connects to no store.
+const clientLayer = (session: Session, options: { readonly sends: boolean }) =>
+  WebhooksClient.layerConfig(KitSession.clientConfig(session, options))
 
 type Operation<A, E, R> = (client: WebhooksClient.Service) => Effect.Effect<A, E, R>
 
@@ -115,9 +117,9 @@ const transport = NodeHttpClient.layerNodeHttpNoAgent.pipe(Layer.provide(agents)
 export const send = <A, E, R>(
   session: Session,
   operation: Operation<A, E, R>
-): Effect.Effect<A, E | UsageError, R> =>
+): Effect.Effect<A, E | UsageError | RateLimitStore.RateLimitStoreUnavailableError, R> =>
   withClient(operation).pipe(
-    Effect.provide(clientLayer(session).pipe(Layer.provide(transport))),
+    Effect.provide(clientLayer(session, { sends: true }).pipe(Layer.provide(transport))),
     mapConfigError
   )
 
@@ -132,7 +134,7 @@ export const preview = Effect.fn("Session.preview")(function*<A, E, R>(
   note?: string
 ) {
   const request = yield* DryRun.capture(withClient(operation), session.apiKey).pipe(
-    Effect.provide(clientLayer(session).pipe(Layer.provide(DryRun.layer))),
+    Effect.provide(clientLayer(session, { sends: false }).pipe(Layer.provide(DryRun.layer))),
     mapConfigError
   )
   const output = yield* Output

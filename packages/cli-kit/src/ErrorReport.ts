@@ -5,7 +5,7 @@
  *
  * @since 0.1.0
  */
-import { WebhooksError } from "@exa-webhooks/client"
+import { RateLimitStore, WebhooksError } from "@exa-webhooks/client"
 import { Cause, Duration, Predicate } from "effect"
 import { CliError } from "effect/cli"
 import { ConfirmationDeclined } from "./Confirm.ts"
@@ -122,6 +122,14 @@ export const make = (options: {
     if (error instanceof UsageError) return { type: "UsageError", message: error.message, exitCode: ExitCode.Usage }
     if (error instanceof ConfirmationDeclined) {
       return { type: "ConfirmationDeclined", message: error.message, exitCode: ExitCode.Usage }
+    }
+    if (error instanceof RateLimitStore.RateLimitStoreUnavailableError) {
+      return {
+        type: error._tag,
+        message: `${error.message}; nothing was sent`,
+        exitCode: ExitCode.ApiFailure,
+        details: { store: error.store, reason: error.reason }
+      }
     }
     if (error instanceof StdoutError) return { type: "StdoutError", message: error.message, exitCode: ExitCode.ApiFailure }
     if (CliError.isCliError(error)) {

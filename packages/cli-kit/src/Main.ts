@@ -74,7 +74,10 @@ export const environmentSection = (notes: { readonly apiKey?: string } = {}): st
     "  EXA_BASE_URL     the API base URL (or --base-url URL); default https://api.exa.ai",
     "  EXA_RATE_LIMIT   requests per second (or --rate-limit N); default 10",
     "  EXA_TIMEOUT      how long one request may take (or --timeout DURATION); default 30 seconds",
-    "  EXA_MAX_RETRIES  retries of a failed request that is safe to repeat (default 5)"
+    "  EXA_MAX_RETRIES  retries of a failed request that is safe to repeat (default 5)",
+    "  EXA_RATE_LIMIT_STORE",
+    "                   redis://[user:password@]host[:port][/db]: one rate budget shared by every process using this",
+    "                   key and store (or --rate-limit-store URL); default: this process's own"
   ].join("\n")
 
 const exiting = (code: number) => Effect.fail(new ExitCode.Exiting({ code }))

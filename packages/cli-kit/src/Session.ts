@@ -15,6 +15,8 @@ import type { Duration, Redacted } from "effect"
 import { Flag } from "effect/cli"
 import * as ApiKey from "./ApiKey.ts"
 import { configLine } from "./ErrorReport.ts"
+import type { RedisUrl } from "@exa-webhooks/schema"
+import * as RateLimitStoreFlag from "./RateLimitStoreFlag.ts"
 import { Output } from "./Output.ts"
 import { UsageError } from "./UsageError.ts"
 
@@ -75,6 +77,7 @@ export const flags = {
     Flag.withFallbackConfig(Config.schema(ClientSettings.TimeoutFromString, TIMEOUT_ENV)),
     Flag.optional
   ),
+  rateLimitStore: RateLimitStoreFlag.flag,
   // Not offered, but caught: someone will try it, and the answer should explain why it is missing rather than say
   // "unknown flag". Its value is never echoed.
   apiKey: Flag.String("api-key").pipe(Flag.withHidden, Flag.optional)
@@ -90,6 +93,7 @@ export interface Flags {
   /** Checked by `BaseUrl`; from `--base-url`, else `EXA_BASE_URL`. */
   readonly baseUrl: Option.Option<string>
   readonly apiKeyFile: Option.Option<string>
+  readonly rateLimitStore: Option.Option<Redacted.Redacted<string>>
   readonly apiKey: Option.Option<string>
   /** Checked by `ClientSettings.RateLimitFromString`; from `--rate-limit`, else `EXA_RATE_LIMIT`. */
   readonly rateLimit: Option.Option<number>
@@ -109,6 +113,8 @@ export interface Session {
   readonly rateLimit: number | undefined
   /** `undefined`: the client's default. */
   readonly timeout: Duration.Duration | undefined
+  /** Where the rate budget is shared; `None`: in this process only. */
+  readonly rateLimitStore: Option.Option<RedisUrl.RedisUrl>
 }
 
 /**
@@ -126,6 +132,7 @@ export const resolve = Effect.fn("Session.resolve")(function*(given: Flags) {
     })
   }
   const baseUrl = Option.getOrElse(given.baseUrl, () => WebhooksClient.defaults.baseUrl).replace(/\/+$/, "")
+  const rateLimitStore = yield* RateLimitStoreFlag.resolve(given.rateLimitStore)
   const key = yield* ApiKey.resolve(given.apiKeyFile)
   if (key.loose && key.source._tag === "File") {
     yield* (yield* Output).warn(
@@ -136,20 +143,27 @@ export const resolve = Effect.fn("Session.resolve")(function*(given: Flags) {
     apiKey: key.value,
     baseUrl,
     rateLimit: Option.getOrUndefined(given.rateLimit),
-    timeout: Option.getOrUndefined(given.timeout)
+    timeout: Option.getOrUndefined(given.timeout),
+    rateLimitStore
   }
   return session
 })
 
 /**
- * The client settings of a session, for `WebhooksClient.layerConfig`: key, base URL, and the rate and timeout when
- * given; the client reads the rest (`EXA_MAX_RETRIES`, `EXA_RETRY_*`) from the environment itself.
+ * The client settings of a session, for `WebhooksClient.layerConfig`: key, base URL, rate-limit store (unless the
+ * run sends nothing), and the rate and timeout when given; the client reads the rest (`EXA_MAX_RETRIES`,
+ * `EXA_RETRY_*`) from the environment itself.
  *
  * @since 0.2.0
  */
-export const clientConfig = (session: Session): WebhooksClient.ConfigOptions => ({
+export const clientConfig = (
+  session: Session,
+  options: { readonly sends: boolean } = { sends: true }
+): WebhooksClient.ConfigOptions => ({
   apiKey: Config.succeed(session.apiKey),
   baseUrl: Config.succeed(session.baseUrl),
+  // A run that sends nothing (a dry run) paces nothing, so it connects to no store.
+  rateLimitStore: Config.succeed(options.sends ? session.rateLimitStore : Option.none()),
   ...(session.rateLimit === undefined ? {} : { rateLimit: Config.succeed(session.rateLimit) }),
   ...(session.timeout === undefined ? {} : { timeout: Config.succeed(session.timeout) })
 })

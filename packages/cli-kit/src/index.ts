@@ -45,3 +45,8 @@ export * as UrlCredentials from "./UrlCredentials.ts"
  * @since 0.1.0
  */
 export * as UsageError from "./UsageError.ts"
+
+/**
+ * @since 0.3.0
+ */
+export * as RateLimitStoreFlag from "./RateLimitStoreFlag.ts"

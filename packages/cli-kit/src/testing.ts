@@ -145,3 +145,9 @@ export const json = (result: Result): any => JSON.parse(result.stdout)
 
 /** The non-empty lines of a text. */
 export const lines = (text: string): Array<string> => text.split("\n").filter((line) => line.trim() !== "")
+
+/**
+ * A real `redis-server` for the tests of the shared rate-limit store (the client's test fixture, shared): `available()`
+ * says whether those tests can run (one line when they cannot; an error under `CI=true`), `start` runs one for a scope.
+ */
+export * as RedisServer from "../../client/test/fixtures/redisServer.ts"

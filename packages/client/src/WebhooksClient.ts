@@ -11,7 +11,16 @@
  * ```
  * @since 0.1.0
  */
-import { BaseUrl, IdempotencyKey, ReservedMetadata, Validation, Webhook, WebhookAttempt, WebhookId } from "@exa-webhooks/schema"
+import {
+  BaseUrl,
+  IdempotencyKey,
+  RedisUrl,
+  ReservedMetadata,
+  Validation,
+  Webhook,
+  WebhookAttempt,
+  WebhookId
+} from "@exa-webhooks/schema"
 import { Config, Context, Duration, Effect, Layer, Option, Redacted, Result, Schema, Stream } from "effect"
 import { HttpClient } from "effect/http"
 import { RateLimiter } from "effect/persistence"
@@ -21,6 +30,7 @@ import * as Executor from "./internal/executor.ts"
 import * as Pacing from "./internal/pacing.ts"
 import * as Paginate from "./internal/paginate.ts"
 import { redactor } from "./internal/redact.ts"
+import * as RateLimitStore from "./RateLimitStore.ts"
 import * as RetrySchedule from "./internal/retrySchedule.ts"
 import * as Route from "./internal/route.ts"
 import * as TokenLookup from "./internal/tokenLookup.ts"
@@ -671,6 +681,12 @@ export interface ConfigOptions {
    * `EXA_RETRY_AFTER_CAP`; each defaults as in `defaults.retry`.
    */
   readonly retry?: Config.Config<RetryOptions> | undefined
+  /**
+   * `EXA_RATE_LIMIT_STORE` (`redis://[user:password@]host[:port][/db]`): where the rate budget lives, shared by
+   * every process using the same key and store; unset, in this process. See `RateLimitStore.layerConfig`.
+   * @since 0.3.0
+   */
+  readonly rateLimitStore?: Config.Config<Option.Option<RedisUrl.RedisUrl>> | undefined
   /** Not configuration: passed through as in {@link Options}. */
   readonly rateLimitKey?: string | undefined
   /** Not configuration but code: passed through as in {@link Options}. */
@@ -713,7 +729,8 @@ export const retryConfig: Config.Config<RetryOptions> = Config.all({
 /**
  * Reads every setting of {@link Options} from configuration (by default the environment), see
  * {@link ConfigOptions}. A missing `EXA_API_KEY` or a malformed value fails the layer with a `ConfigError` naming
- * the variable.
+ * the variable. With `EXA_RATE_LIMIT_STORE` set, the rate budget is kept in that Redis (`RateLimitStore.layerRedis`),
+ * and a store that cannot be reached fails the layer with `RateLimitStoreUnavailableError`.
  *
  * @example
  * ```ts
@@ -725,10 +742,15 @@ export const retryConfig: Config.Config<RetryOptions> = Config.all({
  */
 export const layerConfig = (
   options: ConfigOptions = {}
-): Layer.Layer<WebhooksClient, Config.ConfigError | InvalidOptionsError, HttpClient.HttpClient> =>
+): Layer.Layer<
+  WebhooksClient,
+  Config.ConfigError | InvalidOptionsError | RateLimitStore.RateLimitStoreUnavailableError,
+  HttpClient.HttpClient
+> =>
   Layer.effect(WebhooksClient, makeConfig(options)).pipe(
-    // The rate budget lives in this process's memory, one store per build of the layer.
-    Layer.provide(RateLimiter.layerStoreMemory)
+    // The rate budget: in this process's memory (one store per build of the layer), or in the store that
+    // EXA_RATE_LIMIT_STORE (or `rateLimitStore`) names.
+    Layer.provide(RateLimitStore.layerConfig({ url: options.rateLimitStore }))
   )
 
 const makeConfig = Effect.fnUntraced(function*(options: ConfigOptions) {

@@ -5,6 +5,11 @@
  */
 
 /**
+ * @since 0.3.0
+ */
+export * as RateLimitStore from "./RateLimitStore.ts"
+
+/**
  * @since 0.1.0
  */
 export * as WebhooksClient from "./WebhooksClient.ts"

@@ -78,3 +78,8 @@ export * as Page from "./Page.ts"
  * @since 0.2.0
  */
 export * as ClientSettings from "./ClientSettings.ts"
+
+/**
+ * @since 0.3.0
+ */
+export * as RedisUrl from "./RedisUrl.ts"

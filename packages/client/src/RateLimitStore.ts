@@ -1,0 +1,313 @@
+/**
+ * Where the client's rate budget lives. By default in the process (effect's in-memory `RateLimiter` store): each
+ * process paces itself to the whole limit. Exa's limit is per team, so several processes using one API key (CI jobs
+ * applying manifests at once, service replicas) should share one budget: {@link layerRedis} keeps it in Redis, with
+ * effect's Redis `RateLimiter` store, and every process that uses the same key and the same store draws on it.
+ *
+ * Turn it on with `EXA_RATE_LIMIT_STORE=redis://host:6379/0` (read by {@link layerConfig}, and so by
+ * `WebhooksClient.layerConfig` and both bins), or compose it yourself:
+ *
+ * @example
+ * ```ts
+ * import { RateLimitStore, WebhooksClient } from "@exa-webhooks/client"
+ * import { FetchHttpClient } from "effect/http"
+ *
+ * const Webhooks = WebhooksClient.layerFromStore({ apiKey }).pipe(
+ *   Layer.provide(RateLimitStore.layerRedis({ url: Redacted.make("redis://cache:6379/0") })),
+ *   Layer.provide(FetchHttpClient.layer)
+ * )
+ * ```
+ *
+ * When the store fails:
+ * - At start (unreachable, wrong password, unknown database): building the layer fails with
+ *   {@link RateLimitStoreUnavailableError}, naming the store as `redis://host:port/db` (never the password); nothing
+ *   has been sent.
+ * - Mid-run: a request about to be sent waits for the store up to `outageWait` (default 5 s, enough for Redis to
+ *   restart or fail over; every waiting request shares one deadline, counted from the first failure), then fails
+ *   without being sent. A request that was not sent is safe to fail: a duplicate-safe create never re-sends blindly,
+ *   and re-running the job (a batch apply) picks up what was left. It does not fall back to a budget of its own:
+ *   every process would then pace itself to the whole limit at once, the 429 storm this store exists to prevent,
+ *   and a process cannot know how many others there are to divide the limit by.
+ *
+ * The connection uses `redis` (node-redis) through `@effect/platform-node`'s `NodeRedis`, loaded only when a Redis
+ * store is asked for: both are optional peer dependencies, so the rest of the package stays platform-neutral.
+ *
+ * @since 0.3.0
+ */
+import { RedisUrl } from "@exa-webhooks/schema"
+import { Config, Context, Duration, Effect, Layer, Option, Redacted, References, Schedule, Schema } from "effect"
+import { RateLimiter, Redis } from "effect/persistence"
+
+/**
+ * The environment variable {@link layerConfig} reads: the store's address, e.g. `redis://127.0.0.1:6379/0`.
+ *
+ * @since 0.3.0
+ */
+export const ENV = "EXA_RATE_LIMIT_STORE"
+
+/**
+ * The defaults, and why:
+ * - `outageWait: 5 s`: long enough for a Redis restart or a fail-over, short enough that a CI job notices.
+ * - `connectTimeout: 5 s`: a store that does not answer at start is reported rather than waited for.
+ * - `prefix: "exa-webhooks:"`: the Redis keys this client writes (under it: effect's limiter's keys).
+ *
+ * @since 0.3.0
+ */
+export const defaults = {
+  outageWait: Duration.seconds(5),
+  connectTimeout: Duration.seconds(5),
+  prefix: "exa-webhooks:"
+} as const
+
+/**
+ * The store could not be used when the layer was built: unreachable, refused the password, no such database, an
+ * invalid address, or the optional peer dependencies are missing. Nothing was sent. `store` is
+ * `redis://host:port/db`, never with the password.
+ *
+ * @since 0.3.0
+ */
+export class RateLimitStoreUnavailableError extends Schema.TaggedError<RateLimitStoreUnavailableError>()(
+  "RateLimitStoreUnavailableError",
+  {
+    store: Schema.String,
+    reason: Schema.String,
+    message: Schema.String
+  }
+) {}
+
+const unavailable = (store: string, reason: string) =>
+  new RateLimitStoreUnavailableError({
+    store,
+    reason,
+    message: `cannot use the rate-limit store ${store}: ${reason}`
+  })
+
+/**
+ * Options of {@link layerRedis}.
+ *
+ * @since 0.3.0
+ */
+export interface RedisOptions {
+  /** The store's address: `redis://[user:password@]host[:port][/db]` or `rediss://` (TLS); see the schema's `RedisUrl`. */
+  readonly url: Redacted.Redacted<string> | RedisUrl.RedisUrl
+  /** How long a request waits for a store that stopped answering before it fails unsent. Default 5 s. */
+  readonly outageWait?: Duration.Input | undefined
+  /** How long to wait for the first connection. Default 5 s. */
+  readonly connectTimeout?: Duration.Input | undefined
+  /** Prefix of the Redis keys. Default `"exa-webhooks:"`. */
+  readonly prefix?: string | undefined
+}
+
+const parsed = (url: Redacted.Redacted<string> | RedisUrl.RedisUrl) =>
+  Effect.suspend(() => {
+    if (!Redacted.isRedacted(url)) return Effect.succeed(url)
+    const text = Redacted.value(url).trim()
+    const problem = RedisUrl.problem(text)
+    return problem === undefined
+      ? Effect.succeed(RedisUrl.parse(text)!)
+      : Effect.fail(unavailable("(invalid address)", problem))
+  })
+
+// Error text from the driver, for a message: the first line, without the password should a driver ever echo it.
+const describe = (cause: unknown, password: Redacted.Redacted<string> | undefined): string => {
+  const error = cause as { readonly code?: unknown; readonly message?: unknown; readonly errors?: unknown }
+  // Node reports a refused dual-stack connect as an AggregateError whose own message is empty.
+  const inner = Array.isArray(error?.errors) && error.errors.length > 0 ? error.errors[0] as typeof error : undefined
+  const first = String(error?.message || inner?.message || error?.code || cause).split("\n")[0]!
+  // node-redis's words for a dropped connection while it reconnects, or after it gave up.
+  const raw = /^The client is (offline|closed)/.test(first) ? "the connection to it is down" : first
+  const secret = password === undefined ? "" : Redacted.value(password)
+  return secret.length >= 4 ? raw.split(secret).join("****") : raw
+}
+
+const storeFailure = (message: string, cause?: unknown) =>
+  new RateLimiter.RateLimiterError({ reason: new RateLimiter.RateLimitStoreError({ message, cause }) })
+
+const isStoreFailure = (error: RateLimiter.RateLimiterError) => error.reason._tag === "RateLimitStoreError"
+
+/**
+ * Wraps a store so that an outage is ridden out for `outageWait` and then reported with the store's name; every
+ * call waiting during one outage shares its deadline, so a long queue of requests fails together rather than one
+ * `outageWait` after another.
+ */
+const withOutageWait = (
+  store: RateLimiter.RateLimiterStore["Service"],
+  options: { readonly name: string; readonly outageWait: Duration.Duration; readonly password: Redacted.Redacted<string> | undefined }
+): RateLimiter.RateLimiterStore["Service"] => {
+  const waitMillis = Duration.toMillis(options.outageWait)
+  // A command the server never answers (a stopped process, a black-holed network) counts as a failure too.
+  const callTimeout = Duration.millis(Math.max(250, Math.min(waitMillis, 2_000)))
+  let downSince: number | undefined
+
+  const keepWaiting = (error: RateLimiter.RateLimiterError) =>
+    Effect.gen(function*() {
+      if (!isStoreFailure(error)) return false
+      const now = yield* Effect.clockWith((clock) => clock.currentTimeMillis)
+      if (downSince === undefined) {
+        downSince = now
+        yield* Effect.logWarning(
+          `the rate-limit store ${options.name} is not answering (${reasonOf(error)}); requests wait up to ` +
+            `${Duration.format(options.outageWait)} for it`
+        )
+      }
+      return now - downSince < waitMillis
+    })
+
+  const guard = <A>(call: Effect.Effect<A, RateLimiter.RateLimiterError>): Effect.Effect<A, RateLimiter.RateLimiterError> => {
+    const once = call.pipe(
+      Effect.timeoutOrElse({
+        duration: callTimeout,
+        orElse: () => Effect.fail(storeFailure(`no answer within ${Duration.format(callTimeout)}`))
+      }),
+      Effect.tap(() =>
+        downSince === undefined ? Effect.void : Effect.suspend(() => {
+          downSince = undefined
+          return Effect.logInfo(`the rate-limit store ${options.name} answers again`)
+        })
+      )
+    )
+    return once.pipe(
+      Effect.retry({ schedule: Schedule.spaced("100 millis"), while: keepWaiting }),
+      Effect.mapError((error) =>
+        isStoreFailure(error)
+          ? storeFailure(
+            `the rate-limit store ${options.name} has not answered for ${Duration.format(options.outageWait)} ` +
+              `(${reasonOf(error)})`,
+            error
+          )
+          : error
+      )
+    )
+  }
+  const reasonOf = (error: RateLimiter.RateLimiterError) => {
+    const reason = error.reason as RateLimiter.RateLimitStoreError
+    return reason.cause === undefined ? reason.message : describe(reason.cause, options.password)
+  }
+
+  return RateLimiter.RateLimiterStore.of({
+    fixedWindow: (o) => guard(store.fixedWindow(o)),
+    tokenBucket: (o) => guard(store.tokenBucket(o)),
+    adaptiveConsume: (o) => guard(store.adaptiveConsume(o)),
+    adaptiveFeedback: (o) => guard(store.adaptiveFeedback(o))
+  })
+}
+
+/**
+ * The budget in Redis, shared by every process that uses the same API key and store. Building the layer connects
+ * (and fails with {@link RateLimitStoreUnavailableError} when it cannot); closing it disconnects. Needs the optional
+ * peer dependencies `@effect/platform-node` and `redis` (node-redis).
+ *
+ * @example
+ * ```ts
+ * const Store = RateLimitStore.layerRedis({ url: Redacted.make("redis://:secret@cache:6379/0") })
+ * const Webhooks = WebhooksClient.layerFromStore({ apiKey }).pipe(Layer.provide(Store), Layer.provide(FetchHttpClient.layer))
+ * ```
+ * @since 0.3.0
+ */
+export const layerRedis = (
+  options: RedisOptions
+): Layer.Layer<RateLimiter.RateLimiterStore, RateLimitStoreUnavailableError> =>
+  Layer.effect(
+    RateLimiter.RateLimiterStore,
+    Effect.gen(function*() {
+      const url = yield* parsed(options.url)
+      const name = RedisUrl.display(url)
+      const NodeRedis = yield* Effect.tryPromise({
+        try: () => import("@effect/platform-node/NodeRedis"),
+        catch: (cause) =>
+          unavailable(
+            name,
+            (cause as { readonly code?: unknown })?.code === "ERR_MODULE_NOT_FOUND"
+              ? "a Redis store needs the optional peer dependencies @effect/platform-node and redis " +
+                "(npm install @effect/platform-node redis)"
+              : `the Redis client could not be loaded: ${describe(cause, undefined)}`
+          )
+      })
+      const connectTimeout = Duration.fromInputUnsafe(options.connectTimeout ?? defaults.connectTimeout)
+      let connected = false
+      const host = url.host.startsWith("[") ? url.host.slice(1, -1) : url.host
+      const socket = {
+        host,
+        port: url.port,
+        connectTimeout: Duration.toMillis(connectTimeout),
+        // Before the first connection: give up at once (reported below). After: reconnect, backing off to 1 s, for
+        // as long as the process runs; requests meanwhile wait out `outageWait` and then fail unsent.
+        reconnectStrategy: (retries: number, cause: Error) =>
+          connected ? Math.min(50 * 2 ** retries, 1_000) : cause,
+        ...(url.tls ? { tls: true as const, servername: host } : {})
+      }
+      const context = yield* Layer.build(NodeRedis.layer({
+        socket,
+        database: url.db,
+        ...(url.username === undefined ? {} : { username: url.username }),
+        ...(url.password === undefined ? {} : { password: Redacted.value(url.password) }),
+        // Commands fail at once while the connection is down, instead of queueing without bound.
+        disableOfflineQueue: true
+      })).pipe(
+        // NodeRedis logs every socket error as a warning (one per reconnect attempt); this layer reports an
+        // outage once, with the store's name, instead.
+        Effect.provideService(References.MinimumLogLevel, "Error"),
+        Effect.timeoutOrElse({
+          duration: Duration.sum(connectTimeout, Duration.seconds(1)),
+          orElse: () => Effect.fail(new Redis.RedisError({ cause: new Error(`no answer within ${Duration.format(connectTimeout)}`) }))
+        }),
+        Effect.mapError((error) => {
+          const reason = describe(error.cause, url.password)
+          return unavailable(
+            name,
+            /^(NOAUTH|WRONGPASS)/.test(reason) ? `${reason} (check the user name and password in the address)` : reason
+          )
+        })
+      )
+      connected = true
+      const store = yield* RateLimiter.makeStoreRedis({ prefix: options.prefix ?? defaults.prefix }).pipe(
+        Effect.provideService(Redis.Redis, Context.get(context, Redis.Redis))
+      )
+      return withOutageWait(store, {
+        name,
+        outageWait: Duration.fromInputUnsafe(options.outageWait ?? defaults.outageWait),
+        password: url.password
+      })
+    })
+  )
+
+/**
+ * {@link ENV}, parsed (`Option.none()` when it is unset or empty). A malformed address is a `ConfigError` naming the
+ * variable and never quoting the password.
+ *
+ * @since 0.3.0
+ */
+export const config: Config.Config<Option.Option<RedisUrl.RedisUrl>> = Config.option(
+  Config.schema(RedisUrl.RedisUrlString, ENV)
+).pipe(
+  Config.map((value) => Option.flatMap(value, (text) => Option.fromUndefinedOr(RedisUrl.parse(text.trim()))))
+)
+
+/**
+ * Options of {@link layerConfig}.
+ *
+ * @since 0.3.0
+ */
+export interface ConfigOptions extends Omit<RedisOptions, "url"> {
+  /** Replaces {@link config} (the environment variable {@link ENV}). */
+  readonly url?: Config.Config<Option.Option<RedisUrl.RedisUrl>> | undefined
+}
+
+/**
+ * The store {@link ENV} names: Redis ({@link layerRedis}) when it is set, else the in-memory store (nothing
+ * changes).
+ *
+ * @since 0.3.0
+ */
+export const layerConfig = (
+  options: ConfigOptions = {}
+): Layer.Layer<RateLimiter.RateLimiterStore, Config.ConfigError | RateLimitStoreUnavailableError> =>
+  Layer.unwrap(
+    Effect.map(
+      options.url ?? config,
+      Option.match({
+        onNone: () => RateLimiter.layerStoreMemory,
+        onSome: (url) => layerRedis({ ...options, url })
+      })
+    )
+  )
