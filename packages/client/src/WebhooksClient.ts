@@ -13,7 +13,9 @@
  */
 import {
   BaseUrl,
+  ClientSettings,
   IdempotencyKey,
+  Page,
   RedisUrl,
   ReservedMetadata,
   Validation,
@@ -288,8 +290,6 @@ export const defaults = {
 } as const
 
 
-const Positive = Schema.Number.check(Schema.isGreaterThan(0, { message: "expected a number greater than 0" }))
-
 const inputOptions = { errors: "all", onExcessProperty: "error" } as const
 
 const OnRecoveredSchema = Schema.Literals(["recreate", "return"])
@@ -371,16 +371,17 @@ const invalidOption = (option: string, value: unknown, rule: string) =>
     message: `invalid client option ${option}: ${rule}`
   })
 
-const durationMillis = (option: string, input: Duration.Input, positive: boolean): Effect.Effect<number, InvalidOptionsError> => {
+// Each rule is the schema's (`ClientSettings`), the same one the bins' flags and the environment are checked by.
+const durationMillis = (
+  option: string,
+  input: Duration.Input,
+  problem: (duration: Duration.Input) => string | undefined
+): Effect.Effect<number, InvalidOptionsError> => {
   const decoded = Duration.fromInput(input)
-  const millis = Option.isSome(decoded) ? Duration.toMillis(decoded.value) : Number.NaN
-  return (positive ? millis > 0 : millis >= 0) && Number.isFinite(millis)
-    ? Effect.succeed(millis)
-    : Effect.fail(invalidOption(
-      option,
-      input,
-      `expected a ${positive ? "positive" : "non-negative"}, finite duration such as "30 seconds"; got ${String(input)}`
-    ))
+  const found = Option.isSome(decoded) ? problem(decoded.value) : problem(Number.NaN)
+  return found === undefined && Option.isSome(decoded)
+    ? Effect.succeed(Duration.toMillis(decoded.value))
+    : Effect.fail(invalidOption(option, input, found ?? `expected a duration such as "30 seconds"; got ${String(input)}`))
 }
 
 /** The options checked and completed with the defaults; a value out of range is an `InvalidOptionsError`. */
@@ -390,28 +391,29 @@ const resolve = Effect.fnUntraced(function*(options: Options) {
   if (problem !== undefined) return yield* new InvalidOptionsError({ option: "baseUrl", value: maskedUrl(given), message: `invalid client option baseUrl: ${problem}` })
   const baseUrl = given.replace(/\/+$/, "")
   const rateLimit = options.rateLimit ?? defaults.rateLimit
-  if (typeof rateLimit !== "number" || !(rateLimit > 0)) {
-    return yield* invalidOption("rateLimit", rateLimit, `expected a positive number of requests per second (or Infinity); got ${rateLimit}`)
-  }
+  // `Infinity` is the client's own extra: pacing off.
+  const rateProblem = typeof rateLimit !== "number"
+    ? `must be a positive number of requests per second; got ${String(rateLimit)}`
+    : rateLimit === Infinity
+    ? undefined
+    : ClientSettings.rateLimitProblem(rateLimit)
+  if (rateProblem !== undefined) return yield* invalidOption("rateLimit", rateLimit, `${rateProblem} (or Infinity: no pacing)`)
   if (options.rateLimitKey !== undefined && (typeof options.rateLimitKey !== "string" || options.rateLimitKey === "")) {
     return yield* invalidOption("rateLimitKey", options.rateLimitKey, "expected a non-empty string")
   }
-  const timeoutMillis = yield* durationMillis("timeout", options.timeout ?? defaults.timeout, true)
+  const timeoutMillis = yield* durationMillis("timeout", options.timeout ?? defaults.timeout, ClientSettings.timeoutProblem)
   const retry = options.retry ?? {}
   const maxRetries = retry.maxRetries ?? RetrySchedule.defaults.maxRetries
-  if (!Number.isInteger(maxRetries) || maxRetries < 0) {
-    return yield* invalidOption("retry.maxRetries", maxRetries, `expected a whole number >= 0; got ${maxRetries}`)
-  }
+  const retriesProblem = ClientSettings.maxRetriesProblem(maxRetries)
+  if (retriesProblem !== undefined) return yield* invalidOption("retry.maxRetries", maxRetries, retriesProblem)
+  const delay = (option: keyof RetryOptions & string, input: Duration.Input) =>
+    durationMillis(`retry.${option}`, input, ClientSettings.delayProblem)
   const policy: RetrySchedule.Policy = {
     maxRetries,
-    baseDelayMillis: yield* durationMillis("retry.baseDelay", retry.baseDelay ?? RetrySchedule.defaults.baseDelay, false),
-    maxDelayMillis: yield* durationMillis("retry.maxDelay", retry.maxDelay ?? RetrySchedule.defaults.maxDelay, false),
-    maxElapsedMillis: yield* durationMillis("retry.maxElapsed", retry.maxElapsed ?? RetrySchedule.defaults.maxElapsed, false),
-    retryAfterCapMillis: yield* durationMillis(
-      "retry.retryAfterCap",
-      retry.retryAfterCap ?? RetrySchedule.defaults.retryAfterCap,
-      false
-    )
+    baseDelayMillis: yield* delay("baseDelay", retry.baseDelay ?? RetrySchedule.defaults.baseDelay),
+    maxDelayMillis: yield* delay("maxDelay", retry.maxDelay ?? RetrySchedule.defaults.maxDelay),
+    maxElapsedMillis: yield* delay("maxElapsed", retry.maxElapsed ?? RetrySchedule.defaults.maxElapsed),
+    retryAfterCapMillis: yield* delay("retryAfterCap", retry.retryAfterCap ?? RetrySchedule.defaults.retryAfterCap)
   }
   const rateLimitKey = options.rateLimitKey ?? (yield* defaultRateLimitKey(baseUrl, options.apiKey))
   return { baseUrl, rateLimit, rateLimitKey, timeoutMillis, policy }
@@ -573,14 +575,14 @@ const makeWith = Effect.fnUntraced(function*(clientOptions: Options, env: Errors
   }
 
   const listAll = (options: Omit<ListOptions, "cursor"> = {}) =>
-    pagesOf(listCall({ limit: Webhook.PAGE_LIMIT.maximum, ...defined(options) }), Webhook.Webhook)
+    pagesOf(listCall({ limit: Page.PAGE_LIMIT.maximum, ...defined(options) }), Webhook.Webhook)
 
   /** Every webhook `select` keeps, decoded (only those). */
   const listSelected = (select: (raw: unknown) => boolean) =>
-    pagesOf(listCall({ limit: Webhook.PAGE_LIMIT.maximum }), Webhook.Webhook, select)
+    pagesOf(listCall({ limit: Page.PAGE_LIMIT.maximum }), Webhook.Webhook, select)
 
   const listAllAttempts = (id: string, options: Omit<AttemptsOptions, "cursor"> = {}) =>
-    pagesOf(attemptsCall(id, { limit: Webhook.PAGE_LIMIT.maximum, ...defined(options) }), WebhookAttempt.WebhookAttempt)
+    pagesOf(attemptsCall(id, { limit: Page.PAGE_LIMIT.maximum, ...defined(options) }), WebhookAttempt.WebhookAttempt)
 
   // Concurrent lookups (ambiguous creates, lookupFirst, race checks) share one listing; see internal/tokenLookup.ts.
   const findByToken = yield* TokenLookup.make(listSelected, IDEMPOTENCY_METADATA_KEY)
@@ -694,15 +696,9 @@ export interface ConfigOptions {
   readonly transformClient?: ((client: HttpClient.HttpClient) => HttpClient.HttpClient) | undefined
 }
 
-// Range-checked here, not only in `make`, so a bad variable fails the layer with a ConfigError naming the variable
-// rather than an InvalidOptionsError naming the option.
-const durationFrom = (positive: boolean) =>
-  Schema.DurationFromString.check(Schema.makeFilter((d: Duration.Duration) =>
-    (Duration.isFinite(d) && (positive ? Duration.toMillis(d) > 0 : Duration.toMillis(d) >= 0)) ||
-    `expected a ${positive ? "positive" : "non-negative"}, finite duration such as "30 seconds"`
-  ))
-
-const optionalDuration = (name: string) => Config.option(Config.schema(durationFrom(false), name))
+// Checked here with the schema's rules, not only in `make`, so a bad variable fails the layer with a ConfigError
+// naming the variable rather than an InvalidOptionsError naming the option.
+const optionalDuration = (name: string) => Config.option(Config.schema(ClientSettings.DelayFromString, name))
 
 /**
  * The retry knobs from the environment (see {@link ConfigOptions.retry}).
@@ -710,10 +706,7 @@ const optionalDuration = (name: string) => Config.option(Config.schema(durationF
  * @since 0.1.0
  */
 export const retryConfig: Config.Config<RetryOptions> = Config.all({
-  maxRetries: Config.option(Config.schema(
-    Schema.NumberFromString.check(Schema.isInt(), Schema.isGreaterThanOrEqualTo(0)),
-    "EXA_MAX_RETRIES"
-  )),
+  maxRetries: Config.option(Config.schema(ClientSettings.MaxRetriesFromString, "EXA_MAX_RETRIES")),
   baseDelay: optionalDuration("EXA_RETRY_BASE_DELAY"),
   maxDelay: optionalDuration("EXA_RETRY_MAX_DELAY"),
   maxElapsed: optionalDuration("EXA_RETRY_MAX_ELAPSED"),
@@ -759,11 +752,11 @@ const makeConfig = Effect.fnUntraced(function*(options: ConfigOptions) {
     baseUrl: options.baseUrl ??
       Config.schema(BaseUrl.BaseUrl, "EXA_BASE_URL").pipe(Config.withDefault(defaults.baseUrl)),
     rateLimit: options.rateLimit ??
-      Config.schema(Schema.NumberFromString.pipe(Schema.decodeTo(Positive)), "EXA_RATE_LIMIT").pipe(
+      Config.schema(ClientSettings.RateLimitFromString, "EXA_RATE_LIMIT").pipe(
         Config.withDefault(defaults.rateLimit)
       ),
     timeout: options.timeout ??
-      Config.schema(durationFrom(true), "EXA_TIMEOUT").pipe(Config.withDefault(defaults.timeout)),
+      Config.schema(ClientSettings.TimeoutFromString, "EXA_TIMEOUT").pipe(Config.withDefault(defaults.timeout)),
     retry: options.retry ?? retryConfig
   })
   // Errors name a variable only when the setting was read from it (a given `Config` may come from anywhere).

@@ -17,6 +17,7 @@
  * ```
  * @since 0.1.0
  */
+import { Validation } from "@exa-webhooks/schema"
 import { Duration, Predicate, Schema } from "effect"
 import { HttpClient } from "effect/http"
 import type { HttpClientResponse } from "effect/http"
@@ -97,12 +98,13 @@ const isTransientStatus = (status: number): boolean =>
   HttpClient.isTransientResponse({ status } as HttpClientResponse.HttpClientResponse)
 
 /**
- * One field of an input that broke a rule.
+ * One field of an input that broke a rule: the schema package's `Validation.Problem` (one definition, shared with the
+ * mock's error bodies and the bins' reports).
  *
  * @category models
  * @since 0.1.0
  */
-export const Problem = Schema.Struct({ path: Schema.String, message: Schema.String })
+export const Problem = Validation.Problem
 
 /**
  * An argument broke a rule of the API; nothing was sent. `problems` names every field and rule.

@@ -241,27 +241,6 @@ export class Webhook extends Schema.Class<Webhook>("@exa-webhooks/schema/Webhook
 }) {}
 
 /**
- * @category paging
- * @since 0.1.0
- * @deprecated Use `Page.PAGE_LIMIT` (the same value; paging is the same for every list endpoint).
- */
-export const PAGE_LIMIT = PageModule.PAGE_LIMIT
-
-/**
- * @category paging
- * @since 0.1.0
- * @deprecated Use `Page.PageLimit` (the same schema).
- */
-export const PageLimit = PageModule.PageLimit
-
-/**
- * @category paging
- * @since 0.1.0
- * @deprecated Use `Page.Cursor` (the same schema).
- */
-export const Cursor = PageModule.Cursor
-
-/**
  * Query of `GET /v0/webhooks`. `limit` is 1..200 (Exa's default is 25); `cursor` is the previous page's
  * `nextCursor`.
  *
@@ -275,13 +254,6 @@ export const ListWebhooksQuery = Schema.Struct({ ...PageModule.PageQuery })
  * @since 0.1.0
  */
 export type ListWebhooksQuery = typeof ListWebhooksQuery.Type
-
-/**
- * @category paging
- * @since 0.1.0
- * @deprecated Use `Page.Page` (the same function).
- */
-export const Page = PageModule.Page
 
 /**
  * One page of `GET /v0/webhooks`.

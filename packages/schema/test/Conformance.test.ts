@@ -7,7 +7,7 @@ import { describe, expect, it } from "@effect/vitest"
 import { Schema } from "effect"
 import { OpenApi } from "effect/http-api"
 import { existsSync, readFileSync } from "node:fs"
-import { Endpoints, Event, EventType, Webhook, WebhookAttempt, WebhooksApi } from "../src/index.ts"
+import { Endpoints, Event, EventType, Page, Webhook, WebhookAttempt, WebhooksApi } from "../src/index.ts"
 import { extractFacts, factsPath, sharedSpecPath } from "../scripts/extract-spec-facts.ts"
 
 const committed = JSON.parse(readFileSync(factsPath, "utf8"))
@@ -103,7 +103,7 @@ const conformance = (facts: any) => {
       [Webhook.ListWebhooksQuery, facts.listLimit],
       [WebhookAttempt.ListWebhookAttemptsQuery, facts.attemptsLimit]
     ] as const) {
-      expect(Webhook.PAGE_LIMIT).toEqual(limit)
+      expect(Page.PAGE_LIMIT).toEqual(limit)
       expect(accepts(schema, { limit: String(limit.minimum) })).toBe(true)
       expect(accepts(schema, { limit: String(limit.minimum - 1) })).toBe(false)
       expect(accepts(schema, { limit: String(limit.maximum) })).toBe(true)

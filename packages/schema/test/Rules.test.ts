@@ -31,7 +31,6 @@ describe("Page: one envelope and one paging rule for every list", () => {
       assert.isDefined(failure(Webhook.ListWebhooksQuery, { limit: bad }), bad)
       assert.isDefined(failure(WebhookAttempt.ListWebhookAttemptsQuery, { limit: bad }), bad)
     }
-    assert.strictEqual(Webhook.PAGE_LIMIT, Page.PAGE_LIMIT, "the deprecated name is the same value")
   })
 
   it("a cursor is not empty or blank", () => {

@@ -9,7 +9,7 @@
  * Two answers would otherwise page forever or stop early, and fail instead: `hasMore: true` without a cursor, and a
  * cursor given a second time.
  */
-import { Webhook } from "@exa-webhooks/schema"
+import { Page } from "@exa-webhooks/schema"
 import type { Array as Arr } from "effect"
 import { Effect, Option, Schema, Stream } from "effect"
 import { UnexpectedResponseError } from "../WebhooksError.ts"
@@ -19,7 +19,7 @@ import type { WebhooksError } from "../WebhooksError.ts"
  * The page envelope of every list endpoint with its items left as received: what is needed to ask for the next page.
  * The items are decoded by the caller's `decode`.
  */
-export const Envelope = Webhook.Page(Schema.Unknown)
+export const Envelope = Page.Page(Schema.Unknown)
 
 /** A page as {@link Envelope} decodes it. */
 export type Envelope = typeof Envelope.Type
