@@ -137,7 +137,9 @@ describe.skipIf(!RedisServer.available())("--rate-limit-store with a real Redis"
       const env = envFor(mock)
       const creates = 30
       const manifests = [0, 1].map((i) => writeManifest(manifestOf(`killed-${i}`, creates)))
-      const args = (manifest: string) => ["apply", manifest, "--concurrency", "8", "--rate-limit", String(LIMIT), "--rate-limit-store", redis.url]
+      // A slow shared budget (5/s for both) keeps both processes mid-run for seconds, so one that started early on a
+      // busy machine cannot finish all its creates before the other has journaled a few and Redis is killed.
+      const args = (manifest: string) => ["apply", manifest, "--concurrency", "8", "--rate-limit", "5", "--rate-limit-store", redis.url]
       const [results] = yield* Effect.all([
         Effect.forEach(manifests, (manifest) => run(args(manifest), { env }), { concurrency: "unbounded" }),
         // Killed once both processes have journaled a few creates: both are mid-run, however slowly each started.
