@@ -197,8 +197,8 @@ export const startRedis = async () => {
   const { createServer } = await import("node:net")
   const port = await new Promise((resolve, reject) => {
     const server = createServer().once("error", reject).listen(0, "127.0.0.1", () => {
-      const { port } = server.address()
-      server.close(() => resolve(port))
+      const { port: free } = server.address()
+      server.close(() => resolve(free))
     })
   })
   const child = spawn(binary, ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], {

@@ -652,9 +652,9 @@ const applyTogether = async (batch, dir, store) => {
     let first
     let last
     let seen = 0
-    let sampling = true
+    const sampling = { on: true }
     const sampler = (async () => {
-      while (sampling) {
+      while (sampling.on) {
         const { requests } = await mock.stats()
         const now = performance.now()
         if (requests > 0 && first === undefined) first = now
@@ -673,7 +673,7 @@ const applyTogether = async (batch, dir, store) => {
       ], env)
     ))
     const wallMs = performance.now() - started
-    sampling = false
+    sampling.on = false
     await sampler
     const stats = await mock.stats()
     const stored = await listStored(mock.url)
@@ -703,6 +703,11 @@ const applyTogether = async (batch, dir, store) => {
   }
 }
 
+/** One row of the shared-budget table. */
+const sharedBudgetRow = (label, r) =>
+  `| ${label} | ${fmt(r.wallMs / 1000, 1)} | ${fmt(r.activeMs / 1000, 1)} | ${r.requests} | ${r.rateLimited} | ` +
+  `${fmt(r.share429 * 100, 2)}% | ${fmt(r.ofLimitActive, 2)}x | ${fmt(r.ofLimit, 2)}x | ${r.created} | ${r.duplicates} | ${r.exits.join(" ")} |`
+
 const sharedBudget = async () => {
   const batch = join(root, "bin", "exa-webhooks-batch")
   if (!existsSync(batch) || !existsSync(join(root, "apps", "batch", "dist"))) {
@@ -726,9 +731,6 @@ const sharedBudget = async () => {
     await redis.stop()
     rmSync(dir, { recursive: true, force: true })
   }
-  const row = (label, r) =>
-    `| ${label} | ${fmt(r.wallMs / 1000, 1)} | ${fmt(r.activeMs / 1000, 1)} | ${r.requests} | ${r.rateLimited} | ` +
-    `${fmt(r.share429 * 100, 2)}% | ${fmt(r.ofLimitActive, 2)}x | ${fmt(r.ofLimit, 2)}x | ${r.created} | ${r.duplicates} | ${r.exits.join(" ")} |`
   for (const [label, r] of [["shared", shared], ["alone", alone]]) {
     log(`  ${label}: ${fmt(r.ofLimitActive, 2)}x the limit while sending (${fmt(r.ofLimit, 2)}x over the whole run), ` +
       `${r.rateLimited} x 429 of ${r.requests} (${fmt(r.share429 * 100, 2)}%), ` +
@@ -749,8 +751,8 @@ const sharedBudget = async () => {
       "",
       "| budget | wall s | sending s | requests | 429s | 429 share | of the limit, while sending | of the limit, whole run | created | duplicates | exit codes |",
       "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
-      row("shared through Redis", shared),
-      row("per process (no store)", alone),
+      sharedBudgetRow("shared through Redis", shared),
+      sharedBudgetRow("per process (no store)", alone),
       "",
       `Both runs should create all ${total}; a process whose requests were refused more often than its retries allow ` +
         "reports those entries as failed (exit 1), and the next apply would create them.",
