@@ -32,6 +32,17 @@ export const peakRssMiB = (pid) => {
 export const children = new Set()
 
 /** Starts `bin/exa-webhooks-mock` on a free loopback port with `args`; resolves once it prints its URL. */
+/** Sends `signal` to a child we started and resolves once it has exited (at once if it already has). */
+const stopChild = (child, signal) =>
+  new Promise((resolve) => {
+    if (child.exitCode !== null) return resolve()
+    child.once("exit", () => {
+      children.delete(child)
+      resolve()
+    })
+    child.kill(signal)
+  })
+
 export const startMock = async (args = []) => {
   const child = spawn(join(root, "bin", "exa-webhooks-mock"), ["--port", "0", "--host", "127.0.0.1", ...args], {
     stdio: ["ignore", "pipe", "pipe"]
@@ -55,15 +66,7 @@ export const startMock = async (args = []) => {
     pid: child.pid,
     stats: () => control("GET", "stats"),
     reset: () => control("POST", "reset"),
-    stop: () =>
-      new Promise((resolve) => {
-        if (child.exitCode !== null) return resolve()
-        child.once("exit", () => {
-          children.delete(child)
-          resolve()
-        })
-        child.kill("SIGTERM")
-      })
+    stop: () => stopChild(child, "SIGTERM")
   }
 }
 
@@ -217,14 +220,6 @@ export const startRedis = async () => {
   })
   return {
     url: `redis://127.0.0.1:${port}/0`,
-    stop: () =>
-      new Promise((resolve) => {
-        if (child.exitCode !== null) return resolve()
-        child.once("exit", () => {
-          children.delete(child)
-          resolve()
-        })
-        child.kill("SIGKILL")
-      })
+    stop: () => stopChild(child, "SIGKILL")
   }
 }
