@@ -13,13 +13,12 @@ import { API_KEY, createBody, parseArgs, report } from "../lib.mjs"
 const args = parseArgs(process.argv.slice(2))
 const count = Number(args.count ?? 500)
 const concurrency = Number(args.concurrency ?? 64)
-// --transport fetch (FetchHttpClient over Node's fetch), node-http (node:http, what the CLI uses; with keep-alive, as
-// fetch pools its connections, so that the row compares the pipelines and not one TCP connection per request) or
-// undici (default).
+// --transport fetch (FetchHttpClient over Node's fetch), node-http (node:http with keep-alive agents: the transport of
+// the CLI, apps/cli/src/Session.ts) or undici (default).
 const transport = args.transport === "fetch"
   ? NodeHttpClient.layerFetch
   : args.transport === "node-http"
-  ? NodeHttpClient.layerNodeHttpOptions({ keepAlive: true })
+  ? NodeHttpClient.layerNodeHttpNoAgent.pipe(Layer.provide(NodeHttpClient.layerAgentOptions({ keepAlive: true })))
   : NodeHttpClient.layerUndici
 
 // GET /webhooks requests sent (counted once per attempt), for --op ambiguous.
