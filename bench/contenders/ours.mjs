@@ -7,19 +7,18 @@
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { WebhooksClient } from "@exa-webhooks/client"
 import { Effect, Exit, Layer, Redacted, Stream } from "effect"
-import { HttpClient } from "effect/http"
+import { HttpClient, HttpClientRequest } from "effect/http"
 import { API_KEY, createBody, parseArgs, report } from "../lib.mjs"
 
 const args = parseArgs(process.argv.slice(2))
 const count = Number(args.count ?? 500)
 const concurrency = Number(args.concurrency ?? 64)
-// --transport fetch (FetchHttpClient over Node's fetch), node-http (node:http, what the CLI uses; with keep-alive, as
-// fetch pools its connections, so that the row compares the pipelines and not one TCP connection per request) or
-// undici (default).
+// --transport fetch (FetchHttpClient over Node's fetch), node-http (node:http with keep-alive agents: the transport of
+// the CLI, apps/cli/src/Session.ts) or undici (default).
 const transport = args.transport === "fetch"
   ? NodeHttpClient.layerFetch
   : args.transport === "node-http"
-  ? NodeHttpClient.layerNodeHttpOptions({ keepAlive: true })
+  ? NodeHttpClient.layerNodeHttpNoAgent.pipe(Layer.provide(NodeHttpClient.layerAgentOptions({ keepAlive: true })))
   : NodeHttpClient.layerUndici
 
 // GET /webhooks requests sent (counted once per attempt), for --op ambiguous.
@@ -63,8 +62,21 @@ const each = (items, run) =>
     return { ids, failed, errors }
   })
 
+// --bare true: effect's HttpClient alone over the same transport (execute, read the body, JSON.parse; no validation,
+// decoding, retries, pacing or timeout), the floor of any client built on it: a reference for the client's own cost.
+const bare = Effect.gen(function*() {
+  const http = yield* HttpClient.HttpClient
+  const base = `${args["base-url"]}/websets/v0/webhooks`
+  const headers = { "x-api-key": API_KEY }
+  const send = (request) => Effect.flatMap(http.execute(request), (response) => Effect.map(response.text, JSON.parse))
+  return {
+    create: (body) => send(HttpClientRequest.bodyJsonUnsafe(HttpClientRequest.post(base, { headers }), body)),
+    get: (id) => send(HttpClientRequest.get(`${base}/${id}`, { headers }))
+  }
+})
+
 const program = Effect.gen(function*() {
-  const webhooks = yield* WebhooksClient.WebhooksClient
+  const webhooks = args.bare === undefined ? yield* WebhooksClient.WebhooksClient : yield* bare
   if (args.op === "list-all") {
     const result = yield* timed(Effect.map(Stream.runCount(webhooks.listAll()), (n) => ({ count: n })))
     return { listed: result.count, wallMs: result.wallMs, opCpuMs: result.cpuMs }
@@ -98,4 +110,4 @@ const program = Effect.gen(function*() {
   return out
 })
 
-report(await Effect.runPromise(program.pipe(Effect.provide(Webhooks))))
+report(await Effect.runPromise(program.pipe(Effect.provide(args.bare === undefined ? Webhooks : transport))))
