@@ -583,7 +583,12 @@ const makeWith = Effect.fnUntraced(function*(clientOptions: Options, env: Errors
     pagesOf(listCall({ limit: Page.PAGE_LIMIT.maximum }), Webhook.Webhook, select, Webhook.fromWire)
 
   const listAllAttempts = (id: string, options: Omit<AttemptsOptions, "cursor"> = {}) =>
-    pagesOf(attemptsCall(id, { limit: Page.PAGE_LIMIT.maximum, ...defined(options) }), WebhookAttempt.WebhookAttempt)
+    pagesOf(
+      attemptsCall(id, { limit: Page.PAGE_LIMIT.maximum, ...defined(options) }),
+      WebhookAttempt.WebhookAttempt,
+      undefined,
+      WebhookAttempt.fromWire
+    )
 
   // Concurrent lookups (ambiguous creates, lookupFirst, race checks) share one listing; see internal/tokenLookup.ts.
   const findByToken = yield* TokenLookup.make(listSelected, IDEMPOTENCY_METADATA_KEY)

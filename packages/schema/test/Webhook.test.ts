@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { DateTime, Schema } from "effect"
+import { DateTime, Exit, Schema } from "effect"
 import { EventType, Validation, Webhook, WebhookAttempt } from "../src/index.ts"
 
 const problemsOf = (schema: Schema.Top, value: unknown) => {
@@ -143,6 +143,10 @@ describe("Timestamp", () => {
   })
 })
 
+function assertSuccess<A>(exit: Exit.Exit<A, unknown>): asserts exit is Exit.Success<A, unknown> {
+  expect(exit._tag).toBe("Success")
+}
+
 const bySchema = (input: unknown) => {
   const exit = Schema.decodeUnknownExit(Webhook.Webhook)(input)
   return exit._tag === "Success" ? exit.value : undefined
@@ -205,6 +209,47 @@ describe("Webhook.fromWire (the quick route of listings)", () => {
     const input = JSON.parse(`{"metadata":{"__proto__":"x"},${JSON.stringify(wire).slice(1)}`.replace(`"metadata":{"team":"growth"},`, ""))
     expect(Webhook.fromWire(input)).toBeUndefined()
     expect(bySchema(input)?.metadata).toEqual(JSON.parse(`{"__proto__":"x"}`))
+  })
+})
+
+describe("WebhookAttempt.fromWire", () => {
+  const attempt = {
+    id: "wa_1",
+    object: "webhook_attempt",
+    eventId: "ev_1",
+    eventType: "webset.created",
+    webhookId: "wh_1",
+    url: "https://example.com/hooks/exa",
+    successful: false,
+    responseHeaders: { "content-type": "text/plain" },
+    responseBody: null,
+    responseStatusCode: 500,
+    attempt: 2,
+    attemptedAt: "2023-11-07T05:31:56.5Z"
+  }
+  const attemptBySchema = Schema.decodeUnknownExit(WebhookAttempt.WebhookAttempt)
+
+  it("decodes a valid attempt to exactly what the schema decodes it to", () => {
+    for (const input of [attempt, { ...attempt, eventType: "x.unknown", responseBody: "boom", extra: 1 }]) {
+      const expected = attemptBySchema(input)
+      assertSuccess(expected)
+      expect(WebhookAttempt.fromWire(input)).toStrictEqual(expected.value)
+    }
+  })
+
+  it("never accepts what the schema refuses", () => {
+    for (const input of [
+      { ...attempt, object: "webhook" },
+      { ...attempt, successful: "false" },
+      { ...attempt, responseHeaders: { n: 1 } },
+      { ...attempt, responseHeaders: null },
+      { ...attempt, responseStatusCode: "500" },
+      { ...attempt, eventType: 1 },
+      { ...attempt, attemptedAt: "yesterday" }
+    ]) {
+      expect(attemptBySchema(input)._tag, JSON.stringify(input)).toBe("Failure")
+      expect(WebhookAttempt.fromWire(input), JSON.stringify(input)).toBeUndefined()
+    }
   })
 })
 
