@@ -544,9 +544,10 @@ const makeWith = Effect.fnUntraced(function*(clientOptions: Options, env: Errors
   const pagesOf = <A extends { readonly id: string }>(
     first: Effect.Effect<Executor.Call, WebhooksError>,
     item: Schema.Decoder<A>,
-    select?: (raw: unknown) => boolean
+    select?: (raw: unknown) => boolean,
+    quick?: (raw: unknown) => A | undefined
   ): Stream.Stream<A, WebhooksError> => {
-    const decodeItems = Schema.decodeUnknownEffect(Schema.Array(item))
+    const decodeItems = Paginate.itemsDecoder(item, quick)
     return Stream.unwrap(Effect.map(first, (call) =>
       Paginate.make({
         path: call.path,
@@ -575,14 +576,19 @@ const makeWith = Effect.fnUntraced(function*(clientOptions: Options, env: Errors
   }
 
   const listAll = (options: Omit<ListOptions, "cursor"> = {}) =>
-    pagesOf(listCall({ limit: Page.PAGE_LIMIT.maximum, ...defined(options) }), Webhook.Webhook)
+    pagesOf(listCall({ limit: Page.PAGE_LIMIT.maximum, ...defined(options) }), Webhook.Webhook, undefined, Webhook.fromWire)
 
   /** Every webhook `select` keeps, decoded (only those). */
   const listSelected = (select: (raw: unknown) => boolean) =>
-    pagesOf(listCall({ limit: Page.PAGE_LIMIT.maximum }), Webhook.Webhook, select)
+    pagesOf(listCall({ limit: Page.PAGE_LIMIT.maximum }), Webhook.Webhook, select, Webhook.fromWire)
 
   const listAllAttempts = (id: string, options: Omit<AttemptsOptions, "cursor"> = {}) =>
-    pagesOf(attemptsCall(id, { limit: Page.PAGE_LIMIT.maximum, ...defined(options) }), WebhookAttempt.WebhookAttempt)
+    pagesOf(
+      attemptsCall(id, { limit: Page.PAGE_LIMIT.maximum, ...defined(options) }),
+      WebhookAttempt.WebhookAttempt,
+      undefined,
+      WebhookAttempt.fromWire
+    )
 
   // Concurrent lookups (ambiguous creates, lookupFirst, race checks) share one listing; see internal/tokenLookup.ts.
   const findByToken = yield* TokenLookup.make(listSelected, IDEMPOTENCY_METADATA_KEY)

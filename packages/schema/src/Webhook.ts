@@ -8,7 +8,7 @@
  *
  * @since 0.1.0
  */
-import { Option, Schema, SchemaGetter } from "effect"
+import { DateTime, Option, Schema, SchemaGetter } from "effect"
 import * as EventType from "./EventType.ts"
 import * as PageModule from "./Page.ts"
 import * as Validation from "./Validation.ts"
@@ -200,13 +200,55 @@ export const UpdateWebhookChanges = UpdateWebhookParameters.check(
  */
 export type UpdateWebhookParameters = typeof UpdateWebhookParameters.Type
 
+// RFC 3339's `date-time` (the spec's `format: date-time`): date, `T`, time with seconds, optional fraction, and `Z` or
+// an offset. `T` and `Z` may be lower case (RFC 3339 §5.6).
+const DATE_TIME =
+  /^\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])[Tt](?:[01]\d|2[0-3]):[0-5]\d:(?:[0-5]\d|60)(?:\.\d+)?(?:[Zz]|[+-](?:[01]\d|2[0-3]):[0-5]\d)$/
+
 /**
- * An ISO-8601 timestamp on the wire, a comparable `DateTime.Utc` in code.
+ * The instant `value` names, in epoch milliseconds, when it is an RFC 3339 `date-time` (the spec's
+ * `format: date-time`, e.g. `"2023-11-07T05:31:56Z"` or `"2023-11-07T07:31:56.5+02:00"`); `undefined` otherwise.
+ * This is the one rule of {@link Timestamp}.
+ *
+ * @example
+ * ```ts
+ * Webhook.parseTimestamp("2023-11-07T05:31:56Z") // 1699335116000
+ * Webhook.parseTimestamp("yesterday") // undefined
+ * ```
+ * @category parsing
+ * @since 0.3.0
+ */
+export const parseTimestamp = (value: string): number | undefined => {
+  if (!DATE_TIME.test(value)) return undefined
+  const millis = Date.parse(value)
+  // A leap second (":60") matches the grammar but names no instant JavaScript can hold.
+  return Number.isNaN(millis) ? undefined : millis
+}
+
+/**
+ * An RFC 3339 timestamp on the wire (the spec's `format: date-time`), a comparable `DateTime.Utc` in code; encoded
+ * back as ISO-8601 in UTC.
+ *
+ * A filter and a plain transformation rather than `Schema.DateTimeUtcFromString` (whose effectful transformation
+ * accepts whatever `Date` parses): checked once with a regular expression and parsed once, a listing of 10,000
+ * webhooks decodes its 20,000 timestamps in a fraction of the time.
  *
  * @category schemas
  * @since 0.1.0
  */
-export const Timestamp = Schema.DateTimeUtcFromString
+export const Timestamp = Schema.String.check(
+  Schema.makeFilter((value: string) =>
+    parseTimestamp(value) !== undefined ||
+    `expected an RFC 3339 date-time such as "2023-11-07T05:31:56Z", got ${quote(value, 40)}`, {
+    expected: "an RFC 3339 date-time",
+    toJsonSchema: () => ({ format: "date-time" })
+  })
+).pipe(
+  Schema.decodeTo(Schema.DateTimeUtc, {
+    decode: SchemaGetter.transform((value: string) => DateTime.makeUnsafe(parseTimestamp(value)!)),
+    encode: SchemaGetter.transform(DateTime.formatIso)
+  })
+)
 
 // The decoded side of a webhook's metadata: what `Metadata` (checked on the wire side) produced, or `{}`. A guard, not
 // `Schema.toType(Metadata)`, which would walk and check every value a second time: that second walk was a fifth of
@@ -239,6 +281,72 @@ export class Webhook extends Schema.Class<Webhook>("@exa-webhooks/schema/Webhook
   createdAt: Timestamp,
   updatedAt: Timestamp
 }) {}
+
+const STATUSES: ReadonlySet<unknown> = new Set(WebhookStatus.literals)
+
+const metadataFromWire = (value: unknown): Metadata | undefined => {
+  if (value === null) return {}
+  // An own `__proto__` key needs the schema's careful copy; the schema decides that (rare) case.
+  if (typeof value !== "object" || Array.isArray(value) || Object.hasOwn(value, "__proto__")) return undefined
+  const out: Record<string, string> = {}
+  for (const key in value) {
+    if (!Object.hasOwn(value, key)) continue
+    const entry = (value as Record<string, unknown>)[key]
+    if (typeof entry !== "string" || entry.length > MAX_METADATA_VALUE_LENGTH) return undefined
+    out[key] = entry
+  }
+  return out
+}
+
+const timestampFromWire = (value: unknown): DateTime.Utc | undefined => {
+  const millis = typeof value === "string" ? parseTimestamp(value) : undefined
+  return millis === undefined ? undefined : DateTime.makeUnsafe(millis)
+}
+
+/**
+ * The {@link Webhook} that `input` (a webhook as parsed from JSON) decodes to, by a quick route, or `undefined` when
+ * that route cannot tell: then `Schema.decodeUnknown*(Webhook)` gives the verdict, and the message naming the field.
+ *
+ * It applies the rules of {@link Webhook} (and no others: a test decodes valid and broken webhooks both ways) in plain
+ * code. Decoding a listing of 10,000 webhooks with the schema costs a fresh process about 250 ms of CPU, most of it
+ * spent before the JIT has warmed to the schema interpreter; this route costs a small part of it, and keeps a
+ * client's `listAll` as fast as exa-js, which validates nothing.
+ *
+ * @example
+ * ```ts
+ * const webhook = Webhook.fromWire(raw) ?? Schema.decodeUnknownSync(Webhook.Webhook)(raw)
+ * ```
+ * @category decoding
+ * @since 0.3.0
+ */
+export const fromWire = (input: unknown): Webhook | undefined => {
+  if (typeof input !== "object" || input === null || Array.isArray(input)) return undefined
+  const wire = input as Record<string, unknown>
+  const { id, object, status, events, url, secret } = wire
+  if (
+    typeof id !== "string" || object !== "webhook" || !STATUSES.has(status) || !Array.isArray(events) ||
+    typeof url !== "string" || (secret !== null && typeof secret !== "string")
+  ) return undefined
+  // `ReceivedEventType` takes any string: a known one as `EventType`, another one kept as `UnknownEventType`.
+  for (let i = 0; i < events.length; i++) if (typeof events[i] !== "string") return undefined
+  const metadata = Object.hasOwn(wire, "metadata") ? metadataFromWire(wire.metadata) : {}
+  const createdAt = timestampFromWire(wire.createdAt)
+  const updatedAt = timestampFromWire(wire.updatedAt)
+  if (metadata === undefined || createdAt === undefined || updatedAt === undefined) return undefined
+  // What `new Webhook(fields)` makes (a `Data.Class`: the prototype and the fields as own properties), without the
+  // constructor's second schema pass over fields checked just above: that pass alone cost 100 ms per 10,000.
+  return Object.assign(Object.create(Webhook.prototype) as Webhook, {
+    id,
+    object,
+    status: status as WebhookStatus,
+    events: events.slice() as Array<EventType.ReceivedEventType>,
+    url,
+    secret,
+    metadata,
+    createdAt,
+    updatedAt
+  })
+}
 
 /**
  * Query of `GET /v0/webhooks`. `limit` is 1..200 (Exa's default is 25); `cursor` is the previous page's

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { DateTime, Schema } from "effect"
+import { DateTime, Exit, Schema } from "effect"
 import { EventType, Validation, Webhook, WebhookAttempt } from "../src/index.ts"
 
 const problemsOf = (schema: Schema.Top, value: unknown) => {
@@ -122,6 +122,134 @@ describe("Webhook (received)", () => {
   it("a bad timestamp or status is reported with its field", () => {
     expect(problemsOf(Webhook.Webhook, { ...wire, createdAt: "yesterday", status: "paused" }).map((p) => p.path).toSorted())
       .toEqual(["createdAt", "status"])
+  })
+})
+
+describe("Timestamp", () => {
+  it("accepts RFC 3339 date-times (the spec's format: date-time), with any fraction and offset", () => {
+    const decode = Schema.decodeUnknownSync(Webhook.Timestamp)
+    expect(DateTime.toEpochMillis(decode("2023-11-07T05:31:56Z"))).toBe(Date.UTC(2023, 10, 7, 5, 31, 56))
+    expect(DateTime.toEpochMillis(decode("2023-11-07t07:31:56.5+02:00"))).toBe(Date.UTC(2023, 10, 7, 5, 31, 56, 500))
+    expect(DateTime.toEpochMillis(decode("2023-11-07T05:31:56.123456z"))).toBe(Date.UTC(2023, 10, 7, 5, 31, 56, 123))
+    expect(DateTime.isUtc(decode("2023-11-07T05:31:56-05:00"))).toBe(true)
+  })
+
+  it("refuses what is not one, with a message quoting it", () => {
+    for (const value of ["yesterday", "2023-11-07", "2023-11-07 05:31:56Z", "2023-11-07T05:31Z", "2023-11-07T05:31:56", "2023-13-07T05:31:56Z", "2023-11-07T24:00:00Z", "2023-11-07T23:59:60Z", "Tue Nov 07 2023"]) {
+      expect(problemsOf(Webhook.Timestamp, value), value).toEqual([
+        { path: "", message: `expected an RFC 3339 date-time such as "2023-11-07T05:31:56Z", got ${JSON.stringify(value)}` }
+      ])
+    }
+  })
+})
+
+function assertSuccess<A>(exit: Exit.Exit<A, unknown>): asserts exit is Exit.Success<A, unknown> {
+  expect(exit._tag).toBe("Success")
+}
+
+const bySchema = (input: unknown) => {
+  const exit = Schema.decodeUnknownExit(Webhook.Webhook)(input)
+  return exit._tag === "Success" ? exit.value : undefined
+}
+
+describe("Webhook.fromWire (the quick route of listings)", () => {
+  const { metadata: _, ...withoutMetadata } = wire
+  const valid: ReadonlyArray<unknown> = [
+    wire,
+    withoutMetadata,
+    { ...wire, metadata: null },
+    { ...wire, metadata: {} },
+    { ...wire, status: "inactive", secret: "whsec_1", events: ["webset.created", "x.unknown"] },
+    { ...wire, events: [] },
+    { ...wire, newField: 1 },
+    { ...wire, metadata: { a: "x".repeat(Webhook.MAX_METADATA_VALUE_LENGTH) } },
+    { ...wire, createdAt: "2023-11-07t07:31:56.5+02:00" }
+  ]
+  const broken: ReadonlyArray<unknown> = [
+    null,
+    "wh_1",
+    [wire],
+    { ...wire, id: 1 },
+    { ...wire, object: "event" },
+    { ...wire, status: "paused" },
+    { ...wire, events: "webset.created" },
+    { ...wire, events: ["webset.created", 3] },
+    { ...wire, url: null },
+    { ...wire, secret: undefined },
+    { ...wire, metadata: "team" },
+    { ...wire, metadata: [] },
+    { ...wire, metadata: { team: 1 } },
+    { ...wire, metadata: { team: "x".repeat(Webhook.MAX_METADATA_VALUE_LENGTH + 1) } },
+    { ...wire, createdAt: "yesterday" },
+    { ...wire, updatedAt: "2023-11-07" },
+    { ...wire, createdAt: 1699335116000 },
+    { ...wire, updatedAt: undefined }
+  ]
+
+  it("decodes a valid webhook to exactly what the schema decodes it to", () => {
+    for (const input of valid) {
+      const expected = bySchema(input)
+      expect(expected, JSON.stringify(input)).toBeInstanceOf(Webhook.Webhook)
+      const quick = Webhook.fromWire(input)
+      expect(quick, JSON.stringify(input)).toBeInstanceOf(Webhook.Webhook)
+      expect(quick).toStrictEqual(expected)
+      expect(String(quick)).toBe(String(expected))
+      expect(Schema.encodeSync(Webhook.Webhook)(quick!)).toEqual(Schema.encodeSync(Webhook.Webhook)(expected!))
+    }
+  })
+
+  it("never accepts what the schema refuses (the schema then names the field)", () => {
+    for (const input of broken) {
+      expect(bySchema(input), JSON.stringify(input)).toBeUndefined()
+      expect(Webhook.fromWire(input), JSON.stringify(input)).toBeUndefined()
+    }
+  })
+
+  it("leaves a metadata key __proto__ to the schema", () => {
+    const input = JSON.parse(`{"metadata":{"__proto__":"x"},${JSON.stringify(wire).slice(1)}`.replace(`"metadata":{"team":"growth"},`, ""))
+    expect(Webhook.fromWire(input)).toBeUndefined()
+    expect(bySchema(input)?.metadata).toEqual(JSON.parse(`{"__proto__":"x"}`))
+  })
+})
+
+describe("WebhookAttempt.fromWire", () => {
+  const attempt = {
+    id: "wa_1",
+    object: "webhook_attempt",
+    eventId: "ev_1",
+    eventType: "webset.created",
+    webhookId: "wh_1",
+    url: "https://example.com/hooks/exa",
+    successful: false,
+    responseHeaders: { "content-type": "text/plain" },
+    responseBody: null,
+    responseStatusCode: 500,
+    attempt: 2,
+    attemptedAt: "2023-11-07T05:31:56.5Z"
+  }
+  const attemptBySchema = Schema.decodeUnknownExit(WebhookAttempt.WebhookAttempt)
+
+  it("decodes a valid attempt to exactly what the schema decodes it to", () => {
+    for (const input of [attempt, { ...attempt, eventType: "x.unknown", responseBody: "boom", extra: 1 }]) {
+      const expected = attemptBySchema(input)
+      assertSuccess(expected)
+      expect(WebhookAttempt.fromWire(input)).toStrictEqual(expected.value)
+    }
+  })
+
+  it("never accepts what the schema refuses", () => {
+    for (const input of [
+      { ...attempt, object: "webhook" },
+      { ...attempt, successful: "false" },
+      { ...attempt, responseHeaders: { n: 1 } },
+      { ...attempt, responseHeaders: null },
+      { ...attempt, responseStatusCode: "500" },
+      { ...attempt, eventType: 1 },
+      { ...attempt, attemptedAt: "yesterday" }
+    ]) {
+      expect(attemptBySchema(input)._tag, JSON.stringify(input)).toBe("Failure")
+      expect(WebhookAttempt.fromWire(input), JSON.stringify(input)).toBeUndefined()
+    }
   })
 })
 

@@ -2,9 +2,8 @@
  * Every item of every page of a list endpoint, following `nextCursor`, each id at most once.
  *
  * Pages are fetched one ahead of the consumer: a page's envelope (`data` left undecoded, `hasMore`, `nextCursor`) is
- * all the next request needs, so the next page is on the wire while this page's items are decoded. Decoding 200
- * webhooks with the schema takes about as long as the server takes to answer a page; done in turn, listing 10,000
- * webhooks took twice as long as exa-js (which only parses JSON), done side by side it takes about as long.
+ * all the next request needs, so the next page is on the wire while this page's items are decoded. Items are decoded
+ * by {@link itemsDecoder}: a plain-code route from the schema package first, the schema for any item it cannot tell.
  *
  * Two answers would otherwise page forever or stop early, and fail instead: `hasMore: true` without a cursor, and a
  * cursor given a second time.
@@ -32,6 +31,37 @@ export interface Options<A> {
   readonly page: (cursor: string | undefined) => Effect.Effect<Envelope, WebhooksError>
   /** The items of one page. */
   readonly decode: (data: ReadonlyArray<unknown>) => Effect.Effect<ReadonlyArray<A>, WebhooksError>
+}
+
+/**
+ * The decoder of a page's items: each item by `quick` (an item decoder in plain code from the schema package, such as
+ * `Webhook.fromWire`), and the whole page by `item`'s schema as soon as `quick` cannot tell, so a page with a bad item
+ * fails as the schema says (naming the item and field), and the schema stays the judge of every item `quick` leaves.
+ *
+ * Decoding 10,000 webhooks with the schema alone cost a fresh process about 250 ms of CPU (the schema interpreter runs
+ * cold for most of a listing); with `Webhook.fromWire` it costs a small part of it.
+ *
+ * @example
+ * ```ts
+ * const decode = Paginate.itemsDecoder(Webhook.Webhook, Webhook.fromWire)
+ * ```
+ */
+export const itemsDecoder = <A>(
+  item: Schema.Decoder<A>,
+  quick?: (input: unknown) => A | undefined
+): (data: ReadonlyArray<unknown>) => Effect.Effect<ReadonlyArray<A>, Schema.SchemaError> => {
+  const bySchema = Schema.decodeUnknownEffect(Schema.Array(item))
+  if (quick === undefined) return bySchema
+  return (data) =>
+    Effect.suspend(() => {
+      const out: Array<A> = []
+      for (const raw of data) {
+        const decoded = quick(raw)
+        if (decoded === undefined) return bySchema(data)
+        out.push(decoded)
+      }
+      return Effect.succeed(out)
+    })
 }
 
 const broken = (path: string, snippet: string, what: string) =>
