@@ -126,7 +126,15 @@ export const listStored = async (url) => {
   let cursor
   for (;;) {
     const query = new URLSearchParams({ limit: "200", ...(cursor === undefined ? {} : { cursor }) })
-    const response = await fetch(`${url}/websets/v0/webhooks?${query}`, { headers: { "x-api-key": API_KEY } })
+    let response
+    // The chaos section's mock still injects faults (and limits the rate) while the result is counted: the count
+    // pages on through them (a GET changes nothing, so asking again is safe).
+    for (let attempt = 1; ; attempt++) {
+      response = await fetch(`${url}/websets/v0/webhooks?${query}`, { headers: { "x-api-key": API_KEY } })
+      if (response.status === 200 || attempt >= 50 || !(response.status === 429 || response.status >= 500)) break
+      await response.arrayBuffer()
+      await new Promise((resolve) => setTimeout(resolve, 100))
+    }
     if (response.status !== 200) throw new Error(`listing: HTTP ${response.status}`)
     const page = await response.json()
     all.push(...page.data)
