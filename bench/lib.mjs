@@ -110,6 +110,15 @@ export const parseArgs = (argv) => {
   return out
 }
 
+/** Runs the async `f`, adding the wall time and this process's CPU time it took to its result. */
+export const timed = async (f) => {
+  const start = performance.now()
+  const cpu = process.cpuUsage()
+  const result = await f()
+  const used = process.cpuUsage(cpu)
+  return { ...result, wallMs: performance.now() - start, cpuMs: (used.user + used.system) / 1000 }
+}
+
 /** What a contender prints when it is done: resource use of its own process, measured from inside. */
 export const report = (fields) => {
   const usage = process.resourceUsage()

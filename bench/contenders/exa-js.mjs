@@ -2,7 +2,7 @@
 // all (every create at once with Promise.allSettled; Promise.all would stop at the first failure) or pool (--concurrency
 // workers, for the overhead figures). --op create | create-get | list-all.
 import { Exa } from "exa-js"
-import { API_KEY, createBody, parseArgs, report } from "../lib.mjs"
+import { API_KEY, createBody, parseArgs, report, timed } from "../lib.mjs"
 
 const args = parseArgs(process.argv.slice(2))
 const exa = new Exa(API_KEY, args["base-url"])
@@ -29,14 +29,6 @@ const tally = async (items, run, mode) => {
     }))
   }
   return { failed, errors, ids }
-}
-
-const timed = async (f) => {
-  const start = performance.now()
-  const cpu = process.cpuUsage()
-  const result = await f()
-  const used = process.cpuUsage(cpu)
-  return { ...result, wallMs: performance.now() - start, cpuMs: (used.user + used.system) / 1000 }
 }
 
 const indexes = Array.from({ length: count }, (_, i) => i)

@@ -1,6 +1,6 @@
 // Contender: plain `fetch`, no library, --concurrency workers. The floor any client's overhead is measured against.
 // --op create-get | list-all.
-import { API_KEY, createBody, parseArgs, report } from "../lib.mjs"
+import { API_KEY, createBody, parseArgs, report, timed } from "../lib.mjs"
 
 const args = parseArgs(process.argv.slice(2))
 const base = `${args["base-url"]}/websets/v0/webhooks`
@@ -22,14 +22,6 @@ const pool = async (items, run) => {
     }
   }))
   return { ids, failed }
-}
-
-const timed = async (f) => {
-  const start = performance.now()
-  const cpu = process.cpuUsage()
-  const result = await f()
-  const used = process.cpuUsage(cpu)
-  return { ...result, wallMs: performance.now() - start, cpuMs: (used.user + used.system) / 1000 }
 }
 
 if (args.op === "list-all") {
