@@ -183,6 +183,30 @@ describe("listAll", () => {
       assert.isTrue(api.log.every((entry) => entry.query.includes("limit=200")))
     }))
 
+  it.effect("pages one ahead: the next page is requested before this page's webhooks reach the consumer, and no further", () =>
+    Effect.gen(function*() {
+      const api = MemoryStore.make({ preload: 1_000 })
+      const seen = yield* drive(
+        Effect.gen(function*() {
+          const webhooks = yield* WebhooksClient.WebhooksClient
+          // List requests sent when the first webhook and the first of the second page arrive.
+          const at: Array<number> = []
+          yield* webhooks.listAll().pipe(
+            Stream.tap((webhook) =>
+              Effect.sync(() => {
+                if (webhook.id === "webhook_pre_999" || webhook.id === "webhook_pre_799") at.push(api.counters.lists)
+              })
+            ),
+            Stream.take(201),
+            Stream.runDrain
+          )
+          return { at, afterTake: api.counters.lists }
+        }).pipe(Effect.provide(MemoryStore.clientLayer(api)))
+      )
+      assert.deepStrictEqual(seen.at, [2, 3], "page n + 1 was asked for before page n was handed on")
+      assert.strictEqual(seen.afterTake, 3, "a consumer that stops early costs one page ahead, not the whole listing")
+    }))
+
   it.effect("a cursor given a second time ends the stream with an UnexpectedResponseError instead of paging forever", () =>
     Effect.gen(function*() {
       const api = MemoryStore.make({ preload: 5, loopCursor: true })

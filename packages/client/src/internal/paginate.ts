@@ -2,7 +2,8 @@
  * Every item of every page of a list endpoint, following `nextCursor`, each id at most once.
  *
  * Pages are fetched one ahead of the consumer: a page's envelope (`data` left undecoded, `hasMore`, `nextCursor`) is
- * all the next request needs, so the next page is on the wire while this page's items are decoded. Items are decoded
+ * all the next request needs, so the next request is sent (in a fiber of its own) before this page's items are
+ * decoded, and the server prepares it while the client decodes. Items are decoded
  * by {@link itemsDecoder}: a plain-code route from the schema package first, the schema for any item it cannot tell.
  *
  * Two answers would otherwise page forever or stop early, and fail instead: `hasMore: true` without a cursor, and a
@@ -10,7 +11,7 @@
  */
 import { Page } from "@exa-webhooks/schema"
 import type { Array as Arr } from "effect"
-import { Effect, Option, Schema, Stream } from "effect"
+import { Effect, Fiber, Option, Schema, Stream } from "effect"
 import { UnexpectedResponseError } from "../WebhooksError.ts"
 import type { WebhooksError } from "../WebhooksError.ts"
 
@@ -86,7 +87,9 @@ export const make = <A extends { readonly id: string }>(options: Options<A>): St
     // Ids already emitted: a webhook added while we page can shift others onto the next page a second time.
     const seen = new Set<string>()
     const cursors = new Set<string>()
-    const pages = Stream.paginate(undefined as string | undefined, (cursor) =>
+    // The page's items and the cursor of the next page, or a failure for an answer that would page forever or stop
+    // early.
+    const checked = (cursor: string | undefined) =>
       Effect.flatMap(options.page(cursor), (page) => {
         if (page.hasMore && page.nextCursor === null) {
           // Ending here would silently drop the remaining pages (and a create's lookup would miss its webhook).
@@ -107,11 +110,28 @@ export const make = <A extends { readonly id: string }>(options: Options<A>): St
           }
           cursors.add(next)
         }
-        return Effect.succeed([[page.data], Option.fromUndefinedOr(next)] as const)
+        return Effect.succeed({ data: page.data, next })
+      })
+    // The request of a page, started at once (up to its write to the socket) in a fiber of its own.
+    const ahead = (cursor: string | undefined) => Effect.forkChild(checked(cursor), { startImmediately: true })
+    // The page being fetched while the consumer works on the previous one; interrupted if the stream ends first.
+    let inFlight: Fiber.Fiber<{ readonly data: ReadonlyArray<unknown>; readonly next: string | undefined }, WebhooksError> | undefined
+    const pages = Stream.paginate(undefined as string | undefined, (cursor) =>
+      Effect.gen(function*() {
+        const fiber = inFlight ?? (yield* ahead(cursor))
+        inFlight = undefined
+        const { data, next } = yield* Fiber.join(fiber)
+        // One page ahead: the next request leaves before this page's items are decoded.
+        if (next !== undefined) {
+          inFlight = yield* ahead(next)
+          // A transport may write the request in a task of its own (effect's node:http client does): let it run
+          // before this fiber decodes, so the server prepares the next page meanwhile.
+          yield* Effect.yieldNow
+        }
+        return [[data], Option.fromUndefinedOr(next)] as const
       }))
     return pages.pipe(
-      // One page ahead: the next request is sent while this page's items are decoded.
-      Stream.buffer({ capacity: 1 }),
+      Stream.ensuring(Effect.suspend(() => (inFlight === undefined ? Effect.void : Fiber.interrupt(inFlight)))),
       Stream.mapEffect(options.decode),
       Stream.map((items): ReadonlyArray<A> =>
         items.filter((item) => {
