@@ -1,6 +1,7 @@
 // Contender: the official SDK, as a user would write it. --mode loop (one create after another, each failure caught),
 // all (every create at once with Promise.allSettled; Promise.all would stop at the first failure) or pool (--concurrency
-// workers, for the overhead figures). --op create | create-get | list-all.
+// workers, for the overhead figures). --op create | create-get | list-all. --warm N (create, create-get): a first phase
+// of N from the process's start, reported apart as `cold`.
 import { Exa } from "exa-js"
 import { API_KEY, createBody, parseArgs, report, timed } from "../lib.mjs"
 
@@ -31,7 +32,6 @@ const tally = async (items, run, mode) => {
   return { failed, errors, ids }
 }
 
-const indexes = Array.from({ length: count }, (_, i) => i)
 const mode = args.mode ?? "pool"
 if (args.op === "list-all") {
   // Warm-up outside the timing, as every listing contender does (see the listing section of bench/run.mjs).
@@ -43,11 +43,18 @@ if (args.op === "list-all") {
   })
   report({ listed: result.count, wallMs: result.wallMs, opCpuMs: result.cpuMs })
 } else {
-  const create = await timed(() => tally(indexes, (i) => webhooks.create(createBody(i)).then((w) => w.id), mode))
-  const out = { ok: create.ids.length, failed: create.failed, errors: create.errors, wallMs: create.wallMs, opCpuMs: create.cpuMs }
-  if (args.op === "create-get") {
-    const get = await timed(() => tally(create.ids, (id) => webhooks.get(id).then((w) => w.id), mode))
-    Object.assign(out, { gets: get.ids.length, getFailed: get.failed.length, getWallMs: get.wallMs, getCpuMs: get.cpuMs })
+  // One phase: `n` creates (items from `offset`), then, with --op create-get, a get of each.
+  const phase = async (offset, n) => {
+    const items = Array.from({ length: n }, (_, i) => offset + i)
+    const create = await timed(() => tally(items, (i) => webhooks.create(createBody(i)).then((w) => w.id), mode))
+    const out = { ok: create.ids.length, failed: create.failed, errors: create.errors, wallMs: create.wallMs, opCpuMs: create.cpuMs }
+    if (args.op === "create-get") {
+      const get = await timed(() => tally(create.ids, (id) => webhooks.get(id).then((w) => w.id), mode))
+      Object.assign(out, { gets: get.ids.length, getFailed: get.failed.length, getWallMs: get.wallMs, getCpuMs: get.cpuMs })
+    }
+    return out
   }
-  report(out)
+  // --warm N: a first phase of N from the process's start, reported apart as `cold`; the figures are the next phase's.
+  const cold = args.warm === undefined ? undefined : await phase(1_000_000, Number(args.warm))
+  report({ ...(await phase(0, count)), ...(cold === undefined ? {} : { cold }) })
 }

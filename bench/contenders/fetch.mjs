@@ -1,5 +1,6 @@
 // Contender: plain `fetch`, no library, --concurrency workers. The floor any client's overhead is measured against.
-// --op create-get | list-all.
+// --op create-get | list-all. --warm N (create-get): a first phase of N from the process's start, reported apart as
+// `cold`.
 import { API_KEY, createBody, parseArgs, report, timed } from "../lib.mjs"
 
 const args = parseArgs(process.argv.slice(2))
@@ -40,19 +41,25 @@ if (args.op === "list-all") {
   })
   report({ listed: result.count, wallMs: result.wallMs, opCpuMs: result.cpuMs })
 } else {
-  const indexes = Array.from({ length: count }, (_, i) => i)
-  const create = await timed(() =>
-    pool(indexes, { url: () => base, init: (i) => ({ method: "POST", headers, body: JSON.stringify(createBody(i)) }) })
-  )
-  const get = await timed(() => pool(create.ids, { url: (id) => `${base}/${id}`, init: () => ({ headers }) }))
-  report({
-    ok: create.ids.length,
-    failed: create.failed,
-    wallMs: create.wallMs,
-    opCpuMs: create.cpuMs,
-    gets: get.ids.length,
-    getFailed: get.failed.length,
-    getWallMs: get.wallMs,
-    getCpuMs: get.cpuMs
-  })
+  // One phase: `n` creates (items from `offset`), then a get of each.
+  const phase = async (offset, n) => {
+    const indexes = Array.from({ length: n }, (_, i) => offset + i)
+    const create = await timed(() =>
+      pool(indexes, { url: () => base, init: (i) => ({ method: "POST", headers, body: JSON.stringify(createBody(i)) }) })
+    )
+    const get = await timed(() => pool(create.ids, { url: (id) => `${base}/${id}`, init: () => ({ headers }) }))
+    return {
+      ok: create.ids.length,
+      failed: create.failed,
+      wallMs: create.wallMs,
+      opCpuMs: create.cpuMs,
+      gets: get.ids.length,
+      getFailed: get.failed.length,
+      getWallMs: get.wallMs,
+      getCpuMs: get.cpuMs
+    }
+  }
+  // --warm N: a first phase of N from the process's start, reported apart as `cold`; the figures are the next phase's.
+  const cold = args.warm === undefined ? undefined : await phase(1_000_000, Number(args.warm))
+  report({ ...(await phase(0, count)), ...(cold === undefined ? {} : { cold }) })
 }

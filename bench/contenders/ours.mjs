@@ -3,8 +3,10 @@
 // as its docs say. --op create | create-get | list-all | lookup (the cost of a create that looks itself up first,
 // which is what follows an ambiguous failure: one listing of every webhook, then the create) | ambiguous (`--count`
 // concurrent creates against a mock whose every create is applied and then fails: each looks its webhook up before
-// anything is re-sent; reports the list requests those lookups cost).
+// anything is re-sent; reports the list requests those lookups cost). --warm N (create, create-get): a first phase of N
+// from the process's start, reported apart as `cold`.
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
+import * as NodeTransport from "@exa-webhooks/cli-kit/NodeTransport"
 import { WebhooksClient } from "@exa-webhooks/client"
 import { Effect, Exit, Layer, Redacted, Stream } from "effect"
 import { HttpClient, HttpClientRequest } from "effect/http"
@@ -13,12 +15,15 @@ import { API_KEY, createBody, parseArgs, report } from "../lib.mjs"
 const args = parseArgs(process.argv.slice(2))
 const count = Number(args.count ?? 500)
 const concurrency = Number(args.concurrency ?? 64)
-// --transport fetch (FetchHttpClient over Node's fetch), node-http (node:http with keep-alive agents: the transport of
-// the CLI, apps/cli/src/Session.ts) or undici (default).
-const transport = args.transport === "fetch"
-  ? NodeHttpClient.layerFetch
-  : args.transport === "node-http"
+// --transport node-http (the bins' transport: @exa-webhooks/cli-kit's NodeTransport, node:http with keep-alive agents),
+// effect-node-http (effect's own NodeHttpClient over the same keep-alive agents, which the bins used before), fetch
+// (FetchHttpClient over Node's fetch) or undici (default: NodeHttpClient.layerUndici).
+const transport = args.transport === "node-http"
+  ? NodeTransport.layer
+  : args.transport === "effect-node-http"
   ? NodeHttpClient.layerNodeHttpNoAgent.pipe(Layer.provide(NodeHttpClient.layerAgentOptions({ keepAlive: true })))
+  : args.transport === "fetch"
+  ? NodeHttpClient.layerFetch
   : NodeHttpClient.layerUndici
 
 // GET /webhooks requests sent (counted once per attempt), for --op ambiguous.
@@ -102,14 +107,21 @@ const program = Effect.gen(function*() {
     const result = yield* timed(each(indexes, (i) => webhooks.create(createBody(2_000_000 + i), { raceCheck: false })))
     return { ok: result.ids.length, failed: result.failed.length, errors: result.errors, listRequests, wallMs: result.wallMs }
   }
-  const indexes = Array.from({ length: count }, (_, i) => i)
-  const create = yield* timed(each(indexes, (i) => webhooks.create(createBody(i))))
-  const out = { ok: create.ids.length, failed: create.failed, errors: create.errors, wallMs: create.wallMs, opCpuMs: create.cpuMs }
-  if (args.op === "create-get") {
-    const get = yield* timed(each(create.ids, (id) => webhooks.get(id)))
-    Object.assign(out, { gets: get.ids.length, getFailed: get.failed.length, getWallMs: get.wallMs, getCpuMs: get.cpuMs })
-  }
-  return out
+  // One phase: `n` creates (items from `offset`), then, with --op create-get, a get of each.
+  const phase = (offset, n) =>
+    Effect.gen(function*() {
+      const indexes = Array.from({ length: n }, (_, i) => offset + i)
+      const create = yield* timed(each(indexes, (i) => webhooks.create(createBody(i))))
+      const out = { ok: create.ids.length, failed: create.failed, errors: create.errors, wallMs: create.wallMs, opCpuMs: create.cpuMs }
+      if (args.op === "create-get") {
+        const get = yield* timed(each(create.ids, (id) => webhooks.get(id)))
+        Object.assign(out, { gets: get.ids.length, getFailed: get.failed.length, getWallMs: get.wallMs, getCpuMs: get.cpuMs })
+      }
+      return out
+    })
+  // --warm N: a first phase of N from the process's start, reported apart as `cold`; the figures are the next phase's.
+  const cold = args.warm === undefined ? undefined : yield* phase(1_000_000, Number(args.warm))
+  return { ...(yield* phase(0, count)), ...(cold === undefined ? {} : { cold }) }
 })
 
 report(await Effect.runPromise(program.pipe(Effect.provide(args.bare === undefined ? Webhooks : transport))))

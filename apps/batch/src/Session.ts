@@ -5,10 +5,10 @@
  * @since 0.1.0
  */
 import { WebhooksClient } from "@exa-webhooks/client"
+import * as NodeTransport from "@exa-webhooks/cli-kit/NodeTransport"
 import * as KitSession from "@exa-webhooks/cli-kit/Session"
 import type { UsageError } from "@exa-webhooks/cli-kit/UsageError"
 import { Config, Effect, Layer } from "effect"
-import { FetchHttpClient } from "effect/http"
 
 /**
  * The flags shared by every subcommand.
@@ -35,7 +35,8 @@ export const resolve = KitSession.resolve
  * Runs `effect` with the client of a session: key, base URL, rate, timeout and rate-limit store from the session
  * (flags or their variables, checked by the parser); the client's retry knobs (`EXA_MAX_RETRIES`, `EXA_RETRY_*`)
  * from the environment. A bad retry variable is a `UsageError`; an unreachable store fails with
- * `RateLimitStoreUnavailableError` before anything is sent.
+ * `RateLimitStoreUnavailableError` before anything is sent. Requests go through the CLI's transport
+ * (`NodeTransport`: node:http with keep-alive, never following a redirect).
  *
  * @since 0.1.0
  */
@@ -44,7 +45,7 @@ export const withClient = <A, E, R>(
   effect: Effect.Effect<A, E, R>
 ): Effect.Effect<A, E | UsageError, Exclude<R, WebhooksClient.WebhooksClient>> =>
   effect.pipe(
-    Effect.provide(WebhooksClient.layerConfig(KitSession.clientConfig(session)).pipe(Layer.provide(FetchHttpClient.layer))),
+    Effect.provide(WebhooksClient.layerConfig(KitSession.clientConfig(session)).pipe(Layer.provide(NodeTransport.layer))),
     Effect.mapError((error) =>
       error instanceof Config.ConfigError
         ? KitSession.configUsage(error)

@@ -5,11 +5,10 @@
  *
  * @since 0.1.0
  */
-import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { RateLimitStore, WebhooksClient, WebhooksError } from "@exa-webhooks/client"
 import { Config, Effect, Layer } from "effect"
-import type * as Https from "node:https"
 import { Flag } from "effect/cli"
+import * as NodeTransport from "@exa-webhooks/cli-kit/NodeTransport"
 import * as KitSession from "@exa-webhooks/cli-kit/Session"
 import * as DryRun from "./DryRun.ts"
 import { Output } from "@exa-webhooks/cli-kit/Output"
@@ -82,36 +81,10 @@ const mapConfigError = <A, E, R>(
       : error as E
   )
 
-// The node:http agents of the transport; node:https's is made (and node:https, with tls, loaded: about 40 ms) only when
-// a request goes to an https URL, so a command against a local http server does without it. Keep-alive, as fetch pools
-// its connections: a `new Agent()` without it opens a TCP (and TLS) connection for every request, which cost a command
-// of many requests about a quarter of its throughput and more CPU per request (bench: overhead, 500 creates 32 at a
-// time). Idle pooled sockets do not hold the process open (the agent unrefs them), and the agents end with the scope.
-const keepAlive = { keepAlive: true } as const
-const agents = Layer.effect(
-  NodeHttpClient.HttpAgent,
-  Effect.gen(function*() {
-    let https: Https.Agent | undefined
-    const http = yield* Effect.acquireRelease(
-      Effect.sync(() => new (process.getBuiltinModule("node:http").Agent)(keepAlive)),
-      (agent) =>
-        Effect.sync(() => {
-          agent.destroy()
-          https?.destroy()
-        })
-    )
-    return {
-      http,
-      get https() {
-        return (https ??= new (process.getBuiltinModule("node:https").Agent)(keepAlive))
-      }
-    }
-  })
-)
-
 // node:http rather than fetch: Node's fetch compiles undici's HTTP parser the first time it runs (about 40 ms of a
 // `list`), node:http does not; and node:http never follows a redirect, so the key is never sent to another origin.
-const transport = NodeHttpClient.layerNodeHttpNoAgent.pipe(Layer.provide(agents))
+// Why not effect's own node:http client: see NodeTransport.
+const transport = NodeTransport.layer
 
 /**
  * Runs `operation` against the API.
