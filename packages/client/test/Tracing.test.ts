@@ -1,0 +1,49 @@
+import { assert, describe, it } from "@effect/vitest"
+import { Effect, Tracer } from "effect"
+import { WebhooksClient } from "../src/index.ts"
+import * as MemoryStore from "./fixtures/memoryStore.ts"
+
+const recording = () => {
+  const spans: Array<Tracer.NativeSpan> = []
+  const tracer = Tracer.make({
+    span: (options) => {
+      const span = new Tracer.NativeSpan(options)
+      spans.push(span)
+      return span
+    }
+  })
+  return { spans, tracer }
+}
+
+describe("tracing", () => {
+  it.live("every operation runs in its span, named after it, with the request's span beneath it", () =>
+    Effect.gen(function*() {
+      const { spans, tracer } = recording()
+      const api = MemoryStore.make({ preload: 3 })
+      yield* Effect.gen(function*() {
+        const webhooks = yield* WebhooksClient.WebhooksClient
+        const created = yield* webhooks.create({ url: "https://example.com/hooks/t", events: ["webset.created"] })
+        yield* webhooks.get(created.id)
+        yield* webhooks.list({ limit: 2 })
+        yield* webhooks.update(created.id, { url: "https://example.com/hooks/u" })
+        yield* webhooks.delete(created.id)
+      }).pipe(Effect.withTracer(tracer), Effect.provide(MemoryStore.clientLayer(api)))
+      const operations = spans.filter((span) => span.name.startsWith("WebhooksClient."))
+      assert.deepStrictEqual(operations.map((span) => span.name), [
+        "WebhooksClient.create",
+        "WebhooksClient.get",
+        "WebhooksClient.list",
+        "WebhooksClient.update",
+        "WebhooksClient.delete"
+      ])
+      for (const operation of operations) {
+        const requests = spans.filter((span) =>
+          span.parent._tag === "Some" && span.parent.value.spanId === operation.spanId && span.kind === "client"
+        )
+        assert.isAtLeast(requests.length, 1, `${operation.name} has its HTTP request's span as a child`)
+        assert.strictEqual(operation.status._tag, "Ended", `${operation.name} ended`)
+      }
+      const create = operations[0]!
+      assert.isString(create.attributes.get("idempotencyKey"), "the create's span carries its idempotency key")
+    }))
+})
