@@ -354,7 +354,7 @@ const chaos = async () => {
 // start, which are reported apart (cold: they include compiling the HTTP stack and the client's code).
 const OVERHEAD_COUNT = 2000
 const OVERHEAD_WARM = 500
-const OVERHEAD_ROUNDS = 3
+const OVERHEAD_ROUNDS = 5
 
 const overhead = async () => {
   const mock = await startMock()
@@ -371,6 +371,8 @@ const overhead = async () => {
     },
     { key: "ours-fetch", label: "our client (FetchHttpClient)", script: "ours.mjs", args: ["--concurrency", "32", "--transport", "fetch"] },
     { key: "fetch", label: "raw `fetch`", script: "fetch.mjs", args: ["--concurrency", "32"] },
+    // The floor of the bins' transport: node:http with a keep-alive agent and nothing else.
+    { key: "raw-node-http", label: "raw `node:http` (keep-alive agent)", script: "rawhttp.mjs", args: ["--concurrency", "32"] },
     { key: "exa-js", label: "exa-js", script: "exa-js.mjs", args: ["--mode", "pool", "--concurrency", "32"] }
   ]
   const samples = new Map(contenders.map((c) => [c.key, []]))
@@ -807,7 +809,7 @@ const sections = [
   { name: "startup", run: startup, estimateMs: 150_000 },
   { name: "throughput", run: throughput, estimateMs: 60_000 },
   { name: "chaos", run: chaos, estimateMs: 45_000 },
-  { name: "overhead", run: overhead, estimateMs: 50_000 },
+  { name: "overhead", run: overhead, estimateMs: 150_000 },
   { name: "listing", run: listing, estimateMs: 60_000 },
   { name: "lookups", run: lookups, estimateMs: 30_000 },
   { name: "scale", run: scale, estimateMs: 90_000 },
