@@ -8,6 +8,7 @@ import { constFalse } from "effect/Function"
 import { FetchHttpClient, Headers, HttpClient, HttpClientRequest } from "effect/http"
 import type { RateLimiter } from "effect/persistence"
 import type { WebhooksError } from "../WebhooksError.ts"
+import * as Deadline from "./deadline.ts"
 import * as Errors from "./errors.ts"
 import type { Pacer } from "./pacing.ts"
 import { redactor } from "./redact.ts"
@@ -171,10 +172,7 @@ export const make = (settings: Settings): Executor => {
       const exchange = yield* client.execute(toRequest(call)).pipe(
         Effect.flatMap((response) => Effect.map(response.text, (text) => ({ response, text }))),
         Effect.mapError((cause): Errors.Failure => Errors.transport(operation, { cause }, context)),
-        Effect.timeoutOrElse({
-          duration: settings.timeoutMillis,
-          orElse: () => Effect.fail(Errors.timeout(operation, settings.timeoutMillis, context))
-        }),
+        (exchange) => Deadline.make(exchange, settings.timeoutMillis, () => Errors.timeout(operation, settings.timeoutMillis, context)),
         guard
       )
       // The body is data: it is decoded as received (a key that also occurs in metadata stays intact); only what an
