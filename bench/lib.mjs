@@ -119,6 +119,45 @@ export const timed = async (f) => {
   return { ...result, wallMs: performance.now() - start, cpuMs: (used.user + used.system) / 1000 }
 }
 
+/**
+ * The create-get run of a library-free contender (raw fetch, raw node:http): `count` creates, then a get of each,
+ * `concurrency` at a time, after a first phase of `warm` from the process's start (reported apart as `cold`). `send`
+ * makes one request (`body` for a create) and resolves to `{ status, body }` (the parsed JSON).
+ */
+export const createGetPhases = async ({ send, count, warm, concurrency }) => {
+  const pool = async (items, run) => {
+    const ids = []
+    const failed = []
+    let next = 0
+    await Promise.all(Array.from({ length: concurrency }, async () => {
+      while (next < items.length) {
+        const item = items[next++]
+        const response = await run(item)
+        if (response.status === 200) ids.push(response.body.id)
+        else failed.push(item)
+      }
+    }))
+    return { ids, failed }
+  }
+  const phase = async (offset, n) => {
+    const indexes = Array.from({ length: n }, (_, i) => offset + i)
+    const create = await timed(() => pool(indexes, (i) => send("POST", "", createBody(i))))
+    const get = await timed(() => pool(create.ids, (id) => send("GET", `/${id}`)))
+    return {
+      ok: create.ids.length,
+      failed: create.failed,
+      wallMs: create.wallMs,
+      opCpuMs: create.cpuMs,
+      gets: get.ids.length,
+      getFailed: get.failed.length,
+      getWallMs: get.wallMs,
+      getCpuMs: get.cpuMs
+    }
+  }
+  const cold = warm === undefined ? undefined : await phase(1_000_000, warm)
+  return { ...(await phase(0, count)), ...(cold === undefined ? {} : { cold }) }
+}
+
 /** What a contender prints when it is done: resource use of its own process, measured from inside. */
 export const report = (fields) => {
   const usage = process.resourceUsage()
