@@ -11,19 +11,28 @@ class TimedOut {
 
 const limited = <A, E>(effect: Effect.Effect<A, E>) => Deadline.make(effect, 1_000, () => new TimedOut())
 
+// An attempt that never ends, and whether it was interrupted (its request aborted).
+const hanging = () => {
+  const state = { interrupted: false }
+  const effect = Effect.never.pipe(Effect.onInterrupt(() =>
+    Effect.sync(() => {
+      state.interrupted = true
+    })
+  ))
+  return { effect, state }
+}
+
 describe("Deadline", () => {
   it.effect("an attempt that does not end fails with the timeout once the limit has passed, not before", () =>
     Effect.gen(function*() {
-      let interrupted = false
-      const fiber = yield* Effect.forkChild(limited(Effect.never.pipe(Effect.onInterrupt(() => Effect.sync(() => {
-        interrupted = true
-      })))))
+      const { effect, state } = hanging()
+      const fiber = yield* Effect.forkChild(limited(effect))
       yield* TestClock.adjust(999)
       assert.isUndefined(fiber.pollUnsafe(), "still running at 999 ms")
       yield* TestClock.adjust(1)
       const exit = yield* Fiber.await(fiber)
       assert.deepStrictEqual(exit, Exit.fail(new TimedOut()))
-      assert.isTrue(interrupted, "the attempt was interrupted (its request aborted)")
+      assert.isTrue(state.interrupted, "the attempt was interrupted (its request aborted)")
     }))
 
   it.effect("an attempt that ends in time keeps its result or its failure", () =>
@@ -46,13 +55,11 @@ describe("Deadline", () => {
 
   it.effect("interrupting the caller interrupts the attempt", () =>
     Effect.gen(function*() {
-      let interrupted = false
-      const fiber = yield* Effect.forkChild(limited(Effect.never.pipe(Effect.onInterrupt(() => Effect.sync(() => {
-        interrupted = true
-      })))))
+      const { effect, state } = hanging()
+      const fiber = yield* Effect.forkChild(limited(effect))
       yield* TestClock.adjust(10)
       yield* Fiber.interrupt(fiber)
-      assert.isTrue(interrupted)
+      assert.isTrue(state.interrupted)
       yield* TestClock.adjust(2_000)
       assert.isTrue(Exit.hasInterrupts(yield* Fiber.await(fiber)), "interrupted, not timed out")
     }))

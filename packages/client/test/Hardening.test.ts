@@ -2,7 +2,7 @@ import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { MockServer } from "@exa-webhooks/mock-server"
 import { ReservedMetadata } from "@exa-webhooks/schema"
 import { assert, describe, it } from "@effect/vitest"
-import { Cause, Effect, Layer, Logger, Redacted, References, Stream, Tracer } from "effect"
+import { Cause, Effect, Layer, Logger, Redacted, References, Stream } from "effect"
 import { RateLimiter } from "effect/persistence"
 import { FetchHttpClient, HttpClient } from "effect/http"
 import { inspect } from "node:util"
@@ -10,6 +10,7 @@ import { WebhooksClient, WebhooksError } from "../src/index.ts"
 import { API_KEY, clientLayer, fastRetry, HOOK_URL, stats, withMock } from "./fixtures/mock.ts"
 import { redirectPair } from "./fixtures/redirect.ts"
 import { stub } from "./fixtures/stub.ts"
+import { recording } from "./fixtures/tracer.ts"
 
 const KEY = WebhooksClient.IDEMPOTENCY_METADATA_KEY
 const hook: WebhooksClient.CreateInput = { url: HOOK_URL, events: ["webset.created"] }
@@ -43,14 +44,7 @@ describe("a redirect is never followed with the key", () => {
 describe("the key is redacted where text is shown, never from data", () => {
   it.live("a header echo and a partly masked echo: errors and spans show no run of 8 characters of the key", () =>
     Effect.scoped(Effect.gen(function*() {
-      const spans: Array<Tracer.Span> = []
-      const tracer = Tracer.make({
-        span: (options) => {
-          const span = new Tracer.NativeSpan(options)
-          spans.push(span)
-          return span
-        }
-      })
+      const { spans, tracer } = recording()
       const masked = `${API_KEY.slice(0, 12)}********${API_KEY.slice(-4)}`
       const server = yield* stub({
         status: 401,

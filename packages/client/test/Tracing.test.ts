@@ -1,19 +1,8 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Tracer } from "effect"
+import { Effect } from "effect"
 import { WebhooksClient } from "../src/index.ts"
 import * as MemoryStore from "./fixtures/memoryStore.ts"
-
-const recording = () => {
-  const spans: Array<Tracer.NativeSpan> = []
-  const tracer = Tracer.make({
-    span: (options) => {
-      const span = new Tracer.NativeSpan(options)
-      spans.push(span)
-      return span
-    }
-  })
-  return { spans, tracer }
-}
+import { recording } from "./fixtures/tracer.ts"
 
 describe("tracing", () => {
   it.live("every operation runs in its span, named after it, with the request's span beneath it", () =>
