@@ -475,6 +475,11 @@ export const make = (clientOptions: Options): Effect.Effect<
   HttpClient.HttpClient | RateLimiter.RateLimiterStore
 > => makeWith(clientOptions, {})
 
+// Each operation runs in its span, as with `Effect.fn(name)`, but without the call-site stack trace that `Effect.fn`
+// captures on every call (it sets `Error.stackTraceLimit` and builds an `Error` each time): measured in `make bench`
+// (overhead), that capture cost a request 0.1-0.2 ms of CPU, as much as the rest of the client.
+const span = (name: string) => Effect.withSpan(name, undefined, { captureStackTrace: false })
+
 const makeWith = Effect.fnUntraced(function*(clientOptions: Options, env: Errors.Context["env"]) {
   const settings = yield* resolve(clientOptions)
   const baseClient = yield* HttpClient.HttpClient
@@ -490,11 +495,6 @@ const makeWith = Effect.fnUntraced(function*(clientOptions: Options, env: Errors
     env
   })
   const onRecovered = clientOptions.onRecovered ?? defaults.onRecovered
-
-  // Each operation runs in its span, as with `Effect.fn(name)`, but without the call-site stack trace that
-  // `Effect.fn` captures on every call (it sets `Error.stackTraceLimit` and builds an `Error` each time): measured in
-  // `make bench` (overhead), that capture cost a request 0.1-0.2 ms of CPU, as much as the rest of the client.
-  const span = (name: string) => Effect.withSpan(name, undefined, { captureStackTrace: false })
 
   const get = Effect.fnUntraced(function*(id: string) {
     const call = { method: Route.get.method, path: Route.get.path(id) }

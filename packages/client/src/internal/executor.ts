@@ -172,7 +172,7 @@ export const make = (settings: Settings): Executor => {
       const exchange = yield* client.execute(toRequest(call)).pipe(
         Effect.flatMap((response) => Effect.map(response.text, (text) => ({ response, text }))),
         Effect.mapError((cause): Errors.Failure => Errors.transport(operation, { cause }, context)),
-        (exchange) => Deadline.make(exchange, settings.timeoutMillis, () => Errors.timeout(operation, settings.timeoutMillis, context)),
+        (sent) => Deadline.make(sent, settings.timeoutMillis, () => Errors.timeout(operation, settings.timeoutMillis, context)),
         guard
       )
       // The body is data: it is decoded as received (a key that also occurs in metadata stays intact); only what an
