@@ -31,7 +31,9 @@ import type * as Https from "node:https"
 // requests about a quarter of its throughput (bench: overhead).
 const agentOptions = { keepAlive: true } as const
 
-class Response extends NodeHttpIncomingMessage<HttpClientError.HttpClientError>
+// A client response over node:http: effect's `NodeHttpIncomingMessage` (headers, body readers) and what a client
+// response adds to it.
+class NodeResponse extends NodeHttpIncomingMessage<HttpClientError.HttpClientError>
   implements HttpClientResponse.HttpClientResponse
 {
   readonly [HttpClientResponse.TypeId]: typeof HttpClientResponse.TypeId
@@ -117,7 +119,7 @@ export const make = (agents: { readonly http: Http.Agent; readonly https: Https.
       const outgoing = secure
         ? process.getBuiltinModule("node:https").request(url, { ...options, agent: agents.https })
         : process.getBuiltinModule("node:http").request(url, { ...options, agent: agents.http })
-      outgoing.once("response", (incoming) => resume(Effect.succeed(new Response(request, incoming, url.href))))
+      outgoing.once("response", (incoming) => resume(Effect.succeed(new NodeResponse(request, incoming, url.href))))
       // Before a response: a refused connection, a reset, an abort (the fiber was interrupted). Kept after it (later
       // ones are the body's, reported by its reader), so that no error event is ever left without a listener.
       outgoing.on("error", (cause) => resume(Effect.fail(transportError(request, cause))))
