@@ -20,13 +20,18 @@ const drive = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
     return yield* Fiber.join(fiber)
   })
 
+/** Runs `f` with a client of the in-memory `api`, driving the test clock (see {@link drive}). */
+const withClient = <A, E>(
+  api: Parameters<typeof MemoryStore.clientLayer>[0],
+  f: (webhooks: WebhooksClient.Service) => Effect.Effect<A, E>
+) => drive(Effect.flatMap(WebhooksClient.WebhooksClient, f).pipe(Effect.provide(MemoryStore.clientLayer(api))))
+
 describe("the lookups of duplicate-safe creates", () => {
   it.effect("50 ambiguous creates against 10,000 webhooks share one listing (51 pages), not 50", () =>
     Effect.gen(function*() {
       const api = MemoryStore.make({ preload: 10_000, ambiguousFirstCreate: true })
-      const created = yield* drive(
+      const created = yield* withClient(api, (webhooks) =>
         Effect.gen(function*() {
-          const webhooks = yield* WebhooksClient.WebhooksClient
           return yield* Effect.forEach(
             Array.from({ length: 50 }, (_, i) => i),
             (i) =>
@@ -36,8 +41,7 @@ describe("the lookups of duplicate-safe creates", () => {
               ),
             { concurrency: "unbounded" }
           )
-        }).pipe(Effect.provide(MemoryStore.clientLayer(api)))
-      )
+        }))
       const pagesPerListing = Math.ceil(10_050 / PAGE)
       assert.strictEqual(api.counters.creates, 50, "each create was applied once and never sent again")
       assert.strictEqual(api.webhooks.length, 10_050, "no duplicate")
@@ -54,9 +58,8 @@ describe("the lookups of duplicate-safe creates", () => {
   it.effect("lookups that arrive while a listing runs share the next listing", () =>
     Effect.gen(function*() {
       const api = MemoryStore.make({ preload: 1_000 })
-      const found = yield* drive(
+      const found = yield* withClient(api, (webhooks) =>
         Effect.gen(function*() {
-          const webhooks = yield* WebhooksClient.WebhooksClient
           // The first lookup starts a listing; ten more arrive one after another while it runs.
           const first = yield* Effect.forkChild(
             webhooks.create({ url: "https://example.com/hooks/a", events: ["webset.created"] }, {
@@ -76,8 +79,7 @@ describe("the lookups of duplicate-safe creates", () => {
               })
             ), { concurrency: "unbounded" })
           return [yield* Fiber.join(first), ...rest]
-        }).pipe(Effect.provide(MemoryStore.clientLayer(api)))
-      )
+        }))
       assert.strictEqual(found.length, 11)
       assert.strictEqual(api.counters.creates, 11)
       // The second listing may already see the first create: 1,001 webhooks, 6 pages.
@@ -87,9 +89,8 @@ describe("the lookups of duplicate-safe creates", () => {
   it.effect("a lookup that fails is never taken as \"nothing found\": the ambiguous create is not sent again", () =>
     Effect.gen(function*() {
       const api = MemoryStore.make({ preload: 10, ambiguousFirstCreate: true, failLists: true })
-      const results = yield* drive(
+      const results = yield* withClient(api, (webhooks) =>
         Effect.gen(function*() {
-          const webhooks = yield* WebhooksClient.WebhooksClient
           return yield* Effect.forEach(
             ["k-1", "k-2", "k-3"],
             (key) =>
@@ -98,8 +99,7 @@ describe("the lookups of duplicate-safe creates", () => {
               ),
             { concurrency: "unbounded" }
           )
-        }).pipe(Effect.provide(MemoryStore.clientLayer(api)))
-      )
+        }))
       assert.strictEqual(api.counters.creates, 3, "each create was sent once: its outcome could not be checked")
       assert.strictEqual(api.webhooks.length, 13, "no duplicate was made")
       assert.isAbove(api.counters.lists, 0, "the lookups were tried")
@@ -128,15 +128,13 @@ const odd = (metadata: unknown) => ({
 const ambiguousCreate = (oddItem: unknown) =>
   Effect.gen(function*() {
     const api = MemoryStore.make({ preload: 5, ambiguousFirstCreate: true, oddItem })
-    const result = yield* drive(
+    const result = yield* withClient(api, (webhooks) =>
       Effect.gen(function*() {
-        const webhooks = yield* WebhooksClient.WebhooksClient
         return yield* Effect.result(webhooks.create(
           { url: "https://example.com/hooks/x", events: ["webset.created"] },
           { idempotencyKey: "k-odd", onRecovered: "return" }
         ))
-      }).pipe(Effect.provide(MemoryStore.clientLayer(api)))
-    )
+      }))
     return { api, result }
   })
 
@@ -169,12 +167,10 @@ describe("listAll", () => {
   it.effect("every one of 10,000 webhooks, once each, newest first", () =>
     Effect.gen(function*() {
       const api = MemoryStore.make({ preload: 10_000 })
-      const listed = yield* drive(
+      const listed = yield* withClient(api, (webhooks) =>
         Effect.gen(function*() {
-          const webhooks = yield* WebhooksClient.WebhooksClient
           return yield* Stream.runCollect(webhooks.listAll())
-        }).pipe(Effect.provide(MemoryStore.clientLayer(api)))
-      )
+        }))
       assert.strictEqual(listed.length, 10_000)
       assert.strictEqual(new Set(listed.map((w) => w.id)).size, 10_000)
       assert.strictEqual(listed[0]!.id, "webhook_pre_9999")
@@ -186,9 +182,8 @@ describe("listAll", () => {
   it.effect("pages one ahead: the next page is requested before this page's webhooks reach the consumer, and no further", () =>
     Effect.gen(function*() {
       const api = MemoryStore.make({ preload: 1_000 })
-      const seen = yield* drive(
+      const seen = yield* withClient(api, (webhooks) =>
         Effect.gen(function*() {
-          const webhooks = yield* WebhooksClient.WebhooksClient
           // List requests sent when the first webhook and the first of the second page arrive.
           const at: Array<number> = []
           yield* webhooks.listAll().pipe(
@@ -201,8 +196,7 @@ describe("listAll", () => {
             Stream.runDrain
           )
           return { at, afterTake: api.counters.lists }
-        }).pipe(Effect.provide(MemoryStore.clientLayer(api)))
-      )
+        }))
       assert.deepStrictEqual(seen.at, [2, 3], "page n + 1 was asked for before page n was handed on")
       assert.strictEqual(seen.afterTake, 3, "a consumer that stops early costs one page ahead, not the whole listing")
     }))
@@ -210,12 +204,10 @@ describe("listAll", () => {
   it.effect("a cursor given a second time ends the stream with an UnexpectedResponseError instead of paging forever", () =>
     Effect.gen(function*() {
       const api = MemoryStore.make({ preload: 5, loopCursor: true })
-      const error = yield* drive(
+      const error = yield* withClient(api, (webhooks) =>
         Effect.gen(function*() {
-          const webhooks = yield* WebhooksClient.WebhooksClient
           return yield* Effect.flip(Stream.runCollect(webhooks.listAll()))
-        }).pipe(Effect.provide(MemoryStore.clientLayer(api)))
-      )
+        }))
       assert.instanceOf(error, WebhooksError.UnexpectedResponseError)
       assert.include(error.message, "returned the cursor \"again\" a second time")
       assert.isBelow(api.counters.lists, MemoryStore.loopStop, "it stopped at the repeat, not when the server did")
@@ -224,12 +216,10 @@ describe("listAll", () => {
   it.effect("a page with an item that does not decode fails with UnexpectedResponseError naming the field", () =>
     Effect.gen(function*() {
       const api = MemoryStore.make({ preload: 3, brokenItem: true })
-      const error = yield* drive(
+      const error = yield* withClient(api, (webhooks) =>
         Effect.gen(function*() {
-          const webhooks = yield* WebhooksClient.WebhooksClient
           return yield* Effect.flip(Stream.runCollect(webhooks.listAll()))
-        }).pipe(Effect.provide(MemoryStore.clientLayer(api)))
-      )
+        }))
       assert.instanceOf(error, WebhooksError.UnexpectedResponseError)
       if (error._tag !== "UnexpectedResponseError") return
       assert.strictEqual(error.path, "/websets/v0/webhooks")
