@@ -4,6 +4,14 @@ import { WebhooksClient } from "../src/index.ts"
 import * as MemoryStore from "./fixtures/memoryStore.ts"
 import { recording } from "./fixtures/tracer.ts"
 
+// A create and a get of it, over `api`.
+const createAndGet = (api: ReturnType<typeof MemoryStore.make>) =>
+  Effect.gen(function*() {
+    const webhooks = yield* WebhooksClient.WebhooksClient
+    const created = yield* webhooks.create({ url: "https://example.com/hooks/t", events: ["webset.created"] })
+    yield* webhooks.get(created.id)
+  }).pipe(Effect.provide(MemoryStore.clientLayer(api)))
+
 describe("tracing", () => {
   it.live("every operation runs in its span, named after it, with the request's span beneath it", () =>
     Effect.gen(function*() {
@@ -34,5 +42,23 @@ describe("tracing", () => {
       }
       const create = operations[0]!
       assert.isString(create.attributes.get("idempotencyKey"), "the create's span carries its idempotency key")
+    }))
+
+  it.effect("under effect's built-in tracer no span is made, so requests carry no trace headers; a tracer brings both", () =>
+    Effect.gen(function*() {
+      const untraced = MemoryStore.make()
+      yield* createAndGet(untraced)
+      assert.lengthOf(untraced.headers, 2)
+      for (const headers of untraced.headers) {
+        assert.isUndefined(headers["traceparent"])
+        assert.isUndefined(headers["b3"])
+      }
+
+      const { spans, tracer } = recording()
+      const traced = MemoryStore.make()
+      yield* createAndGet(traced).pipe(Effect.withTracer(tracer))
+      assert.lengthOf(traced.headers, 2)
+      for (const headers of traced.headers) assert.match(headers["traceparent"] ?? "", /^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/)
+      assert.includeMembers(spans.map((span) => span.name), ["WebhooksClient.create", "WebhooksClient.get"])
     }))
 })

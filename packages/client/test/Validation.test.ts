@@ -44,6 +44,24 @@ describe("invalid input fails before the network, naming the field and the rule"
       assert.include(error.message, "at least one event is required")
     }).pipe(Effect.provide(withMock())))
 
+  // Valid input takes the schema's default decode, which drops unknown fields: a field that is wrong only by being
+  // unknown must still be refused, in the body and in the options.
+  it.live("create and update: an unknown field alone, in an otherwise valid body or options, is refused", () =>
+    Effect.gen(function*() {
+      const body = yield* rejected((w) =>
+        w.create({ url: HOOK_URL, events: ["webset.created"], secrett: "x" } as unknown as WebhooksClient.CreateInput)
+      )
+      assert.deepStrictEqual(paths(body), ["secrett"])
+      const options = yield* rejected((w) =>
+        w.create({ url: HOOK_URL, events: ["webset.created"] }, { idempotencyKy: "k" } as WebhooksClient.CreateOptions)
+      )
+      assert.deepStrictEqual(paths(options), ["idempotencyKy"])
+      const update = yield* rejected((w) =>
+        w.update("webhook_1", { url: HOOK_URL, evnts: ["webset.created"] } as unknown as WebhooksClient.UpdateInput)
+      )
+      assert.deepStrictEqual(paths(update), ["evnts"])
+    }).pipe(Effect.provide(withMock())))
+
   it.live("create: an idempotency key must fit in a metadata value", () =>
     Effect.gen(function*() {
       const empty = yield* rejected((w) => w.create({ url: HOOK_URL, events: ["webset.created"] }, { idempotencyKey: "" }))

@@ -16,7 +16,7 @@
  * without secret) or an `IdempotencyConflictError`. A loser whose webhook was already deleted by the winner knows it
  * lost because its webhook is no longer listed.
  */
-import type { Webhook } from "@exa-webhooks/schema"
+import { Webhook } from "@exa-webhooks/schema"
 import { DateTime, Effect, Option } from "effect"
 import { IdempotencyConflictError } from "../WebhooksError.ts"
 import type { WebhooksError } from "../WebhooksError.ts"
@@ -92,7 +92,7 @@ export const run = (deps: Dependencies, request: Request): Effect.Effect<Webhook
     }
 
     let uncertain = false
-    const attempt = deps.executor.attempt(call, Route.create.success).pipe(
+    const attempt = deps.executor.attempt(call, Route.create.success, Webhook.fromWire).pipe(
       Effect.tapError((failure) =>
         Effect.sync(() => {
           if (failure.ambiguous) uncertain = true

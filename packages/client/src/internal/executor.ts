@@ -4,8 +4,10 @@
  * nothing about webhooks beyond the schemas it is handed.
  */
 import { Clock, Context, Effect, Option, Redacted, Result, Schema, Tracer } from "effect"
-import { constFalse } from "effect/Function"
-import { FetchHttpClient, Headers, HttpClient, HttpClientRequest } from "effect/http"
+import type { Fiber } from "effect"
+import { constFalse, constTrue } from "effect/Function"
+import { FetchHttpClient, Headers, HttpBody, HttpClient, HttpClientRequest, UrlParams } from "effect/http"
+import type { HttpClientResponse } from "effect/http"
 import type { RateLimiter } from "effect/persistence"
 import type { WebhooksError } from "../WebhooksError.ts"
 import * as Deadline from "./deadline.ts"
@@ -26,9 +28,14 @@ export interface Call extends Errors.Operation {
 export interface Executor {
   /**
    * One attempt, no retry and no pacing (`retrying` paces). A non-2xx, a transport failure or an undecodable body
-   * fails with a classified `Failure`.
+   * fails with a classified `Failure`. `quick` is a plain-code decoder tried before `success` (`Webhook.fromWire`):
+   * what it returns is taken as decoded, `undefined` leaves the body to the schema.
    */
-  readonly attempt: <A>(call: Call, success: Schema.Decoder<A>) => Effect.Effect<A, Errors.Failure>
+  readonly attempt: <A>(
+    call: Call,
+    success: Schema.Decoder<A>,
+    quick?: (input: unknown) => A | undefined
+  ) => Effect.Effect<A, Errors.Failure>
   /**
    * Runs `attempt` until it succeeds or the policy stops. `beforeResend` runs after the wait and before the next
    * attempt; a `Some` ends the loop with that value (how `create` recovers a request that was applied after all).
@@ -39,7 +46,11 @@ export interface Executor {
     beforeResend?: (failure: Errors.Failure, attempts: number) => Effect.Effect<Option.Option<A>, WebhooksError>
   ) => Effect.Effect<A, WebhooksError>
   /** `attempt` under `retrying`: for requests that are safe to repeat. Every request goes through `retrying`. */
-  readonly request: <A>(call: Call, success: Schema.Decoder<A>) => Effect.Effect<A, WebhooksError>
+  readonly request: <A>(
+    call: Call,
+    success: Schema.Decoder<A>,
+    quick?: (input: unknown) => A | undefined
+  ) => Effect.Effect<A, WebhooksError>
 }
 
 /** What the executor needs: everything is resolved and validated by the caller. */
@@ -56,12 +67,15 @@ export interface Settings {
   readonly env: Errors.Context["env"]
 }
 
+// What `parseJson` returns for a body that is not JSON (no JSON text parses to it).
+const notJson: unique symbol = Symbol("notJson")
+
 // Plain `JSON.parse`: a schema decode of "any JSON" runs a fiber of its own per call, for nothing.
-const parseJson = (text: string): Result.Result<unknown, unknown> => {
+const parseJson = (text: string): unknown => {
   try {
-    return Result.succeed(JSON.parse(text))
-  } catch (error) {
-    return Result.fail(error)
+    return JSON.parse(text)
+  } catch {
+    return notJson
   }
 }
 
@@ -117,115 +131,148 @@ const redactingTracer = (tracer: Tracer.Tracer, redact: (text: string) => string
     }
   })
 
+/**
+ * The tracer a fiber has when the application installed none: effect's own, which keeps its spans nowhere. Under it
+ * the client makes no spans: neither its operations' (see `WebhooksClient`) nor `HttpClient`'s per request, whose
+ * trace headers would carry ids that nobody recorded.
+ */
+export const builtInTracer: Tracer.Tracer = Context.get(Context.empty(), Tracer.Tracer)
+
 const isKeyHeader = (name: string | RegExp) => typeof name === "string" && name.toLowerCase() === "x-api-key"
 
 /**
- * What every exchange runs under, decided once per request from the fiber's settings so that the common case costs
+ * The context every exchange runs with, derived once per request from the caller's so that the common case costs
  * next to nothing: fetch without redirects; the key's header among the redacted ones (HttpClient records request
  * headers on its spans, and an application may have replaced the default list); and, only when the application
  * records headers on spans (`HttpClient.TracerHeaderFilter`; nothing else on an HTTP span can echo the key), spans
- * whose text attributes are redacted.
+ * whose text attributes are redacted. The exchange's own fiber starts with it (see `Deadline.make`), so the caller's
+ * context is never changed and restored for it.
  */
-const guarded = (redact: (text: string) => string) => <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
-  Effect.withFiber((fiber) => {
-    // One change of the fiber's context rather than one per service: each change rebuilds its lookup cache.
-    const fetch = manualFetch(fiber.getRef(FetchHttpClient.Fetch))
+const guarded = (redact: (text: string) => string) => {
+  // Derived from the context alone, so kept per context: the fibers of one application share a few.
+  const derived = new WeakMap<Context.Context<never>, Context.Context<never>>()
+  const derive = (fiber: Fiber.Fiber<unknown, unknown>): Context.Context<never> => {
+    let context = Context.add(fiber.context, FetchHttpClient.Fetch, manualFetch(fiber.getRef(FetchHttpClient.Fetch)))
+    const tracer = fiber.getRef(Tracer.Tracer)
+    if (tracer === builtInTracer) return Context.add(context, HttpClient.TracerDisabledWhen, constTrue)
     const names = fiber.getRef(Headers.CurrentRedactedNames)
-    const redacted = names.some(isKeyHeader) ? undefined : [...names, "x-api-key"]
-    const tracer = fiber.getRef(HttpClient.TracerHeaderFilter) === constFalse
-      ? undefined
-      : redactingTracer(fiber.getRef(Tracer.Tracer), redact)
-    return Effect.updateContext(effect, (context: Context.Context<R>) => {
-      let updated = Context.add(context, FetchHttpClient.Fetch, fetch)
-      if (redacted !== undefined) updated = Context.add(updated, Headers.CurrentRedactedNames, redacted)
-      if (tracer !== undefined) updated = Context.add(updated, Tracer.Tracer, tracer)
-      return updated
-    })
-  })
-
-const toRequest = (call: Call) => {
-  const request = HttpClientRequest.make(call.method)(
-    call.path,
-    call.urlParams === undefined ? undefined : { urlParams: call.urlParams }
-  )
-  return call.body === undefined ? request : HttpClientRequest.bodyJsonUnsafe(request, call.body)
+    if (!names.some(isKeyHeader)) context = Context.add(context, Headers.CurrentRedactedNames, [...names, "x-api-key"])
+    if (fiber.getRef(HttpClient.TracerHeaderFilter) !== constFalse) {
+      context = Context.add(context, Tracer.Tracer, redactingTracer(tracer, redact))
+    }
+    return context
+  }
+  return (fiber: Fiber.Fiber<unknown, unknown>): Context.Context<never> => {
+    let context = derived.get(fiber.context)
+    if (context === undefined) {
+      context = derive(fiber)
+      derived.set(fiber.context, context)
+    }
+    return context
+  }
 }
+
+// The base URL and a path joined with one slash between them, as `HttpClientRequest.prependUrl` joins them.
+const joinUrl = (base: string, path: string) =>
+  base.endsWith("/") ? (path.startsWith("/") ? base + path.slice(1) : base + path) : path.startsWith("/") ? base + path : `${base}/${path}`
 
 /** Builds the executor for one client instance. */
 export const make = (settings: Settings): Executor => {
   const { pacer, policy } = settings
   const secret = Redacted.value(settings.apiKey)
   const context: Errors.Context = { baseUrl: settings.baseUrl, redact: redactor(secret), env: settings.env }
-  const headers = { "x-api-key": secret, "user-agent": USER_AGENT, accept: "application/json" }
-  const client = settings.client.pipe(
-    HttpClient.mapRequest((request) =>
-      HttpClientRequest.setHeaders(HttpClientRequest.prependUrl(request, settings.baseUrl), headers)
-    ),
-    (configured) => (settings.transformClient === undefined ? configured : settings.transformClient(configured))
-  )
+  // Every request is made whole at once (base URL, headers, query, body), rather than completed by `mapRequest`
+  // steps that copy it once each; the application's `transformClient` still sees it complete.
+  const headers = Headers.fromInput({ "x-api-key": secret, "user-agent": USER_AGENT, accept: "application/json" })
+  const client = settings.transformClient === undefined ? settings.client : settings.transformClient(settings.client)
+  const toRequest = (call: Call) => {
+    const request = HttpClientRequest.makeWith(
+      call.method,
+      joinUrl(settings.baseUrl, call.path),
+      call.urlParams === undefined ? UrlParams.empty : UrlParams.fromInput(call.urlParams),
+      Option.none(),
+      headers,
+      HttpBody.empty
+    )
+    return call.body === undefined ? request : HttpClientRequest.bodyJsonUnsafe(request, call.body)
+  }
 
   const guard = guarded(context.redact)
 
-  const attempt = <A>(call: Call, success: Schema.Decoder<A>): Effect.Effect<A, Errors.Failure> =>
-    Effect.gen(function*() {
-      const operation: Errors.Operation = call
-      const exchange = yield* client.execute(toRequest(call)).pipe(
-        Effect.flatMap((response) => Effect.map(response.text, (text) => ({ response, text }))),
-        Effect.mapError((cause): Errors.Failure => Errors.transport(operation, { cause }, context)),
-        (sent) => Deadline.make(sent, settings.timeoutMillis, () => Errors.timeout(operation, settings.timeoutMillis, context)),
-        guard
-      )
-      // The body is data: it is decoded as received (a key that also occurs in metadata stays intact); only what an
-      // error shows of it is redacted.
-      const { response, text: body } = exchange
-      if (response.status < 200 || response.status >= 300) {
-        const now = yield* Clock.currentTimeMillis
-        return yield* Effect.fail(Errors.fromResponse(operation, {
+  // What a received answer becomes: the decoded body of a 2xx, else a classified failure. The body is data: it is
+  // decoded as received (a key that also occurs in metadata stays intact); only what an error shows of it is redacted.
+  const settle = <A>(
+    operation: Errors.Operation,
+    response: HttpClientResponse.HttpClientResponse,
+    body: string,
+    success: Schema.Decoder<A>,
+    quick: ((input: unknown) => A | undefined) | undefined
+  ): Effect.Effect<A, Errors.Failure> => {
+    if (response.status < 200 || response.status >= 300) {
+      return Effect.flatMap(Clock.currentTimeMillis, (now) =>
+        Effect.fail(Errors.fromResponse(operation, {
           status: response.status,
           headers: response.headers,
           body,
           retryAfter: Errors.retryAfterOf(response.headers, now)
-        }, context))
-      }
-      const json = parseJson(body)
-      if (Result.isFailure(json)) {
-        // Reported through the schema's own account of a body that is not JSON.
-        const issue = Result.getFailure(Schema.decodeUnknownResult(Schema.fromJsonString(Schema.Unknown))(body))
-        return yield* Effect.fail(Errors.unexpected(operation, {
-          status: response.status,
-          headers: response.headers,
-          body,
-          issue: Option.getOrThrow(issue).issue
-        }, context))
-      }
-      const decoded = decoderOf(success)(json.success)
-      if (Result.isFailure(decoded)) {
-        return yield* Effect.fail(Errors.unexpected(operation, {
-          status: response.status,
-          headers: response.headers,
-          body,
-          issue: decoded.failure.issue
-        }, context))
-      }
-      return decoded.success
-    })
+        }, context)))
+    }
+    const json = parseJson(body)
+    if (json === notJson) {
+      // Reported through the schema's own account of a body that is not JSON.
+      const issue = Result.getFailure(Schema.decodeUnknownResult(Schema.fromJsonString(Schema.Unknown))(body))
+      return Effect.fail(Errors.unexpected(operation, {
+        status: response.status,
+        headers: response.headers,
+        body,
+        issue: Option.getOrThrow(issue).issue
+      }, context))
+    }
+    const fast = quick?.(json)
+    if (fast !== undefined) return Effect.succeed(fast)
+    const decoded = decoderOf(success)(json)
+    return Result.isSuccess(decoded) ? Effect.succeed(decoded.success) : Effect.fail(Errors.unexpected(operation, {
+      status: response.status,
+      headers: response.headers,
+      body,
+      issue: decoded.failure.issue
+    }, context))
+  }
+
+  const attempt = <A>(
+    call: Call,
+    success: Schema.Decoder<A>,
+    quick?: (input: unknown) => A | undefined
+  ): Effect.Effect<A, Errors.Failure> => {
+    const operation: Errors.Operation = call
+    const exchange = client.execute(toRequest(call)).pipe(
+      Effect.flatMap((response) => Effect.map(response.text, (text) => ({ response, text }))),
+      Effect.mapError((cause): Errors.Failure => Errors.transport(operation, { cause }, context))
+    )
+    return Effect.flatMap(
+      Deadline.make(exchange, settings.timeoutMillis, () => Errors.timeout(operation, settings.timeoutMillis, context), guard),
+      ({ response, text }) => settle(operation, response, text, success, quick)
+    )
+  }
 
   // The limiter's store failing ends the call: the request was not sent.
   const storeFailed = (operation: Errors.Operation) => (error: RateLimiter.RateLimiterError) =>
     new RetrySchedule.Stop(Errors.store(operation, error, context))
 
   // Waits for this request's turn. The wait of a create's recovery requests is metered (see `GateWaits`).
-  const paced = (operation: Errors.Operation): Effect.Effect<void, WebhooksError> =>
-    Effect.withFiber((fiber) => {
-      const take = Effect.mapError(pacer.take, (error) => Errors.store(operation, error, context))
-      const meter = fiber.getRef(GateWaits)
-      if (meter === undefined) return take
-      const clock = fiber.getRef(Clock.Clock)
-      const queuedAt = clock.currentTimeMillisUnsafe()
-      return Effect.map(take, () => {
-        meter.millis += clock.currentTimeMillisUnsafe() - queuedAt
-      })
+  const pacedIn = (fiber: Fiber.Fiber<unknown, unknown>, operation: Errors.Operation): Effect.Effect<void, WebhooksError> => {
+    if (pacer.idle()) return Effect.void
+    const take = Effect.mapError(pacer.take, (error) => Errors.store(operation, error, context))
+    const meter = fiber.getRef(GateWaits)
+    if (meter === undefined) return take
+    const clock = fiber.getRef(Clock.Clock)
+    const queuedAt = clock.currentTimeMillisUnsafe()
+    return Effect.map(take, () => {
+      meter.millis += clock.currentTimeMillisUnsafe() - queuedAt
     })
+  }
+  const paced = (operation: Errors.Operation): Effect.Effect<void, WebhooksError> =>
+    Effect.withFiber((fiber) => pacedIn(fiber, operation))
 
   /**
    * The retries after a first failed attempt, which took `firstMillis`. Time counted against `maxElapsed`: attempts,
@@ -332,16 +379,17 @@ export const make = (settings: Settings): Executor => {
     run: Effect.Effect<A, Errors.Failure>,
     beforeResend?: (failure: Errors.Failure, attempts: number) => Effect.Effect<Option.Option<A>, WebhooksError>
   ): Effect.Effect<A, WebhooksError> =>
-    paced(operation).pipe(
-      Effect.andThen(Effect.withFiber((fiber) => {
-        const clock = fiber.getRef(Clock.Clock)
+    Effect.withFiber((fiber) => {
+      const clock = fiber.getRef(Clock.Clock)
+      return Effect.flatMap(pacedIn(fiber, operation), () => {
         const startedAt = clock.currentTimeMillisUnsafe()
         return Effect.catch(run, (failure) =>
           retryAfter(operation, run, beforeResend, failure, clock.currentTimeMillisUnsafe() - startedAt))
-      }))
-    )
+      })
+    })
 
-  const request = <A>(call: Call, success: Schema.Decoder<A>) => retrying(call, attempt(call, success))
+  const request = <A>(call: Call, success: Schema.Decoder<A>, quick?: (input: unknown) => A | undefined) =>
+    retrying(call, attempt(call, success, quick))
 
   return { attempt, retrying, request }
 }

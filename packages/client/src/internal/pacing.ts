@@ -20,6 +20,8 @@ import { RateLimiter } from "effect/persistence"
 export interface Pacer {
   /** Waits for this request's turn: behind any pause, spaced from the previous request. */
   readonly take: Effect.Effect<void, RateLimiter.RateLimiterError>
+  /** Whether `take` has nothing to wait for: no spacing, and no pause since the last one ended. */
+  readonly idle: () => boolean
   /** After a 429: holds every request (of every process sharing the store) until `millis` from now. */
   readonly pause: (millis: number) => Effect.Effect<void, RateLimiter.RateLimiterError>
 }
@@ -58,7 +60,8 @@ export const make = (options: {
     })
 
     // Without spacing and before any 429 there is nothing to wait for.
-    const take = Effect.suspend(() => (spaced || pausedUntil !== Number.NEGATIVE_INFINITY ? queue : Effect.void))
+    const idle = () => !spaced && pausedUntil === Number.NEGATIVE_INFINITY
+    const take = Effect.suspend(() => (idle() ? Effect.void : queue))
 
     const pause = (millis: number): Effect.Effect<void, RateLimiter.RateLimiterError> =>
       Effect.gen(function*() {
@@ -72,5 +75,5 @@ export const make = (options: {
         if (missing > 0) yield* consume(missing)
       })
 
-    return { take, pause }
+    return { take, idle, pause }
   })

@@ -48,9 +48,13 @@ export const make = <E extends HttpApiEndpoint.Top>(endpoint: E): Route<E> => {
   if (!METHODS.has(endpoint.method)) throw new Error(`route ${endpoint.identifier}: method ${endpoint.method}`)
   const json = endpoint.payload.get("application/json")
   const template = endpoint.path
+  // Split once at `:id`, rather than a regular expression per request.
+  const at = template.search(/:id\b/)
+  const before = at === -1 ? template : template.slice(0, at)
+  const after = at === -1 ? "" : template.slice(at + 3)
   return {
     method: endpoint.method as Call["method"],
-    path: (id) => (id === undefined ? template : template.replace(/:id\b/, encodeURIComponent(id))),
+    path: (id) => (id === undefined || at === -1 ? template : before + encodeURIComponent(id) + after),
     success: success as SuccessOf<E>,
     query: endpoint.query as QueryOf<E>,
     payload: json?.schemas[0] as PayloadOf<E>
