@@ -59,7 +59,18 @@ const waitFor = (condition: () => boolean) =>
     while (!condition()) yield* Effect.sleep("5 millis")
   })
 
-describe("NodeTransport (the bins' HttpClient)", () => {
+// Every test runs twice: a traced request goes through effect's `HttpClient.make`; one whose caller turned tracing
+// off (as `@exa-webhooks/client` does when no tracer is installed) takes the transport's shorter path.
+const provideTransport = (untraced: boolean) => <A, E>(effect: Effect.Effect<A, E, HttpClient.HttpClient>) =>
+  effect.pipe(
+    Effect.provide(NodeTransport.layer),
+    untraced ? Effect.provideService(HttpClient.TracerDisabledWhen, () => true) : (self) => self
+  )
+
+describe.each([
+  { path: "traced (HttpClient.make)", untraced: false },
+  { path: "untraced (the shorter path)", untraced: true }
+])("NodeTransport (the bins' HttpClient), $path", ({ untraced }) => {
   it.live("a JSON body reaches the server as sent, with its headers, and the answer is read", () =>
     Effect.scoped(Effect.gen(function*() {
       const server = yield* serve((_, response) => {
@@ -84,7 +95,7 @@ describe("NodeTransport (the bins' HttpClient)", () => {
       assert.strictEqual(request?.headers["x-api-key"], "k")
       assert.strictEqual(request?.headers["content-type"], "application/json")
       assert.deepStrictEqual(JSON.parse(request?.body ?? ""), { url: "https://example.com/h", events: ["webset.created"] })
-    })).pipe(Effect.provide(NodeTransport.layer)), 10_000)
+    })).pipe(provideTransport(untraced)), 10_000)
 
   it.live("requests in turn share one keep-alive connection", () =>
     Effect.scoped(Effect.gen(function*() {
@@ -96,7 +107,7 @@ describe("NodeTransport (the bins' HttpClient)", () => {
       for (let i = 0; i < 3; i++) yield* Effect.flatMap(client.get(`${server.url}/${i}`), (response) => response.text)
       assert.strictEqual(server.received.length, 3)
       assert.strictEqual(server.connections(), 1)
-    })).pipe(Effect.provide(NodeTransport.layer)), 10_000)
+    })).pipe(provideTransport(untraced)), 10_000)
 
   // The body is read by the transport's own reader (not NodeHttpIncomingMessage's): once, kept, and held to the same
   // rules.
@@ -117,7 +128,7 @@ describe("NodeTransport (the bins' HttpClient)", () => {
       assert.strictEqual(second, first)
       assert.deepStrictEqual(yield* response.json, { name: "été" })
       assert.strictEqual((yield* response.arrayBuffer).byteLength, body.length)
-    })).pipe(Effect.provide(NodeTransport.layer)), 10_000)
+    })).pipe(provideTransport(untraced)), 10_000)
 
   it.live("a body over HttpIncomingMessage.MaxBodySize fails, and its connection is not reused", () =>
     Effect.scoped(Effect.gen(function*() {
@@ -134,7 +145,7 @@ describe("NodeTransport (the bins' HttpClient)", () => {
       assert.strictEqual((error.reason as { cause?: { _tag?: string } }).cause?._tag, "MaxBytesError")
       assert.strictEqual(yield* Effect.flatMap(client.get(`${server.url}/next`), (next) => next.text), "{}")
       assert.strictEqual(server.connections(), 2)
-    })).pipe(Effect.provide(NodeTransport.layer)), 10_000)
+    })).pipe(provideTransport(untraced)), 10_000)
 
   it.live("a connection that closes before the body has ended is an error, not a short body", () =>
     Effect.scoped(Effect.gen(function*() {
@@ -148,7 +159,7 @@ describe("NodeTransport (the bins' HttpClient)", () => {
       const response = yield* client.get(`${server.url}/cut`)
       const error = yield* Effect.flip(response.text)
       assert.strictEqual(error.reason._tag, "DecodeError")
-    })).pipe(Effect.provide(NodeTransport.layer)), 10_000)
+    })).pipe(provideTransport(untraced)), 10_000)
 
   it.live("interrupting the read of a body closes its connection", () =>
     Effect.scoped(Effect.gen(function*() {
@@ -164,7 +175,7 @@ describe("NodeTransport (the bins' HttpClient)", () => {
       yield* Fiber.interrupt(reading)
       yield* waitFor(() => server.closed.length === 1)
       assert.strictEqual(server.closed[0]?.url, "/endless")
-    })).pipe(Effect.provide(NodeTransport.layer)), 10_000)
+    })).pipe(provideTransport(untraced)), 10_000)
 
   it.live("interrupting a request aborts it: the server sees the connection close before it answered", () =>
     Effect.scoped(Effect.gen(function*() {
@@ -175,7 +186,7 @@ describe("NodeTransport (the bins' HttpClient)", () => {
       yield* Fiber.interrupt(fiber)
       yield* waitFor(() => server.closed.length === 1)
       assert.strictEqual(server.closed[0]?.url, "/slow")
-    })).pipe(Effect.provide(NodeTransport.layer)), 10_000)
+    })).pipe(provideTransport(untraced)), 10_000)
 
   it.live("a refused connection is a TransportError", () =>
     Effect.scoped(Effect.gen(function*() {
@@ -184,7 +195,7 @@ describe("NodeTransport (the bins' HttpClient)", () => {
       const error = yield* Effect.flip(client.get(`${url}/gone`))
       assert.strictEqual(error.reason._tag, "TransportError")
       assert.include(String((error.reason as { cause?: unknown }).cause), "ECONNREFUSED")
-    })).pipe(Effect.provide(NodeTransport.layer)), 10_000)
+    })).pipe(provideTransport(untraced)), 10_000)
 
   it.live("a streamed body is refused with an EncodeError, and nothing is sent", () =>
     Effect.scoped(Effect.gen(function*() {
@@ -201,5 +212,5 @@ describe("NodeTransport (the bins' HttpClient)", () => {
       assert.strictEqual(error.reason._tag, "EncodeError")
       assert.include(error.message, "JSON bodies only")
       assert.strictEqual(server.received.length, 0)
-    })).pipe(Effect.provide(NodeTransport.layer)), 10_000)
+    })).pipe(provideTransport(untraced)), 10_000)
 })
