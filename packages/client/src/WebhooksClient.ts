@@ -23,7 +23,7 @@ import {
   WebhookAttempt,
   WebhookId
 } from "@exa-webhooks/schema"
-import { Config, Context, Duration, Effect, Layer, Option, Redacted, Result, Schema, Stream, Tracer } from "effect"
+import { Config, Context, Duration, Effect, Layer, Option, Redacted, Result, Schema, Stream } from "effect"
 import { HttpClient } from "effect/http"
 import { RateLimiter } from "effect/persistence"
 import * as DuplicateSafeCreate from "./internal/duplicateSafeCreate.ts"
@@ -319,11 +319,8 @@ const defined = <A extends object>(options: A): Partial<A> =>
     ? Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined)) as Partial<A>
     : options
 
-// Each schema's two decoders, built on first use: the default one, and the one under `inputOptions`.
-const inputDecoders = new WeakMap<object, {
-  readonly fast: (input: unknown) => Result.Result<unknown, Schema.SchemaError>
-  readonly full: (input: unknown) => Result.Result<unknown, Schema.SchemaError>
-}>()
+// Each schema's decoder under `inputOptions`, built on first use (the default one is `Executor.decoderOf`).
+const fullDecoders = new WeakMap<object, (input: unknown) => Result.Result<unknown, Schema.SchemaError>>()
 
 // Whether every own key of `input` is in `output`, at every depth of plain objects and arrays. A default decode drops
 // unknown keys; when it dropped none it agrees with `onExcessProperty: "error"`. Anything else (a key renamed, a
@@ -357,14 +354,14 @@ const validate = <A>(
   input: unknown,
   prefix?: string
 ): Result.Result<A, ReadonlyArray<Errors.Problem>> => {
-  let decoders = inputDecoders.get(schema)
-  if (decoders === undefined) {
-    decoders = { fast: Schema.decodeUnknownResult(schema), full: Schema.decodeUnknownResult(schema, inputOptions) }
-    inputDecoders.set(schema, decoders)
-  }
-  const fast = decoders.fast(input)
+  const fast = Executor.decoderOf(schema)(input)
   if (Result.isSuccess(fast) && keysCovered(input, fast.success)) return fast as Result.Result<A, never>
-  return Result.mapError(decoders.full(input) as Result.Result<A, Schema.SchemaError>, (error) => Errors.problemsOf(error.issue, prefix))
+  let full = fullDecoders.get(schema)
+  if (full === undefined) {
+    full = Schema.decodeUnknownResult(schema, inputOptions)
+    fullDecoders.set(schema, full)
+  }
+  return Result.mapError(full(input) as Result.Result<A, Schema.SchemaError>, (error) => Errors.problemsOf(error.issue, prefix))
 }
 
 // A query codec encodes to text fields (its Encoded type is the wider string tree of `HttpApiEndpoint` queries).
@@ -531,13 +528,13 @@ export const make = (clientOptions: Options): Effect.Effect<
 const traced = (name: string) => {
   const withSpan = Effect.withSpan(name, undefined, { captureStackTrace: false })
   return <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
-    Effect.withFiber((fiber) => (fiber.getRef(Tracer.Tracer) === Executor.builtInTracer ? effect : withSpan(effect)))
+    Effect.withFiber((fiber) => (Executor.tracing(fiber) ? withSpan(effect) : effect))
 }
 
 /** Annotates the operation's span, when it has one (see {@link traced}). */
 const annotateOperation = (attributes: Record<string, unknown>): Effect.Effect<void> =>
   Effect.withFiber((fiber) =>
-    fiber.getRef(Tracer.Tracer) === Executor.builtInTracer ? Effect.void : Effect.annotateCurrentSpan(attributes)
+    Executor.tracing(fiber) ? Effect.annotateCurrentSpan(attributes) : Effect.void
   )
 
 const makeWith = Effect.fnUntraced(function*(clientOptions: Options, env: Errors.Context["env"]) {

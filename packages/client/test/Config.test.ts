@@ -19,6 +19,15 @@ const fromEnv = (env: Record<string, string>, mock: MockServer.Options = {}) =>
 const buildError = (layer: Layer.Layer<WebhooksClient.WebhooksClient, unknown>) =>
   Effect.scoped(Layer.build(layer)).pipe(Effect.flip, Effect.map(String))
 
+// A client that never touches the network: it records each request's URL in `urls` and fails as if offline.
+const offlineClient = (urls: Array<string>) =>
+  HttpClient.make((request, url) => {
+    urls.push(url.toString())
+    return Effect.fail(
+      new HttpClientError.HttpClientError({ reason: new HttpClientError.TransportError({ request, description: "offline" }) })
+    )
+  })
+
 describe("layerConfig", () => {
   it.live("reads the key, base URL, rate limit and retry knobs from the environment", () =>
     Effect.gen(function*() {
@@ -81,13 +90,7 @@ describe("layerConfig", () => {
   it.live("defaults to https://api.exa.ai with the /websets/v0 paths", () =>
     Effect.gen(function*() {
       const urls: Array<string> = []
-      // A client that never touches the network: it records the URL and fails as if offline.
-      const offline = HttpClient.make((request, url) => {
-        urls.push(url.toString())
-        return Effect.fail(
-          new HttpClientError.HttpClientError({ reason: new HttpClientError.TransportError({ request, description: "offline" }) })
-        )
-      })
+      const offline = offlineClient(urls)
       const layer = WebhooksClient.layerConfig().pipe(
         Layer.provide(Layer.succeed(HttpClient.HttpClient, offline)),
         Layer.provide(ConfigProvider.layer(ConfigProvider.fromEnv({ env: { EXA_API_KEY: "k", EXA_MAX_RETRIES: "0" } })))
@@ -97,6 +100,19 @@ describe("layerConfig", () => {
         yield* Effect.flip(webhooks.get("webhook_1"))
       }).pipe(Effect.provide(layer))
       assert.deepStrictEqual(urls, ["https://api.exa.ai/websets/v0/webhooks/webhook_1"])
+    }))
+
+  it.live("a base URL given with a path and trailing slashes gets the paths after one slash", () =>
+    Effect.gen(function*() {
+      const urls: Array<string> = []
+      const offline = offlineClient(urls)
+      const layer = WebhooksClient.layer({ apiKey: Redacted.make("k"), baseUrl: "https://proxy.example/exa//", retry: { maxRetries: 0 } })
+        .pipe(Layer.provide(Layer.succeed(HttpClient.HttpClient, offline)))
+      yield* Effect.gen(function*() {
+        const webhooks = yield* WebhooksClient.WebhooksClient
+        yield* Effect.flip(webhooks.get("webhook_1"))
+      }).pipe(Effect.provide(layer))
+      assert.deepStrictEqual(urls, ["https://proxy.example/exa/websets/v0/webhooks/webhook_1"])
     }))
 })
 

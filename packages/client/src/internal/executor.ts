@@ -58,6 +58,7 @@ export interface Settings {
   readonly client: HttpClient.HttpClient
   /** Applied to the client after the base URL and headers are set, as in Effect's own API clients. */
   readonly transformClient: ((client: HttpClient.HttpClient) => HttpClient.HttpClient) | undefined
+  /** Without a trailing `/`: every call's path starts with one. */
   readonly baseUrl: string
   readonly apiKey: Redacted.Redacted<string>
   readonly timeoutMillis: number
@@ -79,9 +80,10 @@ const parseJson = (text: string): unknown => {
   }
 }
 
-// One decoder per success schema, built on first use.
+// One default decoder per schema, built on first use (the success schemas here, the input schemas' quick check in
+// `WebhooksClient`).
 const decoders = new WeakMap<object, (input: unknown) => Result.Result<unknown, Schema.SchemaError>>()
-const decoderOf = <A>(schema: Schema.Decoder<A>) => {
+export const decoderOf = <A>(schema: Schema.Decoder<A>) => {
   let decoder = decoders.get(schema)
   if (decoder === undefined) {
     decoder = Schema.decodeUnknownResult(schema)
@@ -136,7 +138,10 @@ const redactingTracer = (tracer: Tracer.Tracer, redact: (text: string) => string
  * the client makes no spans: neither its operations' (see `WebhooksClient`) nor `HttpClient`'s per request, whose
  * trace headers would carry ids that nobody recorded.
  */
-export const builtInTracer: Tracer.Tracer = Context.get(Context.empty(), Tracer.Tracer)
+const builtInTracer: Tracer.Tracer = Context.get(Context.empty(), Tracer.Tracer)
+
+/** Whether the fiber traces: the application installed a tracer (see {@link builtInTracer}). */
+export const tracing = (fiber: Fiber.Fiber<unknown, unknown>): boolean => fiber.getRef(Tracer.Tracer) !== builtInTracer
 
 const isKeyHeader = (name: string | RegExp) => typeof name === "string" && name.toLowerCase() === "x-api-key"
 
@@ -153,12 +158,11 @@ const guarded = (redact: (text: string) => string) => {
   const derived = new WeakMap<Context.Context<never>, Context.Context<never>>()
   const derive = (fiber: Fiber.Fiber<unknown, unknown>): Context.Context<never> => {
     let context = Context.add(fiber.context, FetchHttpClient.Fetch, manualFetch(fiber.getRef(FetchHttpClient.Fetch)))
-    const tracer = fiber.getRef(Tracer.Tracer)
-    if (tracer === builtInTracer) return Context.add(context, HttpClient.TracerDisabledWhen, constTrue)
+    if (!tracing(fiber)) return Context.add(context, HttpClient.TracerDisabledWhen, constTrue)
     const names = fiber.getRef(Headers.CurrentRedactedNames)
     if (!names.some(isKeyHeader)) context = Context.add(context, Headers.CurrentRedactedNames, [...names, "x-api-key"])
     if (fiber.getRef(HttpClient.TracerHeaderFilter) !== constFalse) {
-      context = Context.add(context, Tracer.Tracer, redactingTracer(tracer, redact))
+      context = Context.add(context, Tracer.Tracer, redactingTracer(fiber.getRef(Tracer.Tracer), redact))
     }
     return context
   }
@@ -172,10 +176,6 @@ const guarded = (redact: (text: string) => string) => {
   }
 }
 
-// The base URL and a path joined with one slash between them, as `HttpClientRequest.prependUrl` joins them.
-const joinUrl = (base: string, path: string) =>
-  base.endsWith("/") ? (path.startsWith("/") ? base + path.slice(1) : base + path) : path.startsWith("/") ? base + path : `${base}/${path}`
-
 /** Builds the executor for one client instance. */
 export const make = (settings: Settings): Executor => {
   const { pacer, policy } = settings
@@ -188,7 +188,7 @@ export const make = (settings: Settings): Executor => {
   const toRequest = (call: Call) => {
     const request = HttpClientRequest.makeWith(
       call.method,
-      joinUrl(settings.baseUrl, call.path),
+      settings.baseUrl + call.path,
       call.urlParams === undefined ? UrlParams.empty : UrlParams.fromInput(call.urlParams),
       Option.none(),
       headers,
