@@ -189,6 +189,8 @@ layer(MockServer.layer({ deliveryAttempts: 2, deliveryRetryDelayMillis: 5 }))("t
 
       const unknown = expectNested(yield* call(url, "GET", `${EVENTS}?types=webset.completed`), 400, "validation_error")
       expect(unknown.message).toMatch(/types\[0\]: unknown event type "webset\.completed"; did you mean "webset\.idle"/)
+      const joined = expectNested(yield* call(url, "GET", `${EVENTS}?types=webset.created,webset.idle`), 400, "validation_error")
+      expect(joined.message).toMatch(/repeat the parameter: types=webset\.created&types=webset\.idle/)
       const time = expectNested(yield* call(url, "GET", `${EVENTS}?createdAfter=yesterday`), 400, "validation_error")
       expect(time.detail).toEqual({
         problems: [{ path: "createdAfter", message: "expected an RFC 3339 date-time such as \"2023-11-07T05:31:56Z\", got \"yesterday\"" }]
