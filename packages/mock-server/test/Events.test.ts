@@ -189,6 +189,15 @@ layer(MockServer.layer({ deliveryAttempts: 2, deliveryRetryDelayMillis: 5 }))("t
 
       const unknown = expectNested(yield* call(url, "GET", `${EVENTS}?types=webset.completed`), 400, "validation_error")
       expect(unknown.message).toMatch(/types\[0\]: unknown event type "webset\.completed"; did you mean "webset\.idle"/)
+      // A list parameter may be repeated: only the bad value is named.
+      const second = expectNested(
+        yield* call(url, "GET", `${EVENTS}?types=webset.created&types=webset.idel`),
+        400,
+        "validation_error"
+      )
+      expect(second.detail).toEqual({
+        problems: [{ path: "types[1]", message: expect.stringMatching(/^unknown event type "webset\.idel"; did you mean "webset\.idle"/) }]
+      })
       const joined = expectNested(yield* call(url, "GET", `${EVENTS}?types=webset.created,webset.idle`), 400, "validation_error")
       expect(joined.message).toMatch(/repeat the parameter: types=webset\.created&types=webset\.idle/)
       const time = expectNested(yield* call(url, "GET", `${EVENTS}?createdAfter=yesterday`), 400, "validation_error")
