@@ -1,11 +1,11 @@
 // The Events API of the mock: every event it emits is served by GET /v0/events (filters, cursor pages that never skip
 // or repeat) and GET /v0/events/{id}, as delivered; attempts name their event; POST /_mock/events without data
 // carries a realistic sample of every type.
-import { ApiError, Endpoints, Event, EventType, WebhookAttempt, WebhooksApi } from "@exa-webhooks/schema"
+import { Endpoints, Event, EventType, WebhookAttempt, WebhooksApi } from "@exa-webhooks/schema"
 import { expect, layer } from "@effect/vitest"
 import { DateTime, Effect, Schema } from "effect"
 import { MockServer } from "../src/index.ts"
-import { call, hook, receiver } from "./support.ts"
+import { call, expectNested, hook, receiver } from "./support.ts"
 
 const EVENTS = `${WebhooksApi.BASE_PATH}/events`
 const WEBHOOKS = Endpoints.pathOf(Endpoints.list)
@@ -14,7 +14,6 @@ const decodePage = Schema.decodeUnknownSync(Event.ListEventsResponse)
 const decodeEvent = Schema.decodeUnknownSync(Event.ReceivedEvent)
 const decodeTyped = Schema.decodeUnknownSync(Event.TypedEvent)
 const decodeAttempts = Schema.decodeUnknownSync(WebhookAttempt.ListWebhookAttemptsResponse)
-const decodeNested = Schema.decodeUnknownSync(ApiError.NestedErrorBody)
 
 const publish = (url: string, type: string, data?: object) =>
   Effect.map(
@@ -54,13 +53,6 @@ const allPages = (url: string, query: string, between: () => Effect.Effect<void,
 const ids = (page: Listed) => page.data.map((e) => e.id)
 const at = (e: { readonly createdAt: string }) => Date.parse(e.createdAt)
 
-const expectNested = (reply: { status: number; headers: Headers; body: unknown }, status: number, code: string) => {
-  expect(reply.status).toBe(status)
-  const body = decodeNested(reply.body)
-  expect(body.error.code).toBe(code)
-  expect(body.error.requestId).toBe(reply.headers.get("x-request-id"))
-  return body.error
-}
 
 layer(MockServer.layer({ deliveryAttempts: 2, deliveryRetryDelayMillis: 5 }))("the Events API", (it) => {
   const base = Effect.gen(function*() {

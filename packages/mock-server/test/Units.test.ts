@@ -52,10 +52,11 @@ describe("Faults", () => {
   })
 })
 
+const at = (millis: number) => DateTime.makeUnsafe(millis)
+
 describe("Store events", () => {
   it("an event's createdAt is never earlier than the previous one's, even when the clock steps back", () => {
     const store = Store.make({ maxWebhooks: 10, maxAttempts: 10, maxEvents: 10 })
-    const at = (millis: number) => DateTime.makeUnsafe(millis)
     const seen: Array<number> = []
     const data = (createdAt: DateTime.Utc) => {
       seen.push(DateTime.toEpochMillis(createdAt))
