@@ -196,6 +196,8 @@ layer(MockServer.layer({ deliveryAttempts: 2, deliveryRetryDelayMillis: 5 }))("t
       expect(time.detail).toEqual({
         problems: [{ path: "createdAfter", message: "expected an RFC 3339 date-time such as \"2023-11-07T05:31:56Z\", got \"yesterday\"" }]
       })
+      const plus = expectNested(yield* call(url, "GET", `${EVENTS}?createdAfter=2025-03-01T12:00:00+02:00`), 400, "validation_error")
+      expect(plus.message).toMatch(/send the offset's "\+" as %2B/)
       const window = expectNested(
         yield* call(url, "GET", `${EVENTS}?createdAfter=2025-02-01T00:00:00Z&createdBefore=2025-01-01T00:00:00Z`),
         400,

@@ -318,6 +318,17 @@ const problemOfWindow = (query: {
     issue: "createdAfter is later than createdBefore, so no event can match; swap them, or drop one"
   }
 
+// A time in a query string, where an unencoded `+` of an offset arrives as a space: said so, rather than "not RFC 3339".
+const QueryTimestamp = Schema.String.check(
+  Schema.makeFilter((value: string) =>
+    !/^\d{4}-\d{2}-\d{2}[Tt]\S+ \d{2}:\d{2}$/.test(value) ||
+    `expected an RFC 3339 date-time, got ${JSON.stringify(value)}: a "+" in a query string arrives as a space, so ` +
+      `send the offset's "+" as %2B (or give the time in UTC, ending in Z)`, {
+    expected: "an RFC 3339 date-time",
+    toJsonSchema: () => ({ format: "date-time" })
+  }, true)
+).pipe(Schema.decodeTo(Timestamp))
+
 /**
  * Query of `GET /v0/events`: page (`cursor`, `limit` 1..200, default 25) and filters. `types` is one or more known
  * event types (repeat the parameter: `types=webset.created&types=webset.idle`); `createdAfter` and `createdBefore`
@@ -333,8 +344,8 @@ const problemOfWindow = (query: {
 export const ListEventsQuery = Schema.Struct({
   ...Page.PageQuery,
   types: Schema.optionalKey(Schema.Array(EventType.EventType)),
-  createdAfter: Schema.optionalKey(Timestamp),
-  createdBefore: Schema.optionalKey(Timestamp)
+  createdAfter: Schema.optionalKey(QueryTimestamp),
+  createdBefore: Schema.optionalKey(QueryTimestamp)
 }).check(Schema.makeFilter(problemOfWindow, { expected: "createdAfter at or before createdBefore" }))
 
 /**

@@ -111,6 +111,11 @@ describe("Event", () => {
         "createdAfter: createdAfter is later than createdBefore, so no event can match; swap them, or drop one"
       )
       expect(problemsOf(decodeQuery({ type: ["webset.created"] }))).toMatch(/^type: /)
+      // An offset's "+" sent unencoded in a URL arrives as a space.
+      expect(problemsOf(decodeQuery({ createdAfter: "2025-03-01T12:00:00 02:00" }))).toBe(
+        "createdAfter: expected an RFC 3339 date-time, got \"2025-03-01T12:00:00 02:00\": a \"+\" in a query string " +
+          "arrives as a space, so send the offset's \"+\" as %2B (or give the time in UTC, ending in Z)"
+      )
     })
   })
 })
