@@ -12,18 +12,21 @@
  * @since 0.1.0
  */
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
-import { Clock, Context, DateTime, Effect, Exit, Layer, Option, Redacted, Scheduler, Schema, Scope } from "effect"
+import { Clock, Context, DateTime, Effect, Exit, Layer, Option, Redacted, Scheduler, Schema, Scope, Semaphore } from "effect"
 import { FetchHttpClient, HttpClient, HttpRouter } from "effect/http"
 import { randomInt } from "node:crypto"
 import * as Http from "node:http"
 import type { AddressInfo } from "node:net"
-import { ClientSettings, Validation } from "@exa-webhooks/schema"
+import { ClientSettings, type EventType, Validation } from "@exa-webhooks/schema"
 import * as Failures from "./internal/failures.ts"
 import * as RequestPipeline from "./internal/requestPipeline.ts"
 import * as ControlRoutes from "./internal/controlRoutes.ts"
 import * as WebhookHandlers from "./internal/webhookHandlers.ts"
 import * as Delivery from "./internal/delivery.ts"
 import * as FaultInjection from "./internal/faultInjection.ts"
+import * as RateLimitHeaders from "./internal/rateLimitHeaders.ts"
+import * as Samples from "./internal/samples.ts"
+import * as Simulation from "./internal/simulation.ts"
 import * as TokenBucket from "./internal/tokenBucket.ts"
 import * as StatsModule from "./internal/stats.ts"
 import * as Store from "./internal/store.ts"
@@ -50,6 +53,13 @@ export interface Options {
   readonly rateLimit?: number | undefined
   /** Whether 429s carry `Retry-After` (seconds); default true. Exa does not document sending it. */
   readonly retryAfter?: boolean | undefined
+  /**
+   * Rate-limit headers to send with every response to a request with a valid key (needs `rateLimit`): any of
+   * `"ratelimit"` (`RateLimit-Limit/-Remaining/-Reset`), `"ratelimit-policy"` (`RateLimit-Policy` and `RateLimit`),
+   * `"x-ratelimit"` (`X-RateLimit-Limit/-Remaining/-Reset`, the reset as a Unix time). None by default: Exa
+   * documents none.
+   */
+  readonly rateLimitHeaders?: ReadonlyArray<RateLimitHeaders.Style> | undefined
   /** Milliseconds added to every API response (default 0). */
   readonly latencyMillis?: number | undefined
   /** Fraction (0..1) of API requests answered 500/502/503 before anything changes (default 0). */
@@ -64,6 +74,17 @@ export interface Options {
   readonly maxWebhooks?: number | undefined
   /** Delivery attempts kept across all webhooks (default 10,000); the oldest are forgotten first. */
   readonly maxAttempts?: number | undefined
+  /** Events kept for the Events API (default 10,000); the oldest are forgotten first. */
+  readonly maxEvents?: number | undefined
+  /**
+   * Simulated Webset activity: `rate` events per second of mixed types (or of `types`), `count` in all (no end by
+   * default), stored, served by `GET /v0/events` and delivered like published ones. Off by default.
+   */
+  readonly simulate?: {
+    readonly rate: number
+    readonly types?: ReadonlyArray<EventType.EventType> | undefined
+    readonly count?: number | undefined
+  } | undefined
   /** Tries per webhook and event, the first included (default 3). */
   readonly deliveryAttempts?: number | undefined
   /** Wait before the second try, doubled for each later one (default 500 ms). */
@@ -88,6 +109,7 @@ export const defaults = {
   allowRemoteDelivery: false,
   maxWebhooks: 10_000,
   maxAttempts: 10_000,
+  maxEvents: 10_000,
   deliveryAttempts: 3,
   deliveryRetryDelayMillis: 500,
   deliveryTimeoutMillis: 5_000
@@ -103,6 +125,7 @@ const OptionsSchema = Schema.Struct({
   host: Schema.optional(Schema.String.check(Schema.isMinLength(1))),
   rateLimit: Schema.optional(ClientSettings.RateLimit),
   retryAfter: Schema.optional(Schema.Boolean),
+  rateLimitHeaders: Schema.optional(Schema.Array(Schema.Literals(RateLimitHeaders.STYLES))),
   latencyMillis: Schema.optional(NonNegativeInt),
   faultRate: Schema.optional(Fraction),
   ambiguousFaultRate: Schema.optional(Fraction),
@@ -110,10 +133,17 @@ const OptionsSchema = Schema.Struct({
   allowRemoteDelivery: Schema.optional(Schema.Boolean),
   maxWebhooks: Schema.optional(PositiveInt),
   maxAttempts: Schema.optional(PositiveInt),
+  maxEvents: Schema.optional(PositiveInt),
+  simulate: Schema.optional(Simulation.Options),
   deliveryAttempts: Schema.optional(Schema.Int.check(Schema.isBetween({ minimum: 1, maximum: 10 }))),
   deliveryRetryDelayMillis: Schema.optional(NonNegativeInt),
   deliveryTimeoutMillis: Schema.optional(PositiveInt)
-})
+}).check(Schema.makeFilter((options) =>
+  (options.rateLimitHeaders ?? []).length === 0 || options.rateLimit !== undefined || {
+    path: ["rateLimitHeaders"],
+    issue: "rate-limit headers describe the rate limit, and none is set; give rateLimit (--rate-limit) too"
+  }
+))
 
 /**
  * The options were out of range, e.g. a `faultRate` above 1.
@@ -224,7 +254,8 @@ const build = Effect.fnUntraced(function*(options: Options) {
   const clock = yield* Clock.Clock
   const store = Store.make({
     maxWebhooks: options.maxWebhooks ?? defaults.maxWebhooks,
-    maxAttempts: options.maxAttempts ?? defaults.maxAttempts
+    maxAttempts: options.maxAttempts ?? defaults.maxAttempts,
+    maxEvents: options.maxEvents ?? defaults.maxEvents
   })
   const faults = FaultInjection.make({
     seed,
@@ -245,7 +276,8 @@ const build = Effect.fnUntraced(function*(options: Options) {
     FetchHttpClient.layer
   )
   const scope = yield* Effect.scope
-  let backgroundDeliveries = 0
+  // One slot per event delivered in the background; held until its deliveries end.
+  const backlog = Semaphore.makeUnsafe(ControlRoutes.MAX_BACKGROUND_EVENTS)
   const reset = () => {
     store.reset()
     faults.reset()
@@ -258,44 +290,44 @@ const build = Effect.fnUntraced(function*(options: Options) {
     apiKey,
     rateLimit: options.rateLimit,
     retryAfter: options.retryAfter ?? defaults.retryAfter,
+    rateLimitHeaders: options.rateLimitHeaders ?? [],
     latencyMillis: options.latencyMillis ?? defaults.latencyMillis
   }
+  // Creates the event, its data made for its time, and the effect that delivers it.
+  const publish = (type: EventType.EventType, data: (createdAt: string) => Record<string, unknown>) =>
+    Effect.sync((): ControlRoutes.Published => {
+      const event = store.addEvent(type, (createdAt) => data(DateTime.formatIso(createdAt)), now())
+      const subscribers = store.subscribers(type)
+      return {
+        event,
+        subscribers: subscribers.length,
+        deliver: Delivery.deliver(store, client, deliveryConfig, event, subscribers)
+      }
+    })
+  // Delivers in the server's scope, holding a slot taken by the caller until the deliveries end. Counting and forking
+  // are one uninterruptible step, so a slot is released exactly once: when the delivery ends, or at once if `created`
+  // fails. (The forked delivery itself stays interruptible.)
+  const inBackground = (created: Effect.Effect<ControlRoutes.Published>) =>
+    created.pipe(
+      Effect.tap(({ deliver }) => Effect.forkIn(Effect.ensuring(deliver, backlog.release(1)), scope)),
+      Effect.onError(() => backlog.release(1))
+    )
   const control: ControlRoutes.Deps = {
     stats: store.stats,
     reset,
-    publish: (input) =>
-      Effect.gen(function*() {
-        const event = yield* Delivery.makeEvent(input.type, input.data)
-        store.bump("events")
-        const subscribers = store.subscribers(input.type)
-        return {
-          event,
-          subscribers: subscribers.length,
-          deliver: Delivery.deliver(store, client, deliveryConfig, event, subscribers)
+    publish: ({ data, type }) =>
+      publish(type, (createdAt) => data ?? Samples.sample(type, Math.random, createdAt)),
+    background: (created) =>
+      Effect.uninterruptible(Effect.gen(function*() {
+        if (!(yield* backlog.takeIfAvailable(1))) {
+          return yield* new Failures.DeliveryBacklogFull({
+            limit: ControlRoutes.MAX_BACKGROUND_EVENTS,
+            message: `${ControlRoutes.MAX_BACKGROUND_EVENTS} events are already being delivered in the background, ` +
+              "the most at once; no event was created. Retry once one finishes, or publish without ?wait=false " +
+              "to wait for the deliveries"
+          })
         }
-      }),
-    background: (publish) =>
-      // Counting and forking are one uninterruptible step, so a slot is released exactly once: when the delivery
-      // ends, or at once if `publish` fails. (The forked delivery itself stays interruptible.)
-      Effect.uninterruptible(Effect.suspend(() => {
-        if (backgroundDeliveries >= ControlRoutes.MAX_BACKGROUND_EVENTS) {
-          return Effect.fail(
-            new Failures.DeliveryBacklogFull({
-              limit: ControlRoutes.MAX_BACKGROUND_EVENTS,
-              message: `${ControlRoutes.MAX_BACKGROUND_EVENTS} events are already being delivered in the background, ` +
-                "the most at once; no event was created. Retry once one finishes, or publish without ?wait=false " +
-                "to wait for the deliveries"
-            })
-          )
-        }
-        backgroundDeliveries++
-        const release = Effect.sync(() => {
-          backgroundDeliveries--
-        })
-        return publish.pipe(
-          Effect.tap(({ deliver }) => Effect.forkIn(Effect.ensuring(deliver, release), scope)),
-          Effect.onError(() => release)
-        )
+        return yield* inBackground(created)
       }))
   }
   // Both APIs, served by HttpApiBuilder: the webhook API (WebhooksApi) and the mock's controls.
@@ -316,6 +348,15 @@ const build = Effect.fnUntraced(function*(options: Options) {
   const server = Http.createServer({ keepAliveTimeout: 5_000, requestTimeout: 60_000 })
   const http = yield* listen(server, host, options.port ?? defaults.port)
   yield* http.serve(RequestPipeline.make({ settings, store, faults, routes: routes as RequestPipeline.Deps["routes"] }))
+  // Started once the server listens, so no event is emitted before its URL is known.
+  if (options.simulate !== undefined) {
+    // Waits for a slot (interruptibly) instead of failing: simulated activity slows down rather than piles up.
+    const emit = (type: EventType.EventType, data: (createdAt: string) => Record<string, unknown>) =>
+      Effect.uninterruptibleMask((restore) =>
+        restore(backlog.take(1)).pipe(Effect.andThen(inBackground(publish(type, data))), Effect.asVoid)
+      )
+    yield* Effect.forkIn(Simulation.run(options.simulate, seed, emit), scope)
+  }
   // Runs first on close: ends every connection, idle keep-alive ones included, so that stopping takes milliseconds
   // instead of waiting for clients to hang up. A request still in flight at that moment gets no answer.
   yield* Effect.addFinalizer(() => Effect.sync(() => server.closeAllConnections()))

@@ -7,14 +7,28 @@
  */
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import * as NodeServices from "@effect/platform-node/NodeServices"
-import { Cause, Console, Effect, Exit, Logger, Option, Runtime } from "effect"
+import { EventType } from "@exa-webhooks/schema"
+import { Cause, Console, Effect, Exit, Logger, Option, Runtime, Schema, SchemaGetter } from "effect"
 import { CliConfig, CliOutput, Command, Flag, GlobalFlag } from "effect/cli"
 import packageJson from "../package.json" with { type: "json" }
+import * as RateLimitHeaders from "./internal/rateLimitHeaders.ts"
 import * as MockServer from "./MockServer.ts"
 
 // One name, one version: the bin reports what its package says.
 const NAME = "exa-webhooks-mock"
 
+// `--rate-limit-headers ratelimit,x-ratelimit`: a comma-separated list of the forms, each named once.
+const HeaderStyles = Schema.String.pipe(
+  Schema.decodeTo(Schema.Array(Schema.Literals(RateLimitHeaders.STYLES)), {
+    // The list as typed; each name is then checked against the forms.
+    decode: SchemaGetter.transform((text: string) =>
+      [...new Set(text.split(",").map((style) => style.trim()).filter((style) => style !== ""))] as Array<
+        RateLimitHeaders.Style
+      >
+    ),
+    encode: SchemaGetter.transform((styles: ReadonlyArray<string>) => styles.join(","))
+  })
+)
 
 const command = Command.make(
   NAME,
@@ -38,6 +52,16 @@ const command = Command.make(
     retryAfter: Flag.Boolean("retry-after").pipe(
       Flag.withDescription("Send Retry-After (seconds) on 429; --no-retry-after leaves it off"),
       Flag.withDefault(true)
+    ),
+    rateLimitHeaders: Flag.String("rate-limit-headers").pipe(
+      Flag.withDescription(
+        `Rate-limit headers to send with every response (needs --rate-limit), comma-separated: ${
+          RateLimitHeaders.STYLES.join(", ")
+        } (default: none, as Exa documents none)`
+      ),
+      Flag.withMetavar("FORMS"),
+      Flag.withSchema(HeaderStyles),
+      Flag.optional
     ),
     latency: Flag.Int("latency").pipe(
       Flag.withDescription("Milliseconds added to every API response (default 0)"),
@@ -70,6 +94,29 @@ const command = Command.make(
       Flag.withDescription("Most delivery attempts kept, all webhooks together; the oldest go first (default 10000)"),
       Flag.withDefault(MockServer.defaults.maxAttempts)
     ),
+    maxEvents: Flag.Int("max-events").pipe(
+      Flag.withDescription("Most events kept for GET /v0/events; the oldest go first (default 10000)"),
+      Flag.withDefault(MockServer.defaults.maxEvents)
+    ),
+    simulate: Flag.Finite("simulate").pipe(
+      Flag.withDescription(
+        "Simulate Webset activity: RATE events per second of mixed types, stored, listed by GET /v0/events and " +
+          "delivered to subscribed webhooks (default: off)"
+      ),
+      Flag.withMetavar("RATE"),
+      Flag.optional
+    ),
+    simulateTypes: Flag.String("simulate-types").pipe(
+      Flag.withDescription("With --simulate: only these event types, comma-separated (default: all 19)"),
+      Flag.withMetavar("TYPES"),
+      Flag.withSchema(EventType.EventList),
+      Flag.optional
+    ),
+    simulateCount: Flag.Int("simulate-count").pipe(
+      Flag.withDescription("With --simulate: stop after N events (default: no end)"),
+      Flag.withMetavar("N"),
+      Flag.optional
+    ),
     deliveryAttempts: Flag.Int("delivery-attempts").pipe(
       Flag.withDescription("Tries per webhook and event, the first included, 1..10 (default 3)"),
       Flag.withDefault(MockServer.defaults.deliveryAttempts)
@@ -84,12 +131,18 @@ const command = Command.make(
     )
   },
   Effect.fn("main")(function*(flags) {
+    if (Option.isNone(flags.simulate) && (Option.isSome(flags.simulateTypes) || Option.isSome(flags.simulateCount))) {
+      return yield* new MockServer.InvalidOptions({
+        message: "--simulate-types and --simulate-count shape simulated activity; give its rate with --simulate RATE too"
+      })
+    }
     const server = yield* MockServer.make({
       port: flags.port,
       host: flags.host,
       apiKey: Option.getOrUndefined(flags.apiKey),
       rateLimit: Option.getOrUndefined(flags.rateLimit),
       retryAfter: flags.retryAfter,
+      rateLimitHeaders: Option.getOrUndefined(flags.rateLimitHeaders),
       latencyMillis: flags.latency,
       faultRate: flags.faultRate,
       ambiguousFaultRate: flags.ambiguousFaultRate,
@@ -97,6 +150,12 @@ const command = Command.make(
       allowRemoteDelivery: flags.allowRemoteDelivery,
       maxWebhooks: flags.maxWebhooks,
       maxAttempts: flags.maxAttempts,
+      maxEvents: flags.maxEvents,
+      simulate: Option.getOrUndefined(Option.map(flags.simulate, (rate) => ({
+        rate,
+        types: Option.getOrUndefined(flags.simulateTypes),
+        count: Option.getOrUndefined(flags.simulateCount)
+      }))),
       deliveryAttempts: flags.deliveryAttempts,
       deliveryRetryDelayMillis: flags.deliveryRetryDelay,
       deliveryTimeoutMillis: flags.deliveryTimeout
@@ -109,7 +168,8 @@ const command = Command.make(
   }, Effect.scoped, Effect.tapError((error) => Console.error(`${NAME}: ${error.message}`)))
 ).pipe(
   Command.withDescription(
-    "A local, stateful Exa Websets webhook API with rate limits, injected faults and signed deliveries. " +
+    "A local, stateful Exa Websets webhook and events API with rate limits, injected faults, signed deliveries and " +
+      "simulated Webset activity. " +
       "Prints its base URL as the first line on stdout."
   )
 )

@@ -3,7 +3,7 @@ import { expect, layer } from "@effect/vitest"
 import { DateTime, Effect, Schema } from "effect"
 import { request as httpRequest } from "node:http"
 import { MockServer } from "../src/index.ts"
-import { call, hook, KEY } from "./support.ts"
+import { call, expectNested, hook, KEY } from "./support.ts"
 
 const WEBHOOKS = Endpoints.pathOf(Endpoints.list)
 const one = (id: string) => Endpoints.pathOf(Endpoints.get, id)
@@ -11,19 +11,13 @@ const attemptsOf = (id: string) => Endpoints.pathOf(Endpoints.attempts, id)
 
 const decodeWebhook = Schema.decodeUnknownSync(Webhook.Webhook)
 const decodeList = Schema.decodeUnknownSync(Webhook.ListWebhooksResponse)
-const decodeNested = Schema.decodeUnknownSync(ApiError.NestedErrorBody)
 const decodeFlat = Schema.decodeUnknownSync(ApiError.FlatErrorBody)
 
 const RECEIVER = "http://127.0.0.1:9/hook"
 
-// A 4xx in the nested form, with the request id of the header in the body.
-const expectNested = (reply: { status: number; headers: Headers; body: unknown }, status: number, code: string) => {
-  expect(reply.status).toBe(status)
-  const body = decodeNested(reply.body)
-  expect(body.error.code).toBe(code)
-  expect(body.error.requestId).toBe(reply.headers.get("x-request-id"))
-  return body.error
-}
+// The problems of a 400.
+const problemsOf = (reply: { status: number; headers: Headers; body: unknown }, code = "validation_error") =>
+  (expectNested(reply, 400, code).detail as { problems: Array<{ path: string; message: string }> }).problems
 
 layer(MockServer.layer())("webhook API", (it) => {
   const base = Effect.gen(function*() {
@@ -132,30 +126,27 @@ layer(MockServer.layer())("webhook API", (it) => {
   it.effect("list: limit outside 1..200, a non-number, unknown or repeated parameters, bad cursors are 400s naming the field", () =>
     Effect.gen(function*() {
       const url = yield* base
-      const problems = (reply: { status: number; headers: Headers; body: unknown }, code = "validation_error") =>
-        (expectNested(reply, 400, code).detail as { problems: Array<{ path: string; message: string }> }).problems
-
-      expect(problems(yield* call(url, "GET", `${WEBHOOKS}?limit=0`))).toEqual([
+      expect(problemsOf(yield* call(url, "GET", `${WEBHOOKS}?limit=0`))).toEqual([
         { path: "limit", message: "limit must be a whole number from 1 to 200, got \"0\"" }
       ])
-      expect(problems(yield* call(url, "GET", `${WEBHOOKS}?limit=201`))[0]?.message).toMatch(/from 1 to 200, got "201"/)
-      expect(problems(yield* call(url, "GET", `${WEBHOOKS}?limit=2.5`))[0]).toEqual({
+      expect(problemsOf(yield* call(url, "GET", `${WEBHOOKS}?limit=201`))[0]?.message).toMatch(/from 1 to 200, got "201"/)
+      expect(problemsOf(yield* call(url, "GET", `${WEBHOOKS}?limit=2.5`))[0]).toEqual({
         path: "limit",
         message: "limit must be a whole number from 1 to 200, got \"2.5\""
       })
-      expect(problems(yield* call(url, "GET", `${WEBHOOKS}?limit=ten`))[0]).toEqual({
+      expect(problemsOf(yield* call(url, "GET", `${WEBHOOKS}?limit=ten`))[0]).toEqual({
         path: "limit",
         message: "limit must be a whole number from 1 to 200, got \"ten\""
       })
-      expect(problems(yield* call(url, "GET", `${WEBHOOKS}?limt=5`))).toEqual([
+      expect(problemsOf(yield* call(url, "GET", `${WEBHOOKS}?limt=5`))).toEqual([
         { path: "limt", message: "unknown query parameter; the allowed ones are cursor, limit" }
       ])
-      expect(problems(yield* call(url, "GET", `${WEBHOOKS}?limit=1&limit=2`))[0]).toEqual({
+      expect(problemsOf(yield* call(url, "GET", `${WEBHOOKS}?limit=1&limit=2`))[0]).toEqual({
         path: "limit",
         message: "given 2 times; give it once"
       })
-      expect(problems(yield* call(url, "GET", `${WEBHOOKS}?cursor=`))[0]?.path).toBe("cursor")
-      expect(problems(yield* call(url, "GET", `${WEBHOOKS}?cursor=not-a-cursor`), "invalid_cursor")[0]?.path).toBe("cursor")
+      expect(problemsOf(yield* call(url, "GET", `${WEBHOOKS}?cursor=`))[0]?.path).toBe("cursor")
+      expect(problemsOf(yield* call(url, "GET", `${WEBHOOKS}?cursor=not-a-cursor`), "invalid_cursor")[0]?.path).toBe("cursor")
 
       // A cursor of one webhook's attempts is not a cursor of the webhooks list.
       const created = (yield* call(url, "POST", WEBHOOKS, { body: hook(RECEIVER) })).body

@@ -65,6 +65,50 @@ describe("bin/exa-webhooks-mock", () => {
     }
   })
 
+  it("--simulate emits events the Events API serves (--max-events kept); --rate-limit-headers sends them", async () => {
+    const mock = run([
+      "--port", "0",
+      "--simulate", "100", "--simulate-count", "6", "--simulate-types", "webset.created, webset.idle",
+      "--max-events", "4",
+      "--rate-limit", "100", "--rate-limit-headers", "ratelimit,x-ratelimit"
+    ])
+    const url = await mock.firstLine
+    const deadline = Date.now() + 10_000
+    while ((await (await fetch(`${url}/_mock/stats`)).json() as { events: number }).events < 6 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 20))
+    }
+    const response = await fetch(`${url}/websets/v0/events?limit=10`, { headers: { "x-api-key": "k" } })
+    const page = await response.json() as { data: Array<{ type: string }> }
+    expect(page.data).toHaveLength(4)
+    expect(new Set(page.data.map((e) => e.type))).toEqual(new Set(["webset.created", "webset.idle"]))
+    expect(response.headers.get("ratelimit-limit")).toBe("100")
+    expect(response.headers.get("x-ratelimit-remaining")).toBe("99")
+    expect(response.headers.get("ratelimit-policy")).toBeNull()
+    mock.child.kill("SIGTERM")
+    const [code] = await mock.exited
+    expect(code).toBe(0)
+    expect(mock.output()).toEqual({ stdout: `${url}\n`, stderr: "" })
+  })
+
+  it("says in one stderr line what is wrong with the simulation and rate-limit header flags", async () => {
+    for (
+      const [args, message] of [
+        [["--simulate-count", "5"], /give its rate with --simulate RATE too/],
+        [["--simulate", "1", "--simulate-types", "webset.completed"], /--simulate-types.*did you mean "webset\.idle"/],
+        [["--rate-limit-headers", "ratelimit"], /rateLimitHeaders: .*give rateLimit \(--rate-limit\) too/],
+        [["--rate-limit", "5", "--rate-limit-headers", "draft"], /--rate-limit-headers.*"ratelimit" \| "ratelimit-policy" \| "x-ratelimit"/]
+      ] as const
+    ) {
+      const mock = run(["--port", "0", ...args])
+      const [code] = await mock.exited
+      expect(code).toBe(1)
+      expect(mock.output().stdout).toBe("")
+      const stderr = mock.output().stderr.trim().split("\n")
+      expect(stderr).toHaveLength(1)
+      expect(stderr[0]).toMatch(message)
+    }
+  })
+
   it("--version prints one line, ending with a newline, and exits 0", async () => {
     const mock = run(["--version"])
     const [code] = await mock.exited

@@ -84,6 +84,30 @@ describe("exa-js against the mock", () => {
     expect((missing as ExaError).message).toMatch(/No webhook has the id/)
   })
 
+  it("events: list (with types), listAll, get", async () => {
+    await mock.reset()
+    const ids: Array<string> = []
+    for (const type of ["webset.created", "webset.idle", "webset.item.created"]) {
+      const response = await fetch(`${mock.url}/_mock/events`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ type })
+      })
+      ids.push(((await response.json()) as { event: { id: string } }).event.id)
+    }
+    const events = exa.websets.events
+    const page = await events.list({ types: ["webset.created", "webset.item.created"] as Array<EventType>, limit: 1 })
+    expect(page.data.map((e) => e.id)).toEqual([ids[2]])
+    expect(page.hasMore).toBe(true)
+    const all: Array<string> = []
+    for await (const event of events.listAll({ limit: 2 })) all.push(event.id)
+    expect(all).toEqual(ids.toReversed())
+    const got = await events.get(ids[1]!)
+    expect(got).toMatchObject({ id: ids[1], object: "event", type: "webset.idle", data: { object: "webset", status: "idle" } })
+    const missing = await events.get("event_missing").catch((e: unknown) => e)
+    expect(missing).toMatchObject({ statusCode: 404 })
+  })
+
   it("errors surface through the SDK with their status and message", async () => {
     const invalid = await exa.websets.webhooks.create({ url: "not a url", events: [] }).catch((e: unknown) => e)
     expect(invalid).toMatchObject({ statusCode: 400 })

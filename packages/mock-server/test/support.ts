@@ -1,6 +1,8 @@
 // Test helpers: plain `fetch` against the mock (so the tests exercise the wire, not our own client), and a tiny
 // webhook receiver on 127.0.0.1.
-import { Effect } from "effect"
+import { ApiError } from "@exa-webhooks/schema"
+import { expect } from "@effect/vitest"
+import { Effect, Schema } from "effect"
 import { createServer, type IncomingHttpHeaders } from "node:http"
 import type { AddressInfo } from "node:net"
 
@@ -40,6 +42,17 @@ export const call = (base: string, method: string, path: string, options: CallOp
     if (text !== "") body = JSON.parse(text)
     return { status: response.status, headers: response.headers, text, body }
   })
+
+const decodeNested = Schema.decodeUnknownSync(ApiError.NestedErrorBody)
+
+/** A 4xx in the nested form, with the request id of the header in the body; its `error`. */
+export const expectNested = (reply: { status: number; headers: Headers; body: unknown }, status: number, code: string) => {
+  expect(reply.status).toBe(status)
+  const body = decodeNested(reply.body)
+  expect(body.error.code).toBe(code)
+  expect(body.error.requestId).toBe(reply.headers.get("x-request-id"))
+  return body.error
+}
 
 export const hook = (url: string, events: ReadonlyArray<string> = ["webset.created"], extra: object = {}) => ({
   url,

@@ -123,6 +123,10 @@ export const suggest = (input: string, max = 3): ReadonlyArray<EventType> => {
  */
 export const unknownMessage = (input: unknown): string => {
   if (typeof input !== "string") return `expected an event type string, got ${JSON.stringify(input) ?? String(input)}`
+  if (input.includes(",")) {
+    return `unknown event type "${input}": that is several in one value; give each event type as a value of its own ` +
+      `(in a query, repeat the parameter: types=webset.created&types=webset.idle)`
+  }
   const suggestions = suggest(input)
   const hint = suggestions.length > 0 ? `; did you mean ${suggestions.map((s) => `"${s}"`).join(" or ")}?` : ""
   return `unknown event type "${input}"${hint} (valid: ${values.join(", ")})`

@@ -11,8 +11,9 @@
  * ```
  * @since 0.2.0
  */
-import { Schema, SchemaGetter } from "effect"
-import { hasControlCharacter, quote } from "./Validation.ts"
+import * as ResourceId from "./internal/resourceId.ts"
+
+const kind: ResourceId.Kind = { article: "a", noun: "webhook id", example: "webhook_01j..." }
 
 /**
  * Why `id` is not a usable webhook id, or `undefined` when it is.
@@ -20,15 +21,7 @@ import { hasControlCharacter, quote } from "./Validation.ts"
  * @category validation
  * @since 0.2.0
  */
-export const problem = (id: string): string | undefined => {
-  if (id.length === 0) return "a webhook id is required, such as \"webhook_01j...\"; got an empty string"
-  if (id.trim().length === 0) return `a webhook id is required, such as "webhook_01j..."; got only blanks (${quote(id)})`
-  if (id === "." || id === "..") {
-    return `${quote(id)} is not a webhook id (it would address another path); pass an id such as "webhook_01j..."`
-  }
-  if (hasControlCharacter(id)) return `a webhook id has no control characters (line breaks, tabs, NUL); got ${quote(id)}`
-  return undefined
-}
+export const problem: (id: string) => string | undefined = ResourceId.problem(kind)
 
 /**
  * The rule: not empty or blank, not `.` or `..`, no control characters.
@@ -36,9 +29,7 @@ export const problem = (id: string): string | undefined => {
  * @category schemas
  * @since 0.2.0
  */
-export const WebhookId = Schema.String.check(
-  Schema.makeFilter((id: string) => problem(id) ?? true, { expected: "a webhook id" })
-)
+export const WebhookId = ResourceId.schema(kind)
 
 /**
  * A webhook id as a person types it (the CLI's `ID` argument): blanks around it are dropped (a pasted id often
@@ -51,9 +42,4 @@ export const WebhookId = Schema.String.check(
  * @category schemas
  * @since 0.2.0
  */
-export const Typed = Schema.String.pipe(
-  Schema.decodeTo(WebhookId, {
-    decode: SchemaGetter.transform((id: string) => (id.trim() === "" ? id : id.trim())),
-    encode: SchemaGetter.transform((id: string) => id)
-  })
-)
+export const Typed = ResourceId.typed(WebhookId)

@@ -1,6 +1,7 @@
 /**
- * The webhook API of Exa Websets, defined once as an `HttpApi`: one group of six endpoints under `/websets/v0`, with
- * their path parameter, query, payload, success and error schemas, and the API key they need. The mock server
+ * The webhook API of Exa Websets, defined once as an `HttpApi`: the group `webhooks` (six endpoints) and the group
+ * `events` (the two endpoints of the Events API, the same event objects a webhook delivers) under `/websets/v0`,
+ * with their path parameter, query, payload, success and error schemas, and the API key they need. The mock server
  * implements it with `HttpApiBuilder`; a client derives its requests from it (`HttpApiClient`); the conformance test
  * compares it with the official spec.
  *
@@ -26,6 +27,7 @@ import {
   HttpApiSecurity
 } from "effect/http-api"
 import * as ApiError from "./ApiError.ts"
+import * as Event from "./Event.ts"
 import { parseOptions } from "./Validation.ts"
 import * as Webhook from "./Webhook.ts"
 import * as WebhookAttempt from "./WebhookAttempt.ts"
@@ -183,6 +185,60 @@ export class Webhooks extends HttpApiGroup.make("webhooks")
   .prefix(BASE_PATH)
 {}
 
+/**
+ * The `{id}` path parameter of an event: any non-empty text, as for a webhook (an unknown id is a 404). A client
+ * checks what it sends with `EventId` first.
+ *
+ * @category schemas
+ * @since 0.4.0
+ */
+export const EventIdParam = WebhookIdParam
+
+/**
+ * The path parameters of `GET /v0/events/{id}`.
+ *
+ * @category schemas
+ * @since 0.4.0
+ */
+export const EventParams = { id: EventIdParam }
+
+/**
+ * `GET /v0/events`: one page of events, newest first, filtered by `types` and by `createdAfter` / `createdBefore`
+ * (both inclusive).
+ *
+ * @category endpoints
+ * @since 0.4.0
+ */
+export const listEvents = HttpApiEndpoint.get("list", "/events", {
+  query: Event.ListEventsQuery,
+  success: Event.ListEventsResponse,
+  error: [Errors.BadRequest, ...common]
+})
+
+/**
+ * `GET /v0/events/{id}`: one event, as delivered.
+ *
+ * @category endpoints
+ * @since 0.4.0
+ */
+export const getEvent = HttpApiEndpoint.get("get", "/events/:id", {
+  params: EventParams,
+  success: Event.ReceivedEvent,
+  error: [Errors.NotFound, ...common]
+})
+
+/**
+ * The Events API, in the spec's order, under {@link BASE_PATH}, behind the {@link ApiKey}.
+ *
+ * @category groups
+ * @since 0.4.0
+ */
+export class Events extends HttpApiGroup.make("events")
+  .add(listEvents, getEvent)
+  .middleware(ApiKey)
+  .prefix(BASE_PATH)
+{}
+
 // Person-written input: report every broken rule, and refuse what the spec does not define.
 const strict = { ...parseOptions, onExcessProperty: "error" } as const
 
@@ -194,6 +250,7 @@ const strict = { ...parseOptions, onExcessProperty: "error" } as const
  */
 export class WebhooksApi extends HttpApi.make("exa-websets-webhooks")
   .add(Webhooks)
+  .add(Events)
   .annotate(HttpApi.PayloadParseOptions, strict)
   .annotate(HttpApi.QueryParseOptions, strict)
 {}

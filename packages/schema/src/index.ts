@@ -83,3 +83,38 @@ export * as ClientSettings from "./ClientSettings.ts"
  * @since 0.3.0
  */
 export * as RedisUrl from "./RedisUrl.ts"
+
+/**
+ * @since 0.4.0
+ */
+export * as EventId from "./EventId.ts"
+
+/**
+ * @since 0.4.0
+ */
+export * as Entity from "./Entity.ts"
+
+/**
+ * @since 0.4.0
+ */
+export * as Webset from "./Webset.ts"
+
+/**
+ * @since 0.4.0
+ */
+export * as WebsetSearch from "./WebsetSearch.ts"
+
+/**
+ * @since 0.4.0
+ */
+export * as WebsetItem from "./WebsetItem.ts"
+
+/**
+ * @since 0.4.0
+ */
+export * as Import from "./Import.ts"
+
+/**
+ * @since 0.4.0
+ */
+export * as Monitor from "./Monitor.ts"

@@ -7,15 +7,84 @@ import { describe, expect, it } from "@effect/vitest"
 import { Schema } from "effect"
 import { OpenApi } from "effect/http-api"
 import { existsSync, readFileSync } from "node:fs"
-import { Endpoints, Event, EventType, Page, Webhook, WebhookAttempt, WebhooksApi } from "../src/index.ts"
-import { extractFacts, factsPath, sharedSpecPath } from "../scripts/extract-spec-facts.ts"
+import {
+  Endpoints,
+  Entity,
+  Event,
+  EventType,
+  Import,
+  Monitor,
+  Page,
+  Webhook,
+  WebhookAttempt,
+  WebhooksApi,
+  Webset,
+  WebsetItem,
+  WebsetSearch
+} from "../src/index.ts"
+import { extractFacts, factsPath, shapeOf, sharedSpecPath } from "../scripts/extract-spec-facts.ts"
 
 const committed = JSON.parse(readFileSync(factsPath, "utf8"))
 
+// The JSON Schema effect derives from `schema`, with every `$ref` to its definitions resolved.
 const jsonSchemaOf = (schema: Schema.Top): any => {
   const doc: any = Schema.toJsonSchemaDocument(schema)
-  const ref: string | undefined = doc.schema.$ref
-  return ref === undefined ? doc.schema : doc.definitions[decodeURIComponent(ref.split("/").pop()!.replace(/~1/g, "/"))]
+  const resolve = (node: any): any => {
+    if (Array.isArray(node)) return node.map(resolve)
+    if (typeof node !== "object" || node === null) return node
+    if (typeof node.$ref === "string") {
+      return resolve(doc.definitions[decodeURIComponent(node.$ref.split("/").pop()!.replace(/~1/g, "/"))])
+    }
+    return Object.fromEntries(Object.entries(node).map(([key, value]) => [key, resolve(value)]))
+  }
+  return resolve(doc.schema)
+}
+
+// Our schema for each named schema of the spec that an event's `data` reaches.
+const resources: Record<string, Schema.Top> = {
+  Webset: Webset.Webset,
+  WebsetEnrichment: Webset.WebsetEnrichment,
+  WebsetEnrichmentFormat: Webset.EnrichmentFormat,
+  WebsetSearch: WebsetSearch.WebsetSearch,
+  WebsetSearchBehavior: WebsetSearch.Behavior,
+  WebsetSearchCanceledReason: WebsetSearch.CanceledReason,
+  Entity: Entity.Entity,
+  CompanyEntity: Entity.CompanyEntity,
+  PersonEntity: Entity.PersonEntity,
+  ArticleEntity: Entity.ArticleEntity,
+  ResearchPaperEntity: Entity.ResearchPaperEntity,
+  CustomEntity: Entity.CustomEntity,
+  Import: Import.Import,
+  Monitor: Monitor.Monitor,
+  MonitorRun: Monitor.MonitorRun,
+  WebsetItem: WebsetItem.WebsetItem,
+  WebsetItemPersonProperties: WebsetItem.PersonProperties,
+  WebsetItemCompanyProperties: WebsetItem.CompanyProperties,
+  WebsetItemArticleProperties: WebsetItem.ArticleProperties,
+  WebsetItemResearchPaperProperties: WebsetItem.ResearchPaperProperties,
+  WebsetItemCustomProperties: WebsetItem.CustomProperties,
+  WebsetItemEvaluation: WebsetItem.Evaluation,
+  EnrichmentResult: WebsetItem.EnrichmentResult
+}
+
+// The shape of our schema, as `shapeOf` reads the spec's (ours has no named references left).
+const ourShape = (schema: Schema.Top) =>
+  shapeOf(jsonSchemaOf(schema), (ref) => {
+    throw new Error(`unresolved ${ref}`)
+  })
+
+// The spec's shape of a named schema with every `{ ref }` replaced by the shape it names.
+const specShape = (facts: any, name: string): any => {
+  const expand = (node: any): any => {
+    if (Array.isArray(node)) return node.map(expand)
+    if (typeof node !== "object" || node === null) return node
+    if (typeof node.ref === "string") {
+      const { ref, ...rest } = node
+      return { ...specShape(facts, ref), ...rest }
+    }
+    return Object.fromEntries(Object.entries(node).map(([key, value]) => [key, expand(value)]))
+  }
+  return expand(facts.resources[name])
 }
 
 const accepts = (schema: Schema.Top, value: unknown) => Schema.decodeUnknownExit(schema as any)(value)._tag === "Success"
@@ -26,8 +95,15 @@ const validCreate = { url: "https://example.com/hooks", events: ["webset.created
 const named = (name: string | null): Schema.Top | undefined =>
   name === null ? undefined : ({ ...Webhook, ...WebhookAttempt } as Record<string, any>)[name]
 
-const fieldsOf = (schema: Schema.Top | undefined): Array<string> =>
-  schema === undefined ? [] : Object.keys(jsonSchemaOf(schema).properties ?? {}).toSorted()
+// The property names of an object schema; of a union, those its members share (every member must have the same).
+const fieldsOf = (schema: Schema.Top | undefined): Array<string> => {
+  if (schema === undefined) return []
+  const json = jsonSchemaOf(schema)
+  const members: Array<any> = json.anyOf ?? [json]
+  const names = members.map((m) => Object.keys(m.properties ?? {}).toSorted())
+  for (const other of names) expect(other).toEqual(names[0])
+  return names[0]!
+}
 
 const conformance = (facts: any) => {
   it("EventType has exactly the spec's values", () => {
@@ -68,6 +144,56 @@ const conformance = (facts: any) => {
     const json = jsonSchemaOf(Event.Event)
     expect(Object.keys(json.properties).toSorted()).toEqual(facts.eventEnvelope.properties)
     expect([...(json.required ?? [])].toSorted()).toEqual(facts.eventEnvelope.required)
+    for (const envelope of facts.eventEnvelopes) expect(envelope).toEqual(facts.eventEnvelope)
+  })
+
+  describe("the Event union", () => {
+    it("has one variant per event type of the spec, each with the spec's envelope", () => {
+      expect(Object.keys(Event.variants).toSorted()).toEqual([...facts.eventTypes].toSorted())
+      expect(Event.TypedEvent.members).toHaveLength(facts.eventTypes.length)
+      for (const variant of Object.values(Event.variants)) {
+        const json = jsonSchemaOf(variant)
+        expect(Object.keys(json.properties).toSorted()).toEqual(facts.eventEnvelope.properties)
+        expect([...json.required].toSorted()).toEqual(facts.eventEnvelope.required)
+      }
+    })
+
+    it.each<[string, any]>(facts.eventVariants.map((v: any) => [v.title, v]))(
+      "%s: its type and its data as the spec defines them",
+      (title, { data, type }) => {
+        const variant = (Event as Record<string, any>)[title]
+        expect(variant).toBe(Event.variants[type as EventType.EventType])
+        expect(jsonSchemaOf(variant).properties.type).toMatchObject({ enum: [type] })
+        expect(ourShape(variant.schema.fields.data)).toEqual(specShape(facts, data))
+      }
+    )
+
+    it("only the export events have no variant in the spec (docs/spec-notes.md), and take any data", () => {
+      const specified = new Set(facts.eventVariants.map((v: any) => v.type))
+      expect(facts.eventTypes.filter((t: string) => !specified.has(t))).toEqual([
+        "webset.export.created",
+        "webset.export.completed"
+      ])
+      expect(ourShape(Event.WebsetExportCreatedEvent.schema.fields.data)).toEqual({ type: "object" })
+    })
+
+    it.each(Object.keys(facts.resources))("%s has the spec's fields, required fields, enums and nullability", (name) => {
+      expect(resources[name], `no schema of ours is mapped to the spec's ${name}`).toBeDefined()
+      expect(ourShape(resources[name]!)).toEqual(specShape(facts, name))
+    })
+  })
+
+  it("the events list takes the spec's filters: known types, RFC 3339 times, the page limits", () => {
+    const json = jsonSchemaOf(Event.ListEventsQuery)
+    expect([...json.properties.types.items.allOf[0].enum].toSorted()).toEqual([...facts.listEventsQuery.types].toSorted())
+    expect([...facts.listEventsQuery.types].toSorted()).toEqual([...EventType.values].toSorted())
+    expect(json.properties.createdAfter).toMatchObject({ format: facts.listEventsQuery.createdAfter })
+    expect(json.properties.createdBefore).toMatchObject({ format: facts.listEventsQuery.createdBefore })
+    expect(Page.PAGE_LIMIT).toEqual(facts.eventsLimit)
+    const limit = facts.eventsLimit
+    expect(accepts(Event.ListEventsQuery, { limit: String(limit.maximum) })).toBe(true)
+    expect(accepts(Event.ListEventsQuery, { limit: String(limit.maximum + 1) })).toBe(false)
+    expect(accepts(Event.ListEventsQuery, { types: [...facts.listEventsQuery.types] })).toBe(true)
   })
 
   it("create and update take a url of the spec's format", () => {
@@ -112,19 +238,20 @@ const conformance = (facts: any) => {
     expect(accepts(Webhook.ListWebhooksQuery, { cursor: "" })).toBe(facts.cursorMinLength === 0)
   })
 
-  it("our endpoint table has the spec's paths and methods", () => {
+  it("our endpoint table has the spec's webhook paths and methods", () => {
     const ours = new Map<string, Array<string>>()
     for (const e of Endpoints.all) {
       const path = "/v0" + e.path.replace(":id", "{id}")
       ours.set(path, [...(ours.get(path) ?? []), e.method.toLowerCase()])
     }
-    expect(facts.paths.map((p: any) => [p.path, p.methods])).toEqual(
+    const webhooks = facts.paths.filter((p: any) => p.path.startsWith("/v0/webhooks"))
+    expect(webhooks.map((p: any) => [p.path, p.methods])).toEqual(
       [...ours].map(([path, methods]) => [path, methods.toSorted()])
     )
   })
 
   describe("the HttpApi definition", () => {
-    const endpoints = Object.values(WebhooksApi.WebhooksApi.groups.webhooks.endpoints)
+    const endpoints = Object.values(WebhooksApi.WebhooksApi.groups).flatMap((group) => Object.values(group.endpoints))
     const specPath = (path: string) => {
       expect(path.startsWith(facts.serverPath + "/")).toBe(true)
       return path.slice(facts.serverPath.length).replace(/:(\w+)/g, "{$1}")
@@ -153,7 +280,8 @@ const conformance = (facts: any) => {
         }
         const success = [...endpoint.success]
         expect(success).toHaveLength(1)
-        expect(fieldsOf(success[0])).toEqual(facts.objects[op.successBody].properties)
+        const body = op.successBody === "Event" ? facts.eventEnvelope : facts.objects[op.successBody]
+        expect(fieldsOf(success[0])).toEqual(body.properties)
         const operation = openApi.paths[endpoint.path.replace(/:(\w+)/g, "{$1}")][op.method]
         expect(Object.keys(operation.responses).filter((status) => status.startsWith("2")).map(Number))
           .toEqual(op.successStatuses)

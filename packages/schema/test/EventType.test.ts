@@ -24,6 +24,9 @@ describe("EventType", () => {
       /unknown event type "webset\.itemcreated"; did you mean "webset\.item\.created"/
     )
     expect(Schema.decodeUnknownSync(EventType.ReceivedEventType)("webset.archived")).toBe("webset.archived")
+    expect(() => Schema.decodeUnknownSync(EventType.EventType)("webset.created,webset.idle")).toThrow(
+      /that is several in one value; give each event type as a value of its own \(in a query, repeat the parameter/
+    )
     expect(Schema.decodeUnknownSync(EventType.ReceivedEventType)("webset.idle")).toBe("webset.idle")
   })
 })

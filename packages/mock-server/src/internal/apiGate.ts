@@ -20,11 +20,12 @@
  */
 import { Validation, WebhooksApi } from "@exa-webhooks/schema"
 import { Effect, Exit, Layer, Option, Result, Schema, SchemaAST } from "effect"
-import { HttpServerRequest, type HttpServerResponse } from "effect/http"
+import { HttpServerRequest, HttpServerResponse } from "effect/http"
 import { type HttpApiEndpoint, HttpApiError, HttpApiMiddleware } from "effect/http-api"
 import * as ApiKeyCheck from "./apiKeyCheck.ts"
 import * as Failures from "./failures.ts"
 import type * as FaultInjection from "./faultInjection.ts"
+import * as RateLimitHeaders from "./rateLimitHeaders.ts"
 import * as RequestChecks from "./requestChecks.ts"
 import { RequestState } from "./requestState.ts"
 import type * as Store from "./store.ts"
@@ -41,6 +42,8 @@ export interface Settings {
   readonly apiKey: ApiKeyCheck.Expected
   readonly rateLimit: number | undefined
   readonly retryAfter: boolean
+  /** The rate-limit headers sent with every response to a request with a valid key (none when empty). */
+  readonly rateLimitHeaders: ReadonlyArray<RateLimitHeaders.Style>
 }
 
 /**
@@ -60,14 +63,17 @@ export interface Deps {
 const examples: Record<string, string> = {
   create: `{"url":"https://example.com/hooks/exa","events":["webset.created"]}`,
   update: `{"events":["webset.idle"]}`,
-  events: `{"type":"webset.created","data":{"id":"webset_123"}}`
+  events: `{"type":"webset.created"}`
 }
 
-// The property names of a request shape. The builder keeps codecs derived from the definition's structs (for JSON,
-// for query strings), which have no `fields`, but their AST still lists the properties.
-const fieldsOf = (schema: Schema.Top | undefined): Readonly<Record<string, unknown>> => {
+// The property names of a request shape, each with whether it is a list (a query parameter that may be repeated:
+// `types=a&types=b`). The builder keeps codecs derived from the definition's structs (for JSON, for query strings),
+// which have no `fields`, but their AST still lists the properties.
+const fieldsOf = (schema: Schema.Top | undefined): Readonly<Record<string, boolean>> => {
   const ast = schema === undefined ? undefined : SchemaAST.toType(schema.ast)
-  return ast?._tag === "Objects" ? Object.fromEntries(ast.propertySignatures.map((p) => [p.name, true])) : {}
+  return ast?._tag === "Objects"
+    ? Object.fromEntries(ast.propertySignatures.map((p) => [p.name, p.type._tag === "Arrays"]))
+    : {}
 }
 
 // Steps 4: what is wrong before the schemas look at the values.
@@ -128,16 +134,20 @@ const schemaFailure = (
   ])
 }
 
+// Step 2: the key's token, and the headers that say where its quota stands.
 const rateLimited = (deps: Deps, key: string) => {
-  if (deps.rateLimit === undefined) return undefined
-  const decision = deps.rateLimit.take(key, deps.nowMillis())
-  if (decision.allowed) return undefined
+  if (deps.rateLimit === undefined) return { failure: undefined, headers: {} }
+  const now = deps.nowMillis()
+  const decision = deps.rateLimit.take(key, now)
+  const headers = RateLimitHeaders.make(deps.settings.rateLimitHeaders, decision.quota, now)
+  if (decision.allowed) return { failure: undefined, headers }
   deps.store.bump("rateLimited")
-  return new Failures.RateLimited({
+  const failure = new Failures.RateLimited({
     retryAfterMillis: decision.retryAfterMillis,
     message: `This API key is over the rate limit of ${deps.settings.rateLimit} requests per second; retry ` +
       `after ${Failures.retryAfterSeconds(decision.retryAfterMillis)} s`
   })
+  return { failure, headers }
 }
 
 const injected = (deps: Deps, fault: FaultInjection.FaultStatus) => {
@@ -175,6 +185,14 @@ const ambiguous = (deps: Deps, state: RequestState["Service"], kind: FaultInject
  */
 export class ApiGate extends HttpApiMiddleware.Service<ApiGate>()("@exa-webhooks/mock-server/internal/ApiGate") {}
 
+/**
+ * What the mock serves: the definition, with the gate around every endpoint of every group.
+ *
+ * @category api
+ * @since 0.4.0
+ */
+export const MockApi = WebhooksApi.WebhooksApi.middleware(ApiGate)
+
 // Steps 4 and 5: the body read and the unknown names found first, then the builder's decoding (and what follows).
 const validated = (
   httpEffect: Effect.Effect<HttpServerResponse.HttpServerResponse, unknown>,
@@ -205,12 +223,14 @@ const gate = (deps: Deps) =>
     const key = ApiKeyCheck.authenticate(request.headers, deps.settings.apiKey)
     if (Result.isFailure(key)) return yield* failed(key.failure)
     const limited = rateLimited(deps, key.success)
-    if (limited !== undefined) return yield* failed(limited)
-    if (state.fate.fault !== undefined) return yield* failed(injected(deps, state.fate.fault))
-    const response = yield* validated(httpEffect, endpoint, request, failed)
-    if (response.status !== 200 || endpoint.method === "GET" || state.fate.ambiguous === undefined) return response
-    const fault = ambiguous(deps, state, state.fate.ambiguous)
-    return fault === undefined ? response : yield* failed(fault)
+    return yield* Effect.gen(function*() {
+      if (limited.failure !== undefined) return yield* failed(limited.failure)
+      if (state.fate.fault !== undefined) return yield* failed(injected(deps, state.fate.fault))
+      const response = yield* validated(httpEffect, endpoint, request, failed)
+      if (response.status !== 200 || endpoint.method === "GET" || state.fate.ambiguous === undefined) return response
+      const fault = ambiguous(deps, state, state.fate.ambiguous)
+      return fault === undefined ? response : yield* failed(fault)
+    }).pipe(Effect.map((response) => HttpServerResponse.setHeaders(response, limited.headers)))
   })
 
 /**

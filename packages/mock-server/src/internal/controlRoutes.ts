@@ -5,7 +5,8 @@
  * - `GET /_mock/stats`: the counters ({@link Stats.Stats}).
  * - `POST /_mock/reset`: forgets every webhook, attempt and counter, refills rate-limit buckets and rewinds the fault
  *   sequence to the start of its seed; answers with the (zeroed) stats.
- * - `POST /_mock/events` `{ "type": <EventType>, "data": {...} }`: creates an event and delivers it. By default the
+ * - `POST /_mock/events` `{ "type": <EventType>, "data": {...} }`: creates an event (with realistic sample `data` for
+ *   its type when none is given, see `samples`), keeps it for the Events API, and delivers it. By default the
  *   response waits for every delivery (retries included) and lists them; with `?wait=false` it answers 202 at once
  *   and delivers in the background. At most {@link MAX_BACKGROUND_EVENTS} events are delivered in the background at
  *   once; beyond that, `?wait=false` is refused with 503 `delivery_backlog_full` and no event is created, so the
@@ -24,14 +25,15 @@ import { RequestState } from "./requestState.ts"
 import * as Stats from "./stats.ts"
 
 /**
- * Body of `POST /_mock/events`: the `type` and `data` of the shared `Event` envelope.
+ * Body of `POST /_mock/events`: the `type` and `data` of the shared `Event` envelope; without `data`, the event
+ * carries a realistic sample of the resource its type is about.
  *
  * @category schemas
  * @since 0.1.0
  */
 export const EventInput = Schema.Struct({
   type: EventType.EventType,
-  data: Event.Event.fields.data
+  data: Schema.optionalKey(Event.Event.fields.data)
 })
 
 /**

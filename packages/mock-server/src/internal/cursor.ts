@@ -7,7 +7,8 @@
  *
  * @since 0.1.0
  */
-import { Option } from "effect"
+import { Option, Result } from "effect"
+import { InvalidRequest } from "./failures.ts"
 
 const VERSION = "c1"
 
@@ -39,3 +40,32 @@ export const decode = (scope: string, cursor: string): Option.Option<number> => 
   const seq = Number(parts[2])
   return Number.isSafeInteger(seq) && seq > 0 && String(seq) === parts[2] ? Option.some(seq) : Option.none()
 }
+
+/**
+ * The position a request's `cursor` names in the list `scope` (`undefined` without a cursor: the first page), or
+ * the 400 `invalid_cursor` for a cursor this server did not issue for that list; `what` names the list in the message.
+ *
+ * @category cursors
+ * @since 0.4.0
+ */
+export const position = (
+  scope: string,
+  cursor: string | undefined,
+  what: string
+): Result.Result<number | undefined, InvalidRequest> =>
+  cursor === undefined
+    ? Result.succeed(undefined)
+    : Option.match(decode(scope, cursor), {
+      onSome: (seq): Result.Result<number | undefined, InvalidRequest> => Result.succeed(seq),
+      onNone: () =>
+        Result.fail(
+          new InvalidRequest({
+            code: "invalid_cursor",
+            message: `Invalid query: cursor: ${
+              JSON.stringify(cursor)
+            } is not a cursor this server issued for ${what}; pass the nextCursor of the previous page, or omit ` +
+              "cursor to start at the first page",
+            problems: [{ path: "cursor", message: `not a cursor this server issued for ${what}` }]
+          })
+        )
+    })

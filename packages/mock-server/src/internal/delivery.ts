@@ -18,7 +18,6 @@ import { Event, type EventType, type WebhookAttempt } from "@exa-webhooks/schema
 import { DateTime, Duration, Effect, Schema, Stream } from "effect"
 import { FetchHttpClient, HttpClient, HttpClientRequest, type HttpClientResponse } from "effect/http"
 import { BlockList, isIP } from "node:net"
-import * as Ids from "./ids.ts"
 import * as Signature from "../Signature.ts"
 import type * as Store from "./store.ts"
 
@@ -217,13 +216,3 @@ export const deliver = Effect.fnUntraced(function*(
   })
   return yield* Effect.forEach(subscribers, one, { concurrency: 16 })
 })
-
-/**
- * A new event of `type` about `data`, created now.
- *
- * @category deliveries
- * @since 0.1.0
- */
-export const makeEvent = (type: EventType.EventType, data: Readonly<Record<string, unknown>>) =>
-  Effect.map(DateTime.now, (createdAt) =>
-    new Event.Event({ id: Ids.make("event"), object: "event", type, data: { ...data }, createdAt }))

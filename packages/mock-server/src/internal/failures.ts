@@ -11,9 +11,10 @@
  * @since 0.1.0
  */
 import { ApiError, Validation } from "@exa-webhooks/schema"
-import { Schema } from "effect"
+import { Effect, Result, Schema } from "effect"
 import { HttpServerResponse } from "effect/http"
 import { FAULT_STATUSES } from "./faultInjection.ts"
+import { RequestState } from "./requestState.ts"
 
 /**
  * 400: the body or query broke a rule, the JSON did not parse, the body was missing, or the cursor was not one this
@@ -40,13 +41,13 @@ export class Unauthorized extends Schema.TaggedError<Unauthorized>()("Unauthoriz
 }) {}
 
 /**
- * 404: no webhook with that id, or no such route.
+ * 404: no webhook or event with that id, or no such route.
  *
  * @category errors
  * @since 0.1.0
  */
 export class NotFound extends Schema.TaggedError<NotFound>()("NotFound", {
-  code: Schema.Literals(["webhook_not_found", "route_not_found"]),
+  code: Schema.Literals(["webhook_not_found", "event_not_found", "route_not_found"]),
   message: Schema.String
 }) {}
 
@@ -262,3 +263,19 @@ export const toResponse = (
  * @since 0.1.0
  */
 export const retryAfterSeconds = (millis: number): number => Math.max(1, Math.ceil(millis / 1000))
+
+/**
+ * What a handler answers: the success value, or the failure as a response in Exa's form with this request's id.
+ *
+ * @category responses
+ * @since 0.4.0
+ */
+export const answer = <A>(
+  result: Result.Result<A, ApiFailure>
+): Effect.Effect<A | HttpServerResponse.HttpServerResponse, never, RequestState> =>
+  Result.isSuccess(result)
+    ? Effect.succeed(result.success)
+    : Effect.gen(function*() {
+      const state = yield* RequestState
+      return toResponse(result.failure, state.requestId)
+    })

@@ -62,21 +62,23 @@ export const invalid = (where: string, problems: ReadonlyArray<Validation.Proble
   })
 
 /**
- * What is wrong with a query before its values are looked at: parameters given more than once, and parameters
- * `fields` does not define.
+ * What is wrong with a query before its values are looked at: parameters given more than once (unless `fields` says
+ * the parameter is a list, `true`: `types=a&types=b`), and parameters `fields` does not define.
  *
  * @category validation
  * @since 0.2.0
  */
 export const queryProblems = (
-  fields: Readonly<Record<string, unknown>>,
+  fields: Readonly<Record<string, boolean>>,
   params: URLSearchParams
 ): ReadonlyArray<Validation.Problem> => {
   const repeated: Array<Validation.Problem> = []
   const record: Record<string, string> = {}
   for (const key of new Set(params.keys())) {
     const values = params.getAll(key)
-    if (values.length > 1) repeated.push({ path: key, message: `given ${values.length} times; give it once` })
+    if (values.length > 1 && fields[key] !== true) {
+      repeated.push({ path: key, message: `given ${values.length} times; give it once` })
+    }
     record[key] = values[0]!
   }
   return [...repeated, ...unknownKeys(fields, record, "query parameter")]

@@ -34,7 +34,7 @@ export const Stats = Schema.Struct({
   updates: Count,
   /** Deletes committed. */
   deletes: Count,
-  /** Events accepted by `POST /_mock/events`. */
+  /** Events created, by `POST /_mock/events` and by simulated activity (`simulate`). */
   events: Count,
   /** Delivery attempts made (each one is a `WebhookAttempt`). */
   deliveryAttempts: Count,

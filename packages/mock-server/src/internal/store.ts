@@ -1,16 +1,19 @@
 /**
- * The mock's state: webhooks, delivery attempts and counters, all in memory and bounded.
+ * The mock's state: webhooks, events, delivery attempts and counters, all in memory and bounded.
  *
  * Every operation is synchronous and completes without yielding, so on Node's single thread each one is atomic: 200
  * concurrent clients cannot interleave inside a create, and a committed change and its counter move together (a
  * request interrupted by a client abort either committed and counted, or neither).
  *
- * Order: webhooks list newest first; attempts list newest first. Both page by sequence number (see `Cursor`).
+ * Order: every list (webhooks, events, attempts) is newest first and pages by sequence number (see `Cursor`), so a
+ * page never repeats or skips an item that existed when the first page was read. Events keep their creation order in
+ * `createdAt` too: an event's `createdAt` is never earlier than the one before it (a wall clock stepped back is held
+ * at the last time), so `createdAfter` can never miss an event that a later page would have listed.
  *
  * @since 0.1.0
  */
 import type { EventType } from "@exa-webhooks/schema"
-import { type Page, Webhook, WebhookAttempt } from "@exa-webhooks/schema"
+import { Event, type Page, Webhook, WebhookAttempt } from "@exa-webhooks/schema"
 import { DateTime, Redacted, Result } from "effect"
 import { WebhookLimitReached } from "./failures.ts"
 import * as Cursor from "./cursor.ts"
@@ -28,6 +31,8 @@ export interface Limits {
   readonly maxWebhooks: number
   /** Delivery attempts kept across all webhooks; the oldest are forgotten first. */
   readonly maxAttempts: number
+  /** Events kept; the oldest are forgotten first. */
+  readonly maxEvents: number
 }
 
 /**
@@ -71,12 +76,24 @@ export interface AttemptFilter {
 }
 
 /**
+ * Filters of the events list; both times inclusive, in epoch milliseconds.
+ *
+ * @category models
+ * @since 0.4.0
+ */
+export interface EventFilter {
+  readonly types?: ReadonlyArray<EventType.EventType> | undefined
+  readonly createdAfter?: number | undefined
+  readonly createdBefore?: number | undefined
+}
+
+/**
  * The counters outside the store's own data, bumped by the request pipeline.
  *
  * @category models
  * @since 0.1.0
  */
-export type Counter = "requests" | "rateLimited" | "faults" | "ambiguousFaults" | "droppedConnections" | "events"
+export type Counter = "requests" | "rateLimited" | "faults" | "ambiguousFaults" | "droppedConnections"
 
 /**
  * @category models
@@ -96,6 +113,18 @@ export interface Store {
     now: DateTime.Utc
   ) => Webhook.Webhook | undefined
   readonly remove: (id: string) => Webhook.Webhook | undefined
+  /**
+   * Creates and keeps an event of `type`, created at `now` (or at the previous event's time, if that is later), about
+   * the `data` made for that time.
+   */
+  readonly addEvent: (
+    type: EventType.EventType,
+    data: (createdAt: DateTime.Utc) => Readonly<Record<string, unknown>>,
+    now: DateTime.Utc
+  ) => Event.Event
+  readonly event: (id: string) => Event.Event | undefined
+  /** Newest first; `before` is the sequence number the page starts below (from a cursor). */
+  readonly events: (filter: EventFilter, before: number | undefined, limit: number) => Page.Envelope<Event.Event>
   /** Active webhooks subscribed to `type`, oldest first. */
   readonly subscribers: (type: EventType.EventType) => ReadonlyArray<Subscriber>
   /** Whether `id` still exists and is active (a delivery stops retrying when not). */
@@ -142,6 +171,14 @@ const envelope = <E extends { readonly seq: number }, A>(
  */
 export const attemptsScope = (webhookId: string): string => `attempts:${webhookId}`
 
+/**
+ * The cursor scope of the events list (whatever its filters: a position is a position).
+ *
+ * @category cursors
+ * @since 0.4.0
+ */
+export const EVENTS_SCOPE = "events"
+
 interface Entry {
   readonly seq: number
   webhook: Webhook.Webhook
@@ -151,6 +188,12 @@ interface Entry {
 interface AttemptEntry {
   readonly seq: number
   readonly attempt: WebhookAttempt.WebhookAttempt
+}
+
+interface EventEntry {
+  readonly seq: number
+  readonly millis: number
+  readonly event: Event.Event
 }
 
 // Index of the first element whose seq is >= `seq` in an array sorted by seq.
@@ -182,6 +225,8 @@ export const make = (limits: Limits): Store => {
   let entries: Array<Entry> = []
   let byId = new Map<string, Entry>()
   let attemptLog: Array<AttemptEntry> = []
+  let eventLog: Array<EventEntry> = []
+  let eventsById = new Map<string, EventEntry>()
   let counters = Stats.zero()
 
   const removeEntry = (entry: Entry) => {
@@ -248,6 +293,38 @@ export const make = (limits: Limits): Store => {
       counters.deletes++
       return entry.webhook
     },
+    addEvent: (type, data, now) => {
+      const last = eventLog.at(-1)?.millis ?? 0
+      const millis = Math.max(DateTime.toEpochMillis(now), last)
+      const createdAt = DateTime.makeUnsafe(millis)
+      const event = new Event.Event({ id: Ids.make("event"), object: "event", type, data: { ...data(createdAt) }, createdAt })
+      const entry: EventEntry = { seq: ++seq, millis, event }
+      eventLog.push(entry)
+      eventsById.set(event.id, entry)
+      if (eventLog.length > limits.maxEvents) eventsById.delete(eventLog.shift()!.event.id)
+      counters.events++
+      return event
+    },
+    event: (id) => eventsById.get(id)?.event,
+    events: (filter, before, limit) => {
+      const types = filter.types === undefined ? undefined : new Set<string>(filter.types)
+      const data: Array<EventEntry> = []
+      let hasMore = false
+      const start = before === undefined ? eventLog.length : lowerBound(eventLog, before)
+      for (let i = start - 1; i >= 0; i--) {
+        const entry = eventLog[i]!
+        // Times never decrease along the log: below `createdAfter` here, below it for every older event too.
+        if (filter.createdAfter !== undefined && entry.millis < filter.createdAfter) break
+        if (filter.createdBefore !== undefined && entry.millis > filter.createdBefore) continue
+        if (types !== undefined && !types.has(entry.event.type)) continue
+        if (data.length === limit) {
+          hasMore = true
+          break
+        }
+        data.push(entry)
+      }
+      return envelope(data, hasMore, EVENTS_SCOPE, (e) => e.event)
+    },
     subscribers: (type) =>
       entries
         .filter((e) => e.webhook.status === "active" && e.webhook.events.includes(type))
@@ -296,6 +373,8 @@ export const make = (limits: Limits): Store => {
       entries = []
       byId = new Map()
       attemptLog = []
+      eventLog = []
+      eventsById = new Map()
       counters = Stats.zero()
     }
   }

@@ -19,14 +19,30 @@
 export const MAX_KEYS = 10_000
 
 /**
- * The decision for one request: let it through, or refuse it and say when a token will be there.
+ * Where a key's quota stands after a request, for the rate-limit headers: `limit` requests (the bucket's size, in
+ * whole requests) per `windowSeconds` (the time `limit` tokens take to refill), `remaining` whole tokens, and
+ * `resetMillis` until the bucket is full again.
+ *
+ * @category models
+ * @since 0.4.0
+ */
+export interface Quota {
+  readonly limit: number
+  readonly windowSeconds: number
+  readonly remaining: number
+  readonly resetMillis: number
+}
+
+/**
+ * The decision for one request: let it through, or refuse it and say when a token will be there; with the quota
+ * as it stands afterwards.
  *
  * @category models
  * @since 0.1.0
  */
 export type Decision =
-  | { readonly allowed: true }
-  | { readonly allowed: false; readonly retryAfterMillis: number }
+  | { readonly allowed: true; readonly quota: Quota }
+  | { readonly allowed: false; readonly retryAfterMillis: number; readonly quota: Quota }
 
 /**
  * @category models
@@ -51,7 +67,7 @@ interface Bucket {
  * const limit = RateLimit.make(2)
  * limit.take("k", 0).allowed     // true
  * limit.take("k", 0).allowed     // true
- * limit.take("k", 0)             // { allowed: false, retryAfterMillis: 500 }
+ * limit.take("k", 0)             // { allowed: false, retryAfterMillis: 500, quota: { remaining: 0, ... } }
  * ```
  * @category constructors
  * @since 0.1.0
@@ -69,11 +85,17 @@ export const make = (perSecond: number): RateLimit => {
       const elapsed = Math.max(0, nowMillis - bucket.at)
       bucket.tokens = Math.min(capacity, bucket.tokens + (elapsed * perSecond) / 1000)
       bucket.at = nowMillis
-      if (bucket.tokens >= 1) {
-        bucket.tokens -= 1
-        return { allowed: true }
+      const allowed = bucket.tokens >= 1
+      if (allowed) bucket.tokens -= 1
+      const quota: Quota = {
+        limit: Math.floor(capacity),
+        windowSeconds: Math.floor(capacity) / perSecond,
+        remaining: Math.floor(bucket.tokens),
+        resetMillis: Math.ceil(((capacity - bucket.tokens) * 1000) / perSecond)
       }
-      return { allowed: false, retryAfterMillis: Math.ceil(((1 - bucket.tokens) * 1000) / perSecond) }
+      return allowed
+        ? { allowed, quota }
+        : { allowed, retryAfterMillis: Math.ceil(((1 - bucket.tokens) * 1000) / perSecond), quota }
     },
     reset: () => buckets.clear()
   }

@@ -1,5 +1,5 @@
 /**
- * The answer to a request for a path of the webhook API that no endpoint of `WebhooksApi` has: a 405 listing the
+ * The answer to a request for a path of the API that no endpoint of `WebhooksApi` has: a 405 listing the
  * methods of the endpoints whose path fits, a 404 when none fits. The router only says "not found", so the two are
  * told apart here, from the same definition.
  *
@@ -8,7 +8,7 @@
 import { WebhooksApi } from "@exa-webhooks/schema"
 import * as Failures from "./failures.ts"
 
-const endpoints = Object.values(WebhooksApi.Webhooks.endpoints)
+const endpoints = Object.values(WebhooksApi.WebhooksApi.groups).flatMap((group) => Object.values(group.endpoints))
 
 const decodes = (segment: string) => {
   try {
@@ -43,6 +43,7 @@ export const routeFailure = (method: string, pathname: string): Failures.NotFoun
   return new Failures.NotFound({
     code: "route_not_found",
     message: `There is no route ${method} ${pathname}. The webhook API lives under ${base}/webhooks (create, list), ` +
-      `${base}/webhooks/{id} (get, update, delete) and ${base}/webhooks/{id}/attempts; the mock's controls under /_mock/`
+      `${base}/webhooks/{id} (get, update, delete) and ${base}/webhooks/{id}/attempts, the Events API under ` +
+      `${base}/events (list) and ${base}/events/{id} (get); the mock's controls under /_mock/`
   })
 }

@@ -1,5 +1,6 @@
 /**
- * The handlers of the six webhook endpoints of `WebhooksApi` (`@exa-webhooks/schema`), answered from the `Store`.
+ * The handlers of the six webhook endpoints of `WebhooksApi` (`@exa-webhooks/schema`), answered from the `Store`,
+ * and the layer that serves the whole API (these and the events endpoints, `eventHandlers`).
  *
  * `HttpApiBuilder` has decoded path, query and payload before a handler runs, and encodes what it returns with the
  * endpoint's success schema. A handler checks state and applies the change in one synchronous step, so that a change
@@ -9,15 +10,16 @@
  *
  * @since 0.2.0
  */
-import { Page, Webhook, WebhooksApi } from "@exa-webhooks/schema"
-import { type DateTime, Effect, Layer, Option, Result } from "effect"
+import { Page, type Webhook, WebhooksApi } from "@exa-webhooks/schema"
+import { type DateTime, Effect, Layer, Result } from "effect"
 import type { FileSystem, Path } from "effect"
-import type { Etag, HttpPlatform, HttpRouter, HttpServerResponse } from "effect/http"
+import type { Etag, HttpPlatform, HttpRouter } from "effect/http"
 import { HttpApiBuilder } from "effect/http-api"
 import * as ApiGate from "./apiGate.ts"
 import * as Cursor from "./cursor.ts"
-import { type ApiFailure, InvalidRequest, NotFound, toResponse } from "./failures.ts"
-import { RequestState } from "./requestState.ts"
+import * as EventHandlers from "./eventHandlers.ts"
+import { answer, NotFound } from "./failures.ts"
+import type { RequestState } from "./requestState.ts"
 import * as Store from "./store.ts"
 
 /**
@@ -40,49 +42,17 @@ const notFound = (id: string) =>
       `GET ${LIST_PATH} to find its id`
   })
 
-// The success value, or the failure answered in Exa's form with this request's id.
-const answer = <A>(
-  result: Result.Result<A, ApiFailure>
-): Effect.Effect<A | HttpServerResponse.HttpServerResponse, never, RequestState> =>
-  Result.isSuccess(result)
-    ? Effect.succeed(result.success)
-    : Effect.gen(function*() {
-      const state = yield* RequestState
-      return toResponse(result.failure, state.requestId)
-    })
-
 const found = (id: string, webhook: Webhook.Webhook | undefined) =>
   webhook === undefined ? Result.fail(notFound(id)) : Result.succeed(webhook)
 
-const cursorPosition = (scope: string, cursor: string | undefined, what: string) =>
-  cursor === undefined
-    ? Result.succeed(undefined)
-    : Option.match(Cursor.decode(scope, cursor), {
-      onSome: (position): Result.Result<number | undefined, ApiFailure> => Result.succeed(position),
-      onNone: () =>
-        Result.fail(
-          new InvalidRequest({
-            code: "invalid_cursor",
-            message: `Invalid query: cursor: ${
-              JSON.stringify(cursor)
-            } is not a cursor this server issued for ${what}; pass the nextCursor of the previous page, or omit ` +
-              "cursor to start at the first page",
-            problems: [{ path: "cursor", message: `not a cursor this server issued for ${what}` }]
-          })
-        )
-    })
-
-// What the mock serves: the definition, with the gate around every endpoint.
-const MockApi = WebhooksApi.WebhooksApi.middleware(ApiGate.ApiGate)
-
 const handlersLayer = ({ now, store }: Deps) =>
-  HttpApiBuilder.group(MockApi, "webhooks", (handlers) =>
+  HttpApiBuilder.group(ApiGate.MockApi, "webhooks", (handlers) =>
     handlers.handleAll({
       create: ({ payload }) => Effect.suspend(() => answer(store.create(payload, now()))),
       list: ({ query }) =>
         Effect.suspend(() =>
           answer(Result.map(
-            cursorPosition(Store.WEBHOOKS_SCOPE, query.cursor, "the webhooks list"),
+            Cursor.position(Store.WEBHOOKS_SCOPE, query.cursor, "the webhooks list"),
             (before) => store.list(before, query.limit ?? Page.PAGE_LIMIT.default)
           ))
         ),
@@ -93,7 +63,7 @@ const handlersLayer = ({ now, store }: Deps) =>
       attempts: ({ params, query }) =>
         Effect.suspend(() =>
           answer(Result.flatMap(
-            cursorPosition(Store.attemptsScope(params.id), query.cursor, `the attempts of ${params.id}`),
+            Cursor.position(Store.attemptsScope(params.id), query.cursor, `the attempts of ${params.id}`),
             (before) =>
               store.get(params.id) === undefined
                 ? Result.fail(notFound(params.id))
@@ -108,8 +78,8 @@ const handlersLayer = ({ now, store }: Deps) =>
     }))
 
 /**
- * The webhook API as routes for an `HttpRouter`: `WebhooksApi` served by `HttpApiBuilder`, with these handlers and
- * the gate (see `apiGate`).
+ * The API as routes for an `HttpRouter`: `WebhooksApi` served by `HttpApiBuilder`, with these handlers, the events
+ * handlers and the gate (see `apiGate`).
  *
  * @category layers
  * @since 0.2.0
@@ -126,7 +96,7 @@ export const layer = (
   | HttpPlatform.HttpPlatform
   | Path.Path
 > =>
-  HttpApiBuilder.layer(MockApi).pipe(
-    Layer.provide(handlersLayer(deps)),
+  HttpApiBuilder.layer(ApiGate.MockApi).pipe(
+    Layer.provide(Layer.mergeAll(handlersLayer(deps), EventHandlers.layer(deps))),
     Layer.provide(ApiGate.layer(deps))
   )
