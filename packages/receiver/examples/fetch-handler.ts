@@ -1,8 +1,8 @@
 import { isVerifyError, parseSecrets, rejection, verifyRequest } from "@exa-webhooks/receiver/Web"
 import { memoryInbox } from "@exa-webhooks/receiver/WebInbox"
 
-// The bindings of a Cloudflare Worker (wrangler.toml [vars], or `wrangler secret put EXA_WEBHOOK_SECRET`): the
-// webhook's secret, several separated by spaces while you rotate it. No process.env.
+// The bindings of a Cloudflare Worker (`wrangler secret put EXA_WEBHOOK_SECRET`): the webhook's secret, several
+// separated by spaces while you rotate it. A Worker has no process environment: its settings arrive as `env`.
 interface Env {
   readonly EXA_WEBHOOK_SECRET: string
 }
