@@ -104,10 +104,9 @@ const secretsOf = (secrets: Options["secrets"]): ReadonlyArray<Signature.Secret>
 export const make = (options: Options): Effect.Effect<Service> =>
   Effect.gen(function*() {
     const crypto: typeof globalThis.crypto = yield* WebCrypto.WebCrypto
-    const toleranceMillis = yield* Effect.sync(() => {
-      const tolerance = options.tolerance ?? DEFAULT_TOLERANCE
-      return Scheme.checkTolerance(Duration.toMillis(Duration.fromInputUnsafe(tolerance)), tolerance)
-    })
+    const toleranceMillis = yield* Effect.sync(() =>
+      Scheme.checkTolerance(Duration.toMillis(Duration.fromInputUnsafe(options.tolerance ?? DEFAULT_TOLERANCE)))
+    )
     const secrets = secretsOf(options.secrets).map(Signature.secretValue)
     const keys = yield* Effect.promise(() => Scheme.importKeys(crypto.subtle, secrets))
     // The checks of the `Web` form, run as an effect: one implementation, so both refuse alike.

@@ -119,8 +119,7 @@ export const parseSecrets: (text: string | undefined) => Array<string> = Scheme.
  */
 export const verify = async (input: Scheme.Input, options: Options): Promise<Scheme.WebhookEvent> => {
   const subtle = crypto.subtle
-  const seconds = options.toleranceSeconds ?? Scheme.DEFAULT_TOLERANCE_SECONDS
-  const tolerance = Scheme.checkTolerance(seconds * 1000, seconds)
+  const tolerance = Scheme.checkTolerance((options.toleranceSeconds ?? Scheme.DEFAULT_TOLERANCE_SECONDS) * 1000)
   const keys = await Scheme.importKeys(subtle, [options.secrets].flat())
   const checked = await Scheme.check(subtle, keys, tolerance, input, (options.now ?? Date.now)())
   if ("_tag" in checked) throw new VerifyError(checked)

@@ -301,8 +301,8 @@ export const matches = async (subtle: Subtle, keys: ReadonlyArray<Key>, parsed: 
 }
 
 /** A tolerance in milliseconds, checked: throws on a negative one (or NaN), a configuration mistake. */
-export const checkTolerance = (millis: number, shown: unknown): number => {
-  if (!(millis >= 0)) throw misconfigured(`tolerance must be zero or more, got ${String(shown)}`)
+export const checkTolerance = (millis: number): number => {
+  if (!(millis >= 0)) throw misconfigured(`tolerance must be zero or more, got ${millis / 1000} s`)
   return millis
 }
 
