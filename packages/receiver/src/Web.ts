@@ -1,8 +1,8 @@
 /**
  * The verifier with no dependency: promises, Web Crypto and the Fetch API's `Request` / `Response`, for any runtime
  * (Node, Bun, Deno, Cloudflare Workers, Vercel Edge, Next.js route handlers). Its import graph holds no `effect` and
- * no other package, so `@exa-webhooks/receiver/Web` can be installed and bundled without `effect` (a few KB
- * minified). It runs the same checks as the Effect API, with the same error tags, reasons and messages: both run one
+ * no other package, so `@exa-webhooks/receiver/Web` can be installed and bundled without `effect` (at most 5 KB
+ * minified, which test/Size.test.ts checks). It runs the same checks as the Effect API, with the same error tags, reasons and messages: both run one
  * implementation.
  *
  * @example
@@ -105,7 +105,7 @@ export const toJson: (error: Scheme.Failure) => { readonly error: { readonly typ
 /**
  * The secrets in a setting such as `EXA_WEBHOOK_SECRET`: one, or several separated by whitespace while you rotate.
  *
- * @category models
+ * @category configuration
  * @since 0.3.0
  */
 export const parseSecrets: (text: string | undefined) => Array<string> = Scheme.splitSecrets

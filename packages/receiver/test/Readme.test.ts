@@ -24,7 +24,11 @@ const request = (body: string, signature?: string) =>
   })
 
 /** What a Fetch-style handler answered. */
-const answer = async (response: Response) => ({ status: response.status, text: await response.text() })
+const answer = async (response: Response) => ({
+  status: response.status,
+  type: response.headers.get("content-type"),
+  text: await response.text()
+})
 
 /**
  * A Fetch-style handler on deliveries signed with `secret` by the mock's signing module: 204 for a genuine one, 200
@@ -34,9 +38,11 @@ const checkFetchHandler = (handle: (request: Request) => Promise<Response>, secr
   Effect.promise(async () => {
     const { body, id } = eventBody()
     const signature = mockSign(secret, body)
-    assert.deepStrictEqual(await answer(await handle(request(body, signature))), { status: 204, text: "" })
+    const first = await answer(await handle(request(body, signature)))
+    assert.deepStrictEqual([first.status, first.text], [204, ""])
     const replayed = await answer(await handle(request(body, signature)))
     assert.strictEqual(replayed.status, 200)
+    assert.match(replayed.type ?? "", /^application\/json(;|$)/)
     assert.deepStrictEqual(JSON.parse(replayed.text), { duplicate: true, id })
     const forged = await answer(await handle(request(body, mockSign("not-the-secret", body))))
     assert.strictEqual(forged.status, 401)
