@@ -127,7 +127,7 @@ const behaviour = (name: string, make: Make, scoped: Effect.Effect<unknown, neve
     it.live("a claim whose holder never finished ends with its lease", () =>
       Effect.gen(function*() {
         yield* scoped
-        const inbox = yield* make({ lease: 0.3 })
+        const inbox = yield* make({ lease: 1 })
         const { id } = eventBody()
         const started = deferred()
         // A handler that never returns: the process died while handling the event.
@@ -137,8 +137,33 @@ const behaviour = (name: string, make: Make, scoped: Effect.Effect<unknown, neve
         }).catch(() => {}) // interrupted when the test's inbox is closed
         yield* Effect.promise(() => started.promise)
         assert.deepStrictEqual(yield* Effect.promise(() => inbox.process(id, async () => 1)), { _tag: "InProgress", eventId: id })
-        yield* Effect.sleep("400 millis")
+        yield* Effect.sleep("1100 millis")
         assert.deepStrictEqual(yield* Effect.promise(() => inbox.process(id, async () => 2)), { _tag: "Processed", value: 2 })
+      }))
+
+    it.live("a handler that fails after its lease ended releases only its own claim, not the next holder's", () =>
+      Effect.gen(function*() {
+        yield* scoped
+        const inbox = yield* make({ lease: 1 })
+        const { id } = eventBody()
+        const late = deferred()
+        const started = deferred()
+        const slow = inbox.process(id, async () => {
+          started.resolve()
+          await late.promise
+          throw new Error("failed after its lease")
+        }).catch((error: Error) => error.message)
+        yield* Effect.promise(() => started.promise)
+        yield* Effect.sleep("1100 millis")
+        const gate = deferred()
+        const second = inbox.process(id, () => gate.promise.then(() => "second"))
+        yield* Effect.sleep("50 millis")
+        late.resolve()
+        assert.strictEqual(yield* Effect.promise(() => slow), "failed after its lease")
+        // The second holder still holds the event.
+        assert.deepStrictEqual(yield* Effect.promise(() => inbox.process(id, async () => "third")), { _tag: "InProgress", eventId: id })
+        gate.resolve()
+        assert.deepStrictEqual(yield* Effect.promise(() => second), { _tag: "Processed", value: "second" })
       }))
   })
 
