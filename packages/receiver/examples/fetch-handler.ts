@@ -1,16 +1,25 @@
-import { VerifyError, Web } from "@exa-webhooks/receiver"
+import { isVerifyError, parseSecrets, rejection, verifyRequest } from "@exa-webhooks/receiver/Web"
+import { memoryInbox } from "@exa-webhooks/receiver/WebInbox"
 
-// The webhook's secret (several, separated by spaces, while you rotate it).
-const secrets = (process.env["EXA_WEBHOOK_SECRET"] ?? "").split(/\s+/).filter((s) => s !== "")
+// The bindings of a Cloudflare Worker (`wrangler secret put EXA_WEBHOOK_SECRET`): the webhook's secret, several
+// separated by spaces while you rotate it. A Worker has no process environment: its settings arrive as `env`.
+interface Env {
+  readonly EXA_WEBHOOK_SECRET: string
+}
 
-// A Fetch-style handler: Bun.serve, Deno.serve, Cloudflare Workers, Next.js route handlers, Hono.
-export async function handle(request: Request): Promise<Response> {
-  try {
-    const event = await Web.verifyRequest(request, { secrets })
-    console.log(`verified ${event.type} ${event.id}`)
-    return new Response(null, { status: 204 })
-  } catch (error) {
-    if (VerifyError.isVerifyError(error)) return Web.rejection(error) // 400/401 with the reason
-    throw error
+// Each event once (a Worker's isolate remembers its own; redisInbox shares one record between all of them).
+const inbox = memoryInbox()
+
+// A Fetch handler, `fetch(request, env)`: Cloudflare Workers as is; Bun.serve, Deno.serve and others with an env.
+export default {
+  async fetch(request: Request, env: Env): Promise<Response> {
+    try {
+      const event = await verifyRequest(request, { secrets: parseSecrets(env.EXA_WEBHOOK_SECRET) })
+      const outcome = await inbox.process(event.id, () => console.log(`verified ${event.type} ${event.id}`))
+      return inbox.reply(outcome) // 204, or 200 for an event already processed
+    } catch (error) {
+      if (isVerifyError(error)) return rejection(error) // 400/401 with the reason
+      throw error
+    }
   }
 }

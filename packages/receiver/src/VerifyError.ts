@@ -12,11 +12,13 @@
  *
  * Every error carries the HTTP `status` a receiver should answer with: 400 for a request that is not a signed
  * delivery at all (1, 2, 5), 401 for one whose authenticity could not be established (3, 4). None of them carries a
- * secret or the signature that was expected.
+ * secret or the signature that was expected. The dependency-free `Web` form refuses with the same tags, fields and
+ * messages: both run one implementation of the checks.
  *
  * @since 0.1.0
  */
-import { Predicate, Schema } from "effect"
+import { Schema } from "effect"
+import * as Scheme from "./internal/scheme.ts"
 
 /**
  * The request carries no `Exa-Signature` header.
@@ -28,7 +30,7 @@ export class MissingSignature extends Schema.TaggedError<MissingSignature>()("Mi
   message: Schema.String
 }) {
   /** @since 0.1.0 */
-  readonly status = 400
+  readonly status = Scheme.STATUS.MissingSignature
 }
 
 /**
@@ -38,11 +40,11 @@ export class MissingSignature extends Schema.TaggedError<MissingSignature>()("Mi
  * @since 0.1.0
  */
 export class MalformedSignature extends Schema.TaggedError<MalformedSignature>()("MalformedSignature", {
-  reason: Schema.String,
+  reason: Schema.Literals(Scheme.MALFORMED_REASONS),
   message: Schema.String
 }) {
   /** @since 0.1.0 */
-  readonly status = 400
+  readonly status = Scheme.STATUS.MalformedSignature
 }
 
 /**
@@ -60,7 +62,7 @@ export class TimestampOutOfTolerance extends Schema.TaggedError<TimestampOutOfTo
   message: Schema.String
 }) {
   /** @since 0.1.0 */
-  readonly status = 401
+  readonly status = Scheme.STATUS.TimestampOutOfTolerance
 }
 
 /**
@@ -75,7 +77,7 @@ export class NoMatchingSignature extends Schema.TaggedError<NoMatchingSignature>
   message: Schema.String
 }) {
   /** @since 0.1.0 */
-  readonly status = 401
+  readonly status = Scheme.STATUS.NoMatchingSignature
 }
 
 /**
@@ -86,11 +88,11 @@ export class NoMatchingSignature extends Schema.TaggedError<NoMatchingSignature>
  * @since 0.1.0
  */
 export class InvalidEventBody extends Schema.TaggedError<InvalidEventBody>()("InvalidEventBody", {
-  reason: Schema.String,
+  reason: Schema.Literals(Scheme.BODY_REASONS),
   message: Schema.String
 }) {
   /** @since 0.1.0 */
-  readonly status = 400
+  readonly status = Scheme.STATUS.InvalidEventBody
 }
 
 /**
@@ -106,16 +108,8 @@ export type VerifyError =
   | NoMatchingSignature
   | InvalidEventBody
 
-const tags: ReadonlySet<string> = new Set([
-  "MissingSignature",
-  "MalformedSignature",
-  "TimestampOutOfTolerance",
-  "NoMatchingSignature",
-  "InvalidEventBody"
-])
-
 /**
- * Whether `u` is a {@link VerifyError}, e.g. in the `catch` of the promise form.
+ * Whether `u` is a {@link VerifyError} (by its `_tag`, so the `Web` form's errors count too), e.g. in a `catch`.
  *
  * @example
  * ```ts
@@ -124,8 +118,31 @@ const tags: ReadonlySet<string> = new Set([
  * @category guards
  * @since 0.1.0
  */
-export const isVerifyError = (u: unknown): u is VerifyError =>
-  Predicate.hasProperty(u, "_tag") && typeof u._tag === "string" && tags.has(u._tag)
+export const isVerifyError = (u: unknown): u is VerifyError => Scheme.isFailure(u)
+
+/**
+ * The tagged error of a refusal described as data (what the checks produce, and what the `Web` form's `VerifyError`
+ * carries).
+ *
+ * @category constructors
+ * @since 0.3.0
+ */
+export const fromFailure = (failure: Scheme.Failure): VerifyError => {
+  switch (failure._tag) {
+    case "MissingSignature":
+      return new MissingSignature({ message: failure.message })
+    case "MalformedSignature":
+      return new MalformedSignature({ reason: failure.reason, message: failure.message })
+    case "TimestampOutOfTolerance": {
+      const { direction, message, now, timestamp, toleranceSeconds } = failure
+      return new TimestampOutOfTolerance({ timestamp, now, toleranceSeconds, direction, message })
+    }
+    case "NoMatchingSignature":
+      return new NoMatchingSignature({ signatures: failure.signatures, secrets: failure.secrets, message: failure.message })
+    case "InvalidEventBody":
+      return new InvalidEventBody({ reason: failure.reason, message: failure.message })
+  }
+}
 
 /**
  * The JSON body a receiver answers a refused delivery with: `{"error": {"type", "message"}}`. It says which check
@@ -134,6 +151,5 @@ export const isVerifyError = (u: unknown): u is VerifyError =>
  * @category encoding
  * @since 0.1.0
  */
-export const toJson = (error: VerifyError): { readonly error: { readonly type: string; readonly message: string } } => ({
-  error: { type: error._tag, message: error.message }
-})
+export const toJson: (error: VerifyError) => { readonly error: { readonly type: string; readonly message: string } } =
+  Scheme.toJson

@@ -1,6 +1,7 @@
 /**
- * Verify Exa's webhook signatures in any runtime: an Effect API, a plain promise form on Web Crypto, and a ready
- * handler for `effect/http` servers.
+ * Verify Exa's webhook signatures in any runtime: an Effect API, a ready handler for `effect/http` servers, an inbox
+ * that processes each event once, and (in `@exa-webhooks/receiver/Web` and `/WebInbox`, which import no package) the
+ * same for promises and the Fetch API.
  *
  * @since 0.1.0
  */
@@ -26,9 +27,19 @@ export * as VerifyError from "./VerifyError.ts"
 export * as HttpVerifier from "./HttpVerifier.ts"
 
 /**
+ * @since 0.3.0
+ */
+export * as Inbox from "./Inbox.ts"
+
+/**
  * @since 0.1.0
  */
 export * as Web from "./Web.ts"
+
+/**
+ * @since 0.3.0
+ */
+export * as WebInbox from "./WebInbox.ts"
 
 /**
  * The schema of a delivered event (`Event.Event`, what {@link Verifier.verify} returns) and its event types, from
