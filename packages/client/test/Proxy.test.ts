@@ -92,7 +92,7 @@ describe.skipIf(!Tinyproxy.available())("the Node transport through a real proxy
 describe("proxy settings", () => {
   it.effect("a malformed proxy variable fails the layer naming the variable, never its value", () =>
     Effect.gen(function*() {
-      for (const [name, value] of [["HTTPS_PROXY", "http://user:pw-XYZ@[bad"], ["http_proxy", "socks5://user:pw-XYZ@proxy:1080"]]) {
+      for (const [name, value] of [["HTTPS_PROXY", "http://user:pw-XYZ@[bad"], ["http_proxy", "socks5://user:pw-XYZ@proxy:1080"]] as const) {
         const exit = yield* Effect.exit(Effect.scoped(Layer.build(
           Transport.layerConfig().pipe(Layer.provide(ConfigProvider.layer(ConfigProvider.fromEnv({ env: { [name]: value } }))))
         )))
