@@ -16,7 +16,7 @@ describe.skipIf(!Tinyproxy.available())("the batch tool behind a proxy (tinyprox
       assert.strictEqual(applied.code, 0, applied.stderr)
       const passed = proxy.requests()
       assert.strictEqual(passed.length, (yield* stats).requests, "every request the mock received came through the proxy")
-      assert.includeMembers(passed, [`GET ${mock.url}/websets/v0/webhooks?limit=200`, `POST ${mock.url}/websets/v0/webhooks`])
+      assert.includeMembers([...passed], [`GET ${mock.url}/websets/v0/webhooks?limit=200`, `POST ${mock.url}/websets/v0/webhooks`])
       const plan = yield* run(["plan", manifest], { env: envFor(mock, { HTTP_PROXY: proxy.url, NO_PROXY: "127.0.0.1" }) })
       assert.strictEqual(plan.code, 0, plan.stderr)
       assert.lengthOf(proxy.requests(), passed.length, "the plan went directly")
