@@ -52,8 +52,7 @@ export interface Settings {
 }
 
 /**
- * The decoder of a schema with the default options, made once per schema: the success schemas of the responses,
- * and the item arrays of the listings.
+ * The decoder of a schema with the default options, made once per schema: the item arrays of the listings.
  */
 const decoders = new WeakMap<object, (input: unknown) => Result.Result<unknown, Schema.SchemaError>>()
 export const decoderOf = <A>(schema: Schema.Decoder<A>): (input: unknown) => Result.Result<A, Schema.SchemaError> => {
@@ -65,8 +64,16 @@ export const decoderOf = <A>(schema: Schema.Decoder<A>): (input: unknown) => Res
   return decoder as (input: unknown) => Result.Result<A, Schema.SchemaError>
 }
 
-// Any JSON text, parsed: the first step of decoding a body.
-const Json = Schema.fromJsonString(Schema.Unknown)
+/** The decoder of a response body (JSON text) by an endpoint's success schema, made once per schema. */
+const bodyDecoders = new WeakMap<object, (body: string) => Result.Result<unknown, Schema.SchemaError>>()
+const bodyDecoderOf = <A>(schema: Schema.Decoder<A>): (body: string) => Result.Result<A, Schema.SchemaError> => {
+  let decoder = bodyDecoders.get(schema)
+  if (decoder === undefined) {
+    decoder = Schema.decodeUnknownResult(Schema.fromJsonString(schema))
+    bodyDecoders.set(schema, decoder)
+  }
+  return decoder as (body: string) => Result.Result<A, Schema.SchemaError>
+}
 
 /**
  * Time spent queued at the gate by the requests of a create's recovery (its lookups and deletes), so that the
@@ -173,8 +180,8 @@ export const make = (settings: Settings): Executor => {
           retryAfter: Errors.retryAfterOf(response.headers, now)
         }, context)))
     }
-    // The body as JSON, then the endpoint's schema: each reports its own problem.
-    const decoded = Result.flatMap(decoderOf(Json)(body), decoderOf(success))
+    // The body as JSON of the endpoint's schema: a problem of either is reported as the schema words it.
+    const decoded = bodyDecoderOf(success)(body)
     return Result.isSuccess(decoded) ? Effect.succeed(decoded.success) : Effect.fail(Errors.unexpected(call, {
       status: response.status,
       headers: response.headers,
