@@ -36,6 +36,7 @@ import type { InvalidOptionsError, WebhooksError } from "./WebhooksError.ts"
  * ```ts
  * const input: WebhooksClient.CreateInput = { url: "https://example.com/hooks/exa", events: ["webset.item.enriched"] }
  * ```
+ * @category models
  * @since 0.1.0
  */
 export type CreateInput = Webhook.CreateWebhookParameters
@@ -43,6 +44,7 @@ export type CreateInput = Webhook.CreateWebhookParameters
 /**
  * Input of `update`: the fields to change, typed like {@link CreateInput}.
  *
+ * @category models
  * @since 0.1.0
  */
 export type UpdateInput = Webhook.UpdateWebhookParameters
@@ -54,6 +56,7 @@ export type UpdateInput = Webhook.UpdateWebhookParameters
  *   its `secret` (Exa returns the secret only in the create response, and a webhook without it cannot be verified).
  * - `"return"`: return it as found; its `secret` is `null`.
  *
+ * @category models
  * @since 0.1.0
  */
 export type OnRecovered = ClientOptions.OnRecovered
@@ -61,6 +64,7 @@ export type OnRecovered = ClientOptions.OnRecovered
 /**
  * Options of `create`. `null` or an unknown field is an `InvalidInputError`, like a bad input.
  *
+ * @category models
  * @since 0.1.0
  */
 export interface CreateOptions {
@@ -109,6 +113,7 @@ export interface CreateOptions {
 /**
  * Options of `update`.
  *
+ * @category models
  * @since 0.2.0
  */
 export interface UpdateOptions {
@@ -123,6 +128,7 @@ export interface UpdateOptions {
 /**
  * Page options of `list` / `listAll`.
  *
+ * @category models
  * @since 0.1.0
  */
 export interface ListOptions {
@@ -134,6 +140,7 @@ export interface ListOptions {
 /**
  * Page and filter options of `attempts` / `listAllAttempts`.
  *
+ * @category models
  * @since 0.1.0
  */
 export interface AttemptsOptions extends ListOptions {
@@ -145,6 +152,7 @@ export interface AttemptsOptions extends ListOptions {
  * Metadata key under which `create` stores its idempotency key. Reserved: a value the caller puts there is used as
  * the idempotency key.
  *
+ * @category constants
  * @since 0.1.0
  */
 export const IDEMPOTENCY_METADATA_KEY: typeof ReservedMetadata.IDEMPOTENCY_KEY = Operations.IDEMPOTENCY_METADATA_KEY
@@ -152,6 +160,7 @@ export const IDEMPOTENCY_METADATA_KEY: typeof ReservedMetadata.IDEMPOTENCY_KEY =
 /**
  * The operations.
  *
+ * @category models
  * @since 0.1.0
  */
 export interface Service {
@@ -197,6 +206,7 @@ export interface Service {
  *   yield* Console.log(hook.id)
  * })
  * ```
+ * @category services
  * @since 0.1.0
  */
 export class WebhooksClient extends Context.Service<WebhooksClient, Service>()("@exa-webhooks/client/WebhooksClient") {}
