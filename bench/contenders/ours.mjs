@@ -6,8 +6,8 @@
 // anything is re-sent; reports the list requests those lookups cost). --warm N (create, create-get): a first phase of N
 // from the process's start, reported apart as `cold`.
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
-import * as NodeTransport from "@exa-webhooks/cli-kit/NodeTransport"
 import { WebhooksClient } from "@exa-webhooks/client"
+import * as Transport from "@exa-webhooks/client/Transport"
 import { Effect, Exit, Layer, Redacted, Stream } from "effect"
 import { HttpClient, HttpClientRequest } from "effect/http"
 import { API_KEY, createBody, parseArgs, report } from "../lib.mjs"
@@ -15,11 +15,11 @@ import { API_KEY, createBody, parseArgs, report } from "../lib.mjs"
 const args = parseArgs(process.argv.slice(2))
 const count = Number(args.count ?? 500)
 const concurrency = Number(args.concurrency ?? 64)
-// --transport node-http (the bins' transport: @exa-webhooks/cli-kit's NodeTransport, node:http with keep-alive agents),
-// effect-node-http (effect's own NodeHttpClient over the same keep-alive agents, which the bins used before), fetch
-// (FetchHttpClient over Node's fetch) or undici (default: NodeHttpClient.layerUndici).
-const transport = args.transport === "node-http"
-  ? NodeTransport.layer
+// --transport transport (the bins' and the README's: @exa-webhooks/client/Transport, effect's NodeHttpClient over undici's
+// EnvHttpProxyAgent, here with no proxy), effect-node-http (effect's NodeHttpClient over node:http keep-alive agents),
+// fetch (FetchHttpClient over Node's fetch) or undici (default: NodeHttpClient.layerUndici).
+const transport = args.transport === "transport"
+  ? Transport.layer()
   : args.transport === "effect-node-http"
   ? NodeHttpClient.layerNodeHttpNoAgent.pipe(Layer.provide(NodeHttpClient.layerAgentOptions({ keepAlive: true })))
   : args.transport === "fetch"

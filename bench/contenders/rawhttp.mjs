@@ -1,5 +1,5 @@
-// Contender: plain node:http with a keep-alive agent, no library, --concurrency workers: the floor of the transport the
-// bins use (cli-kit's NodeTransport), beside raw `fetch`'s. --op create-get. --warm N: a first phase of N from the
+// Contender: plain node:http with a keep-alive agent, no library, --concurrency workers: the floor of any node:http
+// transport, beside raw `fetch`'s. --op create-get. --warm N: a first phase of N from the
 // process's start, reported apart as `cold`.
 import * as http from "node:http"
 import { API_KEY, createGetPhases, parseArgs, report } from "../lib.mjs"

@@ -5,7 +5,7 @@
  * @since 0.1.0
  */
 import { WebhooksClient } from "@exa-webhooks/client"
-import * as NodeTransport from "@exa-webhooks/cli-kit/NodeTransport"
+import * as Transport from "@exa-webhooks/client/Transport"
 import * as KitSession from "@exa-webhooks/cli-kit/Session"
 import type { UsageError } from "@exa-webhooks/cli-kit/UsageError"
 import { Config, Effect, Layer } from "effect"
@@ -35,8 +35,9 @@ export const resolve = KitSession.resolve
  * Runs `effect` with the client of a session: key, base URL, rate, timeout and rate-limit store from the session
  * (flags or their variables, checked by the parser); the client's retry knobs (`EXA_MAX_RETRIES`, `EXA_RETRY_*`)
  * from the environment. A bad retry variable is a `UsageError`; an unreachable store fails with
- * `RateLimitStoreUnavailableError` before anything is sent. Requests go through the CLI's transport
- * (`NodeTransport`: node:http with keep-alive, never following a redirect).
+ * `RateLimitStoreUnavailableError` before anything is sent. Requests go through the client's Node transport
+ * (`@exa-webhooks/client/Transport`: undici with keep-alive, never following a redirect, through the proxy that
+ * `HTTPS_PROXY` / `HTTP_PROXY` name unless `NO_PROXY` lists the host).
  *
  * @since 0.1.0
  */
@@ -45,7 +46,7 @@ export const withClient = <A, E, R>(
   effect: Effect.Effect<A, E, R>
 ): Effect.Effect<A, E | UsageError, Exclude<R, WebhooksClient.WebhooksClient>> =>
   effect.pipe(
-    Effect.provide(WebhooksClient.layerConfig(KitSession.clientConfig(session)).pipe(Layer.provide(NodeTransport.layer))),
+    Effect.provide(WebhooksClient.layerConfig(KitSession.clientConfig(session)).pipe(Layer.provide(Transport.layerConfig()))),
     Effect.mapError((error) =>
       error instanceof Config.ConfigError
         ? KitSession.configUsage(error)

@@ -6,9 +6,9 @@
  * @since 0.1.0
  */
 import { RateLimitStore, WebhooksClient, WebhooksError } from "@exa-webhooks/client"
+import * as Transport from "@exa-webhooks/client/Transport"
 import { Config, Effect, Layer } from "effect"
 import { Flag } from "effect/cli"
-import * as NodeTransport from "@exa-webhooks/cli-kit/NodeTransport"
 import * as KitSession from "@exa-webhooks/cli-kit/Session"
 import * as DryRun from "./DryRun.ts"
 import { Output } from "@exa-webhooks/cli-kit/Output"
@@ -81,10 +81,10 @@ const mapConfigError = <A, E, R>(
       : error as E
   )
 
-// node:http rather than fetch: Node's fetch compiles undici's HTTP parser the first time it runs (about 40 ms of a
-// `list`), node:http does not; and node:http never follows a redirect, so the key is never sent to another origin.
-// Why not effect's own node:http client: see NodeTransport.
-const transport = NodeTransport.layer
+// The client's Node transport: effect's NodeHttpClient over undici (keep-alive, never following a redirect), through
+// the proxy that HTTPS_PROXY / HTTP_PROXY name unless NO_PROXY lists the host. A malformed proxy variable is a usage
+// error naming it.
+const transport = Transport.layerConfig()
 
 /**
  * Runs `operation` against the API.

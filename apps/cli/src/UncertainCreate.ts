@@ -30,7 +30,7 @@ export const classify = (
   error: WebhooksError.WebhooksError,
   idempotencyKey: string
 ): WebhooksError.WebhooksError | UncertainCreate =>
-  (error._tag === "ServerError" || error._tag === "TransportError") && error.idempotencyKey === idempotencyKey
+  error.mayHaveBeenApplied && "idempotencyKey" in error && error.idempotencyKey === idempotencyKey
     ? new UncertainCreate({
       idempotencyKey,
       error,

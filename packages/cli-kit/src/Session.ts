@@ -8,7 +8,7 @@
  *
  * @since 0.1.0
  */
-import { WebhooksClient } from "@exa-webhooks/client"
+import { ClientOptions, WebhooksClient } from "@exa-webhooks/client"
 import { BaseUrl, ClientSettings } from "@exa-webhooks/schema"
 import { Config, Effect, Option } from "effect"
 import type { Duration, Redacted } from "effect"
@@ -151,15 +151,16 @@ export const resolve = Effect.fn("Session.resolve")(function*(given: Flags) {
 
 /**
  * The client settings of a session, for `WebhooksClient.layerConfig`: key, base URL, rate-limit store (unless the
- * run sends nothing), and the rate and timeout when given; the client reads the rest (`EXA_MAX_RETRIES`,
- * `EXA_RETRY_*`) from the environment itself.
+ * run sends nothing), and the rate and timeout when given; the rest (`EXA_MAX_RETRIES`, `EXA_RETRY_*`, and the rate
+ * and timeout when not given) as the client reads them from the environment (`ClientOptions.fromEnv`).
  *
  * @since 0.2.0
  */
 export const clientConfig = (
   session: Session,
   options: { readonly sends: boolean } = { sends: true }
-): WebhooksClient.ConfigOptions => ({
+): Config.Wrap<WebhooksClient.ConfigOptions> => ({
+  ...ClientOptions.fromEnv,
   apiKey: Config.succeed(session.apiKey),
   baseUrl: Config.succeed(session.baseUrl),
   // A run that sends nothing (a dry run) paces nothing, so it connects to no store.

@@ -32,11 +32,6 @@ export * as ExitCode from "./ExitCode.ts"
 export * as Main from "./Main.ts"
 
 /**
- * @since 0.3.0
- */
-export * as NodeTransport from "./NodeTransport.ts"
-
-/**
  * @since 0.1.0
  */
 export * as Output from "./Output.ts"

@@ -151,3 +151,10 @@ export const lines = (text: string): Array<string> => text.split("\n").filter((l
  * says whether those tests can run (one line when they cannot; an error under `CI=true`), `start` runs one for a scope.
  */
 export * as RedisServer from "../../client/test/fixtures/redisServer.ts"
+
+/**
+ * A real `tinyproxy` for the proxy tests (the client's test fixture, shared): `available()` says whether those tests
+ * can run (one line when they cannot; an error under `CI=true`), `start` runs one for a scope and reads back the
+ * requests it passed.
+ */
+export * as Tinyproxy from "../../client/test/fixtures/tinyproxy.ts"

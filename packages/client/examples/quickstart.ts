@@ -1,6 +1,6 @@
-import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { WebhooksClient } from "@exa-webhooks/client"
+import * as Transport from "@exa-webhooks/client/Transport"
 import { Console, Effect, Layer } from "effect"
 
 const program = Effect.gen(function*() {
@@ -9,4 +9,4 @@ const program = Effect.gen(function*() {
   yield* Console.log(`Created ${hook.id}: store its secret now, Exa never returns it again.`)
 })
 
-program.pipe(Effect.provide(WebhooksClient.layerConfig().pipe(Layer.provide(NodeHttpClient.layerUndici))), NodeRuntime.runMain)
+program.pipe(Effect.provide(WebhooksClient.layerConfig().pipe(Layer.provide(Transport.layerConfig()))), NodeRuntime.runMain)

@@ -2,11 +2,13 @@
  * Every way a webhook operation (or building the client) can fail, as tagged errors that classify themselves.
  *
  * Each error carries the operation (`method`, `path`), the HTTP `status` where there was a response, Exa's
- * `requestId` (from the body or the `X-Request-Id` header) and a `message` that says what happened. What to do about
- * it lives in fields the caller renders: `advice` (one sentence) and `setting` (the client option, and the
- * environment variable when the client read it from one, that the advice is about). Each error says whether sending
- * the request again can help (`isRetryable`) and, when the server said, how long to wait first (`retryAfter`). None
- * of them ever holds the API key.
+ * `requestId` (from the body or the `X-Request-Id` header) and a `message` that says what happened, derived from
+ * those fields (so an error decoded on the other side of a worker reads the same). What to do about it lives in
+ * fields the caller renders: `advice` (one sentence) and `setting` (the client option, and the environment variable
+ * when the client read it from one, that the advice is about). Each error says whether sending the request again can
+ * help (`isRetryable`), whether the request may have been applied although it failed (`mayHaveBeenApplied`: a
+ * create is never sent again before the client has looked for what it made) and, when the server said, how long to
+ * wait first (`retryAfter`). None of them ever holds the API key.
  *
  * @example
  * ```ts
@@ -80,6 +82,60 @@ const idempotencyKey = Schema.optionalKey(Schema.String)
 /** How long the server asked to wait before the next request (its `Retry-After`), when it said. */
 const retryAfter = Schema.optionalKey(Schema.Duration)
 
+/**
+ * The statuses worth sending again: exactly `HttpClient.isTransientResponse` (408, 429, 500, 502, 503, 504), which
+ * only reads the status.
+ */
+const isTransientStatus = (status: number): boolean =>
+  HttpClient.isTransientResponse({ status } as HttpClientResponse.HttpClientResponse)
+
+const statusText: Readonly<Record<number, string>> = {
+  301: "Moved Permanently",
+  302: "Found",
+  303: "See Other",
+  307: "Temporary Redirect",
+  308: "Permanent Redirect",
+  400: "Bad Request",
+  401: "Unauthorized",
+  403: "Forbidden",
+  404: "Not Found",
+  408: "Request Timeout",
+  409: "Conflict",
+  413: "Content Too Large",
+  422: "Unprocessable Entity",
+  429: "Too Many Requests",
+  500: "Internal Server Error",
+  502: "Bad Gateway",
+  503: "Service Unavailable",
+  504: "Gateway Timeout"
+}
+
+/** `429 Too Many Requests`: the status and its reason phrase, when it has a common one. */
+const describeStatus = (status: number) => `${status}${statusText[status] ? ` ${statusText[status]}` : ""}`
+
+const afterAttempts = (count: number | undefined) => (count !== undefined && count > 1 ? ` after ${count} attempts` : "")
+
+/** The head every error of an operation's request shares: `GET /websets/v0/webhooks`. */
+const operation = (error: { readonly method: string; readonly path: string }) => `${error.method} ${error.path}`
+
+/**
+ * What the errors with an HTTP response say: `POST /websets/v0/webhooks: Exa answered 502 Bad Gateway after 3
+ * attempts: upstream failed (request id req_1).`, then `more`.
+ */
+const answered = (error: ResponseFields, more = "") =>
+  `${operation(error)}: Exa answered ${describeStatus(error.status)}${afterAttempts(error.attempts)}${
+    error.serverMessage === undefined ? "" : `: ${error.serverMessage}`
+  }${error.requestId === undefined ? "" : ` (request id ${error.requestId})`}.${more}`
+
+type ResponseFields = {
+  readonly method: string
+  readonly path: string
+  readonly status: number
+  readonly attempts?: number | undefined
+  readonly serverMessage?: string | undefined
+  readonly requestId?: string | undefined
+}
+
 const Response = {
   ...Request,
   status: Schema.Number,
@@ -87,15 +143,10 @@ const Response = {
   requestId: Schema.optionalKey(Schema.String),
   /** Exa's machine-readable code or tag, when the body had one. */
   code: Schema.optionalKey(Schema.String),
+  /** What Exa said: the message of its error body, else the start of the body as received (the key redacted). */
+  serverMessage: Schema.optionalKey(Schema.String),
   ...Guidance
 }
-
-/**
- * The statuses worth sending again: exactly `HttpClient.isTransientResponse` (408, 429, 500, 502, 503, 504), which
- * only reads the status.
- */
-const isTransientStatus = (status: number): boolean =>
-  HttpClient.isTransientResponse({ status } as HttpClientResponse.HttpClientResponse)
 
 /**
  * One field of an input that broke a rule: the schema package's `Validation.Problem` (one definition, shared with the
@@ -114,20 +165,27 @@ export const Problem = Validation.Problem
  */
 export class InvalidInputError extends Schema.TaggedError<InvalidInputError>()("InvalidInputError", {
   ...Request,
-  problems: Schema.Array(Problem),
-  message: Schema.String
+  problems: Schema.Array(Problem)
 }) {
   readonly [TypeId]: TypeId = TypeId
   /** Never: the same input breaks the same rule. */
   get isRetryable(): boolean {
     return false
   }
+  /** Never: nothing was sent. */
+  get mayHaveBeenApplied(): boolean {
+    return false
+  }
+  override get message(): string {
+    return `Invalid input for ${operation(this)}; nothing was sent:\n` +
+      (this.problems ?? []).map((p) => `- ${p.path === "" ? "input" : p.path}: ${p.message}`).join("\n")
+  }
 }
 
 /**
  * An option given to `WebhooksClient.make` / `layer` is out of range (a negative rate limit, a base URL with
  * credentials, ...): the client was not built and nothing was sent. `option` names it (`retry.maxRetries`), `value`
- * shows what was given (a base URL's credentials masked).
+ * shows what was given (a base URL's credentials masked), `rule` what is allowed.
  *
  * @category errors
  * @since 0.3.0
@@ -135,12 +193,18 @@ export class InvalidInputError extends Schema.TaggedError<InvalidInputError>()("
 export class InvalidOptionsError extends Schema.TaggedError<InvalidOptionsError>()("InvalidOptionsError", {
   option: Schema.String,
   value: Schema.String,
-  message: Schema.String,
+  rule: Schema.String,
   ...Guidance
 }) {
   readonly [TypeId]: TypeId = TypeId
   get isRetryable(): boolean {
     return false
+  }
+  get mayHaveBeenApplied(): boolean {
+    return false
+  }
+  override get message(): string {
+    return `invalid client option ${this.option}: ${this.rule}`
   }
 }
 
@@ -150,13 +214,17 @@ export class InvalidOptionsError extends Schema.TaggedError<InvalidOptionsError>
  * @category errors
  * @since 0.1.0
  */
-export class AuthenticationError extends Schema.TaggedError<AuthenticationError>()("AuthenticationError", {
-  ...Response,
-  message: Schema.String
-}) {
+export class AuthenticationError extends Schema.TaggedError<AuthenticationError>()("AuthenticationError", Response) {
   readonly [TypeId]: TypeId = TypeId
   get isRetryable(): boolean {
     return false
+  }
+  /** Never: a 4xx refuses the request. */
+  get mayHaveBeenApplied(): boolean {
+    return false
+  }
+  override get message(): string {
+    return answered(this)
   }
 }
 
@@ -166,13 +234,16 @@ export class AuthenticationError extends Schema.TaggedError<AuthenticationError>
  * @category errors
  * @since 0.1.0
  */
-export class PermissionDeniedError extends Schema.TaggedError<PermissionDeniedError>()("PermissionDeniedError", {
-  ...Response,
-  message: Schema.String
-}) {
+export class PermissionDeniedError extends Schema.TaggedError<PermissionDeniedError>()("PermissionDeniedError", Response) {
   readonly [TypeId]: TypeId = TypeId
   get isRetryable(): boolean {
     return false
+  }
+  get mayHaveBeenApplied(): boolean {
+    return false
+  }
+  override get message(): string {
+    return answered(this)
   }
 }
 
@@ -182,13 +253,20 @@ export class PermissionDeniedError extends Schema.TaggedError<PermissionDeniedEr
  * @category errors
  * @since 0.1.0
  */
-export class NotFoundError extends Schema.TaggedError<NotFoundError>()("NotFoundError", {
-  ...Response,
-  message: Schema.String
-}) {
+export class NotFoundError extends Schema.TaggedError<NotFoundError>()("NotFoundError", Response) {
   readonly [TypeId]: TypeId = TypeId
   get isRetryable(): boolean {
     return false
+  }
+  get mayHaveBeenApplied(): boolean {
+    return false
+  }
+  /** Whether the path names a webhook (`/webhooks/{id}`), rather than a route that does not exist. */
+  get namesWebhook(): boolean {
+    return /\/webhooks\/[^/]+/.test(this.path ?? "")
+  }
+  override get message(): string {
+    return answered(this, this.namesWebhook ? " No webhook with this id exists for this key." : " The route does not exist.")
   }
 }
 
@@ -200,13 +278,21 @@ export class NotFoundError extends Schema.TaggedError<NotFoundError>()("NotFound
  */
 export class RateLimitError extends Schema.TaggedError<RateLimitError>()("RateLimitError", {
   ...Response,
-  retryAfter,
-  message: Schema.String
+  retryAfter
 }) {
   readonly [TypeId]: TypeId = TypeId
   /** Always: the budget comes back with time. */
   get isRetryable(): boolean {
     return true
+  }
+  get mayHaveBeenApplied(): boolean {
+    return false
+  }
+  override get message(): string {
+    return answered(
+      this,
+      this.retryAfter === undefined ? "" : ` Exa asked to wait ${Math.ceil(Duration.toSeconds(this.retryAfter))} s.`
+    )
   }
 }
 
@@ -219,13 +305,18 @@ export class RateLimitError extends Schema.TaggedError<RateLimitError>()("RateLi
 export class ApiError extends Schema.TaggedError<ApiError>()("ApiError", {
   ...Response,
   retryAfter,
-  detail: Schema.optionalKey(Schema.Unknown),
-  message: Schema.String
+  detail: Schema.optionalKey(Schema.Unknown)
 }) {
   readonly [TypeId]: TypeId = TypeId
   /** Only a 408 (the server gave up waiting for the request): any other 4xx refuses the request itself. */
   get isRetryable(): boolean {
     return isTransientStatus(this.status)
+  }
+  get mayHaveBeenApplied(): boolean {
+    return false
+  }
+  override get message(): string {
+    return answered(this)
   }
 }
 
@@ -238,40 +329,105 @@ export class ApiError extends Schema.TaggedError<ApiError>()("ApiError", {
 export class ServerError extends Schema.TaggedError<ServerError>()("ServerError", {
   ...Response,
   retryAfter,
-  idempotencyKey,
-  message: Schema.String
+  idempotencyKey
 }) {
   readonly [TypeId]: TypeId = TypeId
   /** 500, 502, 503 and 504; not 501 or 505, which say the server will never do it. */
   get isRetryable(): boolean {
     return isTransientStatus(this.status)
   }
+  /** Always: a 5xx may hide work the server did before it failed. */
+  get mayHaveBeenApplied(): boolean {
+    return true
+  }
+  override get message(): string {
+    return answered(this, " Exa failed to handle the request.")
+  }
 }
 
 /**
- * No usable HTTP response: the connection failed or dropped, or the request timed out (after retries).
+ * The system error codes of a connection that was never made, so nothing reached the server.
+ *
+ * @category models
+ * @since 0.3.0
+ */
+export const NOT_SENT_CODES: ReadonlySet<string> = new Set([
+  "ECONNREFUSED",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "EAI_NONAME",
+  "EAI_NODATA",
+  "UND_ERR_CONNECT_TIMEOUT"
+])
+
+/**
+ * No usable HTTP response (after retries). `reason` says why:
+ * - `"timeout"`: the request was sent and no complete response came within `timeout`;
+ * - `"connection"`: the connection to `origin` failed or dropped (`code`, `detail`: the system's account);
+ * - `"dns"`: `host` does not resolve (a mistyped base URL or proxy): not retried, a name that did not resolve does
+ *   not start resolving a second later;
+ * - `"proxy"`: the proxy (`proxy`, its credentials masked) could not be reached or refused the request.
  *
  * @category errors
  * @since 0.1.0
  */
 export class TransportError extends Schema.TaggedError<TransportError>()("TransportError", {
   ...Request,
-  reason: Schema.Literals(["timeout", "connection"]),
+  reason: Schema.Literals(["timeout", "connection", "dns", "proxy"]),
   attempts,
   idempotencyKey,
-  ...Guidance,
-  message: Schema.String
+  /** Where the request was going: the origin of the base URL. */
+  origin: Schema.optionalKey(Schema.String),
+  /** The time limit of one attempt, for a `"timeout"`. */
+  timeout: Schema.optionalKey(Schema.Duration),
+  /** The system's error code (`ECONNREFUSED`, `ENOTFOUND`, ...). */
+  code: Schema.optionalKey(Schema.String),
+  /** The transport's own account of the failure (the key redacted). */
+  detail: Schema.optionalKey(Schema.String),
+  /** The host that does not resolve, for a `"dns"` failure. */
+  host: Schema.optionalKey(Schema.String),
+  /** The proxy the request went to, for a `"proxy"` failure (its credentials masked). */
+  proxy: Schema.optionalKey(Schema.String),
+  ...Guidance
 }) {
   readonly [TypeId]: TypeId = TypeId
+  /** A timeout or a failed connection may pass; a name that does not resolve or a proxy that is not there does not. */
   get isRetryable(): boolean {
-    return true
+    return this.reason === "timeout" || this.reason === "connection"
+  }
+  /** A timeout, or a connection that dropped after the request was written (not one that was never made). */
+  get mayHaveBeenApplied(): boolean {
+    return this.reason === "timeout" ||
+      (this.reason === "connection" && (this.code === undefined || !NOT_SENT_CODES.has(this.code)))
+  }
+  override get message(): string {
+    const after = afterAttempts(this.attempts)
+    const because = [this.code, this.detail].filter((s) => s !== undefined && s !== "").join(": ")
+    switch (this.reason) {
+      case "timeout":
+        return `${operation(this)}: no response within ${
+          this.timeout === undefined ? "the timeout" : `${Duration.toMillis(this.timeout)} ms`
+        }${after}.`
+      case "dns":
+        return `${operation(this)}: the host ${this.host ?? "of the base URL"} does not resolve${
+          this.code === undefined ? "" : ` (${this.code})`
+        }, so Exa at ${this.origin ?? "the base URL"} could not be reached${after}.`
+      case "proxy":
+        return `${operation(this)}: could not go through the proxy ${this.proxy ?? ""} to ${
+          this.origin ?? "Exa"
+        }${after}${because === "" ? "" : ` (${because})`}.`
+      default:
+        return `${operation(this)}: could not reach Exa at ${this.origin ?? "the base URL"}${after} (${
+          because === "" ? "connection failed" : because
+        }).`
+    }
   }
 }
 
 /**
- * A response this client will not use: a 2xx whose body did not decode (`snippet` holds the start of the body), or
- * a redirect (3xx), which is never followed because following it would send the API key wherever it points
- * (`location` holds where it pointed, `snippet` says the same for older readers).
+ * A response this client will not use: a 2xx whose body did not decode (`problem` says what was wrong, `snippet`
+ * holds the start of the body), or a redirect (3xx), which is never followed because following it would send the API
+ * key wherever it points (`location` holds where it pointed, `snippet` says the same for older readers).
  *
  * @category errors
  * @since 0.1.0
@@ -281,20 +437,42 @@ export class UnexpectedResponseError extends Schema.TaggedError<UnexpectedRespon
   status: Schema.Number,
   requestId: Schema.optionalKey(Schema.String),
   snippet: Schema.String,
+  /** What in the body broke the endpoint's schema or the paging rules (the key redacted). */
+  problem: Schema.optionalKey(Schema.String),
+  /** The origin of the server that answered (for a redirect). */
+  origin: Schema.optionalKey(Schema.String),
   location: Schema.optionalKey(Schema.String),
-  ...Guidance,
-  message: Schema.String
+  ...Guidance
 }) {
   readonly [TypeId]: TypeId = TypeId
   get isRetryable(): boolean {
     return false
   }
+  /** A 2xx was applied, however unreadable its answer; a redirect went no further. */
+  get mayHaveBeenApplied(): boolean {
+    return this.status >= 200 && this.status < 300
+  }
+  override get message(): string {
+    if (this.status >= 300 && this.status < 400) {
+      const target = this.location !== undefined && URL.canParse(this.location)
+        ? new URL(this.location).origin
+        : "an unnamed location"
+      return `${operation(this)}: the server at ${this.origin ?? "the base URL"} answered ${
+        describeStatus(this.status)
+      }, redirecting to ${target}. The client never follows a redirect (it would send the API key there), so the ` +
+        `request went no further.`
+    }
+    return `${operation(this)}: Exa answered ${this.status} with a body this client cannot read${
+      this.problem === undefined ? "" : ` (${this.problem})`
+    }.`
+  }
 }
 
 /**
  * Two creates with the same idempotency key ran at the same time (two processes, say) and both were applied. Exactly
- * one webhook is kept, `webhookId`, and the caller that made it holds its secret; this caller's webhook was deleted
- * again. Raised with `onRecovered: "recreate"` (with `"return"` the kept webhook is returned, `secret: null`).
+ * one webhook is kept, `webhookId`, and the caller that made it holds its secret; this caller's webhook
+ * (`deletedId`) was deleted again. Raised with `onRecovered: "recreate"` (with `"return"` the kept webhook is
+ * returned, `secret: null`).
  *
  * @category errors
  * @since 0.2.0
@@ -303,30 +481,79 @@ export class IdempotencyConflictError extends Schema.TaggedError<IdempotencyConf
   ...Request,
   idempotencyKey: Schema.String,
   webhookId: Schema.optionalKey(Schema.String),
-  ...Guidance,
-  message: Schema.String
+  deletedId: Schema.optionalKey(Schema.String),
+  ...Guidance
 }) {
   readonly [TypeId]: TypeId = TypeId
   get isRetryable(): boolean {
     return false
   }
+  /** Its webhook was made and deleted again: nothing of this call remains. */
+  get mayHaveBeenApplied(): boolean {
+    return false
+  }
+  override get message(): string {
+    return `${operation(this)}: another create with the idempotency key ${
+      JSON.stringify(this.idempotencyKey)
+    } ran at the same time${this.webhookId === undefined ? "" : ` and keeps webhook ${this.webhookId}`}; the webhook ` +
+      `this call created${this.deletedId === undefined ? "" : ` (${this.deletedId})`} was deleted again so that the ` +
+      `key names one webhook, and its signing secret belongs to the other caller.`
+  }
+}
+
+/**
+ * A create was applied (webhook `webhookId` exists, made under `idempotencyKey`), but the check for a concurrent
+ * create with the same key (`raceCheck`) could not list the webhooks, so whether this webhook is the one kept, or a
+ * duplicate of another caller's, is unknown. Never reported as a success: call `create` again with the key and
+ * `lookupFirst: true` to settle it (see `advice`).
+ *
+ * @category errors
+ * @since 0.3.0
+ */
+export class UnconfirmedCreateError extends Schema.TaggedError<UnconfirmedCreateError>()("UnconfirmedCreateError", {
+  ...Request,
+  idempotencyKey: Schema.String,
+  webhookId: Schema.String,
+  /** Why the check failed: the lookup's own error (the key redacted). */
+  detail: Schema.String,
+  ...Guidance
+}) {
+  readonly [TypeId]: TypeId = TypeId
+  get isRetryable(): boolean {
+    return false
+  }
+  /** Always: the webhook was created. */
+  get mayHaveBeenApplied(): boolean {
+    return true
+  }
+  override get message(): string {
+    return `${operation(this)}: webhook ${this.webhookId} was created, but the check for a concurrent create with the ` +
+      `idempotency key ${JSON.stringify(this.idempotencyKey)} failed (${this.detail}), so it is not known to be the ` +
+      `only one.`
+  }
 }
 
 /**
  * The rate limiter's store (the process's memory, or a shared one such as Redis) failed, so the request could not be
- * given its turn and was NOT sent. `message` is the store's own account of what failed.
+ * given its turn and was NOT sent. `detail` is the store's own account of what failed.
  *
  * @category errors
  * @since 0.3.0
  */
 export class RateLimitStoreError extends Schema.TaggedError<RateLimitStoreError>()("RateLimitStoreError", {
   ...Request,
-  ...Guidance,
-  message: Schema.String
+  detail: Schema.String,
+  ...Guidance
 }) {
   readonly [TypeId]: TypeId = TypeId
   get isRetryable(): boolean {
     return false
+  }
+  get mayHaveBeenApplied(): boolean {
+    return false
+  }
+  override get message(): string {
+    return `${operation(this)}: the rate limiter's store failed, so the request was not sent (${this.detail}).`
   }
 }
 
@@ -349,6 +576,7 @@ export const WebhooksError: Schema.Union<[
   typeof TransportError,
   typeof UnexpectedResponseError,
   typeof IdempotencyConflictError,
+  typeof UnconfirmedCreateError,
   typeof RateLimitStoreError
 ]> = Schema.Union([
   InvalidInputError,
@@ -362,6 +590,7 @@ export const WebhooksError: Schema.Union<[
   TransportError,
   UnexpectedResponseError,
   IdempotencyConflictError,
+  UnconfirmedCreateError,
   RateLimitStoreError
 ])
 

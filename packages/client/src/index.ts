@@ -1,8 +1,15 @@
 /**
- * A retrying, rate-aware, duplicate-safe Effect client for Exa's Websets webhook API.
+ * A retrying, rate-aware, duplicate-safe Effect client for Exa's Websets webhook API. Its Node transport (undici,
+ * keep-alive, the proxy from the environment) is `@exa-webhooks/client/Transport`, not exported here: it needs
+ * `@effect/platform-node`.
  *
  * @since 0.1.0
  */
+
+/**
+ * @since 0.3.0
+ */
+export * as ClientOptions from "./ClientOptions.ts"
 
 /**
  * @since 0.3.0

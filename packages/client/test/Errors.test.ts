@@ -162,6 +162,22 @@ describe("each failure is a tagged error with method, path, status, requestId an
       assert.include(error.advice, `the base URL (${mock.url})`, "the advice names the URL used, not one way of setting it")
     }).pipe(Effect.provide(Layer.merge(NodeHttpClient.layerUndici, RateLimiter.layerStoreMemory))))
 
+  it.live("TransportError: a host that does not resolve fails at once (no retry), naming the host", () =>
+    Effect.gen(function*() {
+      // Every default of the retries: a retryable failure would be sent six times, over seconds of backoff.
+      const webhooks = yield* WebhooksClient.make({ apiKey: Redacted.make(API_KEY), baseUrl: "https://api.exa-typo.invalid" })
+      const error = yield* Effect.flip(webhooks.list())
+      assert.instanceOf(error, WebhooksError.TransportError)
+      if (error._tag !== "TransportError") return
+      assert.strictEqual(error.reason, "dns")
+      assert.strictEqual(error.attempts, 1)
+      assert.isFalse(error.isRetryable)
+      assert.isFalse(error.mayHaveBeenApplied, "a name that does not resolve sent nothing")
+      assert.strictEqual(error.host, "api.exa-typo.invalid")
+      assert.include(error.message, "the host api.exa-typo.invalid does not resolve")
+      assert.include(error.advice, "https://api.exa-typo.invalid")
+    }).pipe(Effect.provide(Layer.merge(NodeHttpClient.layerUndici, RateLimiter.layerStoreMemory))))
+
   it.live("UnexpectedResponseError: a 2xx whose body does not decode, with a snippet", () =>
     Effect.scoped(Effect.gen(function*() {
       const { server, webhooks } = yield* stubbed({

@@ -113,6 +113,27 @@ describe("the lookups of duplicate-safe creates", () => {
     }))
 })
 
+describe("the race check of a create with a caller's key", () => {
+  it.effect("fails closed: when its listing fails, the create is reported as unconfirmed (naming the webhook), never as done", () =>
+    Effect.gen(function*() {
+      const api = MemoryStore.make({ preload: 3, failLists: true })
+      const error = yield* withClient(api, (webhooks) =>
+        Effect.flip(webhooks.create({ url: "https://example.com/hooks/r", events: ["webset.created"] }, { idempotencyKey: "k-race" }))
+      )
+      assert.instanceOf(error, WebhooksError.UnconfirmedCreateError)
+      if (error._tag !== "UnconfirmedCreateError") return
+      const made = api.webhooks.find((w) => w.metadata[KEY] === "k-race")
+      assert.isDefined(made, "the create was applied")
+      assert.strictEqual(error.webhookId, made!.id)
+      assert.strictEqual(error.idempotencyKey, "k-race")
+      assert.isTrue(error.mayHaveBeenApplied)
+      assert.isFalse(error.isRetryable)
+      assert.include(error.message, `webhook ${made!.id} was created`)
+      assert.include(error.advice, "lookupFirst: true")
+      assert.strictEqual(api.counters.creates, 1, "sent once")
+    }))
+})
+
 // A listed webhook the client cannot read (its dates are not dates), with the given metadata.
 const odd = (metadata: unknown) => ({
   id: "webhook_odd",

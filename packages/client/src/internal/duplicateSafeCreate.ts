@@ -14,18 +14,17 @@
  * `raceCheck`, each lists once more after its create, and all agree on one winner: the oldest webhook with the token
  * (by `createdAt`, then id). The winner deletes the others; a loser deletes its own and gets the winner (`"return"`,
  * without secret) or an `IdempotencyConflictError`. A loser whose webhook was already deleted by the winner knows it
- * lost because its webhook is no longer listed.
+ * lost because its webhook is no longer listed. A check that cannot list fails closed: `UnconfirmedCreateError`,
+ * naming the webhook made, never a success that may be a duplicate.
  */
 import { Webhook } from "@exa-webhooks/schema"
-import { DateTime, Effect, Option } from "effect"
-import { IdempotencyConflictError } from "../WebhooksError.ts"
+import { DateTime, Effect, Option, Ref } from "effect"
+import type { OnRecovered } from "../ClientOptions.ts"
+import { IdempotencyConflictError, UnconfirmedCreateError } from "../WebhooksError.ts"
 import type { WebhooksError } from "../WebhooksError.ts"
-import type * as Errors from "./errors.ts"
+import { recoveryAdvice } from "./errors.ts"
 import type { Call, Executor } from "./executor.ts"
 import * as Route from "./route.ts"
-
-/** What to do with a webhook that an earlier attempt (or an earlier call, with `lookupFirst`) created. */
-export type OnRecovered = "recreate" | "return"
 
 /** The client operations this module builds on. */
 export interface Dependencies {
@@ -91,29 +90,20 @@ export const run = (deps: Dependencies, request: Request): Effect.Effect<Webhook
       if (Option.isSome(earlier)) return earlier.value
     }
 
-    let uncertain = false
-    const attempt = deps.executor.attempt(call, Route.create.success, Webhook.fromWire).pipe(
-      Effect.tapError((failure) =>
-        Effect.sync(() => {
-          if (failure.ambiguous) uncertain = true
-        })
+    // Whether an attempt may have been applied: then a webhook of this call may exist besides the one returned.
+    const uncertain = yield* Ref.make(false)
+    const recover = (_previous: WebhooksError) =>
+      Ref.set(uncertain, true).pipe(
+        Effect.andThen(deps.findByToken(request.token)),
+        Effect.flatMap((found) => settle(deps, found, request.onRecovered)),
+        // Without knowing whether the create happened, sending it again could duplicate it: the executor stops with
+        // the create's own error, whose advice says how to recover.
+        Effect.tapError((error) => Effect.logWarning("exa-webhooks: could not check an ambiguous create", error.message))
       )
-    )
 
-    const beforeResend = (failure: Errors.Failure, attempts: number) =>
-      failure.ambiguous
-        ? deps.findByToken(request.token).pipe(
-          Effect.flatMap((found) => settle(deps, found, request.onRecovered)),
-          // Without knowing whether the create happened, sending it again could duplicate it: stop with the
-          // create's own error, whose message says how to recover.
-          Effect.tapError((error) => Effect.logWarning("exa-webhooks: could not check an ambiguous create", error.message)),
-          Effect.mapError(() => failure.toError(attempts))
-        )
-        : Effect.succeedNone
+    const created = yield* deps.executor.request(call, Route.create.success, recover)
 
-    const created = yield* deps.executor.retrying(call, attempt, beforeResend)
-
-    if (uncertain && created.secret !== null) {
+    if ((yield* Ref.get(uncertain)) && created.secret !== null) {
       // A create the server applied after our lookup would otherwise survive as a second webhook with this token.
       yield* deps.findByToken(request.token).pipe(
         Effect.flatMap((found) =>
@@ -128,11 +118,18 @@ export const run = (deps: Dependencies, request: Request): Effect.Effect<Webhook
     if (!request.raceCheck) return created
     // Every other webhook with the token was made by another call (this one sent nothing else that could have been
     // applied): a concurrent caller with the same key, unless it is an old one that lookupFirst was not asked to find.
+    // A check that cannot list fails closed: this webhook may be a duplicate, so the create is not reported as done.
     const found = yield* deps.findByToken(request.token).pipe(
-      Effect.tapError((error) =>
-        Effect.logWarning("exa-webhooks: could not check for a concurrent create with the same key", error.message)
-      ),
-      Effect.orElseSucceed(() => [created])
+      Effect.mapError((error) =>
+        new UnconfirmedCreateError({
+          method: call.method,
+          path,
+          idempotencyKey: request.token,
+          webhookId: created.id,
+          detail: error.message,
+          advice: recoveryAdvice(request.token)
+        })
+      )
     )
     const mine = found.some((webhook) => webhook.id === created.id)
     const [winner] = (mine ? found : found.filter((webhook) => webhook.id !== created.id)).toSorted(byAge)
@@ -149,9 +146,7 @@ export const run = (deps: Dependencies, request: Request): Effect.Effect<Webhook
       path,
       idempotencyKey: request.token,
       ...(winner === undefined ? {} : { webhookId: winner.id }),
-      message: `POST ${path}: another create with the idempotency key ${JSON.stringify(request.token)} ran at the same ` +
-        `time${winner === undefined ? "" : ` and keeps webhook ${winner.id}`}; the webhook this call created ` +
-        `(${created.id}) was deleted again so that the key names one webhook. Its signing secret belongs to the other ` +
-        `caller; to get a new one, replace the webhook deliberately (it invalidates the other caller's secret).`
+      deletedId: created.id,
+      advice: "To get a new signing secret, replace the webhook deliberately (it invalidates the other caller's secret)."
     })
   })

@@ -1,13 +1,16 @@
 /**
  * The one place where what went wrong becomes a tagged error: invalid input, HTTP statuses, transport failures and
- * bodies that do not decode, a store that failed. The errors classify themselves (`isRetryable`, `retryAfter`); what
- * is recorded here besides is whether a create's request may have been applied.
+ * bodies that do not decode, a store that failed. What is shown of a body, a header or a transport's message is
+ * redacted and cut here, once; the errors derive their `message` from these fields and classify themselves
+ * (`isRetryable`, `mayHaveBeenApplied`, `retryAfter`).
  */
 import { ApiError as ExaApiError, Validation } from "@exa-webhooks/schema"
-import { Headers } from "effect/http"
 import { Duration, Option, Result, Schema, SchemaIssue } from "effect"
+import { Headers } from "effect/http"
 import * as Errors from "../WebhooksError.ts"
 import type { WebhooksError } from "../WebhooksError.ts"
+import type { ProxyFailure } from "./proxy.ts"
+import { proxyFailureOf } from "./proxy.ts"
 
 /** The operation a failure belongs to, as the errors report it. */
 export interface Operation {
@@ -15,7 +18,7 @@ export interface Operation {
   readonly path: string
   /**
    * Set for a create: when its final error leaves the outcome unknown (5xx, timeout, dropped connection), the error
-   * carries this key and its message says how to finish the create without a duplicate (see {@link ifApplied}).
+   * carries this key and its advice says how to finish the create without a duplicate (see {@link recoveryAdvice}).
    */
   readonly idempotencyKey?: string | undefined
 }
@@ -32,53 +35,11 @@ export const recoveryAdvice = (idempotencyKey: string): string =>
     JSON.stringify(idempotencyKey)
   } and lookupFirst: true to recover it without a duplicate.`
 
-/**
- * The fields of a final error whose request may have been applied: with an idempotency key (a create), the key and
- * {@link recoveryAdvice} replace the advice of the failure itself.
- */
-const ifApplied = (operation: Operation, advice: { readonly advice: string; readonly setting?: Errors.Setting }) =>
-  operation.idempotencyKey === undefined
-    ? advice
-    : { idempotencyKey: operation.idempotencyKey, advice: recoveryAdvice(operation.idempotencyKey) }
-
 /** One field of an input that broke a rule. */
 export type Problem = Validation.Problem
 
-/**
- * A failed attempt. The error classifies itself (`isRetryable`, `retryAfter`) and is built once the attempt count is
- * known; `ambiguous` is for a create, which must look before it sends again.
- */
-export interface Failure {
-  /** The server may have applied the request although the client saw a failure. */
-  readonly ambiguous: boolean
-  readonly toError: (attempts: number) => WebhooksError
-}
-
+/** The longest piece of a body, header or transport message an error shows. */
 const SNIPPET_LENGTH = 200
-
-const statusText: Readonly<Record<number, string>> = {
-  301: "Moved Permanently",
-  302: "Found",
-  303: "See Other",
-  307: "Temporary Redirect",
-  308: "Permanent Redirect",
-  400: "Bad Request",
-  401: "Unauthorized",
-  403: "Forbidden",
-  404: "Not Found",
-  408: "Request Timeout",
-  409: "Conflict",
-  422: "Unprocessable Entity",
-  429: "Too Many Requests",
-  500: "Internal Server Error",
-  502: "Bad Gateway",
-  503: "Service Unavailable",
-  504: "Gateway Timeout"
-}
-
-const describeStatus = (status: number) => `${status}${statusText[status] ? ` ${statusText[status]}` : ""}`
-
-const afterAttempts = (attempts: number) => (attempts > 1 ? ` after ${attempts} attempts` : "")
 
 const snippetOf = (text: string) => (text.length > SNIPPET_LENGTH ? `${text.slice(0, SNIPPET_LENGTH)}…` : text)
 
@@ -88,13 +49,7 @@ const decodeJson = Schema.decodeUnknownOption(Schema.fromJsonString(Schema.Unkno
 export const invalidInput = (
   operation: Operation,
   problems: ReadonlyArray<Validation.Problem>
-): Errors.InvalidInputError =>
-  new Errors.InvalidInputError({
-    ...where(operation),
-    problems,
-    message: `Invalid input for ${operation.method} ${operation.path}; nothing was sent:\n` +
-      problems.map((p) => `- ${p.path === "" ? "input" : p.path}: ${p.message}`).join("\n")
-  })
+): Errors.InvalidInputError => new Errors.InvalidInputError({ ...where(operation), problems })
 
 /** The problems of a schema issue, each path prefixed with `prefix` (the argument's name) when given. */
 export const problemsOf = (issue: SchemaIssue.Issue, prefix?: string): ReadonlyArray<Validation.Problem> =>
@@ -123,6 +78,8 @@ export type SettingName = "apiKey" | "rateLimit" | "timeout"
 export interface Context {
   /** The base URL requests go to, named in advice ("check the base URL ..."). */
   readonly baseUrl: string
+  /** Its origin, named in messages. */
+  readonly origin: string
   /** Removes the API key (and any run of 8 or more of its characters) from text that will be shown. */
   readonly redact: (text: string) => string
   /**
@@ -137,37 +94,71 @@ const setting = (context: Context, option: SettingName): Errors.Setting => {
   return env === undefined ? { option } : { option, env }
 }
 
-/** A redirect (3xx): never followed, since the request carries the API key. */
-const redirect = (operation: Operation, response: {
+/** Shown text: redacted, then cut. */
+const shown = (context: Context, text: string) => snippetOf(context.redact(text))
+
+/**
+ * The fields of an error whose request may have been applied: for a create (an operation with an idempotency key),
+ * the key, and {@link recoveryAdvice} in place of `advice`.
+ */
+const ifApplied = (
+  operation: Operation,
+  applied: boolean,
+  advice: { readonly advice: string; readonly setting?: Errors.Setting }
+) =>
+  operation.idempotencyKey === undefined || !applied
+    ? advice
+    : { idempotencyKey: operation.idempotencyKey, advice: recoveryAdvice(operation.idempotencyKey) }
+
+/**
+ * `UnexpectedResponseError`, however it arose: a 2xx whose body (or one of whose listed items) does not decode, a
+ * page that breaks the paging rules, a redirect. The snippet is the start of `body`, redacted.
+ */
+export const unexpected = (operation: Operation, response: {
   readonly status: number
-  readonly headers: Headers.Headers
-}, context: Context): Failure => {
-  const location = Option.getOrUndefined(Headers.get(response.headers, "location"))
+  readonly headers?: Headers.Headers | undefined
+  readonly body: string
+  readonly problem?: string | undefined
+  readonly location?: string | undefined
+}, context: Context): Errors.UnexpectedResponseError => {
+  const requestId = response.headers === undefined
+    ? undefined
+    : Option.getOrUndefined(Headers.get(response.headers, "x-request-id"))
+  const redirect = response.status >= 300 && response.status < 400
+  return new Errors.UnexpectedResponseError({
+    ...where(operation),
+    status: response.status,
+    ...(requestId === undefined ? {} : { requestId: shown(context, requestId) }),
+    snippet: shown(context, response.body),
+    ...(response.problem === undefined ? {} : { problem: shown(context, response.problem) }),
+    ...(redirect ? { origin: context.origin } : {}),
+    ...(response.location === undefined ? {} : { location: shown(context, response.location) }),
+    advice: redirect
+      ? `Check the base URL (${context.baseUrl}); use the redirect's target as the base URL only if you trust it.`
+      : "The API may have changed; upgrade @exa-webhooks/client or report it with the snippet."
+  })
+}
+
+/** The first problem of a schema issue, as the `problem` of an `UnexpectedResponseError`. */
+export const problemOfIssue = (issue: SchemaIssue.Issue): string | undefined => {
+  const first = Validation.problems(issue)[0]
+  return first === undefined ? undefined : `${first.path === "" ? "" : `${first.path}: `}${first.message}`
+}
+
+/** A redirect (3xx): never followed, since the request carries the API key. */
+const redirect = (operation: Operation, status: number, headers: Headers.Headers, context: Context) => {
+  const location = Option.getOrUndefined(Headers.get(headers, "location"))
   const target = location === undefined
     ? undefined
     : URL.canParse(location, context.baseUrl)
     ? new URL(location, context.baseUrl).href
     : location
-  // Only the origin is named in the message: the rest of the target may carry tokens.
-  const origin = target !== undefined && URL.canParse(target) ? new URL(target).origin : undefined
-  const shown = target === undefined ? undefined : context.redact(snippetOf(target))
-  const requestId = Option.getOrUndefined(Headers.get(response.headers, "x-request-id"))
-  return {
-    ambiguous: false,
-    toError: () =>
-      new Errors.UnexpectedResponseError({
-        ...where(operation),
-        status: response.status,
-        ...(requestId === undefined ? {} : { requestId: context.redact(requestId) }),
-        ...(shown === undefined ? {} : { location: shown }),
-        snippet: shown === undefined ? "(no Location header)" : `Location: ${shown}`,
-        message: `${operation.method} ${operation.path}: the server at ${new URL(context.baseUrl).origin} answered ${
-          describeStatus(response.status)
-        }, redirecting to ${origin === undefined ? "an unnamed location" : context.redact(origin)}. The client never ` +
-          `follows a redirect (it would send the API key there), so the request went no further.`,
-        advice: `Check the base URL (${context.baseUrl}); use the redirect's target as the base URL only if you trust it.`
-      })
-  }
+  return unexpected(operation, {
+    status,
+    headers,
+    body: target === undefined ? "(no Location header)" : `Location: ${target}`,
+    location: target
+  }, context)
 }
 
 /** A non-2xx response. `body` is the raw text; what is shown of it is redacted here. */
@@ -176,9 +167,9 @@ export const fromResponse = (operation: Operation, response: {
   readonly headers: Headers.Headers
   readonly body: string
   readonly retryAfter: Duration.Duration | undefined
-}, context: Context): Failure => {
-  if (response.status >= 300 && response.status < 400) return redirect(operation, response, context)
+}, context: Context): WebhooksError => {
   const status = response.status
+  if (status >= 300 && status < 400) return redirect(operation, status, response.headers, context)
   const body = context.redact(response.body)
   const summary = Option.flatMap(decodeJson(body), ExaApiError.summarizeUnknown)
   const exaMessage = Option.match(summary, { onNone: () => undefined, onSome: (s) => s.message })
@@ -186,183 +177,141 @@ export const fromResponse = (operation: Operation, response: {
     Option.getOrUndefined(Option.map(Headers.get(response.headers, "x-request-id"), context.redact))
   const code = Option.getOrUndefined(Option.flatMap(summary, (s) => Option.fromNullishOr(s.code)))
   const detail = Option.getOrUndefined(Option.flatMap(summary, (s) => Option.fromNullishOr(s.detail)))
-  const retryAfter = response.retryAfter === undefined ? {} : { retryAfter: response.retryAfter }
-  const fields = (attempts: number) => ({
+  const serverMessage = exaMessage !== undefined
+    ? exaMessage.replace(/[.\s]+$/, "")
+    : body.trim() === ""
+    ? undefined
+    : snippetOf(body.trim())
+  const fields = {
     ...where(operation),
     status,
-    attempts,
+    attempts: 1,
     ...(requestId === undefined ? {} : { requestId }),
-    ...(code === undefined ? {} : { code })
-  })
-  const said = exaMessage !== undefined
-    ? `: ${exaMessage.replace(/[.\s]+$/, "")}`
-    : body.trim() === ""
-    ? ""
-    : `: ${snippetOf(body.trim())}`
-  const head = (attempts: number) =>
-    `${operation.method} ${operation.path}: Exa answered ${describeStatus(status)}${afterAttempts(attempts)}${said}` +
-    (requestId === undefined ? "" : ` (request id ${requestId})`)
-  // A 4xx means the request was refused; only a 5xx may hide work the server did before failing.
-  const failure = (toError: (attempts: number) => WebhooksError): Failure => ({ ambiguous: status >= 500, toError })
-  if (status === 401) {
-    return failure((n) =>
-      new Errors.AuthenticationError({
-        ...fields(n),
-        message: `${head(n)}.`,
+    ...(code === undefined ? {} : { code }),
+    ...(serverMessage === undefined ? {} : { serverMessage })
+  }
+  const retryAfter = response.retryAfter === undefined ? {} : { retryAfter: response.retryAfter }
+  switch (status) {
+    case 401:
+      return new Errors.AuthenticationError({
+        ...fields,
         advice: "Check the API key: it is missing, mistyped or revoked.",
         setting: setting(context, "apiKey")
       })
-    )
-  }
-  if (status === 403) {
-    return failure((n) =>
-      new Errors.PermissionDeniedError({
-        ...fields(n),
-        message: `${head(n)}.`,
+    case 403:
+      return new Errors.PermissionDeniedError({
+        ...fields,
         advice: "The key is valid but may not do this; check the key's team and plan."
       })
-    )
-  }
-  if (status === 404) {
-    const hasId = /\/webhooks\/[^/]+/.test(operation.path)
-    return failure((n) =>
-      new Errors.NotFoundError({
-        ...fields(n),
-        message: `${head(n)}.${hasId ? " No webhook with this id exists for this key." : " The route does not exist."}`,
-        advice: hasId ? "List webhooks to see their ids." : `Check the base URL (${context.baseUrl}).`
+    case 404: {
+      const error = new Errors.NotFoundError(fields)
+      return new Errors.NotFoundError({
+        ...fields,
+        advice: error.namesWebhook ? "List webhooks to see their ids." : `Check the base URL (${context.baseUrl}).`
       })
-    )
-  }
-  if (status === 429) {
-    const waited = response.retryAfter === undefined
-      ? ""
-      : ` Exa asked to wait ${Math.ceil(Duration.toSeconds(response.retryAfter))} s.`
-    return failure((n) =>
-      new Errors.RateLimitError({
-        ...fields(n),
+    }
+    case 429:
+      return new Errors.RateLimitError({
+        ...fields,
         ...retryAfter,
-        message: `${head(n)}.${waited}`,
         advice: "Lower the client's rate limit or retry later.",
         setting: setting(context, "rateLimit")
       })
-    )
   }
   if (status >= 500) {
-    return failure((n) =>
-      new Errors.ServerError({
-        ...fields(n),
-        ...retryAfter,
-        message: `${head(n)}. Exa failed to handle the request.`,
-        ...ifApplied(operation, { advice: "Retry later." })
-      })
-    )
+    return new Errors.ServerError({ ...fields, ...retryAfter, ...ifApplied(operation, true, { advice: "Retry later." }) })
   }
-  return failure((n) =>
-    new Errors.ApiError({
-      ...fields(n),
-      ...retryAfter,
-      ...(detail === undefined ? {} : { detail }),
-      message: `${head(n)}.`
-    })
-  )
+  return new Errors.ApiError({ ...fields, ...retryAfter, ...(detail === undefined ? {} : { detail }) })
 }
 
 interface CauseInfo {
   readonly code: string | undefined
   readonly message: string | undefined
+  readonly hostname: string | undefined
+  readonly proxy: ProxyFailure | undefined
 }
 
-// fetch and undici wrap the socket error: `TypeError("fetch failed", { cause: Error("connect ECONNREFUSED ...") })`.
+// undici, fetch and HttpClient wrap the socket error: `HttpClientError(TransportError(cause: TypeError("fetch
+// failed", { cause: Error("connect ECONNREFUSED ...") })))`. The innermost code and message say what happened.
 const innermost = (cause: unknown): CauseInfo => {
   let current: unknown = cause
   let code: string | undefined
   let message: string | undefined
+  let hostname: string | undefined
+  let proxy: ProxyFailure | undefined
   for (let depth = 0; depth < 8 && typeof current === "object" && current !== null; depth++) {
-    const c = current as { readonly code?: unknown; readonly message?: unknown; readonly cause?: unknown }
+    proxy ??= proxyFailureOf(current)
+    const c = current as {
+      readonly code?: unknown
+      readonly message?: unknown
+      readonly hostname?: unknown
+      readonly cause?: unknown
+    }
     if (typeof c.code === "string") code = c.code
+    if (typeof c.hostname === "string") hostname = c.hostname
     if (typeof c.message === "string" && c.message !== "") message = c.message
     current = c.cause
   }
-  return { code, message }
+  return { code, message, hostname, proxy }
 }
 
-// The connection was never made, so nothing reached the server.
-const notSentCodes: ReadonlySet<string> = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "UND_ERR_CONNECT_TIMEOUT"])
+// A name that does not resolve: getaddrinfo's codes as Node reports them.
+const dnsCodes: ReadonlySet<string> = new Set(["ENOTFOUND", "EAI_AGAIN", "EAI_NONAME", "EAI_NODATA", "EAI_FAIL"])
 
-/** No usable response: the connection failed or dropped, or the body could not be read. */
-export const transport = (
-  operation: Operation,
-  options: { readonly cause: unknown },
-  context: Context
-): Failure => {
-  const info = innermost(options.cause)
-  const detail = context.redact(
-    snippetOf([info.code, info.message].filter((s) => s !== undefined).join(": ") || "connection failed")
-  )
-  const origin = new URL(context.baseUrl).origin
-  const ambiguous = info.code === undefined || !notSentCodes.has(info.code)
-  return {
-    ambiguous,
-    toError: (attempts) =>
-      new Errors.TransportError({
-        ...where(operation),
-        reason: "connection",
-        attempts,
-        message: `${operation.method} ${operation.path}: could not reach Exa at ${origin}${
-          afterAttempts(attempts)
-        } (${detail}).`,
-        ...ifApplied(ambiguous ? operation : where(operation), {
-          advice: `Check the network and the base URL (${context.baseUrl}).`
-        })
-      })
+/** No usable response: the connection (or the proxy, or the name lookup) failed or dropped, or the body was cut. */
+export const transport = (operation: Operation, cause: unknown, context: Context): Errors.TransportError => {
+  const info = innermost(cause)
+  const base = {
+    ...where(operation),
+    attempts: 1,
+    origin: context.origin,
+    ...(info.code === undefined ? {} : { code: info.code }),
+    ...(info.message === undefined ? {} : { detail: shown(context, info.message) })
   }
+  if (info.proxy !== undefined) {
+    return new Errors.TransportError({
+      ...base,
+      reason: "proxy",
+      proxy: info.proxy.proxy,
+      advice: `Check the proxy (${info.proxy.variable}), or list ${
+        new URL(context.baseUrl).hostname
+      } in NO_PROXY to reach it directly.`
+    })
+  }
+  if (info.code !== undefined && dnsCodes.has(info.code)) {
+    const host = info.hostname ?? new URL(context.baseUrl).hostname
+    return new Errors.TransportError({
+      ...base,
+      reason: "dns",
+      host: shown(context, host),
+      advice: `Check the base URL (${context.baseUrl}) for a mistyped host, and the network's name service.`
+    })
+  }
+  const applied = info.code === undefined || !Errors.NOT_SENT_CODES.has(info.code)
+  return new Errors.TransportError({
+    ...base,
+    reason: "connection",
+    ...ifApplied(operation, applied, { advice: `Check the network and the base URL (${context.baseUrl}).` })
+  })
 }
 
 /** The request was sent but no complete response came within the timeout. */
-export const timeout = (operation: Operation, timeoutMillis: number, context: Context): Failure => ({
-  ambiguous: true,
-  toError: (attempts) =>
-    new Errors.TransportError({
-      ...where(operation),
-      reason: "timeout",
-      attempts,
-      message: `${operation.method} ${operation.path}: no response within ${timeoutMillis} ms${afterAttempts(attempts)}.`,
-      ...ifApplied(operation, { advice: "Check the network, or raise the timeout.", setting: setting(context, "timeout") })
-    })
-})
-
-/** A 2xx whose body is not what the endpoint promises. `body` is the raw text; what is shown of it is redacted. */
-export const unexpected = (operation: Operation, response: {
-  readonly status: number
-  readonly headers: Headers.Headers
-  readonly body: string
-  readonly issue: SchemaIssue.Issue
-}, context: Context): Failure => {
-  const requestId = Option.getOrUndefined(Option.map(Headers.get(response.headers, "x-request-id"), context.redact))
-  const first = Validation.problems(response.issue)[0]
-  const problem = first === undefined
-    ? ""
-    : ` (${first.path === "" ? "" : `${first.path}: `}${context.redact(snippetOf(first.message))})`
-  return {
-    ambiguous: false,
-    toError: () =>
-      new Errors.UnexpectedResponseError({
-        ...where(operation),
-        status: response.status,
-        ...(requestId === undefined ? {} : { requestId }),
-        snippet: snippetOf(context.redact(response.body)),
-        message: `${operation.method} ${operation.path}: Exa answered ${response.status} with a body this client cannot ` +
-          `read${problem}.`,
-        advice: "The API may have changed; upgrade @exa-webhooks/client or report it with the snippet."
-      })
-  }
-}
+export const timeout = (operation: Operation, limit: Duration.Duration, context: Context): Errors.TransportError =>
+  new Errors.TransportError({
+    ...where(operation),
+    reason: "timeout",
+    attempts: 1,
+    origin: context.origin,
+    timeout: limit,
+    ...ifApplied(operation, true, { advice: "Check the network, or raise the timeout.", setting: setting(context, "timeout") })
+  })
 
 /** The limiter's store failed: the request was not given its turn, and not sent. */
 export const store = (operation: Operation, cause: { readonly message: string }, context: Context): Errors.RateLimitStoreError =>
-  new Errors.RateLimitStoreError({
-    ...where(operation),
-    message: `${operation.method} ${operation.path}: the rate limiter's store failed, so the request was not sent (${
-      context.redact(cause.message)
-    }).`
-  })
+  new Errors.RateLimitStoreError({ ...where(operation), detail: shown(context, cause.message) })
+
+/** The final error of a call: `error` with the number of attempts made, for the errors that count them. */
+export const withAttempts = (error: WebhooksError, attempts: number): WebhooksError =>
+  "attempts" in error && error.attempts !== attempts
+    ? new (error.constructor as new(fields: object) => WebhooksError)({ ...error, attempts })
+    : error

@@ -3,8 +3,8 @@
  *
  * Pages are fetched one ahead of the consumer: a page's envelope (`data` left undecoded, `hasMore`, `nextCursor`) is
  * all the next request needs, so the next request is sent (in a fiber of its own) before this page's items are
- * decoded, and the server prepares it while the client decodes. Items are decoded
- * by {@link itemsDecoder}: a plain-code route from the schema package first, the schema for any item it cannot tell.
+ * decoded, and the server prepares it while the client decodes. Items are decoded by the caller's `decode` (the item
+ * schema).
  *
  * Two answers would otherwise page forever or stop early, and fail instead: `hasMore: true` without a cursor, and a
  * cursor given a second time.
@@ -12,7 +12,6 @@
 import { Page } from "@exa-webhooks/schema"
 import type { Array as Arr } from "effect"
 import { Effect, Fiber, Option, Schema, Stream } from "effect"
-import { UnexpectedResponseError } from "../WebhooksError.ts"
 import type { WebhooksError } from "../WebhooksError.ts"
 
 /**
@@ -32,47 +31,9 @@ export interface Options<A> {
   readonly page: (cursor: string | undefined) => Effect.Effect<Envelope, WebhooksError>
   /** The items of one page. */
   readonly decode: (data: ReadonlyArray<unknown>) => Effect.Effect<ReadonlyArray<A>, WebhooksError>
+  /** The error of a page that breaks the paging rules: `problem` says how, `body` is what to show of the page. */
+  readonly broken: (problem: string, body: string) => WebhooksError
 }
-
-/**
- * The decoder of a page's items: each item by `quick` (an item decoder in plain code from the schema package, such as
- * `Webhook.fromWire`), and the whole page by `item`'s schema as soon as `quick` cannot tell, so a page with a bad item
- * fails as the schema says (naming the item and field), and the schema stays the judge of every item `quick` leaves.
- *
- * Decoding 10,000 webhooks with the schema alone cost a fresh process about 250 ms of CPU (the schema interpreter runs
- * cold for most of a listing); with `Webhook.fromWire` it costs a small part of it.
- *
- * @example
- * ```ts
- * const decode = Paginate.itemsDecoder(Webhook.Webhook, Webhook.fromWire)
- * ```
- */
-export const itemsDecoder = <A>(
-  item: Schema.Decoder<A>,
-  quick?: (input: unknown) => A | undefined
-): (data: ReadonlyArray<unknown>) => Effect.Effect<ReadonlyArray<A>, Schema.SchemaError> => {
-  const bySchema = Schema.decodeUnknownEffect(Schema.Array(item))
-  if (quick === undefined) return bySchema
-  return (data) =>
-    Effect.suspend(() => {
-      const out: Array<A> = []
-      for (const raw of data) {
-        const decoded = quick(raw)
-        if (decoded === undefined) return bySchema(data)
-        out.push(decoded)
-      }
-      return Effect.succeed(out)
-    })
-}
-
-const broken = (path: string, snippet: string, what: string) =>
-  new UnexpectedResponseError({
-    method: "GET",
-    path,
-    status: 200,
-    snippet,
-    message: `GET ${path}: Exa ${what}. Report it with the snippet.`
-  })
 
 /**
  * The stream of every item.
@@ -93,19 +54,17 @@ export const make = <A extends { readonly id: string }>(options: Options<A>): St
       Effect.flatMap(options.page(cursor), (page) => {
         if (page.hasMore && page.nextCursor === null) {
           // Ending here would silently drop the remaining pages (and a create's lookup would miss its webhook).
-          return Effect.fail(broken(
-            options.path,
-            JSON.stringify({ hasMore: true, nextCursor: null }),
-            "said more pages follow but gave no cursor, so the rest cannot be listed"
+          return Effect.fail(options.broken(
+            "it said more pages follow but gave no cursor, so the rest cannot be listed",
+            JSON.stringify({ hasMore: true, nextCursor: null })
           ))
         }
         const next = page.hasMore ? page.nextCursor ?? undefined : undefined
         if (next !== undefined) {
           if (cursors.has(next)) {
-            return Effect.fail(broken(
-              options.path,
-              next,
-              `returned the cursor ${JSON.stringify(next)} a second time, so paging would never end`
+            return Effect.fail(options.broken(
+              `it returned the cursor ${JSON.stringify(next)} a second time, so paging would never end`,
+              next
             ))
           }
           cursors.add(next)

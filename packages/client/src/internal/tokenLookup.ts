@@ -2,8 +2,7 @@
  * The duplicate-safe create's lookup, "which webhooks carry this idempotency key?", answered by listing every webhook
  * (Exa has no search by metadata). Concurrent lookups share one listing through Effect's request batching: each is an
  * `Effect.request` of {@link FindByToken}, and the resolver lists once for the whole batch and hands every caller the
- * webhooks with its own key. 50 ambiguous creates against 10,000 webhooks then cost one or two listings (~51 pages
- * each), not 50.
+ * webhooks with its own key: many ambiguous creates at once cost one or two listings, not one each.
  *
  * Which lookups may share a listing: a lookup must see every webhook created before it was asked for, so it can only
  * join a listing that has not started yet (a newest-first listing already under way can miss a webhook created after
@@ -39,7 +38,7 @@ export type ListSelected = (select: (raw: unknown) => boolean) => Stream.Stream<
  * Which listed items a lookup for `tokens` decodes: those that carry one of them, and any whose metadata is not what
  * the schema reads as "no token" or "a token" (not an object, or a non-string under `key`), so that the schema, not
  * this test, judges them: such an item fails the lookup rather than being passed over. Decoding only the matches
- * spares a lookup the decoding of every webhook, most of the CPU of a listing (about 350 ms for 10,000).
+ * spares a lookup the decoding of every webhook, most of the CPU of a listing.
  */
 export const selectTokens = (key: string, tokens: ReadonlySet<string>) => (raw: unknown): boolean => {
   if (typeof raw !== "object" || raw === null) return true
