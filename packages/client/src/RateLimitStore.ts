@@ -135,57 +135,87 @@ const callTimeoutOf = (outageWait: Duration.Duration) =>
   Duration.millis(Math.max(250, Math.min(Duration.toMillis(outageWait), 2_000)))
 
 /**
- * Wraps a store so that an outage is ridden out for `outageWait` and then reported with the store's name; every
- * call waiting during one outage shares its deadline, so a long queue of requests fails together rather than one
- * `outageWait` after another.
+ * Wraps a store so that an outage is ridden out for `outageWait` and then reported with the store's name. An outage
+ * starts with the first call that failed (for a store that does not answer, when that call was made); every call
+ * during it shares its deadline, so a long queue of requests fails together rather than one `outageWait` after
+ * another, and past the deadline calls fail at once, as with a store that refuses connections, while one call at a
+ * time (at most one a second) checks whether the store is back.
  */
 const withOutageWait = (
   store: RateLimiter.RateLimiterStore["Service"],
   options: { readonly name: string; readonly outageWait: Duration.Duration; readonly password: Redacted.Redacted<string> | undefined }
 ): RateLimiter.RateLimiterStore["Service"] => {
   const waitMillis = Duration.toMillis(options.outageWait)
-  const callTimeout = callTimeoutOf(options.outageWait)
+  const callMillis = Duration.toMillis(callTimeoutOf(options.outageWait))
+  const now = Effect.clockWith((clock) => clock.currentTimeMillis)
+  // The outage: when it started, the failure that ended the wait (once it is past its deadline), whether a call is
+  // checking on the store, and when the next one may.
   let downSince: number | undefined
+  let lastFailure: RateLimiter.RateLimiterError | undefined
+  let probing = false
+  let nextProbe = 0
 
-  const keepWaiting = (error: RateLimiter.RateLimiterError) =>
-    Effect.gen(function*() {
-      if (!isStoreFailure(error)) return false
-      const now = yield* Effect.clockWith((clock) => clock.currentTimeMillis)
-      if (downSince === undefined) {
-        downSince = now
-        yield* Effect.logWarning(
-          `the rate-limit store ${options.name} is not answering (${reasonOf(error)}); requests wait up to ` +
-            `${Duration.format(options.outageWait)} for it`
-        )
-      }
-      return now - downSince < waitMillis
-    })
+  const gaveUp = (error: RateLimiter.RateLimiterError) =>
+    isStoreFailure(error)
+      ? storeFailure(
+        `the rate-limit store ${options.name} has not answered for ${Duration.format(options.outageWait)} ` +
+          `(${reasonOf(error)})`,
+        error
+      )
+      : error
 
   const guard = <A>(call: Effect.Effect<A, RateLimiter.RateLimiterError>): Effect.Effect<A, RateLimiter.RateLimiterError> => {
-    const once = call.pipe(
-      Effect.timeoutOrElse({
-        duration: callTimeout,
-        orElse: () => Effect.fail(storeFailure(`no answer within ${Duration.format(callTimeout)}`))
-      }),
-      Effect.tap(() =>
-        downSince === undefined ? Effect.void : Effect.suspend(() => {
-          downSince = undefined
-          return Effect.logInfo(`the rate-limit store ${options.name} answers again`)
+    const once = Effect.gen(function*() {
+      const started = yield* now
+      // Never past the outage's deadline: a store that does not answer fails the wait on time.
+      const budget = downSince === undefined
+        ? callMillis
+        : Math.max(100, Math.min(callMillis, downSince + waitMillis - started))
+      return yield* call.pipe(
+        Effect.timeoutOrElse({
+          duration: Duration.millis(budget),
+          orElse: () => Effect.fail(storeFailure(`no answer within ${Duration.format(Duration.millis(budget))}`))
+        }),
+        Effect.tap(() =>
+          downSince === undefined ? Effect.void : Effect.suspend(() => {
+            downSince = undefined
+            lastFailure = undefined
+            return Effect.logInfo(`the rate-limit store ${options.name} answers again`)
+          })
+        ),
+        Effect.tapError((error) => {
+          if (!isStoreFailure(error)) return Effect.void
+          lastFailure = error
+          if (downSince !== undefined) return Effect.void
+          downSince = started
+          return Effect.logWarning(
+            `the rate-limit store ${options.name} is not answering (${reasonOf(error)}); requests wait up to ` +
+              `${Duration.format(options.outageWait)} for it`
+          )
         })
       )
+    })
+    const waiting = once.pipe(
+      Effect.retry({
+        schedule: Schedule.spaced("100 millis"),
+        while: (error) =>
+          Effect.map(now, (at) => isStoreFailure(error) && downSince !== undefined && at - downSince < waitMillis)
+      }),
+      Effect.mapError(gaveUp)
     )
-    return once.pipe(
-      Effect.retry({ schedule: Schedule.spaced("100 millis"), while: keepWaiting }),
-      Effect.mapError((error) =>
-        isStoreFailure(error)
-          ? storeFailure(
-            `the rate-limit store ${options.name} has not answered for ${Duration.format(options.outageWait)} ` +
-              `(${reasonOf(error)})`,
-            error
-          )
-          : error
+    return Effect.gen(function*() {
+      const at = yield* now
+      if (downSince === undefined || at - downSince < waitMillis || lastFailure === undefined) return yield* waiting
+      if (probing || at < nextProbe) return yield* Effect.fail(gaveUp(lastFailure))
+      probing = true
+      return yield* once.pipe(
+        Effect.mapError(gaveUp),
+        Effect.ensuring(Effect.map(now, (end) => {
+          probing = false
+          nextProbe = end + 1_000
+        }))
       )
-    )
+    })
   }
   const reasonOf = (error: RateLimiter.RateLimiterError) => {
     const reason = error.reason as RateLimiter.RateLimitStoreError

@@ -205,6 +205,11 @@ describe.skipIf(!RedisServer.available())("RateLimitStore with a real Redis", ()
         assert.strictEqual(error.reason._tag, "RateLimitStoreError")
         assert.include(error.message, `the rate-limit store ${redis.url} has not answered for 600ms`)
       }
+      // Past the deadline, the next calls fail at once, as with a store that refuses connections (not each after
+      // its own call timeout), while one of them checks on the store.
+      const later = Date.now()
+      for (let i = 0; i < 10; i++) yield* Effect.flip(consume)
+      assert.isBelow(Date.now() - later, 2_000, "10 calls, one after another, failed fast once the outage was past its deadline")
       // Closing while commands are still unanswered: at once, not when the server answers.
       const closing = Date.now()
       yield* Scope.close(scope, Exit.void)

@@ -1,0 +1,101 @@
+import { assert, describe, it } from "@effect/vitest"
+import { RedisServer, relayTo, silentServer } from "@exa-webhooks/cli-kit/testing"
+import type { Result } from "@exa-webhooks/cli-kit/testing"
+import { MockServer } from "@exa-webhooks/mock-server"
+import { Effect } from "effect"
+import { API_KEY, envFor, lines, mockLayer, run, stats } from "./fixtures/cli.ts"
+
+// Ctrl-C (SIGINT) and SIGTERM end every command within 2 s, whatever it is waiting on, with exit 130 or 143 and one
+// line on stderr. Each case signals the bin once it is provably waiting: its connection has been accepted.
+
+const CODES = { SIGINT: 130, SIGTERM: 143 } as const
+
+const stoppedInTime = (result: Result, signal: keyof typeof CODES) => {
+  assert.strictEqual(result.code, CODES[signal], result.stderr)
+  assert.isBelow(result.stoppedIn!, 2_000, `ended ${result.stoppedIn} ms after ${signal}`)
+  assert.strictEqual(result.stdout, "")
+  assert.deepStrictEqual(lines(result.stderr).map((line) => line.startsWith("exa-webhooks: interrupted")), [true], result.stderr)
+}
+
+describe("Ctrl-C and SIGTERM end a command within 2 s", () => {
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    it.live(`${signal} while waiting on a rate-limit store that accepts the connection and never answers: exit ${CODES[signal]}`, () =>
+      Effect.gen(function*() {
+        const mock = yield* MockServer.MockServer
+        const store = yield* silentServer
+        const result = yield* run(["list", "--rate-limit-store", `redis://127.0.0.1:${store.port}/0`], {
+          env: envFor(mock),
+          interruptWhen: store.accepted(),
+          signal
+        })
+        stoppedInTime(result, signal)
+        assert.strictEqual((yield* stats).requests, 0, "nothing was sent")
+      }).pipe(Effect.scoped, Effect.provide(mockLayer())))
+
+    it.live(`${signal} while waiting on an API that accepts the connection and never answers: exit ${CODES[signal]}`, () =>
+      Effect.gen(function*() {
+        const api = yield* silentServer
+        const result = yield* run(["list"], {
+          env: { EXA_API_KEY: API_KEY, EXA_BASE_URL: `http://127.0.0.1:${api.port}` },
+          interruptWhen: api.accepted(),
+          signal
+        })
+        stoppedInTime(result, signal)
+      }).pipe(Effect.scoped))
+  }
+
+  it.live("--json: the interruption is one JSON object carrying the signal's exit code", () =>
+    Effect.gen(function*() {
+      const api = yield* silentServer
+      const result = yield* run(["list", "--json"], {
+        env: { EXA_API_KEY: API_KEY, EXA_BASE_URL: `http://127.0.0.1:${api.port}` },
+        interruptWhen: api.accepted(),
+        signal: "SIGTERM"
+      })
+      assert.strictEqual(result.code, 143, result.stderr)
+      const report = JSON.parse(result.stderr)
+      assert.strictEqual(report.error.type, "Interrupted")
+      assert.strictEqual(report.error.exitCode, 143)
+    }).pipe(Effect.scoped))
+})
+
+describe.skipIf(!RedisServer.available())("a real redis-server stopped with SIGSTOP as the rate-limit store", () => {
+  it.live("list fails like a dead store: one line naming it (never its password), exit 1, within the documented wait, nothing sent", () =>
+    Effect.gen(function*() {
+      const mock = yield* MockServer.MockServer
+      const redis = yield* RedisServer.startWith({ requirePass: "hunter2-frozen" })
+      yield* redis.freeze
+      const started = Date.now()
+      const result = yield* run(["list", "--rate-limit-store", `redis://:hunter2-frozen@127.0.0.1:${redis.port}/0`], { env: envFor(mock) })
+      const took = Date.now() - started
+      yield* redis.thaw
+      assert.strictEqual(result.code, 1, result.stderr)
+      assert.match(
+        result.stderr,
+        new RegExp(`^exa-webhooks: cannot use the rate-limit store redis://127\\.0\\.0\\.1:${redis.port}/0: no answer within 5s.*; nothing was sent\\n$`)
+      )
+      assert.notInclude(result.stderr, "hunter2")
+      // The documented wait (connectTimeout, 5 s) plus the bin's start-up; it used to wait forever.
+      assert.isBelow(took, 12_000)
+      assert.strictEqual((yield* stats).requests, 0)
+    }).pipe(Effect.scoped, Effect.provide(mockLayer())))
+
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    it.live(`${signal} while list waits on it: exit ${CODES[signal]} within 2 s (it used to be ignored)`, () =>
+      Effect.gen(function*() {
+        const mock = yield* MockServer.MockServer
+        const redis = yield* RedisServer.start
+        yield* redis.freeze
+        // Through a relay, to see the bin's connection arrive: the frozen server cannot say so.
+        const relay = yield* relayTo(redis.port)
+        const result = yield* run(["list", "--rate-limit-store", `redis://127.0.0.1:${relay.port}/0`], {
+          env: envFor(mock),
+          interruptWhen: relay.accepted(),
+          signal
+        })
+        yield* redis.thaw
+        stoppedInTime(result, signal)
+        assert.strictEqual((yield* stats).requests, 0)
+      }).pipe(Effect.scoped, Effect.provide(mockLayer())))
+  }
+})
