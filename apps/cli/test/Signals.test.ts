@@ -3,7 +3,9 @@ import { RedisServer, relayTo, silentServer } from "@exa-webhooks/cli-kit/testin
 import type { Result } from "@exa-webhooks/cli-kit/testing"
 import { MockServer } from "@exa-webhooks/mock-server"
 import { Effect } from "effect"
+import { Signature } from "@exa-webhooks/receiver"
 import { API_KEY, envFor, lines, mockLayer, run, stats } from "./fixtures/cli.ts"
+import { listen, post, secretFile } from "./fixtures/listener.ts"
 
 // Ctrl-C (SIGINT) and SIGTERM end every command within 2 s, whatever it is waiting on, with exit 130 or 143 and one
 // line on stderr. Each case signals the bin once it is provably waiting: its connection has been accepted.
@@ -43,6 +45,23 @@ describe("Ctrl-C and SIGTERM end a command within 2 s", () => {
         stoppedInTime(result, signal)
       }).pipe(Effect.scoped))
   }
+
+  it.live("SIGTERM while listen forwards a delivery to an app that accepts the connection and never answers: exit 143", () =>
+    Effect.gen(function*() {
+      const secret = "whsec_signals_listen"
+      const yourApp = yield* silentServer
+      const listener = yield* listen(["--secret-file", secretFile(secret), "--forward-to", `http://127.0.0.1:${yourApp.port}/hooks`])
+      const body = JSON.stringify({ id: "event_sig", object: "event", type: "webset.idle", data: {}, createdAt: "2026-01-01T00:00:00Z" })
+      const answer = yield* post(listener.url, body, { "exa-signature": yield* Signature.sign(secret, Math.floor(Date.now() / 1000), body) })
+      assert.strictEqual(answer.status, 200)
+      yield* yourApp.accepted()
+      const started = performance.now()
+      const stopped = yield* listener.stop("SIGTERM")
+      const took = performance.now() - started
+      assert.strictEqual(stopped.code, 143)
+      assert.isBelow(took, 2_000, `ended ${Math.round(took)} ms after SIGTERM`)
+      assert.include(listener.stderr(), "interrupted")
+    }).pipe(Effect.scoped))
 
   it.live("--json: the interruption is one JSON object carrying the signal's exit code", () =>
     Effect.gen(function*() {

@@ -127,10 +127,10 @@ const watchedServer = (onConnection: (socket: Socket) => void): Effect.Effect<Wa
         })
         created.listen(0, "127.0.0.1", () => resume(Effect.succeed(created)))
       }),
-      (server) =>
+      (listening) =>
         Effect.callback<void>((resume) => {
           for (const socket of sockets) socket.destroy()
-          server.close(() => resume(Effect.void))
+          listening.close(() => resume(Effect.void))
         })
     )
     return {
