@@ -215,6 +215,41 @@ describe("exa-webhooks listen, end to end with the mock", () => {
       }
     }), TIMEOUT)
 
+  it.live("a forward never follows a redirect: the app's 307 is reported as its answer, and the body and signature go nowhere else", () =>
+    Effect.gen(function*() {
+      const secret = "whsec_listen_redirect"
+      const elsewhere = yield* app()
+      // An app that answers every delivery with a redirect to another server (307 keeps method and body).
+      const redirecting = yield* Effect.acquireRelease(
+        Effect.callback<{ readonly url: string; readonly hits: Array<string>; readonly server: Http.Server }>((resume) => {
+          const hits: Array<string> = []
+          const server = Http.createServer((request, response) => {
+            hits.push(request.headers["exa-signature"] as string)
+            request.resume().on("end", () => response.writeHead(307, { location: elsewhere.url }).end())
+          })
+          server.listen(0, "127.0.0.1", () =>
+            resume(Effect.succeed({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks`, hits, server })))
+        }),
+        ({ server }) =>
+          Effect.callback<void>((resume) => {
+            server.closeAllConnections()
+            server.close(() => resume(Effect.void))
+          })
+      )
+      for (const mode of [[], ["--json"]]) {
+        const listener = yield* listen(["--secret-file", secretFile(secret), "--forward-to", redirecting.url, ...mode])
+        const body = JSON.stringify({ id: "event_r", object: "event", type: "webset.idle", data: {}, createdAt: "2026-01-01T00:00:00Z" })
+        const answer = yield* post(listener.url, body, { "exa-signature": yield* Signature.sign(secret, now(), body) })
+        assert.strictEqual(answer.status, 200)
+        yield* eventually(() => listener.stderr().includes("your app answered 307"), "no report of the 307")
+        assert.include(listener.stderr(), `a redirect to ${elsewhere.url}, not followed`)
+        assert.notInclude(listener.stdout(), "forwarded")
+      }
+      assert.strictEqual(redirecting.hits.length, 2, "the app got each delivery, signed")
+      yield* Effect.sleep("300 millis")
+      assert.strictEqual(elsewhere.received.length, 0, "nothing reached the redirect's target (it used to get the body and the signature)")
+    }).pipe(Effect.scoped), TIMEOUT)
+
   it.live("usage problems exit 2 before listening; Ctrl-C stops a listener with 130", () =>
     Effect.gen(function*() {
       const file = secretFile("whsec_usage")
