@@ -81,7 +81,11 @@ describe("what plan and import print", () => {
         events: ["webset.created"],
         metadata: { ...HOSTILE, ...tags("a") }
       })
-      const manifest = writeManifest("version: 1\nnamespace: safe\nwebhooks:\n  - key: a\n    url: https://example.com/hooks/a\n    events: [webset.created]\n")
+      // The same keys with other values: the diff shows the remote values (`note: REMOTE -> x`).
+      const manifest = writeManifest(
+        "version: 1\nnamespace: safe\nwebhooks:\n  - key: a\n    url: https://example.com/hooks/a\n    events: [webset.created]\n" +
+          "    metadata: { note: x, lines: y, link: z }\n"
+      )
       const text = yield* run(["plan", manifest], { env })
       assert.strictEqual(text.code, 0, text.stderr)
       assert.notMatch(text.stdout, RAW)
@@ -90,7 +94,9 @@ describe("what plan and import print", () => {
       const lines = text.stdout.trimEnd().split("\n")
       assert.match(lines[0]!, /^Plan for namespace safe \(1 remote webhooks seen\): 0 to create, 1 to update,/)
       assert.strictEqual(lines.length, 3, text.stdout)
-      assert.include(lines[1]!, "-note")
+      assert.include(lines[1]!, "note: ok\\u001b[2J\\u001b[H0 to create\\rfake -> x")
+      assert.include(lines[1]!, "lines: one\\ntwo\\u0085three\\u2028four -> y")
+      assert.include(lines[1]!, "link: see https://ops:****@example.com/hooks/meta -> z")
       assert.include(lines[1]!, "-bidi\\u202ekey")
       const document = yield* run(["plan", manifest, "--json"], { env })
       assert.strictEqual(document.code, 0, document.stderr)
