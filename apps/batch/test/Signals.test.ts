@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { RedisServer, relayTo, silentServer } from "@exa-webhooks/cli-kit/testing"
+import { RedisServer, SIGNAL_EXIT_CODES as CODES, signalledWhileSilent, signalledWhileStoreFrozen } from "@exa-webhooks/cli-kit/testing"
 import type { Result } from "@exa-webhooks/cli-kit/testing"
 import { MockServer } from "@exa-webhooks/mock-server"
 import { Effect, Schedule } from "effect"
@@ -8,8 +8,6 @@ import { API_KEY, envFor, journal, json, lines, manifestOf, mockLayer, remote, r
 // Ctrl-C (SIGINT) and SIGTERM end every command within 2 s, whatever it is waiting on, with exit 130 or 143, one line
 // on stderr, and the secret of every webhook whose create was answered in the journal. A rate-limit store that stops
 // answering (a redis-server stopped with SIGSTOP) fails the run like one that went away.
-
-const CODES = { SIGINT: 130, SIGTERM: 143 } as const
 
 const journalOf = (manifest: string) => manifest.replace(/\.yaml$/, ".secrets.jsonl")
 
@@ -50,28 +48,20 @@ describe("Ctrl-C and SIGTERM end a command within 2 s", () => {
     it.live(`${signal} while plan waits on a rate-limit store that accepts the connection and never answers: exit ${CODES[signal]}`, () =>
       Effect.gen(function*() {
         const mock = yield* MockServer.MockServer
-        const store = yield* silentServer
         const manifest = writeManifest(manifestOf("frozen-plan", 2))
-        const result = yield* run(["plan", manifest, "--rate-limit-store", `redis://127.0.0.1:${store.port}/0`], {
-          env: envFor(mock),
-          interruptWhen: store.accepted(),
-          signal
-        })
-        stoppedInTime(result, signal)
+        stoppedInTime(yield* signalledWhileSilent(run, ["plan", manifest], { env: envFor(mock), silent: "store", signal }), signal)
         assert.strictEqual((yield* stats).requests, 0, "nothing was sent")
-      }).pipe(Effect.scoped, Effect.provide(mockLayer())))
+      }).pipe(Effect.provide(mockLayer())))
 
     it.live(`${signal} while apply waits on an API that accepts the connection and never answers: exit ${CODES[signal]}`, () =>
-      Effect.gen(function*() {
-        const api = yield* silentServer
-        const manifest = writeManifest(manifestOf("silent-api", 2))
-        const result = yield* run(["apply", manifest], {
-          env: { EXA_API_KEY: API_KEY, EXA_BASE_URL: `http://127.0.0.1:${api.port}` },
-          interruptWhen: api.accepted(),
+      Effect.map(
+        signalledWhileSilent(run, ["apply", writeManifest(manifestOf("silent-api", 2))], {
+          env: { EXA_API_KEY: API_KEY },
+          silent: "api",
           signal
-        })
-        stoppedInTime(result, signal)
-      }).pipe(Effect.scoped))
+        }),
+        (result) => stoppedInTime(result, signal)
+      ))
   }
 
   it.live("SIGINT mid-apply while creates wait on a slow API: exit 130 within 2 s; every answered create is journaled, any other is reported", () =>
@@ -107,19 +97,10 @@ describe.skipIf(!RedisServer.available())("a real redis-server stopped with SIGS
     it.live(`${signal} while plan waits on it at start: exit ${CODES[signal]} within 2 s (it used to be ignored)`, () =>
       Effect.gen(function*() {
         const mock = yield* MockServer.MockServer
-        const redis = yield* RedisServer.start
-        yield* redis.freeze
-        const relay = yield* relayTo(redis.port)
         const manifest = writeManifest(manifestOf("frozen-start", 2))
-        const result = yield* run(["plan", manifest, "--rate-limit-store", `redis://127.0.0.1:${relay.port}/0`], {
-          env: envFor(mock),
-          interruptWhen: relay.accepted(),
-          signal
-        })
-        yield* redis.thaw
-        stoppedInTime(result, signal)
+        stoppedInTime(yield* signalledWhileStoreFrozen(run, ["plan", manifest], { env: envFor(mock), signal }), signal)
         assert.strictEqual((yield* stats).requests, 0)
-      }).pipe(Effect.scoped, Effect.provide(mockLayer())))
+      }).pipe(Effect.provide(mockLayer())))
   }
 
   it.live("SIGINT mid-apply while the store is frozen: exit 130 within 2 s, every created webhook journaled; thawed, apply finishes", () =>

@@ -1,4 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
+import * as Testing from "@exa-webhooks/cli-kit/testing"
 import { MockServer } from "@exa-webhooks/mock-server"
 import { Signature } from "@exa-webhooks/receiver"
 import { Effect } from "effect"
@@ -12,15 +13,7 @@ const now = () => Math.floor(Date.now() / 1000)
 // Each test spawns the CLI several times; on a loaded machine one start can take seconds.
 const TIMEOUT = 120_000
 
-const api = (mock: MockServer.Service, method: string, path: string, body: unknown) =>
-  Effect.promise(async () => {
-    const response = await fetch(`${mock.url}${path}`, {
-      method,
-      headers: { "x-api-key": API_KEY, "content-type": "application/json" },
-      body: JSON.stringify(body)
-    })
-    return (await response.json()) as any
-  })
+const api = (mock: MockServer.Service, method: string, path: string, body: unknown) => Testing.api(mock, API_KEY, method, path, body)
 
 /** A webhook on the mock whose secret is in a file, pointed at `url` once a listener runs. */
 const webhook = (mock: MockServer.Service) =>

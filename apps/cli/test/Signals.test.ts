@@ -1,5 +1,11 @@
 import { assert, describe, it } from "@effect/vitest"
-import { RedisServer, relayTo, silentServer } from "@exa-webhooks/cli-kit/testing"
+import {
+  RedisServer,
+  SIGNAL_EXIT_CODES as CODES,
+  signalledWhileSilent,
+  signalledWhileStoreFrozen,
+  silentServer
+} from "@exa-webhooks/cli-kit/testing"
 import type { Result } from "@exa-webhooks/cli-kit/testing"
 import { MockServer } from "@exa-webhooks/mock-server"
 import { Effect } from "effect"
@@ -9,8 +15,6 @@ import { listen, post, secretFile } from "./fixtures/listener.ts"
 
 // Ctrl-C (SIGINT) and SIGTERM end every command within 2 s, whatever it is waiting on, with exit 130 or 143 and one
 // line on stderr. Each case signals the bin once it is provably waiting: its connection has been accepted.
-
-const CODES = { SIGINT: 130, SIGTERM: 143 } as const
 
 const stoppedInTime = (result: Result, signal: keyof typeof CODES) => {
   assert.strictEqual(result.code, CODES[signal], result.stderr)
@@ -24,26 +28,15 @@ describe("Ctrl-C and SIGTERM end a command within 2 s", () => {
     it.live(`${signal} while waiting on a rate-limit store that accepts the connection and never answers: exit ${CODES[signal]}`, () =>
       Effect.gen(function*() {
         const mock = yield* MockServer.MockServer
-        const store = yield* silentServer
-        const result = yield* run(["list", "--rate-limit-store", `redis://127.0.0.1:${store.port}/0`], {
-          env: envFor(mock),
-          interruptWhen: store.accepted(),
-          signal
-        })
-        stoppedInTime(result, signal)
+        stoppedInTime(yield* signalledWhileSilent(run, ["list"], { env: envFor(mock), silent: "store", signal }), signal)
         assert.strictEqual((yield* stats).requests, 0, "nothing was sent")
-      }).pipe(Effect.scoped, Effect.provide(mockLayer())))
+      }).pipe(Effect.provide(mockLayer())))
 
     it.live(`${signal} while waiting on an API that accepts the connection and never answers: exit ${CODES[signal]}`, () =>
-      Effect.gen(function*() {
-        const api = yield* silentServer
-        const result = yield* run(["list"], {
-          env: { EXA_API_KEY: API_KEY, EXA_BASE_URL: `http://127.0.0.1:${api.port}` },
-          interruptWhen: api.accepted(),
-          signal
-        })
-        stoppedInTime(result, signal)
-      }).pipe(Effect.scoped))
+      Effect.map(
+        signalledWhileSilent(run, ["list"], { env: { EXA_API_KEY: API_KEY }, silent: "api", signal }),
+        (result) => stoppedInTime(result, signal)
+      ))
   }
 
   it.live("SIGTERM while listen forwards a delivery to an app that accepts the connection and never answers: exit 143", () =>
@@ -65,17 +58,12 @@ describe("Ctrl-C and SIGTERM end a command within 2 s", () => {
 
   it.live("--json: the interruption is one JSON object carrying the signal's exit code", () =>
     Effect.gen(function*() {
-      const api = yield* silentServer
-      const result = yield* run(["list", "--json"], {
-        env: { EXA_API_KEY: API_KEY, EXA_BASE_URL: `http://127.0.0.1:${api.port}` },
-        interruptWhen: api.accepted(),
-        signal: "SIGTERM"
-      })
+      const result = yield* signalledWhileSilent(run, ["list", "--json"], { env: { EXA_API_KEY: API_KEY }, silent: "api", signal: "SIGTERM" })
       assert.strictEqual(result.code, 143, result.stderr)
       const report = JSON.parse(result.stderr)
       assert.strictEqual(report.error.type, "Interrupted")
       assert.strictEqual(report.error.exitCode, 143)
-    }).pipe(Effect.scoped))
+    }))
 })
 
 describe.skipIf(!RedisServer.available())("a real redis-server stopped with SIGSTOP as the rate-limit store", () => {
@@ -103,18 +91,8 @@ describe.skipIf(!RedisServer.available())("a real redis-server stopped with SIGS
     it.live(`${signal} while list waits on it: exit ${CODES[signal]} within 2 s (it used to be ignored)`, () =>
       Effect.gen(function*() {
         const mock = yield* MockServer.MockServer
-        const redis = yield* RedisServer.start
-        yield* redis.freeze
-        // Through a relay, to see the bin's connection arrive: the frozen server cannot say so.
-        const relay = yield* relayTo(redis.port)
-        const result = yield* run(["list", "--rate-limit-store", `redis://127.0.0.1:${relay.port}/0`], {
-          env: envFor(mock),
-          interruptWhen: relay.accepted(),
-          signal
-        })
-        yield* redis.thaw
-        stoppedInTime(result, signal)
+        stoppedInTime(yield* signalledWhileStoreFrozen(run, ["list"], { env: envFor(mock), signal }), signal)
         assert.strictEqual((yield* stats).requests, 0)
-      }).pipe(Effect.scoped, Effect.provide(mockLayer())))
+      }).pipe(Effect.provide(mockLayer())))
   }
 })

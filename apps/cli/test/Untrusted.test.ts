@@ -1,4 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
+import * as Testing from "@exa-webhooks/cli-kit/testing"
 import { MockServer } from "@exa-webhooks/mock-server"
 import { Effect } from "effect"
 import { API_KEY, envFor, json, mockLayer, run } from "./fixtures/cli.ts"
@@ -22,15 +23,7 @@ const HOSTILE = {
 // oxlint-disable-next-line no-control-regex
 const RAW = /[\u001b\r\u0085\u2028\u202e\u2066\u2069]/
 
-const api = (mock: MockServer.Service, method: string, path: string, body?: unknown) =>
-  Effect.promise(async () => {
-    const response = await fetch(`${mock.url}${path}`, {
-      method,
-      headers: { "x-api-key": API_KEY, "content-type": "application/json" },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) })
-    })
-    return (await response.json()) as any
-  })
+const api = (mock: MockServer.Service, method: string, path: string, body?: unknown) => Testing.api(mock, API_KEY, method, path, body)
 
 describe("remote data is shown safely", () => {
   it.live("list, get and delete: the URL's password masked (text and --json), control characters escaped; JSON keeps the values", () =>

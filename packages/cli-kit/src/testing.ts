@@ -161,6 +161,67 @@ export const relayTo = (port: number): Effect.Effect<Watched, never, Scope.Scope
     socket.pipe(upstream).pipe(socket)
   })
 
+/** The exit code of a run stopped by each signal. */
+export const SIGNAL_EXIT_CODES = { SIGINT: 130, SIGTERM: 143 } as const
+
+/**
+ * Runs a bin (`run`, a {@link runner}) with `args` and `env`, its API (`silent: "api"`, as `EXA_BASE_URL`) or its
+ * rate-limit store (`"store"`, as `--rate-limit-store`) a {@link silentServer}, and sends `signal` once the bin has
+ * connected to it.
+ */
+export const signalledWhileSilent = (
+  run: ReturnType<typeof runner>,
+  args: ReadonlyArray<string>,
+  options: {
+    readonly env: Readonly<Record<string, string>>
+    readonly silent: "api" | "store"
+    readonly signal: keyof typeof SIGNAL_EXIT_CODES
+  }
+): Effect.Effect<Result> =>
+  Effect.scoped(Effect.gen(function*() {
+    const server = yield* silentServer
+    const store = options.silent === "store"
+    return yield* run(store ? [...args, "--rate-limit-store", `redis://127.0.0.1:${server.port}/0`] : args, {
+      env: store ? options.env : { ...options.env, EXA_BASE_URL: `http://127.0.0.1:${server.port}` },
+      interruptWhen: server.accepted(),
+      signal: options.signal
+    })
+  }))
+
+/**
+ * Runs a bin (`run`) with `args` and `--rate-limit-store` naming a real `redis-server` stopped with SIGSTOP (through
+ * a {@link relayTo}, since the frozen server cannot tell when the bin has connected), and sends `signal` once the bin
+ * has connected to it; the server is resumed afterwards.
+ */
+export const signalledWhileStoreFrozen = (
+  run: ReturnType<typeof runner>,
+  args: ReadonlyArray<string>,
+  options: { readonly env: Readonly<Record<string, string>>; readonly signal: keyof typeof SIGNAL_EXIT_CODES }
+): Effect.Effect<Result> =>
+  Effect.scoped(Effect.gen(function*() {
+    const redis = yield* RedisServerFixture.start
+    yield* redis.freeze
+    const relay = yield* relayTo(redis.port)
+    const result = yield* run([...args, "--rate-limit-store", `redis://127.0.0.1:${relay.port}/0`], {
+      env: options.env,
+      interruptWhen: relay.accepted(),
+      signal: options.signal
+    })
+    yield* redis.thaw
+    return result
+  }))
+
+/** Calls the mock's API directly, as another program would, with `apiKey`: the answer's JSON. */
+export const api = (mock: MockServer.Service, apiKey: string, method: string, path: string, body?: unknown): Effect.Effect<any> =>
+  Effect.promise(async () => {
+    const response = await fetch(`${mock.url}${path}`, {
+      method,
+      headers: { "x-api-key": apiKey, "content-type": "application/json" },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) })
+    })
+    return await response.json()
+  })
+
 /** The environment of a run against `mock`: its URL and `apiKey`, plus `extra`. */
 export const envFor = (mock: MockServer.Service, apiKey: string, extra: Readonly<Record<string, string>> = {}) => ({
   EXA_BASE_URL: mock.url,
@@ -221,3 +282,4 @@ export const lines = (text: string): Array<string> => text.split("\n").filter((l
  * says whether those tests can run (one line when they cannot; an error under `CI=true`), `start` runs one for a scope.
  */
 export * as RedisServer from "../../client/test/fixtures/redisServer.ts"
+import * as RedisServerFixture from "../../client/test/fixtures/redisServer.ts"

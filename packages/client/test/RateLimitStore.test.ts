@@ -217,35 +217,26 @@ describe.skipIf(!RedisServer.available())("RateLimitStore with a real Redis", ()
       yield* redis.thaw
     }).pipe(Effect.scoped))
 
-  it.live("Redis frozen and thawed within outageWait: the waiting requests go on", () =>
-    Effect.gen(function*() {
-      const redis = yield* RedisServer.start
-      const layer = RateLimitStore.layerRedis({ url: Redacted.make(redis.url), outageWait: "20 seconds" })
-      const limiter = yield* RateLimiter.make.pipe(Effect.provide(yield* Layer.build(layer)))
-      const consume = limiter.consume({ key: KEY, limit: 100, window: "1 second", onExceeded: "delay" })
-      yield* consume
-      yield* redis.freeze
-      const waiting = yield* Effect.forkChild(Effect.forEach(Array.from({ length: 3 }), () => consume, { concurrency: "unbounded" }))
-      yield* Effect.sleep("2500 millis")
-      yield* redis.thaw
-      const results = yield* Fiber.join(waiting)
-      assert.strictEqual(results.length, 3)
-    }).pipe(Effect.scoped))
-
-  it.live("Redis restarted within outageWait: the waiting requests go on", () =>
-    Effect.gen(function*() {
-      const redis = yield* RedisServer.start
-      const layer = RateLimitStore.layerRedis({ url: Redacted.make(redis.url), outageWait: "20 seconds" })
-      const limiter = yield* RateLimiter.make.pipe(Effect.provide(yield* Layer.build(layer)))
-      const consume = limiter.consume({ key: KEY, limit: 100, window: "1 second", onExceeded: "delay" })
-      yield* consume
-      yield* redis.kill
-      const waiting = yield* Effect.forkChild(Effect.forEach(Array.from({ length: 3 }), () => consume, { concurrency: "unbounded" }))
-      yield* Effect.sleep("300 millis")
-      yield* redis.restart
-      const results = yield* Fiber.join(waiting)
-      assert.strictEqual(results.length, 3)
-    }).pipe(Effect.scoped))
+  // Killed and restarted, or frozen (SIGSTOP: connections accepted, nothing answered) and thawed, within outageWait.
+  for (const [what, stop, resume, pause] of [
+    ["restarted", (redis: RedisServer.RedisServer) => redis.kill, (redis: RedisServer.RedisServer) => redis.restart, "300 millis"],
+    ["frozen and thawed", (redis: RedisServer.RedisServer) => redis.freeze, (redis: RedisServer.RedisServer) => redis.thaw, "2500 millis"]
+  ] as const) {
+    it.live(`Redis ${what} within outageWait: the waiting requests go on`, () =>
+      Effect.gen(function*() {
+        const redis = yield* RedisServer.start
+        const layer = RateLimitStore.layerRedis({ url: Redacted.make(redis.url), outageWait: "20 seconds" })
+        const limiter = yield* RateLimiter.make.pipe(Effect.provide(yield* Layer.build(layer)))
+        const consume = limiter.consume({ key: KEY, limit: 100, window: "1 second", onExceeded: "delay" })
+        yield* consume
+        yield* stop(redis)
+        const waiting = yield* Effect.forkChild(Effect.forEach(Array.from({ length: 3 }), () => consume, { concurrency: "unbounded" }))
+        yield* Effect.sleep(pause)
+        yield* resume(redis)
+        const results = yield* Fiber.join(waiting)
+        assert.strictEqual(results.length, 3)
+      }).pipe(Effect.scoped))
+  }
 
   it.live("WebhooksClient.layerConfig reads EXA_RATE_LIMIT_STORE: two clients (as two processes) stay under the mock's limit together", () =>
     Effect.gen(function*() {
