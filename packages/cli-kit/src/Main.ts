@@ -12,6 +12,7 @@ import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import * as NodePath from "@effect/platform-node/NodePath"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import * as NodeStdio from "@effect/platform-node/NodeStdio"
+import { RateLimitStore } from "@exa-webhooks/client"
 import { Cause, Console, Duration, Effect, Layer, Logger, Option, Terminal } from "effect"
 import type { FileSystem, Path, Stdio } from "effect"
 import { CliConfig, CliError, CliOutput, Command, GlobalFlag } from "effect/cli"
@@ -78,7 +79,10 @@ export const environmentSection = (notes: { readonly apiKey?: string } = {}): st
     "  EXA_MAX_RETRIES  retries of a failed request that is safe to repeat (default 5)",
     "  EXA_RATE_LIMIT_STORE",
     "                   redis://[user:password@]host[:port][/db]: one rate budget shared by every process using this",
-    "                   key and store (or --rate-limit-store URL); default: this process's own"
+    "                   key and store (or --rate-limit-store URL); default: this process's own. A store that stops",
+    `                   answering fails the run like one that went away, within ${
+      Duration.format(RateLimitStore.defaults.outageWait)
+    } (${Duration.format(RateLimitStore.defaults.connectTimeout)} at start)`
   ].join("\n")
 
 const exiting = (code: number) => Effect.fail(new ExitCode.Exiting({ code }))
