@@ -5,7 +5,7 @@
  * - 1: the API or the network failed, or some items of an apply failed.
  * - 2: invalid usage or input (a manifest problem, a missing key, an unsafe secrets journal): nothing was sent.
  * - 3: `plan --detailed-exit-code` only: the plan has changes pending.
- * - 130: interrupted (Ctrl-C / SIGTERM).
+ * - 130: interrupted (Ctrl-C); 143: stopped by SIGTERM.
  *
  * @since 0.1.0
  */
@@ -29,5 +29,6 @@ export const helpSection = [
   "  1    the API or the network failed, or some webhooks of an apply failed (each is listed)",
   "  2    invalid usage or input (manifest problems, missing API key, unsafe secrets journal): nothing was sent",
   "  3    plan --detailed-exit-code: changes are pending",
-  "  130  interrupted (Ctrl-C); secrets of webhooks created so far are in the journal"
+  "  130  interrupted (Ctrl-C); secrets of webhooks created so far are in the journal",
+  "  143  stopped by SIGTERM; the same"
 ].join("\n")

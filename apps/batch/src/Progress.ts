@@ -4,6 +4,7 @@
  *
  * @since 0.1.0
  */
+import { Printable, UrlCredentials } from "@exa-webhooks/schema"
 import { Effect } from "effect"
 
 /**
@@ -36,7 +37,8 @@ export const make = (total: number, mode: "bar" | "lines" | "silent"): Progress 
     tick: (line) =>
       Effect.sync(() => {
         finished++
-        if (mode === "lines") process.stderr.write(`${line}\n`)
+        // An item's line may quote Exa's message or a URL: shown as everything else a bin prints (see Output).
+        if (mode === "lines") process.stderr.write(`${UrlCredentials.mask(Printable.escape(line))}\n`)
         else if (mode === "bar") draw(finished === total)
       }),
     done: Effect.sync(() => {

@@ -1,16 +1,24 @@
 /**
  * Plans and apply reports as people read them (text) and as programs read them (`--json`, one document).
  *
+ * Every value that comes from the manifest or from Exa (a URL, an id, an event, metadata) is escaped where it is
+ * placed in the text (`Printable.escape`): remote metadata holding an escape sequence, a carriage return, a line break
+ * or a bidi override cannot clear the screen or print a fake "0 to create". (`Output` masks the password of any URL
+ * in what is printed, and escapes JSON documents.)
+ *
  * @since 0.1.0
  */
+import { Printable } from "@exa-webhooks/schema"
 import type * as Plan from "./Plan.ts"
+
+const text = Printable.escape
 
 const show = (value: unknown): string =>
   Array.isArray(value)
-    ? `[${value.join(", ")}]`
+    ? `[${value.map((item) => text(String(item))).join(", ")}]`
     : typeof value === "object" && value !== null
-    ? `{${Object.entries(value).map(([k, v]) => `${k}: ${String(v)}`).join(", ")}}`
-    : String(value)
+    ? `{${Object.entries(value).map(([k, v]) => `${text(k)}: ${text(String(v))}`).join(", ")}}`
+    : text(String(value))
 
 const changeText = (change: Plan.Change): string => {
   if (change.field === "events") {
@@ -18,14 +26,16 @@ const changeText = (change: Plan.Change): string => {
     const to = new Set(change.to as ReadonlyArray<string>)
     const added = [...to].filter((event) => !from.has(event))
     const removed = [...from].filter((event) => !to.has(event))
-    return `events ${[...added.map((e) => `+${e}`), ...removed.map((e) => `-${e}`)].join(" ")}`
+    return `events ${[...added.map((e) => `+${text(e)}`), ...removed.map((e) => `-${text(e)}`)].join(" ")}`
   }
   if (change.field === "metadata") {
     const from = change.from as Readonly<Record<string, string>>
     const to = change.to as Readonly<Record<string, string>>
     const parts = [
-      ...Object.keys(to).filter((k) => from[k] !== to[k]).map((k) => (k in from ? `${k}: ${from[k]} -> ${to[k]}` : `+${k}: ${to[k]}`)),
-      ...Object.keys(from).filter((k) => !(k in to)).map((k) => `-${k}`)
+      ...Object.keys(to).filter((k) => from[k] !== to[k]).map((k) =>
+        k in from ? `${text(k)}: ${text(from[k]!)} -> ${text(to[k]!)}` : `+${text(k)}: ${text(to[k]!)}`
+      ),
+      ...Object.keys(from).filter((k) => !(k in to)).map((k) => `-${text(k)}`)
     ]
     return `metadata ${parts.join(", ")}`
   }
@@ -44,28 +54,31 @@ export const planText = (plan: Plan.Plan, summary: ReturnType<typeof Plan.summar
   for (const action of plan.actions) {
     switch (action._tag) {
       case "Create":
-        lines.push(`+ create     ${action.key}  ${action.webhook.url}  [${action.webhook.events.join(", ")}]`)
+        lines.push(`+ create     ${action.key}  ${text(action.webhook.url)}  [${action.webhook.events.join(", ")}]`)
         break
       case "Update":
-        lines.push(`~ update     ${action.key} (${action.id})  ${action.changes.map(changeText).join("; ")}`)
-        if (action.missingSecret) lines.push(`! secret     ${action.key} (${action.id})  ${secretNote}`)
+        lines.push(`~ update     ${action.key} (${text(action.id)})  ${action.changes.map(changeText).join("; ")}`)
+        if (action.missingSecret) lines.push(`! secret     ${action.key} (${text(action.id)})  ${secretNote}`)
         break
       case "Adopt":
         lines.push(
-          `> adopt      ${action.key} (${action.id})  tag an existing untagged webhook${
+          `> adopt      ${action.key} (${text(action.id)})  tag an existing untagged webhook${
             action.changes.length > 0 ? `; ${action.changes.map(changeText).join("; ")}` : ""
           }; its ${secretNote}`
         )
         break
       case "Unchanged":
-        if (verbose) lines.push(`= unchanged  ${action.key} (${action.id})`)
-        if (action.missingSecret) lines.push(`! secret     ${action.key} (${action.id})  ${secretNote}`)
+        if (verbose) lines.push(`= unchanged  ${action.key} (${text(action.id)})`)
+        if (action.missingSecret) lines.push(`! secret     ${action.key} (${text(action.id)})  ${secretNote}`)
         break
       case "Orphan":
-        lines.push(`- orphaned   ${action.key ?? "(no key)"} (${action.id})  ${action.url}  (apply --prune deletes it)`)
+        lines.push(
+          `- orphaned   ${action.key === undefined ? "(no key)" : text(action.key)} (${text(action.id)})  ${text(action.url)}  ` +
+            "(apply --prune deletes it)"
+        )
         break
       case "Duplicate":
-        lines.push(`- duplicate  ${action.key} (${action.id})  a second webhook under this key; apply deletes it`)
+        lines.push(`- duplicate  ${action.key} (${text(action.id)})  a second webhook under this key; apply deletes it`)
         break
     }
   }

@@ -64,7 +64,11 @@ const cases: ReadonlyArray<Case> = [
   { name: "key longer than a metadata value", text: `${head}webhooks:\n  - key: ${"k".repeat(1001)}\n    url: https://example.com/x\n    events: [webset.created]\n`, says: "stored as the metadata value exa-webhooks.key", line: 4 },
   { name: "unset variable", text: `${head}webhooks:\n  - key: a\n    url: \${EXA_BATCH_TEST_UNSET}/x\n    events: [webset.created]\n`, says: "EXA_BATCH_TEST_UNSET is not set", line: 5 },
   { name: "malformed variable", text: `${head}webhooks:\n  - key: a\n    url: https://example.com/\${1BAD}\n    events: [webset.created]\n`, says: "not a variable reference", line: 5 },
-  { name: "unknown event in the defaults", text: `${head}defaults: { events: [webset.completed] }\nwebhooks: []\n`, says: "did you mean \"webset.idle\"", line: 3 }
+  { name: "unknown event in the defaults", text: `${head}defaults: { events: [webset.completed] }\nwebhooks: []\n`, says: "did you mean \"webset.idle\"", line: 3 },
+  // Issue 20 item 10: a URL needs a host as written (URL parsers turn https:///a into https://a/).
+  { name: "url without a host", text: `${head}webhooks:\n  - key: a\n    url: https:///a\n    events: [webset.created]\n`, says: "a webhook URL needs a host", line: 5 },
+  { name: "url of slashes only", text: `${head}webhooks:\n  - key: a\n    url: "http:////"\n    events: [webset.created]\n`, says: "url", line: 5 },
+  { name: "url with a password and a space (never echoed)", text: `${head}webhooks:\n  - key: a\n    url: "https://u:hunter2@e.com/a b"\n    events: [webset.created]\n`, says: "u:****@e.com", line: 5 }
 ]
 
 const pick = (name: string) => cases.find((c) => c.name === name)!
@@ -217,7 +221,12 @@ describe("bad input", () => {
         [["--base-url", "https://user:pw@api.exa.ai", "plan", manifest], {}, ["--base-url", "user name or password"]],
         [["apply", manifest, "--concurrency", "0"], {}, ["--concurrency", "1 to 64"]],
         [["import", "--namespace", "growth team"], {}, ["--namespace", "may hold only"]],
-        [["secret", manifest, "crm sync"], {}, ["KEY", "may hold only"]]
+        [["secret", manifest, "crm sync"], {}, ["KEY", "may hold only"]],
+        // Issue 20 item 13: a mistyped store address is never echoed, in text, --json or --log-level all.
+        [["--rate-limit-store", "redis://user:hunter2", "plan", manifest], {}, ["--rate-limit-store", "not a port number", "not shown"]],
+        [["plan", manifest, "--json"], { EXA_RATE_LIMIT_STORE: "hunter2" }, ["EXA_RATE_LIMIT_STORE", "does not start with redis://"]],
+        [["plan", manifest, "--log-level", "all"], { EXA_RATE_LIMIT_STORE: "redis//hunter2" }, ["EXA_RATE_LIMIT_STORE", "does not start with redis://"]],
+        [["apply", manifest, "--log-level", "all", "--json", "--rate-limit-store", "redis://user:hunter2/0"], {}, ["--rate-limit-store"]]
       ]
       for (const [args, env, says] of flagCases) {
         const result = yield* run(args, { env: { ...envFor(mock), ...env } })
@@ -225,6 +234,7 @@ describe("bad input", () => {
         assert.strictEqual(result.stdout, "")
         for (const text of says) assert.include(result.stderr, text, args.join(" "))
         assert.notInclude(result.stderr, "RangeError")
+        assert.notInclude(result.stderr, "hunter2", "a password is never echoed")
       }
       assert.strictEqual((yield* stats).requests, 0, "no request reached the mock")
     }).pipe(Effect.provide(mockLayer())))

@@ -5,7 +5,7 @@
  *
  * @since 0.1.0
  */
-import { EventType, IdempotencyKey, Page, Webhook, WebhookId } from "@exa-webhooks/schema"
+import { EventType, IdempotencyKey, Page, Printable, Webhook, WebhookId } from "@exa-webhooks/schema"
 import { Effect, Option, Redacted, Stdio, Stream } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
 import { Confirm, ConfirmationDeclined } from "@exa-webhooks/cli-kit/Confirm"
@@ -218,7 +218,7 @@ export const create = Command.make(
         )
         return yield* output.result(
           { ...document, existing: true },
-          () => `Webhook ${webhook.id} already exists; nothing was created.\n${Render.webhookDetails(webhook)}`
+          () => `Webhook ${Printable.escape(webhook.id)} already exists; nothing was created.\n${Render.webhookDetails(webhook)}`
         )
       }
 
@@ -227,7 +227,7 @@ export const create = Command.make(
           `Exa returned no signing secret for webhook ${webhook.id}; deliveries cannot be verified. ` +
             `Delete it (${Program.NAME} delete ${webhook.id} --yes) and create it again.`
         )
-        return yield* output.result(document, () => `Created webhook ${webhook.id}.\n${Render.webhookDetails(webhook)}`)
+        return yield* output.result(document, () => `Created webhook ${Printable.escape(webhook.id)}.\n${Render.webhookDetails(webhook)}`)
       }
 
       if (file !== undefined) {
@@ -247,7 +247,7 @@ export const create = Command.make(
         return yield* output.result(
           { ...document, secret: null, secretFile: file.path },
           () =>
-            `Created webhook ${webhook.id}.\n${Render.webhookDetails(webhook)}\n\n` +
+            `Created webhook ${Printable.escape(webhook.id)}.\n${Render.webhookDetails(webhook)}\n\n` +
             `Signing secret written to ${file.path} (mode 0600). It is not shown, and Exa never returns it again.`
         )
       }
@@ -262,7 +262,9 @@ export const create = Command.make(
       return yield* output.result(
         document,
         () =>
-          `Created webhook ${webhook.id}.\n${Render.webhookDetails(webhook)}\n\n${secretHeading}\n  ${Redacted.value(secret)}`
+          `Created webhook ${Printable.escape(webhook.id)}.\n${Render.webhookDetails(webhook)}\n\n${secretHeading}\n  ${
+            Printable.escape(Redacted.value(secret))
+          }`
       ).pipe(
         Effect.mapError((error) =>
           new StdoutError({
@@ -338,7 +340,7 @@ export const get = Command.make(
     const s = yield* session
     if (s.dryRun) return yield* Session.preview(s, (client) => client.get(id))
     const webhook = yield* Session.send(s, (client) => client.get(id))
-    yield* (yield* Output).result(Render.webhookDocument(webhook), () => `Webhook ${webhook.id}\n${Render.webhookDetails(webhook)}`)
+    yield* (yield* Output).result(Render.webhookDocument(webhook), () => `Webhook ${Printable.escape(webhook.id)}\n${Render.webhookDetails(webhook)}`)
   })
 ).pipe(Command.withDescription("Show one webhook (its secret is never shown again after create)."),
   Command.withShortDescription("show one webhook"))
@@ -379,7 +381,7 @@ export const update = Command.make(
     const s = yield* session
     if (s.dryRun) return yield* Session.preview(s, (client) => client.update(id, body))
     const webhook = yield* Session.send(s, (client) => client.update(id, body))
-    yield* (yield* Output).result(Render.webhookDocument(webhook), () => `Updated webhook ${webhook.id}.\n${Render.webhookDetails(webhook)}`)
+    yield* (yield* Output).result(Render.webhookDocument(webhook), () => `Updated webhook ${Printable.escape(webhook.id)}.\n${Render.webhookDetails(webhook)}`)
   })
 ).pipe(
   Command.withDescription(
@@ -430,7 +432,7 @@ export const remove = Command.make(
       }
     }
     const deleted = yield* Session.send(s, (client) => client.delete(id))
-    yield* (yield* Output).result(Render.webhookDocument(deleted), () => `Deleted webhook ${deleted.id} (${deleted.url}).`)
+    yield* (yield* Output).result(Render.webhookDocument(deleted), () => `Deleted webhook ${Printable.escape(deleted.id)} (${Printable.escape(deleted.url)}).`)
   })
 ).pipe(
   Command.withDescription(

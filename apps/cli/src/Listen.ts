@@ -2,7 +2,9 @@
  * `exa-webhooks listen --port P --secret-file F [--host H] [--forward-to URL] [--tolerance S] [--json]`: a local
  * receiver for development. It verifies each delivery with `@exa-webhooks/receiver`, prints the verified events,
  * answers 200 for a genuine delivery and 400/401 (with the reason as JSON) for one that is not, and optionally
- * forwards genuine ones, with their original headers and body, to your app.
+ * forwards genuine ones, with their original headers and body, to your app. A forward never follows a redirect (as
+ * Exa's own deliveries never do): the app's 3xx is its answer, reported with where it pointed, and the body and its
+ * `Exa-Signature` go nowhere else.
  *
  * Output: the first stdout line is the URL to give the webhook (`{"listening": URL}` with `--json`); then one line per
  * verified event (`{"event": {...}}`), and one per forwarded delivery (`{"forwarded": {...}}`). Refused deliveries
@@ -12,13 +14,14 @@
  * @since 0.2.0
  */
 import { Signature, Verifier, VerifyError } from "@exa-webhooks/receiver"
-import { Event } from "@exa-webhooks/schema"
-import { Cause, Console, DateTime, Duration, Effect, Option, Result, Schema, SchemaGetter } from "effect"
+import { Event, Printable, Validation } from "@exa-webhooks/schema"
+import { Cause, DateTime, Duration, Effect, Layer, Option, Result, Schema, SchemaGetter } from "effect"
 import { Command, Flag } from "effect/cli"
 import { FetchHttpClient, HttpClient, HttpClientRequest } from "effect/http"
 import type * as Http from "node:http"
 import type { AddressInfo } from "node:net"
 import { Output } from "@exa-webhooks/cli-kit/Output"
+import { MAX_BODY_BYTES } from "./DeliveryBody.ts"
 import * as SigningSecrets from "./SigningSecrets.ts"
 import { UsageError } from "@exa-webhooks/cli-kit/UsageError"
 
@@ -50,7 +53,7 @@ const hopByHop: ReadonlySet<string> = new Set([
 const Port = Schema.String.check(
   Schema.makeFilter((text: string) => {
     const n = /^\s*\d{1,5}\s*$/.test(text) ? Number(text) : Number.NaN
-    return (n >= 0 && n <= 65535) || `port must be a whole number from 0 to 65535 (0: a free port), got ${JSON.stringify(text)}`
+    return (n >= 0 && n <= 65535) || `port must be a whole number from 0 to 65535 (0: a free port), got ${Validation.quote(text)}`
   }, { expected: "a whole number from 0 to 65535" })
 ).pipe(Schema.decodeTo(Schema.Int, {
   decode: SchemaGetter.transform((text: string) => Number(text)),
@@ -61,7 +64,7 @@ const ForwardUrl = Schema.String.check(
   Schema.makeFilter((text: string) => {
     const url = URL.parse(text.trim())
     if (url === null || (url.protocol !== "http:" && url.protocol !== "https:")) {
-      return `forward-to must be an absolute http(s) URL such as http://127.0.0.1:3000/hooks/exa, got ${JSON.stringify(text)}`
+      return `forward-to must be an absolute http(s) URL such as http://127.0.0.1:3000/hooks/exa, got ${Validation.quote(text)}`
     }
     return (url.username === "" && url.password === "") || "forward-to must not carry credentials (user:password@)"
   }, { expected: "an absolute http(s) URL" })
@@ -74,21 +77,13 @@ const hostForUrl = (host: string) => (host.includes(":") ? `[${host}]` : host)
 
 const clock = (now: DateTime.Utc) => DateTime.formatIso(now).slice(11, 19)
 
-const dataId = (event: Event.Event) => (typeof event.data["id"] === "string" ? ` (${event.data["id"]})` : "")
+const dataId = (event: Event.Event) => (typeof event.data["id"] === "string" ? ` (${Printable.escape(event.data["id"])})` : "")
 
 // Answers with a JSON document.
 const send = (response: Http.ServerResponse, status: number, document: unknown, headers: Record<string, string> = {}) =>
   Effect.sync(() => {
     response.writeHead(status, { "content-type": "application/json", ...headers }).end(JSON.stringify(document))
   })
-
-/**
- * Largest body read, in bytes; a larger one is answered 413 without being kept, so a runaway sender cannot exhaust
- * the listener's memory. Exa's events are far smaller.
- *
- * @since 0.2.0
- */
-export const MAX_BODY_BYTES = 10 * 1024 * 1024
 
 // The raw body, byte for byte; `undefined` when it is larger than MAX_BODY_BYTES (the rest is drained, not kept).
 const readBody = (request: Http.IncomingMessage) =>
@@ -146,11 +141,13 @@ export const command = Command.make(
     const secrets = yield* SigningSecrets.read(flags.secretFile)
     const output = yield* Output
     const verifier = yield* Verifier.make({ secrets, tolerance: Duration.seconds(toleranceSeconds) })
+    // A forward never follows a redirect: the body and its signature were meant for the app at --forward-to, and a
+    // 3xx is reported as the app's answer (fetch would otherwise re-send both to wherever it points).
     const client = yield* Effect.provide(
       Effect.gen(function*() {
         return yield* HttpClient.HttpClient
       }),
-      FetchHttpClient.layer
+      Layer.provideMerge(FetchHttpClient.layer, Layer.succeed(FetchHttpClient.RequestInit, { redirect: "manual" }))
     )
     const json = output.json
 
@@ -184,7 +181,7 @@ export const command = Command.make(
 
       const refused = (error: VerifyError.VerifyError) =>
         json
-          ? Console.error(JSON.stringify({ rejected: { type: error._tag, status: error.status, message: error.message } }))
+          ? output.line({ rejected: { type: error._tag, status: error.status, message: error.message } }, () => "", "stderr")
           : output.warn(`refused a delivery (${error.status} ${error._tag}): ${error.message}`)
 
       const forward = (target: string, event: Event.Event, headers: Record<string, string>, body: Uint8Array) =>
@@ -194,7 +191,9 @@ export const command = Command.make(
             HttpClientRequest.bodyUint8Array(body, headers["content-type"] ?? "application/json")
           )
         ).pipe(
-          Effect.flatMap((response) => Effect.as(Effect.ignore(response.text), response.status)),
+          Effect.flatMap((response) =>
+            Effect.as(Effect.ignore(response.text), { status: response.status, location: response.headers["location"] })
+          ),
           Effect.timeoutOrElse({
             duration: FORWARD_TIMEOUT,
             orElse: () => Effect.fail(new Error(`no answer within ${Duration.format(FORWARD_TIMEOUT)}`))
@@ -202,14 +201,20 @@ export const command = Command.make(
           Effect.matchEffect({
             onFailure: (error) =>
               output.warn(`forwarding ${event.id} to ${target} failed (${error.message}); the delivery was verified and answered 200`),
-            onSuccess: (status) =>
+            onSuccess: ({ location, status }) =>
               status >= 200 && status < 300
-                ? Console.log(
-                  json
-                    ? JSON.stringify({ forwarded: { eventId: event.id, url: target, status } })
-                    : `  forwarded ${event.id} to ${target}: ${status}`
+                ? output.line(
+                  { forwarded: { eventId: event.id, url: target, status } },
+                  () => `  forwarded ${Printable.escape(event.id)} to ${target}: ${status}`
                 )
-                : output.warn(`forwarding ${event.id} to ${target}: your app answered ${status}`)
+                : output.warn(
+                  `forwarding ${event.id} to ${target}: your app answered ${status}${
+                    status >= 300 && status < 400
+                      ? `, a redirect${location === undefined ? "" : ` to ${location}`}, not followed (the delivery ` +
+                        "and its signature go only to --forward-to; point it at the final URL)"
+                      : ""
+                  }`
+                )
           })
         )
 
@@ -240,10 +245,9 @@ export const command = Command.make(
           }
           const event = verified.success
           const now = yield* DateTime.now
-          yield* Console.log(
-            json
-              ? JSON.stringify({ event: encodeEvent(event) })
-              : `${clock(now)} verified ${event.type} ${event.id}${dataId(event)}`
+          yield* output.line(
+            { event: encodeEvent(event) },
+            () => `${clock(now)} verified ${Printable.escape(event.type)} ${Printable.escape(event.id)}${dataId(event)}`
           )
           yield* send(response, 200, { received: event.id })
           if (forwardTo !== undefined) yield* Effect.forkIn(forward(forwardTo, event, headersOf(request), body), scope)
@@ -263,7 +267,7 @@ export const command = Command.make(
       server.on("request", (request, response) => {
         runFork(handle(request, response))
       })
-      yield* Console.log(json ? JSON.stringify({ listening: url }) : url)
+      yield* output.line({ listening: url }, () => url)
       yield* output.note(
         `listening on ${url}: verifying deliveries with ${secrets.length} secret${secrets.length === 1 ? "" : "s"} ` +
           `(timestamps within ${toleranceSeconds} s)${forwardTo === undefined ? "" : `, forwarding verified ones to ${forwardTo}`}; ` +

@@ -2,9 +2,13 @@
  * How webhooks and delivery attempts look: as JSON documents (the API's own wire shape, so `--json` output can be
  * fed to anything that reads Exa's responses) and as text for people.
  *
+ * Every value that comes from Exa is escaped where it is placed in the text (`Printable.escape`): a URL or metadata
+ * holding an escape sequence, a carriage return, a line break or a bidi override cannot act on the terminal or fake a
+ * line of output. (`Output` masks the password of any URL in what is printed, and escapes JSON documents.)
+ *
  * @since 0.1.0
  */
-import { type Page, ReservedMetadata, Webhook, WebhookAttempt } from "@exa-webhooks/schema"
+import { type Page, Printable, ReservedMetadata, Webhook, WebhookAttempt } from "@exa-webhooks/schema"
 import { DateTime, Schema } from "effect"
 import * as Table from "./Table.ts"
 
@@ -37,7 +41,7 @@ export const attemptListDocument = (page: Page.Envelope<WebhookAttempt.WebhookAt
 // (they are the wire shape) and is left out of the text.
 const metadataText = (metadata: Readonly<Record<string, string>>) => {
   const entries = Object.entries(metadata).filter(([key]) => key !== ReservedMetadata.IDEMPOTENCY_KEY)
-  return entries.length === 0 ? "(none)" : entries.map(([key, value]) => `${key}=${value}`).join(", ")
+  return entries.length === 0 ? "(none)" : entries.map(([key, value]) => `${Printable.escape(key)}=${Printable.escape(value)}`).join(", ")
 }
 
 /**
@@ -47,17 +51,17 @@ const metadataText = (metadata: Readonly<Record<string, string>>) => {
  */
 export const webhookDetails = (webhook: Webhook.Webhook): string =>
   [
-    ["id", webhook.id],
+    ["id", Printable.escape(webhook.id)],
     ["status", webhook.status],
-    ["url", webhook.url],
-    ["events", webhook.events.join(", ")],
+    ["url", Printable.escape(webhook.url)],
+    ["events", webhook.events.map(Printable.escape).join(", ")],
     ["metadata", metadataText(webhook.metadata)],
     ["created", DateTime.formatIso(webhook.createdAt)],
     ["updated", DateTime.formatIso(webhook.updatedAt)]
   ].map(([label, value]) => `  ${label!.padEnd(9)}${value}`).join("\n")
 
 const eventsCell = (events: ReadonlyArray<string>) =>
-  events.length <= 1 ? (events[0] ?? "") : `${events[0]} +${events.length - 1}`
+  Printable.escape(events.length <= 1 ? (events[0] ?? "") : `${events[0]} +${events.length - 1}`)
 
 /**
  * Webhooks as a table, one per line.
@@ -67,7 +71,7 @@ const eventsCell = (events: ReadonlyArray<string>) =>
 export const webhookTable = (webhooks: ReadonlyArray<Webhook.Webhook>): string =>
   Table.render(
     ["ID", "STATUS", "EVENTS", "CREATED", "URL"],
-    webhooks.map((w) => [w.id, w.status, eventsCell(w.events), DateTime.formatIso(w.createdAt), w.url])
+    webhooks.map((w) => [Printable.escape(w.id), w.status, eventsCell(w.events), DateTime.formatIso(w.createdAt), Printable.escape(w.url)])
   )
 
 /**
@@ -80,10 +84,10 @@ export const attemptTable = (attempts: ReadonlyArray<WebhookAttempt.WebhookAttem
     ["ATTEMPTED", "EVENT TYPE", "RESULT", "HTTP", "TRY", "EVENT ID"],
     attempts.map((a) => [
       DateTime.formatIso(a.attemptedAt),
-      a.eventType,
+      Printable.escape(a.eventType),
       a.successful ? "ok" : "failed",
       String(a.responseStatusCode),
       String(a.attempt),
-      a.eventId
+      Printable.escape(a.eventId)
     ])
   )

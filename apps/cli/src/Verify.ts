@@ -1,15 +1,18 @@
 /**
  * `exa-webhooks verify --secret-file F --signature HEADER [FILE|-]`: checks one saved delivery (its raw body and its
  * `Exa-Signature` header) exactly as a receiver built on `@exa-webhooks/receiver` would. Exit 0 when it is genuine
- * (the event is printed), 1 when it is not (the reason is printed), 2 for a usage problem (nothing was checked).
+ * (the event is printed), 1 when it is not (the reason is printed), 2 for a usage problem (nothing was checked),
+ * a body larger than `listen` takes (`DeliveryBody.MAX_BODY_BYTES`, 10 MiB) among them: it is read as a stream and
+ * refused at the limit, never held whole.
  *
  * @since 0.2.0
  */
 import { Verifier } from "@exa-webhooks/receiver"
-import { Event } from "@exa-webhooks/schema"
-import { Duration, Effect, FileSystem, Option, Schema, Stdio, Stream } from "effect"
+import { Event, Printable } from "@exa-webhooks/schema"
+import { Duration, Effect, FileSystem, Option, Schema, Stdio } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
 import { Output } from "@exa-webhooks/cli-kit/Output"
+import * as DeliveryBody from "./DeliveryBody.ts"
 import * as SigningSecrets from "./SigningSecrets.ts"
 import { UsageError } from "@exa-webhooks/cli-kit/UsageError"
 
@@ -19,29 +22,28 @@ const encodeEvent = Schema.encodeSync(Event.Event)
 const headerValue = (value: string) => value.replace(/^\s*exa-signature\s*:/i, "").trim()
 
 const readBody = Effect.fn("Verify.readBody")(function*(file: Option.Option<string>) {
-  if (Option.isNone(file) || file.value === "-") {
-    const chunks = yield* Stdio.Stdio.use((stdio) => Stream.runCollect(stdio.stdin)).pipe(
+  const stdin = Option.isNone(file) || file.value === "-"
+  const source = stdin ? "stdin" : file.value
+  const body = yield* (stdin
+    ? Stdio.Stdio.use((stdio) => DeliveryBody.collect(stdio.stdin)).pipe(
       Effect.mapError((error) => new UsageError({ message: `cannot read the body from stdin (${error.message})` }))
     )
-    const size = chunks.reduce((n, chunk) => n + chunk.length, 0)
-    const body = new Uint8Array(size)
-    let at = 0
-    for (const chunk of chunks) {
-      body.set(chunk, at)
-      at += chunk.length
-    }
-    return body
+    : FileSystem.FileSystem.use((fs) => DeliveryBody.collect(fs.stream(source))).pipe(
+      Effect.mapError((error) =>
+        new UsageError({
+          message: `cannot read the body from ${source} (${
+            error.reason._tag === "NotFound" ? "no such file" : error.reason.message
+          }); pass the file holding the delivery's raw body, or - for stdin`
+        })
+      )
+    ))
+  if (body === undefined) {
+    return yield* new UsageError({
+      message: `the body ${stdin ? "on stdin" : `in ${source}`} is larger than ${DeliveryBody.MAX_BODY_BYTES} bytes (10 MiB), more than any ` +
+        "delivery (listen refuses such a body with 413); nothing was checked"
+    })
   }
-  const path = file.value
-  return yield* FileSystem.FileSystem.use((fs) => fs.readFile(path)).pipe(
-    Effect.mapError((error) =>
-      new UsageError({
-        message: `cannot read the body from ${path} (${
-          error.reason._tag === "NotFound" ? "no such file" : error.reason.message
-        }); pass the file holding the delivery's raw body, or - for stdin`
-      })
-    )
-  )
+  return body
 })
 
 /**
@@ -73,7 +75,7 @@ export const command = Command.make(
     )
     yield* (yield* Output).result(
       { valid: true, event: encodeEvent(event) },
-      () => `Valid: ${event.type} ${event.id}, created ${encodeEvent(event).createdAt}.`
+      () => `Valid: ${Printable.escape(event.type)} ${Printable.escape(event.id)}, created ${encodeEvent(event).createdAt}.`
     )
   })
 ).pipe(

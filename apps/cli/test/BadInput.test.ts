@@ -97,6 +97,15 @@ const cases: ReadonlyArray<Case> = [
   { name: "a blank idempotency key", args: create("--idempotency-key", " "), says: ["--idempotency-key", "empty or blank"] },
   { name: "a blank cursor", args: ["list", "--cursor", " "], says: ["--cursor", "must not be empty"] },
   { name: "an id of blanks", args: ["get", "  "], says: ["ID", "only blanks"] },
+  // Issue 20: a URL without a host, a password in a refused URL or a mistyped store address (never echoed).
+  { name: "a webhook URL without a host (https:///a)", args: ["create", "--url", "https:///a", "--event", "webset.created"], says: ["--url", "needs a host", '"https:///a"'] },
+  { name: "a webhook URL with only slashes after the scheme", args: ["update", "webhook_1", "--url", "https:////hooks"], says: ["--url", "needs a host"] },
+  { name: "a webhook URL with userinfo but no host", args: ["create", "--url", "https://u:hunter2@/a", "--event", "webset.created"], says: ["--url", "u:****@"] },
+  { name: "a refused webhook URL with a password (never echoed)", args: ["create", "--url", "https://u:hunter2@e.com/a b", "--event", "webset.created"], says: ["--url", "u:****@e.com"] },
+  { name: "a store address missing its @host (never echoed)", args: ["list", "--rate-limit-store", "redis://user:hunter2"], says: ["--rate-limit-store", "not a port number", "not shown"] },
+  { name: "a store address that is a bare password (never echoed)", args: ["list", "--rate-limit-store", "hunter2"], says: ["--rate-limit-store", "does not start with redis://"] },
+  { name: "a store address without its colon (never echoed)", args: ["list"], env: { EXA_RATE_LIMIT_STORE: "redis//hunter2" }, says: ["EXA_RATE_LIMIT_STORE", "does not start with redis://"] },
+  { name: "a mistyped store address under --log-level all (never echoed)", args: ["list", "--log-level", "all", "--rate-limit-store", "redis://user:hunter2/0"], says: ["--rate-limit-store", "not a port number"] },
   { name: "no command (the help page as text; one JSON error with --json)", args: [], says: [/USAGE|no command given/] }
 ]
 

@@ -1,4 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
+import * as Testing from "@exa-webhooks/cli-kit/testing"
 import { MockServer } from "@exa-webhooks/mock-server"
 import { Signature } from "@exa-webhooks/receiver"
 import { Effect } from "effect"
@@ -12,15 +13,7 @@ const now = () => Math.floor(Date.now() / 1000)
 // Each test spawns the CLI several times; on a loaded machine one start can take seconds.
 const TIMEOUT = 120_000
 
-const api = (mock: MockServer.Service, method: string, path: string, body: unknown) =>
-  Effect.promise(async () => {
-    const response = await fetch(`${mock.url}${path}`, {
-      method,
-      headers: { "x-api-key": API_KEY, "content-type": "application/json" },
-      body: JSON.stringify(body)
-    })
-    return (await response.json()) as any
-  })
+const api = (mock: MockServer.Service, method: string, path: string, body: unknown) => Testing.api(mock, API_KEY, method, path, body)
 
 /** A webhook on the mock whose secret is in a file, pointed at `url` once a listener runs. */
 const webhook = (mock: MockServer.Service) =>
@@ -214,6 +207,41 @@ describe("exa-webhooks listen, end to end with the mock", () => {
         assert.strictEqual(again.status, 200)
       }
     }), TIMEOUT)
+
+  it.live("a forward never follows a redirect: the app's 307 is reported as its answer, and the body and signature go nowhere else", () =>
+    Effect.gen(function*() {
+      const secret = "whsec_listen_redirect"
+      const elsewhere = yield* app()
+      // An app that answers every delivery with a redirect to another server (307 keeps method and body).
+      const redirecting = yield* Effect.acquireRelease(
+        Effect.callback<{ readonly url: string; readonly hits: Array<string>; readonly server: Http.Server }>((resume) => {
+          const hits: Array<string> = []
+          const server = Http.createServer((request, response) => {
+            hits.push(request.headers["exa-signature"] as string)
+            request.resume().on("end", () => response.writeHead(307, { location: elsewhere.url }).end())
+          })
+          server.listen(0, "127.0.0.1", () =>
+            resume(Effect.succeed({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks`, hits, server })))
+        }),
+        ({ server }) =>
+          Effect.callback<void>((resume) => {
+            server.closeAllConnections()
+            server.close(() => resume(Effect.void))
+          })
+      )
+      for (const mode of [[], ["--json"]]) {
+        const listener = yield* listen(["--secret-file", secretFile(secret), "--forward-to", redirecting.url, ...mode])
+        const body = JSON.stringify({ id: "event_r", object: "event", type: "webset.idle", data: {}, createdAt: "2026-01-01T00:00:00Z" })
+        const answer = yield* post(listener.url, body, { "exa-signature": yield* Signature.sign(secret, now(), body) })
+        assert.strictEqual(answer.status, 200)
+        yield* eventually(() => listener.stderr().includes("your app answered 307"), "no report of the 307")
+        assert.include(listener.stderr(), `a redirect to ${elsewhere.url}, not followed`)
+        assert.notInclude(listener.stdout(), "forwarded")
+      }
+      assert.strictEqual(redirecting.hits.length, 2, "the app got each delivery, signed")
+      yield* Effect.sleep("300 millis")
+      assert.strictEqual(elsewhere.received.length, 0, "nothing reached the redirect's target (it used to get the body and the signature)")
+    }).pipe(Effect.scoped), TIMEOUT)
 
   it.live("usage problems exit 2 before listening; Ctrl-C stops a listener with 130", () =>
     Effect.gen(function*() {

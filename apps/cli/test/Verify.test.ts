@@ -1,10 +1,11 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Signature } from "@exa-webhooks/receiver"
 import { Effect } from "effect"
-import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs"
+import { spawn } from "node:child_process"
+import { chmodSync, mkdtempSync, readFileSync, truncateSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { json, run } from "./fixtures/cli.ts"
+import { CLI, json, run } from "./fixtures/cli.ts"
 import { secretFile } from "./fixtures/listener.ts"
 
 const SECRET = "whsec_cli_verify_7d41c08e2b"
@@ -140,5 +141,51 @@ describe("exa-webhooks verify", () => {
       assert.strictEqual(result.code, 0)
       assert.include(result.stderr, "can be read by other users")
       assert.notInclude(result.stderr, SECRET)
+    }), TIMEOUT)
+
+  it.live("a body larger than 10 MiB is refused (exit 2) at the limit, on stdin and from a file, without reading the rest", () =>
+    Effect.gen(function*() {
+      const secrets = secretFile(SECRET)
+      const signature = yield* Signature.sign(SECRET, now(), body)
+      // 300 MB on stdin, written as fast as verify reads it: it must stop reading at the limit.
+      const total = 300 * 1024 * 1024
+      const piped = yield* Effect.callback<{ code: number | null; stderr: string; written: number }>((resume) => {
+        const child = spawn(process.execPath, [CLI, "verify", "--secret-file", secrets, "--signature", signature], {
+          env: {},
+          stdio: ["pipe", "ignore", "pipe"]
+        })
+        let stderr = ""
+        let written = 0
+        child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk))
+        const chunk = Buffer.alloc(1024 * 1024, 0x20)
+        child.stdin.on("error", () => {})
+        const pump = () => {
+          while (written < total) {
+            written += chunk.length
+            if (!child.stdin.write(chunk)) return void child.stdin.once("drain", pump)
+          }
+          child.stdin.end()
+        }
+        pump()
+        child.on("close", (code) => resume(Effect.succeed({ code, stderr, written })))
+      })
+      assert.strictEqual(piped.code, 2, piped.stderr)
+      assert.include(piped.stderr, `the body on stdin is larger than ${10 * 1024 * 1024} bytes (10 MiB)`)
+      assert.include(piped.stderr, "nothing was checked")
+      assert.isBelow(piped.written, 64 * 1024 * 1024, "reading stopped near the limit (it used to read all 300 MB)")
+
+      // A 300 MB file (sparse: nothing is written to disk).
+      const big = join(mkdtempSync(join(tmpdir(), "exa-webhooks-verify-")), "big.json")
+      writeFileSync(big, "")
+      truncateSync(big, total)
+      const fromFile = yield* run(["verify", "--secret-file", secrets, "--signature", signature, big])
+      assert.strictEqual(fromFile.code, 2, fromFile.stderr)
+      assert.include(fromFile.stderr, `the body in ${big} is larger than`)
+
+      // Exactly at the limit is still read (and judged on its signature).
+      const atLimit = bodyFile(body.padEnd(10 * 1024 * 1024, " "))
+      const judged = yield* run(["verify", "--secret-file", secrets, "--signature", signature, atLimit])
+      assert.strictEqual(judged.code, 1, judged.stderr)
+      assert.include(judged.stderr, "signature")
     }), TIMEOUT)
 })

@@ -7,6 +7,7 @@
  *
  * @since 0.1.0
  */
+import { Printable, UrlCredentials } from "@exa-webhooks/schema"
 import { Context, Effect, Layer, Schema } from "effect"
 import * as Readline from "node:readline"
 
@@ -56,7 +57,7 @@ const ask = (question: string): Effect.Effect<boolean> =>
       if (!settled) process.stderr.write("\n")
       settle(Effect.succeed(false))
     })
-    rl.question(`${question} [y/N] `, (answer) => settle(Effect.succeed(/^y(es)?$/i.test(answer.trim()))))
+    rl.question(`${UrlCredentials.mask(Printable.escape(question))} [y/N] `, (answer) => settle(Effect.succeed(/^y(es)?$/i.test(answer.trim()))))
     return Effect.sync(() => {
       settled = true
       rl.close()

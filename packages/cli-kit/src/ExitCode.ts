@@ -6,7 +6,7 @@
  * - 0: the command did what was asked.
  * - 1: the API or the network failed (the request was sent, or sending it failed).
  * - 2: invalid usage or input, a missing or unreadable key, or a declined confirmation: nothing was sent.
- * - 130: interrupted (Ctrl-C / SIGTERM).
+ * - 130: interrupted by Ctrl-C (SIGINT); 143: stopped by SIGTERM (the shell conventions, 128 + the signal's number).
  *
  * @since 0.1.0
  */
@@ -36,6 +36,28 @@ export const Usage = 2
 export const Interrupted = 130
 
 /**
+ * The shell convention for a process stopped by SIGTERM (128 + 15).
+ *
+ * @since 0.4.0
+ */
+export const Terminated = 143
+
+/**
+ * The signals that stop a run, and what each ends with.
+ *
+ * @since 0.4.0
+ */
+export type Signal = "SIGINT" | "SIGTERM"
+
+/**
+ * The exit code of a run interrupted by `signal`: 143 for SIGTERM, 130 for SIGINT and for an interruption that came
+ * without a signal (Ctrl-C at a prompt, which reads the key itself).
+ *
+ * @since 0.4.0
+ */
+export const ofSignal = (signal: Signal | undefined): number => (signal === "SIGTERM" ? Terminated : Interrupted)
+
+/**
  * How the program ends once its failure has been reported: the code to exit with. Raised only after the message
  * was written, so the teardown never prints anything itself.
  *
@@ -46,16 +68,17 @@ export class Exiting extends Schema.TaggedError<Exiting>()("Exiting", {
 }) {}
 
 /**
- * The teardown given to `NodeRuntime.runMain`: success is 0, an interruption 130, an {@link Exiting} its code and
- * anything else (a defect that escaped reporting) 1.
+ * The teardown given to `NodeRuntime.runMain`: success is 0, an interruption the code of the signal that caused it
+ * (`received`, see {@link ofSignal}), an {@link Exiting} its code and anything else (a defect that escaped reporting)
+ * 1.
  *
- * @since 0.1.0
+ * @since 0.4.0
  */
-export const teardown: Runtime.Teardown = (exit, onExit) => {
+export const teardown = (received: () => Signal | undefined): Runtime.Teardown => (exit, onExit) => {
   const code = Exit.isSuccess(exit)
     ? Success
     : Cause.hasInterruptsOnly(exit.cause)
-    ? Interrupted
+    ? ofSignal(received())
     : Cause.squash(exit.cause) instanceof Exiting
     ? (Cause.squash(exit.cause) as Exiting).code
     : ApiFailure

@@ -3,7 +3,8 @@
  * JSON object with `--json`) and exits with the code of `ExitCode`, after stdout and stderr are flushed.
  *
  * Both bins run through here, so they share every rule of how a run ends: help on stdout only when asked for, parse
- * errors as one line, a defect as one line rather than a stack trace, Ctrl-C reported once and exiting 130.
+ * errors as one line, a defect as one line rather than a stack trace, Ctrl-C (SIGINT) and SIGTERM reported once and
+ * ending the process within {@link STOP_DEADLINE} at any point, exiting 130 or 143.
  *
  * @since 0.1.0
  */
@@ -11,7 +12,8 @@ import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import * as NodePath from "@effect/platform-node/NodePath"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import * as NodeStdio from "@effect/platform-node/NodeStdio"
-import { Cause, Console, Effect, Layer, Logger, Option, Terminal } from "effect"
+import { RateLimitStore } from "@exa-webhooks/client"
+import { Cause, Console, Duration, Effect, Layer, Logger, Option, Terminal } from "effect"
 import type { FileSystem, Path, Stdio } from "effect"
 import { CliConfig, CliError, CliOutput, Command, GlobalFlag } from "effect/cli"
 import { HttpClient } from "effect/http"
@@ -77,10 +79,33 @@ export const environmentSection = (notes: { readonly apiKey?: string } = {}): st
     "  EXA_MAX_RETRIES  retries of a failed request that is safe to repeat (default 5)",
     "  EXA_RATE_LIMIT_STORE",
     "                   redis://[user:password@]host[:port][/db]: one rate budget shared by every process using this",
-    "                   key and store (or --rate-limit-store URL); default: this process's own"
+    "                   key and store (or --rate-limit-store URL); default: this process's own. A store that stops",
+    `                   answering fails the run like one that went away, within ${
+      Duration.format(RateLimitStore.defaults.outageWait)
+    } (${Duration.format(RateLimitStore.defaults.connectTimeout)} at start)`
   ].join("\n")
 
 const exiting = (code: number) => Effect.fail(new ExitCode.Exiting({ code }))
+
+/**
+ * How long after Ctrl-C or SIGTERM the process may take to end. The signal interrupts the command, whose finalizers
+ * run (a create already sent waits for its answer to journal its secret, an unused secret file is removed, open
+ * connections close); whatever is still running past {@link SIGNAL_GRACE} (a request waiting on a server or a store
+ * that does not answer) is abandoned, and the process exits with the signal's code. A second signal ends it at once.
+ *
+ * @since 0.4.0
+ */
+export const STOP_DEADLINE = Duration.seconds(2)
+
+/**
+ * How long the finalizers of an interrupted command get before the process exits anyway; the rest of
+ * {@link STOP_DEADLINE} is left for writing the report (stdout and stderr are flushed, for at most 300 ms).
+ *
+ * @since 0.4.0
+ */
+export const SIGNAL_GRACE = Duration.millis(1_200)
+
+const FLUSH_LIMIT_MILLIS = 300
 
 /**
  * Runs the bin to its end; the process exits when this is done.
@@ -165,7 +190,16 @@ export const run = <Name extends string, Input, ContextInput, E, R extends Servi
     Layer.succeed(HttpClient.TracerPropagationEnabled, false)
   )
 
-  const interrupted: Output.Report = { type: "Interrupted", message: options.interrupted, exitCode: ExitCode.Interrupted }
+  // The signal that stopped the run (none for Ctrl-C at a prompt, where the prompt reads the key itself).
+  let received: ExitCode.Signal | undefined
+  let reported = false
+  // Reported once, whether the command's interruption completes in time or the deadline ends the process first.
+  const reportInterrupted = (message: string) =>
+    Effect.suspend(() => {
+      if (reported) return Effect.void
+      reported = true
+      return output.failure({ type: "Interrupted", message, exitCode: ExitCode.ofSignal(received) })
+    })
 
   const command = Command.withGlobalFlags(options.command, [Output.JsonFlag])
   const program = Command.runWith(command, { version: options.version })(args).pipe(
@@ -187,15 +221,34 @@ export const run = <Name extends string, Input, ContextInput, E, R extends Servi
       return Effect.andThen(output.failure(report), exiting(report.exitCode))
     }),
     // Ctrl-C or SIGTERM while running: the runtime interrupts the program, whose finalizers (an unused secret file,
-    // open connections) run before the process exits with 130.
-    Effect.onInterrupt(() => output.failure(interrupted)),
+    // open connections) run before the process exits with 130 or 143 (or the deadline below ends it first).
+    Effect.onInterrupt(() => reportInterrupted(options.interrupted)),
     Effect.provide(layer)
     // `R extends Services`, all provided above; TypeScript cannot reduce the generic `Exclude` to `never` itself.
   ) as Effect.Effect<void, ExitCode.Exiting>
 
+  // The runtime interrupts the program on SIGINT and SIGTERM and exits when it has ended; these listeners, beside its
+  // own, remember which signal it was and bound how long that may take.
+  const abandon = () => {
+    Effect.runSync(reportInterrupted(
+      `${options.interrupted}; requests still waiting for an answer were abandoned, and may have been applied`
+    ))
+    const code = ExitCode.ofSignal(received)
+    setTimeout(() => process.exit(code), FLUSH_LIMIT_MILLIS).unref()
+    ExitCode.flushed(() => process.exit(code))
+  }
+  const onSignal = (signal: ExitCode.Signal) => () => {
+    if (received !== undefined) return abandon()
+    received = signal
+    // Unreferenced: a run that ends in time exits at once, without waiting for it.
+    setTimeout(abandon, Duration.toMillis(SIGNAL_GRACE)).unref()
+  }
+  process.on("SIGINT", onSignal("SIGINT"))
+  process.on("SIGTERM", onSignal("SIGTERM"))
+
   const early = options.preflight?.(args)
   NodeRuntime.runMain(
     early === undefined ? program : Effect.andThen(output.failure(early), exiting(early.exitCode)),
-    { disableErrorReporting: true, teardown: ExitCode.teardown }
+    { disableErrorReporting: true, teardown: ExitCode.teardown(() => received) }
   )
 }

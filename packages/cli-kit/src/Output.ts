@@ -2,18 +2,23 @@
  * Where everything a bin (`exa-webhooks`, `exa-webhooks-batch`) prints goes, in one place, so the rule "stdout
  * carries only the requested output" is enforced by construction:
  * - `result`: the one thing the command was asked for, on stdout (human text, or one JSON document with `--json`).
+ * - `line`: one line of a command that prints as it goes (`listen`), on stdout (one JSON document per line with `--json`).
  * - `note` / `warn`: everything else (hints, "nothing was sent", warnings), on stderr.
  * - `failure`: the one line that explains a failure, on stderr (a JSON object with `--json`).
  *
- * Nothing written to stderr shows the password of a URL (see `UrlCredentials`: a webhook's own URL may carry one).
- * A base URL never does: one with a user or password is refused before anything runs (`BaseUrl`), so `--dry-run`
- * prints it as it is.
+ * And so are two rules of everything printed, stdout and stderr, text and JSON, log lines included:
+ * - no URL shows its password (the schema's `UrlCredentials`: a webhook's own URL may carry one, and so may any URL
+ *   in its metadata or in a message); what is sent keeps it.
+ * - no control or invisible format character reaches the terminal as it is (the schema's `Printable`): human text
+ *   shows them escaped, JSON as JSON escapes. Text a command lays out itself keeps its line breaks; a value from
+ *   outside (a URL, metadata, an id) is escaped by the renderer that places it (`Printable.escape`), line breaks
+ *   included, so it cannot start a line of its own.
  *
  * @since 0.1.0
  */
+import { Printable, UrlCredentials } from "@exa-webhooks/schema"
 import { Console, Context, Effect, Logger, Schema, Stdio, Stream } from "effect"
 import { Flag, GlobalFlag } from "effect/cli"
-import * as UrlCredentials from "./UrlCredentials.ts"
 
 /**
  * A failure as it is reported: `type` is the error's tag (`UsageError`, `NotFoundError`, ...), `message` the one line
@@ -51,6 +56,11 @@ export interface Service {
    * cannot take it (unlike `Console.log`, which drops write errors).
    */
   readonly result: (document: unknown, human: () => string) => Effect.Effect<void, StdoutError, Stdio.Stdio>
+  /**
+   * One line of a command that prints as it goes: `document` as one line of JSON with `--json`, otherwise `human()`;
+   * on stdout, or on stderr with `to: "stderr"` (what went wrong with one of many things, say).
+   */
+  readonly line: (document: unknown, human: () => string, to?: "stdout" | "stderr") => Effect.Effect<void>
   /** A remark for people (a hint, "nothing was sent"); dropped with `--json`, where only documents are printed. */
   readonly note: (text: string) => Effect.Effect<void>
   /** A warning: on stderr in both modes (`{"warning": ...}` with `--json`). */
@@ -70,9 +80,13 @@ export class Output extends Context.Service<Output, Service>()("@exa-webhooks/cl
 // and any log scraper that reads it.
 const oneLine = (text: string) => text.replace(/\s*\n\s*/g, "; ").trim()
 
-// Everything written to stderr goes through this: a URL with a password (a base URL given as
-// `https://user:password@host`, echoed by fetch's own error, say) is shown as `https://user:****@host`.
-const stderrLine = (line: string) => Console.error(UrlCredentials.mask(line))
+// What is printed, made safe: a URL's password masked, control characters escaped (in JSON, as JSON escapes).
+const shown = (text: string) => UrlCredentials.mask(Printable.escapeLines(text))
+const shownJson = (document: unknown, indent?: number) => UrlCredentials.mask(Printable.escapeJson(JSON.stringify(document, null, indent)))
+
+// Everything written to stderr goes through these: one line each.
+const stderrLine = (line: string) => Console.error(UrlCredentials.mask(Printable.escape(line)))
+const stderrJson = (document: unknown) => Console.error(shownJson(document))
 
 /**
  * The options of a run: `program` prefixes every line on stderr (`exa-webhooks: ...`), `json` selects the mode.
@@ -100,7 +114,7 @@ export const make = (options: Options): Service => {
     result: (document, human) =>
       Stdio.Stdio.use((stdio) =>
         Stream.run(
-          Stream.make(`${json ? JSON.stringify(document, null, 2) : human()}\n`),
+          Stream.make(`${json ? shownJson(document, 2) : shown(human())}\n`),
           stdio.stdout({ endOnDone: false })
         )
       ).pipe(
@@ -112,16 +126,20 @@ export const make = (options: Options): Service => {
           })
         )
       ),
+    line: (document, human, to = "stdout") => {
+      const text = json ? shownJson(document) : shown(human())
+      return to === "stdout" ? Console.log(text) : Console.error(text)
+    },
     note: (text) => (json ? Effect.void : stderrLine(text)),
     warn: (text) =>
       json
-        ? stderrLine(JSON.stringify({ warning: oneLine(text) }))
+        ? stderrJson({ warning: oneLine(text) })
         : stderrLine(`${program}: warning: ${oneLine(text)}`),
     failure: (report) =>
       json
-        ? stderrLine(JSON.stringify({
+        ? stderrJson({
           error: { type: report.type, message: oneLine(report.message), exitCode: report.exitCode, ...report.details }
-        }))
+        })
         : Effect.andThen(
           Effect.forEach(report.lines ?? [], (line) => stderrLine(oneLine(line)), { discard: true }),
           stderrLine(`${program}: ${oneLine(report.message)}`)
@@ -145,11 +163,11 @@ const logText = (message: unknown): string =>
 export const logger = (options: Options): Logger.Logger<unknown, void> =>
   Logger.make(({ logLevel, message }) => {
     const text = oneLine(logText(message))
-    console.error(UrlCredentials.mask(
+    console.error(
       options.json
-        ? JSON.stringify({ log: { level: logLevel.toLowerCase(), message: text } })
-        : `${options.program}: ${logLevel.toLowerCase()}: ${text}`
-    ))
+        ? shownJson({ log: { level: logLevel.toLowerCase(), message: text } })
+        : UrlCredentials.mask(Printable.escape(`${options.program}: ${logLevel.toLowerCase()}: ${text}`))
+    )
   })
 
 /**

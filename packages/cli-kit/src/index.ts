@@ -1,6 +1,7 @@
 /**
  * What the bins `exa-webhooks` and `exa-webhooks-batch` share: how a run starts and ends, what it prints where, the
- * exit codes, the API key, masking URL credentials, confirmation prompts. A private workspace package: each bin's
+ * exit codes, the API key, confirmation prompts. What is printed goes through `Output`, which masks URL credentials and
+ * escapes control characters with the schema package's `UrlCredentials` and `Printable`. A private workspace package: each bin's
  * esbuild bundle inlines it, so it is never installed on its own. Test fixtures are under `@exa-webhooks/cli-kit/testing`.
  *
  * @since 0.1.0
@@ -35,11 +36,6 @@ export * as Main from "./Main.ts"
  * @since 0.1.0
  */
 export * as Output from "./Output.ts"
-
-/**
- * @since 0.1.0
- */
-export * as UrlCredentials from "./UrlCredentials.ts"
 
 /**
  * @since 0.1.0

@@ -6,8 +6,11 @@
  */
 import { MockServer } from "@exa-webhooks/mock-server"
 import { Effect, Fiber, Layer, Schedule } from "effect"
+import type { Scope } from "effect"
 import { spawn } from "node:child_process"
 import { existsSync } from "node:fs"
+import { connect, createServer } from "node:net"
+import type { AddressInfo, Server, Socket } from "node:net"
 import { fileURLToPath } from "node:url"
 
 /**
@@ -32,6 +35,8 @@ export interface Result {
   readonly signal: NodeJS.Signals | null
   readonly stdout: string
   readonly stderr: string
+  /** With `interruptWhen`: milliseconds from the signal to the process's end (`undefined` when none was sent). */
+  readonly stoppedIn?: number | undefined
 }
 
 /** Options of {@link run}. */
@@ -48,6 +53,8 @@ export interface RunOptions {
    * after start-up however long start-up takes on a loaded machine.
    */
   readonly interruptWhen?: Effect.Effect<void> | undefined
+  /** The signal `interruptWhen` sends; default SIGINT (Ctrl-C). */
+  readonly signal?: NodeJS.Signals | undefined
   /** Runs `command` (a full argv) instead of the bin, e.g. to go through `script` for a pseudo-terminal. */
   readonly command?: ReadonlyArray<string> | undefined
 }
@@ -75,20 +82,144 @@ export const runner = (bin: string) => (args: ReadonlyArray<string>, options: Ru
     child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk))
     child.stdin.on("error", () => {})
     if (answer === undefined) child.stdin.end(options.stdin ?? "")
+    let signalledAt: number | undefined
     const interrupter = options.interruptWhen === undefined
       ? undefined
-      : Effect.runFork(Effect.andThen(options.interruptWhen, Effect.sync(() => child.kill("SIGINT"))))
+      : Effect.runFork(Effect.andThen(
+        options.interruptWhen,
+        Effect.sync(() => {
+          signalledAt = performance.now()
+          child.kill(options.signal ?? "SIGINT")
+        })
+      ))
     const stopInterrupter = () => {
       if (interrupter !== undefined) Effect.runFork(Fiber.interrupt(interrupter))
     }
     child.on("close", (code, signal) => {
       stopInterrupter()
-      resume(Effect.succeed({ code, signal, stdout, stderr }))
+      const stoppedIn = signalledAt === undefined ? undefined : Math.round(performance.now() - signalledAt)
+      resume(Effect.succeed({ code, signal, stdout, stderr, stoppedIn }))
     })
     return Effect.sync(() => {
       stopInterrupter()
       child.kill("SIGKILL")
     })
+  })
+
+/** A loopback TCP server whose connections the test can watch. */
+export interface Watched {
+  readonly port: number
+  /** Completes once `n` connections have been accepted (polled every 10 ms; the test's timeout bounds the wait). */
+  readonly accepted: (n?: number) => Effect.Effect<void>
+}
+
+const watchedServer = (onConnection: (socket: Socket) => void): Effect.Effect<Watched, never, Scope.Scope> =>
+  Effect.gen(function*() {
+    const sockets = new Set<Socket>()
+    let count = 0
+    const server = yield* Effect.acquireRelease(
+      Effect.callback<Server>((resume) => {
+        const created = createServer((socket) => {
+          count++
+          sockets.add(socket)
+          socket.on("close", () => sockets.delete(socket)).on("error", () => {})
+          onConnection(socket)
+        })
+        created.listen(0, "127.0.0.1", () => resume(Effect.succeed(created)))
+      }),
+      (listening) =>
+        Effect.callback<void>((resume) => {
+          for (const socket of sockets) socket.destroy()
+          listening.close(() => resume(Effect.void))
+        })
+    )
+    return {
+      port: (server.address() as AddressInfo).port,
+      accepted: (n = 1) =>
+        Effect.suspend(() => (count >= n ? Effect.void : Effect.fail("not yet"))).pipe(
+          Effect.retry(Schedule.spaced("10 millis")),
+          Effect.orDie
+        )
+    }
+  })
+
+/**
+ * A server that accepts connections and never answers (reads and drops what it is sent), as a stopped process or a
+ * half-open network path looks to a client: an API base URL (`http://127.0.0.1:PORT`) or a store address.
+ */
+export const silentServer: Effect.Effect<Watched, never, Scope.Scope> = watchedServer((socket) => void socket.resume())
+
+/**
+ * A relay to `127.0.0.1:port` (a real server behind it, a frozen `redis-server` say) that tells when a bin has
+ * connected through it.
+ */
+export const relayTo = (port: number): Effect.Effect<Watched, never, Scope.Scope> =>
+  watchedServer((socket) => {
+    const upstream = connect(port, "127.0.0.1")
+    upstream.on("error", () => socket.destroy())
+    socket.on("close", () => upstream.destroy())
+    socket.pipe(upstream).pipe(socket)
+  })
+
+/** The exit code of a run stopped by each signal. */
+export const SIGNAL_EXIT_CODES = { SIGINT: 130, SIGTERM: 143 } as const
+
+/**
+ * Runs a bin (`run`, a {@link runner}) with `args` and `env`, its API (`silent: "api"`, as `EXA_BASE_URL`) or its
+ * rate-limit store (`"store"`, as `--rate-limit-store`) a {@link silentServer}, and sends `signal` once the bin has
+ * connected to it.
+ */
+export const signalledWhileSilent = (
+  run: ReturnType<typeof runner>,
+  args: ReadonlyArray<string>,
+  options: {
+    readonly env: Readonly<Record<string, string>>
+    readonly silent: "api" | "store"
+    readonly signal: keyof typeof SIGNAL_EXIT_CODES
+  }
+): Effect.Effect<Result> =>
+  Effect.scoped(Effect.gen(function*() {
+    const server = yield* silentServer
+    const store = options.silent === "store"
+    return yield* run(store ? [...args, "--rate-limit-store", `redis://127.0.0.1:${server.port}/0`] : args, {
+      env: store ? options.env : { ...options.env, EXA_BASE_URL: `http://127.0.0.1:${server.port}` },
+      interruptWhen: server.accepted(),
+      signal: options.signal
+    })
+  }))
+
+/**
+ * Runs a bin (`run`) with `args` and `--rate-limit-store` naming a real `redis-server` stopped with SIGSTOP (through
+ * a {@link relayTo}, since the frozen server cannot tell when the bin has connected), and sends `signal` once the bin
+ * has connected to it; the server is resumed afterwards.
+ */
+export const signalledWhileStoreFrozen = (
+  run: ReturnType<typeof runner>,
+  args: ReadonlyArray<string>,
+  options: { readonly env: Readonly<Record<string, string>>; readonly signal: keyof typeof SIGNAL_EXIT_CODES }
+): Effect.Effect<Result> =>
+  Effect.scoped(Effect.gen(function*() {
+    const redis = yield* RedisServerFixture.start
+    yield* redis.freeze
+    const relay = yield* relayTo(redis.port)
+    const result = yield* run([...args, "--rate-limit-store", `redis://127.0.0.1:${relay.port}/0`], {
+      env: options.env,
+      interruptWhen: relay.accepted(),
+      signal: options.signal
+    })
+    yield* redis.thaw
+    return result
+  }))
+
+/** Calls the mock's API directly, as another program would, with `apiKey`: the answer's JSON. */
+export const api = (mock: MockServer.Service, apiKey: string, method: string, path: string, body?: unknown): Effect.Effect<any> =>
+  Effect.promise(async () => {
+    const response = await fetch(`${mock.url}${path}`, {
+      method,
+      headers: { "x-api-key": apiKey, "content-type": "application/json" },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) })
+    })
+    return await response.json()
   })
 
 /** The environment of a run against `mock`: its URL and `apiKey`, plus `extra`. */
@@ -158,3 +289,4 @@ export * as RedisServer from "../../client/test/fixtures/redisServer.ts"
  * requests it passed.
  */
 export * as Tinyproxy from "../../client/test/fixtures/tinyproxy.ts"
+import * as RedisServerFixture from "../../client/test/fixtures/redisServer.ts"

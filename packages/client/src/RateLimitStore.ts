@@ -19,23 +19,27 @@
  * ```
  *
  * When the store fails:
- * - At start (unreachable, wrong password, unknown database): building the layer fails with
+ * - At start (unreachable, wrong password, unknown database, or no answer within `connectTimeout`: a server that
+ *   accepts connections but never answers, stopped or behind a half-open path): building the layer fails with
  *   {@link RateLimitStoreUnavailableError}, naming the store as `redis://host:port/db` (never the password); nothing
  *   has been sent.
  * - Mid-run: a request about to be sent waits for the store up to `outageWait` (default 5 s, enough for Redis to
  *   restart or fail over; every waiting request shares one deadline, counted from the first failure), then fails
- *   without being sent. A request that was not sent is safe to fail: a duplicate-safe create never re-sends blindly,
+ *   without being sent. A store call that gets no answer counts as a failure after at most 2 s, so a store that stops
+ *   answering fails requests exactly like one that went away. A request that was not sent is safe to fail: a duplicate-safe create never re-sends blindly,
  *   and re-running the job (a batch apply) picks up what was left. It does not fall back to a budget of its own:
  *   every process would then pace itself to the whole limit at once, the 429 storm this store exists to prevent,
  *   and a process cannot know how many others there are to divide the limit by.
  *
- * The connection uses `redis` (node-redis) through `@effect/platform-node`'s `NodeRedis`, loaded only when a Redis
- * store is asked for: both are optional peer dependencies, so the rest of the package stays platform-neutral.
+ * Closing the layer (the end of a run, Ctrl-C) destroys the connection at once, whatever the store is doing.
+ *
+ * The connection uses `redis` (node-redis), loaded only when a Redis store is asked for: an optional peer dependency,
+ * so the rest of the package stays platform-neutral.
  *
  * @since 0.3.0
  */
 import { RedisUrl } from "@exa-webhooks/schema"
-import { Config, Context, Duration, Effect, Layer, Option, Redacted, References, Schedule, Schema } from "effect"
+import { Config, Duration, Effect, Layer, Option, Redacted, Schedule, Schema } from "effect"
 import { RateLimiter, Redis } from "effect/persistence"
 
 /**
@@ -92,7 +96,7 @@ export interface RedisOptions {
   readonly url: Redacted.Redacted<string> | RedisUrl.RedisUrl
   /** How long a request waits for a store that stopped answering before it fails unsent. Default 5 s. */
   readonly outageWait?: Duration.Input | undefined
-  /** How long to wait for the first connection. Default 5 s. */
+  /** How long to wait for the first connection, its handshake included. Default 5 s. */
   readonly connectTimeout?: Duration.Input | undefined
   /** Prefix of the Redis keys. Default `"exa-webhooks:"`. */
   readonly prefix?: string | undefined
@@ -125,59 +129,93 @@ const storeFailure = (message: string, cause?: unknown) =>
 
 const isStoreFailure = (error: RateLimiter.RateLimiterError) => error.reason._tag === "RateLimitStoreError"
 
+// How long one store call may take: a command the server never answers (a stopped process, a black-holed network)
+// counts as a failure, retried until `outageWait` has passed.
+const callTimeoutOf = (outageWait: Duration.Duration) =>
+  Duration.millis(Math.max(250, Math.min(Duration.toMillis(outageWait), 2_000)))
+
 /**
- * Wraps a store so that an outage is ridden out for `outageWait` and then reported with the store's name; every
- * call waiting during one outage shares its deadline, so a long queue of requests fails together rather than one
- * `outageWait` after another.
+ * Wraps a store so that an outage is ridden out for `outageWait` and then reported with the store's name. An outage
+ * starts with the first call that failed (for a store that does not answer, when that call was made); every call
+ * during it shares its deadline, so a long queue of requests fails together rather than one `outageWait` after
+ * another, and past the deadline calls fail at once, as with a store that refuses connections, while one call at a
+ * time (at most one a second) checks whether the store is back.
  */
 const withOutageWait = (
   store: RateLimiter.RateLimiterStore["Service"],
   options: { readonly name: string; readonly outageWait: Duration.Duration; readonly password: Redacted.Redacted<string> | undefined }
 ): RateLimiter.RateLimiterStore["Service"] => {
   const waitMillis = Duration.toMillis(options.outageWait)
-  // A command the server never answers (a stopped process, a black-holed network) counts as a failure too.
-  const callTimeout = Duration.millis(Math.max(250, Math.min(waitMillis, 2_000)))
+  const callMillis = Duration.toMillis(callTimeoutOf(options.outageWait))
+  const now = Effect.clockWith((clock) => clock.currentTimeMillis)
+  // The outage: when it started, the failure that ended the wait (once it is past its deadline), whether a call is
+  // checking on the store, and when the next one may.
   let downSince: number | undefined
+  let lastFailure: RateLimiter.RateLimiterError | undefined
+  let probing = false
+  let nextProbe = 0
 
-  const keepWaiting = (error: RateLimiter.RateLimiterError) =>
-    Effect.gen(function*() {
-      if (!isStoreFailure(error)) return false
-      const now = yield* Effect.clockWith((clock) => clock.currentTimeMillis)
-      if (downSince === undefined) {
-        downSince = now
-        yield* Effect.logWarning(
-          `the rate-limit store ${options.name} is not answering (${reasonOf(error)}); requests wait up to ` +
-            `${Duration.format(options.outageWait)} for it`
-        )
-      }
-      return now - downSince < waitMillis
-    })
+  const gaveUp = (error: RateLimiter.RateLimiterError) =>
+    isStoreFailure(error)
+      ? storeFailure(
+        `the rate-limit store ${options.name} has not answered for ${Duration.format(options.outageWait)} ` +
+          `(${reasonOf(error)})`,
+        error
+      )
+      : error
 
   const guard = <A>(call: Effect.Effect<A, RateLimiter.RateLimiterError>): Effect.Effect<A, RateLimiter.RateLimiterError> => {
-    const once = call.pipe(
-      Effect.timeoutOrElse({
-        duration: callTimeout,
-        orElse: () => Effect.fail(storeFailure(`no answer within ${Duration.format(callTimeout)}`))
-      }),
-      Effect.tap(() =>
-        downSince === undefined ? Effect.void : Effect.suspend(() => {
-          downSince = undefined
-          return Effect.logInfo(`the rate-limit store ${options.name} answers again`)
+    const once = Effect.gen(function*() {
+      const started = yield* now
+      // Never past the outage's deadline: a store that does not answer fails the wait on time.
+      const budget = downSince === undefined
+        ? callMillis
+        : Math.max(100, Math.min(callMillis, downSince + waitMillis - started))
+      return yield* call.pipe(
+        Effect.timeoutOrElse({
+          duration: Duration.millis(budget),
+          orElse: () => Effect.fail(storeFailure(`no answer within ${Duration.format(Duration.millis(budget))}`))
+        }),
+        Effect.tap(() =>
+          downSince === undefined ? Effect.void : Effect.suspend(() => {
+            downSince = undefined
+            lastFailure = undefined
+            return Effect.logInfo(`the rate-limit store ${options.name} answers again`)
+          })
+        ),
+        Effect.tapError((error) => {
+          if (!isStoreFailure(error)) return Effect.void
+          lastFailure = error
+          if (downSince !== undefined) return Effect.void
+          downSince = started
+          return Effect.logWarning(
+            `the rate-limit store ${options.name} is not answering (${reasonOf(error)}); requests wait up to ` +
+              `${Duration.format(options.outageWait)} for it`
+          )
         })
       )
+    })
+    const waiting = once.pipe(
+      Effect.retry({
+        schedule: Schedule.spaced("100 millis"),
+        while: (error) =>
+          Effect.map(now, (at) => isStoreFailure(error) && downSince !== undefined && at - downSince < waitMillis)
+      }),
+      Effect.mapError(gaveUp)
     )
-    return once.pipe(
-      Effect.retry({ schedule: Schedule.spaced("100 millis"), while: keepWaiting }),
-      Effect.mapError((error) =>
-        isStoreFailure(error)
-          ? storeFailure(
-            `the rate-limit store ${options.name} has not answered for ${Duration.format(options.outageWait)} ` +
-              `(${reasonOf(error)})`,
-            error
-          )
-          : error
+    return Effect.gen(function*() {
+      const at = yield* now
+      if (downSince === undefined || at - downSince < waitMillis || lastFailure === undefined) return yield* waiting
+      if (probing || at < nextProbe) return yield* Effect.fail(gaveUp(lastFailure))
+      probing = true
+      return yield* once.pipe(
+        Effect.mapError(gaveUp),
+        Effect.ensuring(Effect.map(now, (end) => {
+          probing = false
+          nextProbe = end + 1_000
+        }))
       )
-    )
+    })
   }
   const reasonOf = (error: RateLimiter.RateLimiterError) => {
     const reason = error.reason as RateLimiter.RateLimitStoreError
@@ -192,10 +230,99 @@ const withOutageWait = (
   })
 }
 
+// The connection to Redis: node-redis driven directly rather than through `@effect/platform-node`'s `NodeRedis`, whose
+// connect waits without end for a handshake that a server which accepts connections but never answers (stopped with
+// SIGSTOP, a half-open network path) never completes, and whose close then waits for that handshake's replies: a
+// command hung on such a store forever and ignored Ctrl-C. Here the connect has a deadline and closing destroys the
+// socket, failing whatever is still waiting, at once.
+const connect = (
+  url: RedisUrl.RedisUrl,
+  options: { readonly name: string; readonly connectTimeout: Duration.Duration; readonly callTimeout: Duration.Duration }
+) =>
+  Effect.gen(function*() {
+    const { createClient } = yield* Effect.tryPromise({
+      try: () => import("redis"),
+      catch: (cause) =>
+        unavailable(
+          options.name,
+          (cause as { readonly code?: unknown })?.code === "ERR_MODULE_NOT_FOUND"
+            ? "a Redis store needs the optional peer dependency redis (npm install redis)"
+            : `the Redis client could not be loaded: ${describe(cause, undefined)}`
+        )
+    })
+    const connectMillis = Duration.toMillis(options.connectTimeout)
+    const host = url.host.startsWith("[") ? url.host.slice(1, -1) : url.host
+    let connected = false
+    const client = createClient({
+      socket: {
+        host,
+        port: url.port,
+        connectTimeout: connectMillis,
+        // Before the first connection: give up at once (reported below). After: reconnect, backing off to 1 s, for
+        // as long as the layer lives; requests meanwhile wait out `outageWait` and then fail unsent.
+        reconnectStrategy: (retries: number, cause: Error) => connected ? Math.min(50 * 2 ** retries, 1_000) : cause,
+        ...(url.tls ? { tls: true as const, servername: host } : {})
+      },
+      database: url.db,
+      ...(url.username === undefined ? {} : { username: url.username }),
+      ...(url.password === undefined ? {} : { password: Redacted.value(url.password) }),
+      // Commands fail at once while the connection is down, instead of queueing without bound.
+      disableOfflineQueue: true
+    })
+    // node-redis rethrows an `error` event nobody listens to; every failure reaches the caller through its command,
+    // and an outage is reported once, with the store's name (`withOutageWait`).
+    client.on("error", () => {})
+    yield* Effect.addFinalizer(() =>
+      Effect.sync(() => {
+        try {
+          client.destroy()
+        } catch {
+          // Already closed (an older node-redis throws then): nothing is left to release.
+        }
+      })
+    )
+    yield* Effect.tryPromise({
+      try: () => client.connect(),
+      catch: (cause) => new Redis.RedisError({ cause })
+    }).pipe(
+      Effect.timeoutOrElse({
+        duration: options.connectTimeout,
+        orElse: () =>
+          Effect.fail(
+            new Redis.RedisError({
+              cause: new Error(`no answer within ${Duration.format(options.connectTimeout)} (is it stopped or overloaded?)`)
+            })
+          )
+      }),
+      Effect.mapError((error) => {
+        const reason = describe(error.cause, url.password)
+        return unavailable(
+          options.name,
+          /^(NOAUTH|WRONGPASS)/.test(reason) ? `${reason} (check the user name and password in the address)` : reason
+        )
+      })
+    )
+    connected = true
+    const callMillis = Duration.toMillis(options.callTimeout)
+    const notUsed = Effect.fail(new Redis.RedisError({ cause: new Error("not used by the rate-limit store") }))
+    return yield* Redis.make({
+      // The signal drops a command still waiting to be written once its caller stopped waiting; the timeout bounds
+      // one that was written to a server that never answers.
+      send: <A = unknown>(command: string, ...args: ReadonlyArray<string>) =>
+        Effect.tryPromise({
+          try: (signal) => client.sendCommand([command, ...args], { abortSignal: signal, timeout: callMillis }) as Promise<A>,
+          catch: (cause) => new Redis.RedisError({ cause })
+        }),
+      subscribe: () => notUsed,
+      connect: notUsed
+    })
+  })
+
 /**
  * The budget in Redis, shared by every process that uses the same API key and store. Building the layer connects
- * (and fails with {@link RateLimitStoreUnavailableError} when it cannot); closing it disconnects. Needs the optional
- * peer dependencies `@effect/platform-node` and `redis` (node-redis).
+ * (and fails with {@link RateLimitStoreUnavailableError} when it cannot, or when the store does not answer within
+ * `connectTimeout`); closing it disconnects at once, whatever the store is doing. Needs the optional peer dependency
+ * `redis` (node-redis).
  *
  * @example
  * ```ts
@@ -212,62 +339,16 @@ export const layerRedis = (
     Effect.gen(function*() {
       const url = yield* parsed(options.url)
       const name = RedisUrl.display(url)
-      const NodeRedis = yield* Effect.tryPromise({
-        try: () => import("@effect/platform-node/NodeRedis"),
-        catch: (cause) =>
-          unavailable(
-            name,
-            (cause as { readonly code?: unknown })?.code === "ERR_MODULE_NOT_FOUND"
-              ? "a Redis store needs the optional peer dependencies @effect/platform-node and redis " +
-                "(npm install @effect/platform-node redis)"
-              : `the Redis client could not be loaded: ${describe(cause, undefined)}`
-          )
-      })
-      const connectTimeout = Duration.fromInputUnsafe(options.connectTimeout ?? defaults.connectTimeout)
-      let connected = false
-      const host = url.host.startsWith("[") ? url.host.slice(1, -1) : url.host
-      const socket = {
-        host,
-        port: url.port,
-        connectTimeout: Duration.toMillis(connectTimeout),
-        // Before the first connection: give up at once (reported below). After: reconnect, backing off to 1 s, for
-        // as long as the process runs; requests meanwhile wait out `outageWait` and then fail unsent.
-        reconnectStrategy: (retries: number, cause: Error) =>
-          connected ? Math.min(50 * 2 ** retries, 1_000) : cause,
-        ...(url.tls ? { tls: true as const, servername: host } : {})
-      }
-      const context = yield* Layer.build(NodeRedis.layer({
-        socket,
-        database: url.db,
-        ...(url.username === undefined ? {} : { username: url.username }),
-        ...(url.password === undefined ? {} : { password: Redacted.value(url.password) }),
-        // Commands fail at once while the connection is down, instead of queueing without bound.
-        disableOfflineQueue: true
-      })).pipe(
-        // NodeRedis logs every socket error as a warning (one per reconnect attempt); this layer reports an
-        // outage once, with the store's name, instead.
-        Effect.provideService(References.MinimumLogLevel, "Error"),
-        Effect.timeoutOrElse({
-          duration: Duration.sum(connectTimeout, Duration.seconds(1)),
-          orElse: () => Effect.fail(new Redis.RedisError({ cause: new Error(`no answer within ${Duration.format(connectTimeout)}`) }))
-        }),
-        Effect.mapError((error) => {
-          const reason = describe(error.cause, url.password)
-          return unavailable(
-            name,
-            /^(NOAUTH|WRONGPASS)/.test(reason) ? `${reason} (check the user name and password in the address)` : reason
-          )
-        })
-      )
-      connected = true
-      const store = yield* RateLimiter.makeStoreRedis({ prefix: options.prefix ?? defaults.prefix }).pipe(
-        Effect.provideService(Redis.Redis, Context.get(context, Redis.Redis))
-      )
-      return withOutageWait(store, {
+      const outageWait = Duration.fromInputUnsafe(options.outageWait ?? defaults.outageWait)
+      const redis = yield* connect(url, {
         name,
-        outageWait: Duration.fromInputUnsafe(options.outageWait ?? defaults.outageWait),
-        password: url.password
+        connectTimeout: Duration.fromInputUnsafe(options.connectTimeout ?? defaults.connectTimeout),
+        callTimeout: callTimeoutOf(outageWait)
       })
+      const store = yield* RateLimiter.makeStoreRedis({ prefix: options.prefix ?? defaults.prefix }).pipe(
+        Effect.provideService(Redis.Redis, redis)
+      )
+      return withOutageWait(store, { name, outageWait, password: url.password })
     })
   )
 

@@ -1,7 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { MockServer } from "@exa-webhooks/mock-server"
-import { Cause, ConfigProvider, Context, Duration, Effect, Exit, Fiber, Layer, Option, Redacted } from "effect"
+import { Cause, ConfigProvider, Context, Duration, Effect, Exit, Fiber, Layer, Option, Redacted, Scope } from "effect"
 import { RateLimiter } from "effect/persistence"
 import { RateLimitStore, WebhooksClient } from "../src/index.ts"
 import { API_KEY } from "./fixtures/mock.ts"
@@ -58,6 +58,43 @@ describe("RateLimitStore", () => {
       assert.include(error.message, "ECONNREFUSED")
       assert.notInclude(JSON.stringify(error) + error.message, "hunter2")
     }))
+
+  it.live("a store that accepts connections but never answers (a half-open path): the layer fails within connectTimeout, and closing it is immediate", () =>
+    Effect.gen(function*() {
+      // Accepts every connection and never writes a byte back.
+      const sockets: Array<import("node:net").Socket> = []
+      let closed = 0
+      const server = yield* Effect.acquireRelease(
+        Effect.promise(() =>
+          new Promise<import("node:net").Server>((resolve) => {
+            const s = createServer((socket) => {
+              sockets.push(socket)
+              socket.on("close", () => closed++).resume()
+            }).listen(0, "127.0.0.1", () => resolve(s))
+          })
+        ),
+        (s) => Effect.sync(() => {
+          for (const socket of sockets) socket.destroy()
+          s.close()
+        })
+      )
+      const port = (server.address() as { port: number }).port
+      const started = Date.now()
+      const error = yield* Effect.flip(Effect.scoped(Layer.build(RateLimitStore.layerRedis({
+        url: Redacted.make(`redis://ops:hunter2-secret@127.0.0.1:${port}/0`),
+        connectTimeout: "300 millis"
+      }))))
+      const took = Date.now() - started
+      assert.strictEqual(error._tag, "RateLimitStoreUnavailableError")
+      assert.include(error.message, `cannot use the rate-limit store redis://127.0.0.1:${port}/0: no answer within 300ms`)
+      assert.notInclude(error.message, "hunter2")
+      assert.isAtLeast(took, 250, "it waited for the handshake")
+      assert.isBelow(took, 1_500, "and then gave up, the failed connection closed at once (it used to wait forever)")
+      // The half-open connection was closed by us: the server sees its end.
+      yield* Effect.promise(() => new Promise((resolve) => setTimeout(resolve, 50)))
+      assert.isAbove(sockets.length, 0)
+      assert.strictEqual(closed, sockets.length, "every connection to it was closed")
+    }).pipe(Effect.scoped))
 
   it.effect("an invalid address is a typed error, not a defect, and is not quoted", () =>
     Effect.gen(function*() {
@@ -135,20 +172,71 @@ describe.skipIf(!RedisServer.available())("RateLimitStore with a real Redis", ()
       }
     }).pipe(Effect.scoped))
 
-  it.live("Redis restarted within outageWait: the waiting requests go on", () =>
+  it.live("Redis frozen (SIGSTOP) at start: the layer fails within connectTimeout naming the store, and nothing hangs", () =>
     Effect.gen(function*() {
       const redis = yield* RedisServer.start
-      const layer = RateLimitStore.layerRedis({ url: Redacted.make(redis.url), outageWait: "20 seconds" })
-      const limiter = yield* RateLimiter.make.pipe(Effect.provide(yield* Layer.build(layer)))
+      yield* redis.freeze
+      const started = Date.now()
+      const error = yield* Effect.flip(Effect.scoped(Layer.build(
+        RateLimitStore.layerRedis({ url: Redacted.make(redis.url), connectTimeout: "500 millis" })
+      )))
+      const took = Date.now() - started
+      yield* redis.thaw
+      assert.strictEqual(error._tag, "RateLimitStoreUnavailableError")
+      assert.include(error.message, `cannot use the rate-limit store ${redis.url}: no answer within 500ms`)
+      assert.isBelow(took, 2_000, `failed and closed in ${took} ms`)
+    }).pipe(Effect.scoped))
+
+  it.live("Redis frozen (SIGSTOP) mid-run: requests fail after outageWait like a dead store's, and closing the layer is immediate", () =>
+    Effect.gen(function*() {
+      const redis = yield* RedisServer.start
+      const scope = yield* Scope.make()
+      const layer = RateLimitStore.layerRedis({ url: Redacted.make(redis.url), outageWait: "600 millis" })
+      const limiter = yield* RateLimiter.make.pipe(Effect.provide(yield* Layer.buildWithScope(layer, scope)))
       const consume = limiter.consume({ key: KEY, limit: 100, window: "1 second", onExceeded: "delay" })
       yield* consume
-      yield* redis.kill
-      const waiting = yield* Effect.forkChild(Effect.forEach(Array.from({ length: 3 }), () => consume, { concurrency: "unbounded" }))
-      yield* Effect.sleep("300 millis")
-      yield* redis.restart
-      const results = yield* Fiber.join(waiting)
-      assert.strictEqual(results.length, 3)
+      yield* redis.freeze
+      const started = Date.now()
+      const errors = yield* Effect.forEach(Array.from({ length: 3 }), () => Effect.flip(consume), { concurrency: "unbounded" })
+      const waited = Date.now() - started
+      assert.isAtLeast(waited, 550, "rode out the outage for outageWait")
+      assert.isBelow(waited, 4_000, "and no longer (each call has its own deadline: it used to wait forever)")
+      for (const error of errors) {
+        assert.strictEqual(error.reason._tag, "RateLimitStoreError")
+        assert.include(error.message, `the rate-limit store ${redis.url} has not answered for 600ms`)
+      }
+      // Past the deadline, the next calls fail at once, as with a store that refuses connections (not each after
+      // its own call timeout), while one of them checks on the store.
+      const later = Date.now()
+      for (let i = 0; i < 10; i++) yield* Effect.flip(consume)
+      assert.isBelow(Date.now() - later, 2_000, "10 calls, one after another, failed fast once the outage was past its deadline")
+      // Closing while commands are still unanswered: at once, not when the server answers.
+      const closing = Date.now()
+      yield* Scope.close(scope, Exit.void)
+      assert.isBelow(Date.now() - closing, 500, "the layer closed at once")
+      yield* redis.thaw
     }).pipe(Effect.scoped))
+
+  // Killed and restarted, or frozen (SIGSTOP: connections accepted, nothing answered) and thawed, within outageWait.
+  for (const [what, stop, resume, pause] of [
+    ["restarted", (redis: RedisServer.RedisServer) => redis.kill, (redis: RedisServer.RedisServer) => redis.restart, "300 millis"],
+    ["frozen and thawed", (redis: RedisServer.RedisServer) => redis.freeze, (redis: RedisServer.RedisServer) => redis.thaw, "2500 millis"]
+  ] as const) {
+    it.live(`Redis ${what} within outageWait: the waiting requests go on`, () =>
+      Effect.gen(function*() {
+        const redis = yield* RedisServer.start
+        const layer = RateLimitStore.layerRedis({ url: Redacted.make(redis.url), outageWait: "20 seconds" })
+        const limiter = yield* RateLimiter.make.pipe(Effect.provide(yield* Layer.build(layer)))
+        const consume = limiter.consume({ key: KEY, limit: 100, window: "1 second", onExceeded: "delay" })
+        yield* consume
+        yield* stop(redis)
+        const waiting = yield* Effect.forkChild(Effect.forEach(Array.from({ length: 3 }), () => consume, { concurrency: "unbounded" }))
+        yield* Effect.sleep(pause)
+        yield* resume(redis)
+        const results = yield* Fiber.join(waiting)
+        assert.strictEqual(results.length, 3)
+      }).pipe(Effect.scoped))
+  }
 
   it.live("WebhooksClient.layerConfig reads EXA_RATE_LIMIT_STORE: two clients (as two processes) stay under the mock's limit together", () =>
     Effect.gen(function*() {

@@ -12,6 +12,7 @@
  * @since 0.2.0
  */
 import { Schema } from "effect"
+import { maskValue } from "./UrlCredentials.ts"
 import { hasControlCharacter, quote } from "./Validation.ts"
 
 /**
@@ -27,17 +28,8 @@ export const BLOCKED_PORTS: ReadonlySet<number> = new Set([
   6000, 6566, 6665, 6666, 6667, 6668, 6669, 6679, 6697, 10080
 ])
 
-// Never quote a password: `http://user:secret@host` is shown as `http://user:****@host`, and anything else with an
-// `@` (a user name alone may be a token; `http://user:pa/ss@host` does not parse) as `****` up to the last `@`.
-const masked = (value: string) => {
-  if (!value.includes("@")) return quote(value)
-  const withPassword = value.replace(/^([a-z][a-z\d+.-]*:\/\/[^/?#@:]*):[^/?#@]*@(?=[^@]*$)/i, "$1:****@")
-  return quote(
-    withPassword !== value
-      ? withPassword
-      : value.replace(/^([a-z][a-z\d+.-]*:\/\/)?[^]*@/i, (_, scheme: string | undefined) => `${scheme ?? ""}****@`)
-  )
-}
+// Never quote a password (see `UrlCredentials.maskValue`).
+const masked = (value: string) => quote(maskValue(value))
 
 /**
  * Why `value` is not a usable base URL, or `undefined` when it is.

@@ -4,6 +4,7 @@
  * @since 0.1.0
  */
 import { Schema, SchemaIssue } from "effect"
+import { escapeJson } from "./Printable.ts"
 
 /**
  * One problem with an input: `path` names the field as a person writes it (`events[2]`, `metadata.team`, `limit`,
@@ -100,7 +101,8 @@ export const format = (error: Schema.SchemaError | SchemaIssue.Issue): string =>
 export const QUOTE_LIMIT = 80
 
 /**
- * `value` as a JSON string for a message, cut to {@link QUOTE_LIMIT} characters (control characters escaped).
+ * `value` as a JSON string for a message, cut to {@link QUOTE_LIMIT} characters (control and invisible format
+ * characters escaped, see `Printable`: a quoted value never acts on the terminal).
  *
  * @example
  * ```ts
@@ -111,8 +113,8 @@ export const QUOTE_LIMIT = 80
  */
 export const quote = (value: string, limit: number = QUOTE_LIMIT): string =>
   value.length <= limit
-    ? JSON.stringify(value)
-    : `${JSON.stringify(`${value.slice(0, limit)}…`)} (${value.length} characters)`
+    ? escapeJson(JSON.stringify(value))
+    : `${escapeJson(JSON.stringify(`${value.slice(0, limit)}…`))} (${value.length} characters)`
 
 /**
  * Whether `value` holds a control character (C0, DEL or C1: line breaks, tabs, NUL, escape, ...).

@@ -11,9 +11,11 @@
 import { DateTime, Option, Schema, SchemaGetter } from "effect"
 import * as EventType from "./EventType.ts"
 import * as PageModule from "./Page.ts"
+import { maskValue } from "./UrlCredentials.ts"
 import * as Validation from "./Validation.ts"
 
-const { quote } = Validation
+// A URL as given, for a message: never its password.
+const quote = (value: string, limit?: number) => Validation.quote(maskValue(value), limit)
 
 /**
  * Largest number of events one webhook can subscribe to (the spec's `maxItems`).
@@ -57,9 +59,19 @@ export const MAX_URL_LENGTH = 2048
 // RFC 3986 (the spec's `format: uri`): only these characters, and `%` only as the start of an escape.
 const URI_CHARACTERS = /^(?:[A-Za-z0-9\-._~:/?#[\]@!$&'()*+,;=]|%[0-9A-Fa-f]{2})*$/
 
+// The host as written: the authority (after `//`, up to the path, query or fragment) without its userinfo and port.
+// WHATWG's parser finds a host in `https:///a` (it skips the extra slashes, making it `https://a/`), so the text we
+// send, which is what Exa reads, is checked itself.
+const writtenHost = (value: string): string => {
+  const authority = /^[a-z][a-z\d+.-]*:\/\/([^/?#]*)/i.exec(value)?.[1] ?? ""
+  const host = authority.slice(authority.lastIndexOf("@") + 1)
+  return host.startsWith("[") ? host : host.replace(/:\d*$/, "")
+}
+
 /**
- * An absolute `http:` or `https:` URL, the only kind Exa can deliver to: a URI as the spec's `format: uri` says (RFC
- * 3986: no spaces, control characters or other unescaped characters), at most {@link MAX_URL_LENGTH} characters.
+ * An absolute `http:` or `https:` URL with a host, the only kind Exa can deliver to: a URI as the spec's
+ * `format: uri` says (RFC 3986: no spaces, control characters or other unescaped characters), at most
+ * {@link MAX_URL_LENGTH} characters. Messages about a refused URL never quote its password.
  *
  * @category schemas
  * @since 0.1.0
@@ -79,6 +91,9 @@ export const WebhookUrl = Schema.String.check(
     const protocol = new URL(value).protocol
     if (protocol !== "http:" && protocol !== "https:") {
       return `expected an http: or https: URL, got the scheme "${protocol}" in ${quote(value)}`
+    }
+    if (writtenHost(value) === "") {
+      return `a webhook URL needs a host, such as "https://example.com/hooks/exa"; got ${quote(value)}`
     }
     return URI_CHARACTERS.test(value) ||
       `expected a URI (RFC 3986): characters outside it, such as non-ASCII letters, must be percent-encoded; got ${

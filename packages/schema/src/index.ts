@@ -92,6 +92,11 @@ export * as EventId from "./EventId.ts"
 /**
  * @since 0.4.0
  */
+export * as UrlCredentials from "./UrlCredentials.ts"
+
+/**
+ * @since 0.4.0
+ */
 export * as Entity from "./Entity.ts"
 
 /**
@@ -118,3 +123,8 @@ export * as Import from "./Import.ts"
  * @since 0.4.0
  */
 export * as Monitor from "./Monitor.ts"
+
+/**
+ * @since 0.4.0
+ */
+export * as Printable from "./Printable.ts"

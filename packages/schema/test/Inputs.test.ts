@@ -69,6 +69,28 @@ describe("WebhookUrl follows format: uri with a length limit", () => {
   it("accepts percent-encoded URLs", () => {
     assert.isUndefined(decode("https://e.com/a%20b?q=1&r=%C3%A9#frag"))
   })
+  it("needs a host as written: https:///a (which URL parsers turn into https://a/) and its family are refused", () => {
+    for (const url of ["https:///a", "http:///", "https:////a/b", "https:///:443/a", "https://@/a", "https://u:p@/a", "https://:443/a"]) {
+      const problem = decode(url)
+      assert.isDefined(problem, url)
+      assert.notInclude(problem!, ":p@", "never the password")
+    }
+    assert.include(decode("https:///a")!, "a webhook URL needs a host, such as \"https://example.com/hooks/exa\"; got \"https:///a\"")
+    for (const url of ["https://a", "http://127.0.0.1:8080/x", "https://[::1]:8443/x", "https://u:p@e.com/a", "https://e.com:443"]) {
+      assert.isUndefined(decode(url), url)
+    }
+    // The rule is the create and update bodies' too, so every caller (CLI, client, batch) refuses it.
+    assert.include(problemOf(Webhook.CreateWebhookParameters, { url: "https:///a", events: ["webset.created"] }) ?? "", "needs a host")
+    assert.include(problemOf(Webhook.UpdateWebhookParameters, { url: "https:///a" }) ?? "", "needs a host")
+  })
+  it("never quotes the password of a URL it refuses", () => {
+    for (const url of ["https://u:hunter2@e.com/a b", "https://u:hunter2@e.com/é", "ftp://u:hunter2@e.com", "https://u:hunter2@e.com/\u202e"]) {
+      const problem = decode(url)!
+      assert.isDefined(problem, url)
+      assert.notInclude(problem, "hunter2", url)
+      assert.include(problem, "u:****@e.com", url)
+    }
+  })
 })
 
 describe("request metadata", () => {

@@ -26,13 +26,14 @@ describe("RedisUrl", () => {
 
   it.each([
     ["http://cache:6379", "only redis:// and rediss://"],
-    ["cache:6379", "only redis:// and rediss://"],
-    ["redis:cache", "expected redis://"],
-    ["redis://", "expected redis://"],
+    ["cache:6379", "does not start with redis:// or rediss://"],
+    ["redis:cache", "does not start with redis:// or rediss://"],
+    ["redis://", "is not a store address"],
     ["redis://cache:6379/zero", "database number"],
     ["redis://cache:6379/0?timeout=1", "query or fragment"],
     ["redis://cache:0", "1 to 65535"],
-    ["redis://ca che", "without spaces"]
+    ["redis://ca che", "has spaces or control characters"],
+    ["redis://user:pw", "what follows the host's \":\" is not a port number (a password goes before the host, followed by @)"]
   ])("refuses %s", (value, message) => {
     expect(RedisUrl.problem(value)).toContain(message)
     expect(RedisUrl.parse(value)).toBeUndefined()
@@ -44,6 +45,25 @@ describe("RedisUrl", () => {
       expect(problem).toBeDefined()
       expect(problem).not.toContain("hunter2")
     }
+  })
+
+  // A mistyped address may be nothing but the password: no part of the value is ever repeated.
+  it.each([
+    "redis://user:hunter2",
+    "redis://user:hunter2/0",
+    "hunter2",
+    "hunter2:abc",
+    "hunter2@",
+    "redis//hunter2",
+    "redis:/hunter2",
+    "redis://:hunter2@",
+    "redis://hunter2 x",
+    "redis://u:hunter2@cache:1/0\u001b"
+  ])("never repeats any part of %j in its problem", (value) => {
+    const problem = RedisUrl.problem(value)
+    expect(problem).toBeDefined()
+    expect(problem).not.toContain("hunter2")
+    expect(problem).toContain("the value is not shown: it may hold a password")
   })
 
   it("is the schema's rule too", () => {
