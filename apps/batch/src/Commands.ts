@@ -118,10 +118,8 @@ export const plan = Command.make(
     const session = yield* Session.resolve(shared)
     const output = yield* Output
     const journalPath = Option.getOrElse(flags.secretsFile, () => Journal.defaultPath(flags.manifest))
-    if (Journal.isLoose(journalPath)) {
-      yield* output.warn(`the secrets journal ${journalPath} can be read by other users; restrict it with chmod 600 ${journalPath}`)
-    }
-    const { entries } = yield* Journal.read(journalPath)
+    const { entries, warnings } = yield* Journal.read(journalPath, flags.manifest)
+    yield* Effect.forEach(warnings, output.warn, { discard: true })
     const remote = yield* Session.withClient(session, remoteWebhooks)
     const computed = Plan.make(loaded.manifest.namespace, loaded.webhooks, remote, {
       adopt: flags.adopt,
@@ -198,15 +196,13 @@ export const apply = Command.make(
     const journalPath = Option.getOrElse(flags.secretsFile, () => Journal.defaultPath(flags.manifest))
 
     yield* Effect.scoped(Effect.gen(function*() {
-      const journal = yield* Journal.open(journalPath)
+      const journal = yield* Journal.open(journalPath, flags.manifest)
       if (Journal.trackedByGit(journal.path)) {
         yield* output.warn(
           `the secrets journal ${journal.path} is inside a git work tree and not ignored; add it to .gitignore so its secrets are never committed`
         )
       }
-      if (journal.skipped > 0) {
-        yield* output.warn(`${journal.skipped} line(s) of ${journal.path} could not be read (a write cut short?); they were skipped`)
-      }
+      yield* Effect.forEach(journal.warnings, output.warn, { discard: true })
       const options = { concurrency, prune: flags.prune, rotateMissingSecrets: flags.rotateMissingSecrets }
       const outcomes = yield* Session.withClient(session, Effect.gen(function*() {
         const remote = yield* remoteWebhooks
@@ -345,7 +341,8 @@ export const secret = Command.make(
   Effect.fn("Commands.secret")(function*(flags) {
     const loaded = yield* load(flags.manifest)
     const journalPath = Option.getOrElse(flags.secretsFile, () => Journal.defaultPath(flags.manifest))
-    const { entries } = yield* Journal.read(journalPath)
+    const { entries, warnings } = yield* Journal.read(journalPath, flags.manifest)
+    yield* Effect.forEach(warnings, (yield* Output).warn, { discard: true })
     const entry = Journal.latest(entries, loaded.manifest.namespace, flags.key)
     if (entry === undefined) {
       return yield* new UsageError({
