@@ -11,8 +11,7 @@
  */
 import { Validation, Webhook } from "@exa-webhooks/schema"
 import { Effect, FileSystem, Result, Schema } from "effect"
-import * as Yaml from "effect/encoding/Yaml"
-import * as YAML from "yaml"
+import * as YamlReader from "./internal/yamlReader.ts"
 import * as Manifest from "./Manifest.ts"
 
 /**
@@ -49,6 +48,8 @@ export class ManifestError extends Schema.TaggedError<ManifestError>()("Manifest
     column: Schema.Number,
     message: Schema.String
   })),
+  /** Entries with problems beyond the {@link MAX_PROBLEMS} listed: counted, not listed. */
+  unlisted: Schema.Number,
   message: Schema.String
 }) {}
 
@@ -60,14 +61,27 @@ export class ManifestError extends Schema.TaggedError<ManifestError>()("Manifest
 export const formatProblem = (problem: Problem): string =>
   `${problem.file}:${problem.line}:${problem.column}: ${problem.message}`
 
-const failWith = (file: string, problems: ReadonlyArray<Problem>) =>
+const failWith = (file: string, problems: ReadonlyArray<Problem>, unlisted = 0) =>
   new ManifestError({
     file,
     problems,
-    message: problems.length === 1
+    unlisted,
+    message: problems.length === 1 && unlisted === 0
       ? formatProblem(problems[0]!)
-      : `${file}: ${problems.length} problems:\n${problems.map(formatProblem).join("\n")}`
+      : `${file}: ${problems.length} problems${unlistedNote(unlisted)}:\n${problems.map(formatProblem).join("\n")}`
   })
+
+/**
+ * What a report adds when entries with problems were not listed.
+ *
+ * @since 0.4.0
+ */
+export const unlistedNote = (unlisted: number): string =>
+  unlisted === 0
+    ? ""
+    : ` (and ${unlisted >= MAX_UNLISTED ? `more than ${MAX_UNLISTED.toLocaleString("en")}` : unlisted} more broken ${
+      unlisted === 1 ? "entry" : "entries"
+    }, not listed: fix these first)`
 
 /**
  * A manifest that passed every check, with its webhooks merged and tagged.
@@ -210,7 +224,7 @@ const checkMerged = (
 const check = (
   parsed: unknown,
   env: Readonly<Record<string, string | undefined>>
-): { readonly problems: ReadonlyArray<Unlocated>; readonly loaded?: Omit<Loaded, "file"> } => {
+): { readonly problems: ReadonlyArray<Unlocated>; readonly unlisted?: number; readonly loaded?: Omit<Loaded, "file"> } => {
   if (parsed === null || parsed === undefined) {
     return {
       problems: [{ path: [], message: "the manifest is empty; it needs version: 1, a namespace and a list of webhooks (see examples/webhooks.yaml)" }]
@@ -229,7 +243,9 @@ const check = (
   const rawEntries = Array.isArray(value["webhooks"]) ? value["webhooks"] : []
   const firstIndex = new Map<string, number>()
   const entries: Array<readonly [Manifest.Entry, number]> = []
-  rawEntries.forEach((raw, index) => {
+  let unlisted = 0
+  for (const [index, raw] of rawEntries.entries()) {
+    if (unlisted >= MAX_UNLISTED) break
     const key = (raw as { key?: unknown } | null)?.key
     if (typeof key === "string") {
       const earlier = firstIndex.get(key)
@@ -238,30 +254,35 @@ const check = (
           path: ["webhooks", index, "key"],
           message: `webhooks[${index}].key: "${key}" is already the key of webhooks[${earlier}]; keys must be unique within the namespace`
         })
-        return
+        continue
       }
       firstIndex.set(key, index)
     }
     const quick = decodeEntry(raw, firstProblem)
     if (Result.isSuccess(quick)) {
       entries.push([quick.success, index])
-      return
+      continue
+    }
+    // Past the problems that are listed, broken entries are only counted (up to a point).
+    if (problems.length >= MAX_PROBLEMS) {
+      unlisted++
+      continue
     }
     const entry = decodeEntry(raw, Manifest.parseOptions)
     if (Result.isFailure(entry)) schemaProblems(entry.failure.issue, ["webhooks", index], problems)
     else entries.push([entry.success, index])
-  })
+  }
   // A value with an unset variable fails its own check too; the variable is the problem to report.
   const unset = new Set(variableProblems.map((problem) => Validation.formatPath(problem.path)))
   const all = [...variableProblems, ...problems.filter((problem) => !unset.has(Validation.formatPath(problem.path)))]
-  if (Result.isFailure(top)) return { problems: all }
+  if (Result.isFailure(top)) return { problems: all, unlisted }
   const manifest: Manifest.Manifest = { ...top.success, webhooks: entries.map(([entry]) => entry) }
   const webhooks: Array<Manifest.Desired> = []
   for (const [entry, index] of entries) {
     const webhook = checkMerged(manifest, entry, index, all)
     if (webhook !== undefined) webhooks.push(webhook)
   }
-  return { problems: all, loaded: { manifest, webhooks } }
+  return { problems: all, unlisted, loaded: { manifest, webhooks } }
 }
 
 const fieldsAt = (path: Path): ReadonlyArray<string> =>
@@ -278,74 +299,62 @@ const expectedFields = (path: Path) => {
   return fields.length === 0 ? "" : `; expected one of ${fields.join(", ")}`
 }
 
-/** Positions of the problems, from a full parse with the `yaml` package. */
-const locate = (file: string, text: string, problems: ReadonlyArray<Unlocated>, document: YAML.Document.Parsed, lines: YAML.LineCounter): Array<Problem> =>
-  problems.map((problem) => {
-    let node: unknown = document.contents
-    let offset = (node as YAML.Node | null)?.range?.[0] ?? 0
-    for (const [i, segment] of problem.path.entries()) {
-      if (YAML.isMap(node)) {
-        const pair = node.items.find((item) => (YAML.isScalar(item.key) ? item.key.value : item.key) === segment)
-        if (pair === undefined) break
-        const last = i === problem.path.length - 1
-        const keyNode = pair.key as YAML.Node | null
-        if (last && problem.atKey === true && keyNode?.range) {
-          offset = keyNode.range[0]
-          break
-        }
-        node = pair.value
-        const range = (pair.value as YAML.Node | null)?.range ?? keyNode?.range
-        if (range) offset = range[0]
-      } else if (YAML.isSeq(node) && typeof segment === "number") {
-        node = node.items[segment]
-        const range = (node as YAML.Node | undefined)?.range
-        if (range) offset = range[0]
-      } else break
-    }
-    const pos = lines.linePos(Math.min(offset, text.length))
-    return { file, line: pos.line, column: pos.col, message: problem.message }
-  }).toSorted((a, b) => a.line - b.line || a.column - b.column)
+// Characters YAML does not allow in its text (C0 and C1 controls other than tab and line breaks, DEL): a raw escape
+// would otherwise reach a terminal through a message, and nothing a manifest means needs one unescaped.
+// oxlint-disable-next-line no-control-regex
+const CONTROL = /[\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x84\x86-\x9F\uFFFE\uFFFF]/
 
-/**
- * JSON is YAML too, but effect's parser slows down sharply on flow collections that span many lines (a pretty-printed
- * JSON manifest of 2,000 entries took 3 s, against 8 ms for the same document on one line). When the text is JSON,
- * the whitespace between its tokens is dropped before the fast parse, which keeps YAML's rules (a duplicate key is
- * still refused). Anything else, or text `JSON.parse` refuses, is parsed as written.
- */
-const compactJson = (text: string): string | undefined => {
-  if (!/^\s*[[{]/.test(text)) return undefined
-  try {
-    JSON.parse(text)
-  } catch {
-    return undefined
-  }
-  let out = ""
+/** `offset` in `text` as a 1-based line and column. */
+const lineColumn = (text: string, offset: number) => {
+  let line = 1
   let start = 0
-  let inString = false
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i)
-    if (inString) {
-      if (c === 92) i++ // backslash: the next character is escaped
-      else if (c === 34) inString = false
-    } else if (c === 34) {
-      inString = true
-    } else if (c === 32 || c === 10 || c === 13 || c === 9) {
-      out += text.slice(start, i)
-      start = i + 1
-    }
+  for (let i = text.indexOf("\n"); i !== -1 && i < offset; i = text.indexOf("\n", i + 1)) {
+    line++
+    start = i + 1
   }
-  return out + text.slice(start)
+  return { line, column: offset - start + 1 }
 }
 
-const slowParse = (text: string) => {
-  const lines = new YAML.LineCounter()
-  const document = YAML.parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false, merge: true })
-  return { document, lines }
+/**
+ * Most problems reported for one file; the rest are counted. A file with a thousand broken entries has one mistake
+ * made a thousand times, and locating each would take longer than fixing the first.
+ *
+ * @since 0.4.0
+ */
+export const MAX_PROBLEMS = 100
+
+/**
+ * Broken entries counted beyond those listed; past this many the count stops ("more than").
+ *
+ * @since 0.4.0
+ */
+export const MAX_UNLISTED = 10_000
+
+/** Problems at their places: found again in the text, item by item (see `YamlReader.locate`). */
+const locate = (file: string, text: string, document: YamlReader.Read, problems: ReadonlyArray<Unlocated>): Array<Problem> => {
+  const offsets = YamlReader.locate(text, document, problems.map((problem) => ({ path: problem.path, atKey: problem.atKey === true })))
+  // One walk over the text for every offset, in order.
+  const order = offsets.map((offset, i) => [offset, i] as const).toSorted((a, b) => a[0] - b[0])
+  const positions = Array.from({ length: offsets.length }, () => ({ line: 1, column: 1 }))
+  let line = 1
+  let start = 0
+  let at = 0
+  for (const [offset, i] of order) {
+    for (let n = text.indexOf("\n", at); n !== -1 && n < offset; n = text.indexOf("\n", n + 1)) {
+      line++
+      start = n + 1
+      at = n + 1
+    }
+    positions[i] = { line, column: Math.min(offset, text.length) - start + 1 }
+  }
+  return problems
+    .map((problem, i) => ({ file, line: positions[i]!.line, column: positions[i]!.column, message: problem.message }))
+    .toSorted((a, b) => a.line - b.line || a.column - b.column)
 }
 
 /**
  * Validates the text of a manifest: the manifest and its merged webhooks, or a {@link ManifestError} with every
- * problem located.
+ * problem located (at most {@link MAX_PROBLEMS}; the others are counted).
  *
  * @since 0.1.0
  */
@@ -354,32 +363,24 @@ export const parse = (
   text: string,
   env: Readonly<Record<string, string | undefined>>
 ): Result.Result<Loaded, ManifestError> => {
-  let fast: { ok: true; value: unknown } | { ok: false }
-  try {
-    fast = { ok: true, value: Yaml.parse(compactJson(text) ?? text) }
-  } catch {
-    fast = { ok: false }
-  }
-  if (fast.ok) {
-    const result = check(fast.value, env)
-    if (result.problems.length === 0) return Result.succeed({ file, ...result.loaded! })
-    const { document, lines } = slowParse(text)
-    return Result.fail(failWith(file, locate(file, text, result.problems, document, lines)))
-  }
-  // The fast parser refused it: a syntax error, or YAML it does not support. The full parser decides.
-  const { document, lines } = slowParse(text)
-  if (document.errors.length > 0) {
-    return Result.fail(failWith(
+  const source = text.includes("\r") ? text.replace(/\r\n?/g, "\n") : text
+  const control = CONTROL.exec(source)
+  if (control !== null) {
+    const code = control[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, "0")
+    return Result.fail(failWith(file, [{
       file,
-      document.errors.map((error) => {
-        const pos = error.linePos?.[0] ?? lines.linePos(error.pos[0])
-        return { file, line: pos.line, column: pos.col, message: `YAML: ${error.message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "")}` }
-      })
-    ))
+      ...lineColumn(source, control.index),
+      message: `YAML: a control character (U+${code}) is not allowed in YAML text; remove it, or write it as an escape ` +
+        `inside double quotes (e.g. "\\u${code}")`
+    }]))
   }
-  const result = check(document.toJS({ maxAliasCount: 1000 }), env)
+  const read = YamlReader.read(source)
+  if (!("value" in read)) return Result.fail(failWith(file, [{ file, ...lineColumn(source, read.offset), message: read.message }]))
+  const result = check(read.value, env)
   if (result.problems.length === 0) return Result.succeed({ file, ...result.loaded! })
-  return Result.fail(failWith(file, locate(file, text, result.problems, document, lines)))
+  const listed = result.problems.slice(0, MAX_PROBLEMS)
+  const unlisted = (result.unlisted ?? 0) + new Set(result.problems.slice(MAX_PROBLEMS).map((p) => String(p.path[1]))).size
+  return Result.fail(failWith(file, locate(file, source, read, listed), unlisted))
 }
 
 const reason = (error: { readonly reason: { readonly _tag: string; readonly message: string } }) =>
