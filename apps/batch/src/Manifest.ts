@@ -19,7 +19,7 @@
  *
  * @since 0.1.0
  */
-import { type EventType, Ownership, Webhook } from "@exa-webhooks/schema"
+import { type EventType, Ownership, ReservedMetadata, Webhook } from "@exa-webhooks/schema"
 import { Schema } from "effect"
 
 /**
@@ -131,6 +131,20 @@ export const createBody = (namespace: string, webhook: Desired): Webhook.CreateW
   events: webhook.events,
   metadata: { ...webhook.metadata, ...Ownership.tags(namespace, webhook.key) }
 })
+
+// The client adds a random UUID as each create's idempotency key (36 characters, a metadata value).
+const IDEMPOTENCY_KEY_SHAPE = "00000000-0000-0000-0000-000000000000"
+
+/**
+ * The body of the create request for `webhook` as it is sent: {@link createBody} plus the idempotency key the client
+ * stores in the metadata. Its encoded size is what the API's body limit judges.
+ *
+ * @since 0.4.0
+ */
+export const sentBody = (namespace: string, webhook: Desired): Webhook.CreateWebhookParameters => {
+  const body = createBody(namespace, webhook)
+  return { ...body, metadata: { ...body.metadata, [ReservedMetadata.IDEMPOTENCY_KEY]: IDEMPOTENCY_KEY_SHAPE } }
+}
 
 /**
  * The JSON Schema (draft 2020-12) of the manifest, as committed in `manifest.schema.json`.

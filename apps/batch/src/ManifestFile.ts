@@ -9,7 +9,7 @@
  *
  * @since 0.1.0
  */
-import { Validation, Webhook } from "@exa-webhooks/schema"
+import { RequestBody, Validation, Webhook } from "@exa-webhooks/schema"
 import { Effect, FileSystem, Result, Schema } from "effect"
 import * as YamlReader from "./internal/yamlReader.ts"
 import * as Manifest from "./Manifest.ts"
@@ -200,9 +200,20 @@ const checkMerged = (
 ): Manifest.Desired | undefined => {
   const webhook = Manifest.desired(manifest, entry, index)
   const body = Manifest.createBody(manifest.namespace, webhook)
-  if (Result.isSuccess(decodeCreate(body))) return webhook
+  // Every field can be right and the request still too large to send (thousands of metadata keys).
+  const tooLarge = () => {
+    const problem = RequestBody.problem(Manifest.sentBody(manifest.namespace, webhook))
+    if (problem === undefined) return webhook
+    problems.push({
+      path: entry.metadata === undefined ? ["webhooks", index] : ["webhooks", index, "metadata"],
+      message: `webhooks[${index}]: creating this webhook: ${problem} (its metadata, with the defaults' and the ownership tags, ` +
+        `has ${Object.keys(body.metadata ?? {}).length} keys)`
+    })
+    return undefined
+  }
+  if (Result.isSuccess(decodeCreate(body))) return tooLarge()
   const checked = decodeCreate(body, Validation.parseOptions)
-  if (Result.isSuccess(checked)) return webhook
+  if (Result.isSuccess(checked)) return tooLarge()
   for (const problem of Validation.problems(checked.failure.issue)) {
     const field = parsePath(problem.path)[0]
     const own = field === "events" ? entry.events : field === "metadata" ? entry.metadata : undefined

@@ -123,6 +123,8 @@ const cases: ReadonlyArray<Case> = [
   { name: "text after a block scalar indicator", text: `${head}webhooks:\n${hook("    events: [webset.created]\n    metadata:\n      note: | text\n        more\n")}`, says: "after the block scalar indicator", line: 8 },
   { name: "a bad escape in double quotes", text: `${head}webhooks:\n  - key: "a\\qb"\n`, says: "YAML", line: 4 },
   { name: "a tab after - before an anchor", text: `${head}webhooks:\n  -\t&a {key: a}\n`, says: "a tab indents", line: 4 },
+  { name: "10,000 metadata keys (a body no server takes)", text: `${head}webhooks:\n${hook(`    events: [webset.created]\n    metadata: { ${Array.from({ length: 10_000 }, (_, i) => `k${i}: v`).join(", ")} }\n`)}`, says: "bytes of JSON", line: 7 },
+  { name: "a metadata value of 1,000 four-byte characters, fifty times", text: `${head}webhooks:\n${hook(`    events: [webset.created]\n    metadata: { ${Array.from({ length: 50 }, (_, i) => `k${i}: "${"😀".repeat(500)}"`).join(", ")} }\n`)}`, says: "bytes of JSON", line: 7 },
   { name: "an escape character in the text", text: `${head}webhooks:\n  - key: a\x1b[2J\n`, says: "control character (U+001B)", line: 4 },
   { name: "a C1 control character in the text", text: `${head}webhooks: []\n# \u009b\n`, says: "control character (U+009B)", line: 4 }
 ]

@@ -83,3 +83,8 @@ export * as ClientSettings from "./ClientSettings.ts"
  * @since 0.3.0
  */
 export * as RedisUrl from "./RedisUrl.ts"
+
+/**
+ * @since 0.4.0
+ */
+export * as RequestBody from "./RequestBody.ts"
