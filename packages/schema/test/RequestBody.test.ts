@@ -1,11 +1,11 @@
 import { assert, describe, it } from "@effect/vitest"
 import { RequestBody } from "../src/index.ts"
 
-describe("RequestBody", () => {
-  const body = (metadata: Record<string, string>) => ({ url: "https://example.com/hooks", events: ["webset.created"], metadata })
-  // `size` bytes in all, from one metadata value of ASCII text.
-  const sized = (size: number) => body({ note: "x".repeat(size - RequestBody.byteLength(body({ note: "" }))) })
+const body = (metadata: Record<string, string>) => ({ url: "https://example.com/hooks", events: ["webset.created"], metadata })
+// `size` bytes in all, from one metadata value of ASCII text.
+const sized = (size: number) => body({ note: "x".repeat(size - RequestBody.byteLength(body({ note: "" }))) })
 
+describe("RequestBody", () => {
   it("measures the body as sent: JSON, UTF-8", () => {
     assert.strictEqual(RequestBody.byteLength({ a: "é" }), 10)
     assert.strictEqual(RequestBody.byteLength({ a: "\u0001" }), 14)
