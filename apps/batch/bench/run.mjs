@@ -28,10 +28,10 @@ const bootstrapped = join(root, ".tools", "bin", "node")
 const node = existsSync(bootstrapped) ? bootstrapped : process.execPath
 const work = mkdtempSync(join(tmpdir(), "exa-batch-bench-"))
 const KEY = "exa-batch-bench-key-0123456789abcdef"
-const args = process.argv.slice(2)
-const runsAt = args.indexOf("--runs")
-const RUNS = runsAt === -1 ? 5 : Number(args[runsAt + 1])
-const only = args.filter((arg, i) => !arg.startsWith("--") && (runsAt === -1 || i !== runsAt + 1))
+const argv = process.argv.slice(2)
+const runsAt = argv.indexOf("--runs")
+const RUNS = runsAt === -1 ? 5 : Number(argv[runsAt + 1])
+const only = argv.filter((arg, i) => !arg.startsWith("--") && (runsAt === -1 || i !== runsAt + 1))
 const wanted = (name) => only.length === 0 || only.includes(name)
 
 if (!existsSync(bundle)) {
@@ -111,7 +111,6 @@ const manifest = (namespace, count, file) => {
 }
 
 const ratio = (value, target) => (value / target).toFixed(2)
-const mb = (bytes) => (bytes / 1024 / 1024).toFixed(1)
 
 // Manifests ---------------------------------------------------------------------------------------------------------
 
@@ -173,8 +172,8 @@ const styles = (n) => {
 }
 
 // Hostile files under 1 MB: each must be judged (exit 0 or 2) in under a second.
+const fill = (unit, budget = 1_000_000 - 200) => unit.repeat(Math.floor(budget / unit.length))
 const hostile = () => {
-  const fill = (unit, budget = 1_000_000 - 200) => unit.repeat(Math.floor(budget / unit.length))
   const laughs = ["l0: &l0 [lol]"]
   for (let i = 1; i <= 10; i++) laughs.push(`l${i}: &l${i} [${Array.from({ length: 9 }, () => `*l${i - 1}`).join(", ")}]`)
   const validEntries = []

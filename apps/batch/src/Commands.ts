@@ -52,6 +52,13 @@ const secretsFile = Flag.String("secrets-file").pipe(
   Flag.optional
 )
 
+const claim = Flag.Boolean("claim").pipe(
+  Flag.withDescription(
+    "take over the webhooks of this namespace that another manifest created (after this manifest was moved or renamed)"
+  ),
+  Flag.withDefault(false)
+)
+
 const adopt = Flag.Boolean("adopt").pipe(
   Flag.withDescription(
     "tag an existing untagged webhook with the same URL and events instead of creating a twin (its secret stays unknown)"
@@ -106,6 +113,7 @@ export const plan = Command.make(
     manifest: manifestArgument,
     secretsFile,
     adopt,
+    claim,
     detailedExitCode: Flag.Boolean("detailed-exit-code").pipe(
       Flag.withDescription(`exit ${ExitCode.ChangesPending} when changes are pending (for CI), 0 when there are none`),
       Flag.withDefault(false)
@@ -121,10 +129,13 @@ export const plan = Command.make(
     const { entries, warnings } = yield* Journal.read(journalPath, flags.manifest)
     yield* Effect.forEach(warnings, output.warn, { discard: true })
     const remote = yield* Session.withClient(session, remoteWebhooks)
-    const computed = Plan.make(loaded.manifest.namespace, loaded.webhooks, remote, {
+    const computed = Plan.make(loaded.manifest.namespace, loaded.name, loaded.webhooks, remote, {
       adopt: flags.adopt,
+      claim: flags.claim,
       journaled: journaledIds(entries)
     })
+    const claimed = Render.claimantsWarning(computed)
+    if (claimed !== undefined) yield* output.warn(claimed)
     const summary = Plan.summary(computed)
     yield* output.result(Render.planDocument(flags.manifest, computed, summary), () => Render.planText(computed, summary, flags.verbose))
     if (flags.detailedExitCode && Plan.hasChanges(computed)) return yield* new Exiting({ code: ExitCode.ChangesPending })
@@ -166,8 +177,11 @@ export const apply = Command.make(
     manifest: manifestArgument,
     secretsFile,
     adopt,
+    claim,
     prune: Flag.Boolean("prune").pipe(
-      Flag.withDescription("delete orphans: webhooks of this namespace that the manifest no longer lists (asks first)"),
+      Flag.withDescription(
+        "delete orphans: webhooks this manifest created that it no longer lists (asks first; never another manifest's)"
+      ),
       Flag.withDefault(false)
     ),
     yes: Flag.Boolean("yes").pipe(
@@ -206,10 +220,13 @@ export const apply = Command.make(
       const options = { concurrency, prune: flags.prune, rotateMissingSecrets: flags.rotateMissingSecrets }
       const outcomes = yield* Session.withClient(session, Effect.gen(function*() {
         const remote = yield* remoteWebhooks
-        const computed = Plan.make(loaded.manifest.namespace, loaded.webhooks, remote, {
+        const computed = Plan.make(loaded.manifest.namespace, loaded.name, loaded.webhooks, remote, {
           adopt: flags.adopt,
+          claim: flags.claim,
           journaled: journaledIds(journal.entries)
         })
+        const claimed = Render.claimantsWarning(computed)
+        if (claimed !== undefined) yield* output.warn(claimed)
         const orphans = computed.actions.filter((action) => action._tag === "Orphan")
         if (flags.prune && orphans.length > 0 && !flags.yes) {
           const confirm = yield* Confirm
@@ -239,6 +256,7 @@ export const apply = Command.make(
             `Applied ${flags.manifest} (namespace ${loaded.manifest.namespace}): ${summary.created} created, ${summary.updated} updated, ` +
             `${summary.adopted} adopted, ${summary.rotated} rotated, ${summary.deleted} deleted, ${summary.unchanged} unchanged` +
             (summary.kept > 0 ? `, ${summary.kept} orphaned kept (--prune deletes them)` : "") +
+            (summary.untouched > 0 ? `, ${summary.untouched} of another manifest or none left alone` : "") +
             `, ${summary.failed} failed.`,
             ...failed.map((outcome) => `  failed ${outcome.key ?? "(no key)"}${outcome.id === null ? "" : ` (${outcome.id})`}: ${outcome.error?.message}`),
             summary.created + summary.rotated > 0
@@ -298,7 +316,7 @@ export const importCommand = Command.make(
     const output = yield* Output
     const remote = yield* Session.withClient(session, remoteWebhooks)
     const entries = Import.entries(flags.namespace, remote)
-    const text = Import.toYaml(flags.namespace, entries, undefined)
+    const text = Import.toYaml(flags.namespace, entries, undefined, Import.manifestsOf(flags.namespace, remote))
     if (Option.isSome(flags.output)) {
       yield* Effect.try({
         try: () => Fs.writeFileSync(flags.output.pipe(Option.getOrThrow), text, { flag: "wx" }),

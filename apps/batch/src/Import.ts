@@ -52,16 +52,37 @@ export const entries = (namespace: string, remote: ReadonlyArray<Webhook.Webhook
 }
 
 /**
+ * The manifests recorded on the webhooks of `namespace` (see `Ownership`): who created what an import of it lists.
+ *
+ * @since 0.4.0
+ */
+export const manifestsOf = (namespace: string, remote: ReadonlyArray<Webhook.Webhook>): Array<string> => [
+  ...new Set(remote.flatMap((webhook) => {
+    const owner = Ownership.of(webhook.metadata)
+    return owner?.namespace === namespace && owner.manifest !== undefined ? [owner.manifest] : []
+  }))
+]
+
+/**
  * The manifest as YAML text, with a header saying where it came from and what to run next.
  *
  * @since 0.1.0
  */
-export const toYaml = (namespace: string, webhooks: ReadonlyArray<Manifest.Entry>, schemaUrl: string | undefined): string => {
+export const toYaml = (
+  namespace: string,
+  webhooks: ReadonlyArray<Manifest.Entry>,
+  schemaUrl: string | undefined,
+  manifests: ReadonlyArray<string> = []
+): string => {
   const header = [
     ...(schemaUrl === undefined ? [] : [`# yaml-language-server: $schema=${schemaUrl}`]),
     "# Written by exa-webhooks-batch import. Review it, then run: exa-webhooks-batch apply --adopt FILE",
     "# (--adopt tags these existing webhooks instead of creating new ones; their signing secrets stay unknown",
-    "# to exa-webhooks-batch until apply --rotate-missing-secrets replaces them)."
+    "# to exa-webhooks-batch until apply --rotate-missing-secrets replaces them).",
+    ...(manifests.length === 0 ? [] : [
+      `# Some of them were created by the manifest ${manifests.join(", ")}; a namespace belongs to one manifest, so if`,
+      "# this file replaces it, run apply --claim FILE once to take them over."
+    ])
   ]
   const body = YAML.stringify({ version: Manifest.VERSION, namespace, webhooks }, { lineWidth: 0 })
   return `${header.join("\n")}\n${body}`

@@ -9,8 +9,10 @@
  *
  * @since 0.1.0
  */
-import { RequestBody, Validation, Webhook } from "@exa-webhooks/schema"
+import { Ownership, RequestBody, Validation, Webhook } from "@exa-webhooks/schema"
 import { Effect, FileSystem, Result, Schema } from "effect"
+import * as Fs from "node:fs"
+import * as Path from "node:path"
 import * as YamlReader from "./internal/yamlReader.ts"
 import * as Manifest from "./Manifest.ts"
 
@@ -91,6 +93,8 @@ export const unlistedNote = (unlisted: number): string =>
 export interface Loaded {
   readonly file: string
   readonly manifest: Manifest.Manifest
+  /** The manifest's name: its `name`, or its path in its git repository (see {@link nameFromPath}). */
+  readonly name: string
   readonly webhooks: ReadonlyArray<Manifest.Desired>
 }
 
@@ -194,15 +198,24 @@ const schemaProblems = (issue: Parameters<typeof Validation.problems>[0], prefix
 /** The merged webhook of a valid entry, checked as the create it becomes (ownership tags included: limits count them). */
 const checkMerged = (
   manifest: Manifest.Manifest,
+  name: string,
   entry: Manifest.Entry,
   index: number,
   problems: Array<Unlocated>
 ): Manifest.Desired | undefined => {
   const webhook = Manifest.desired(manifest, entry, index)
-  const body = Manifest.createBody(manifest.namespace, webhook)
+  const body = Manifest.createBody(manifest.namespace, name, webhook)
   // Every field can be right and the request still too large to send (thousands of metadata keys).
   const tooLarge = () => {
-    const problem = RequestBody.problem(Manifest.sentBody(manifest.namespace, webhook))
+    const clash = entry.metadata === undefined ? undefined : Ownership.caseClash(Object.keys(webhook.metadata))
+    if (clash !== undefined) {
+      problems.push({
+        path: ["webhooks", index, "metadata"],
+        message: `webhooks[${index}].metadata (with the defaults' metadata): keys ${clash}`
+      })
+      return undefined
+    }
+    const problem = RequestBody.problem(Manifest.sentBody(manifest.namespace, name, webhook))
     if (problem === undefined) return webhook
     problems.push({
       path: entry.metadata === undefined ? ["webhooks", index] : ["webhooks", index, "metadata"],
@@ -234,7 +247,8 @@ const checkMerged = (
 /** Every problem of a parsed document, unlocated; the manifest and its webhooks when there is none. */
 const check = (
   parsed: unknown,
-  env: Readonly<Record<string, string | undefined>>
+  env: Readonly<Record<string, string | undefined>>,
+  pathName: string
 ): { readonly problems: ReadonlyArray<Unlocated>; readonly unlisted?: number; readonly loaded?: Omit<Loaded, "file"> } => {
   if (parsed === null || parsed === undefined) {
     return {
@@ -259,15 +273,21 @@ const check = (
     if (unlisted >= MAX_UNLISTED) break
     const key = (raw as { key?: unknown } | null)?.key
     if (typeof key === "string") {
-      const earlier = firstIndex.get(key)
+      // Keys that differ only in case are one key to a person (and to case-insensitive tools): refused too.
+      const earlier = firstIndex.get(key.toLowerCase())
       if (earlier !== undefined) {
+        const same = (rawEntries[earlier] as { key: string }).key === key
         problems.push({
           path: ["webhooks", index, "key"],
-          message: `webhooks[${index}].key: "${key}" is already the key of webhooks[${earlier}]; keys must be unique within the namespace`
+          message: same
+            ? `webhooks[${index}].key: "${key}" is already the key of webhooks[${earlier}]; keys must be unique within the namespace`
+            : `webhooks[${index}].key: "${key}" differs from the key of webhooks[${earlier}] ("${
+              (rawEntries[earlier] as { key: string }).key
+            }") only in case; keys must differ in more than case`
         })
         continue
       }
-      firstIndex.set(key, index)
+      firstIndex.set(key.toLowerCase(), index)
     }
     const quick = decodeEntry(raw, firstProblem)
     if (Result.isSuccess(quick)) {
@@ -288,12 +308,13 @@ const check = (
   const all = [...variableProblems, ...problems.filter((problem) => !unset.has(Validation.formatPath(problem.path)))]
   if (Result.isFailure(top)) return { problems: all, unlisted }
   const manifest: Manifest.Manifest = { ...top.success, webhooks: entries.map(([entry]) => entry) }
+  const name = manifest.name ?? pathName
   const webhooks: Array<Manifest.Desired> = []
   for (const [entry, index] of entries) {
-    const webhook = checkMerged(manifest, entry, index, all)
+    const webhook = checkMerged(manifest, name, entry, index, all)
     if (webhook !== undefined) webhooks.push(webhook)
   }
-  return { problems: all, unlisted, loaded: { manifest, webhooks } }
+  return { problems: all, unlisted, loaded: { manifest, name, webhooks } }
 }
 
 const fieldsAt = (path: Path): ReadonlyArray<string> =>
@@ -372,7 +393,8 @@ const locate = (file: string, text: string, document: YamlReader.Read, problems:
 export const parse = (
   file: string,
   text: string,
-  env: Readonly<Record<string, string | undefined>>
+  env: Readonly<Record<string, string | undefined>>,
+  pathName: string = Path.basename(file)
 ): Result.Result<Loaded, ManifestError> => {
   const source = text.includes("\r") ? text.replace(/\r\n?/g, "\n") : text
   const control = CONTROL.exec(source)
@@ -387,7 +409,7 @@ export const parse = (
   }
   const read = YamlReader.read(source)
   if (!("value" in read)) return Result.fail(failWith(file, [{ file, ...lineColumn(source, read.offset), message: read.message }]))
-  const result = check(read.value, env)
+  const result = check(read.value, env, pathName)
   if (result.problems.length === 0) return Result.succeed({ file, ...result.loaded! })
   const listed = result.problems.slice(0, MAX_PROBLEMS)
   const unlisted = (result.unlisted ?? 0) + new Set(result.problems.slice(MAX_PROBLEMS).map((p) => String(p.path[1]))).size
@@ -434,5 +456,31 @@ export const load = Effect.fn("ManifestFile.load")(function*(
     try: () => new TextDecoder("utf-8", { fatal: true }).decode(bytes),
     catch: () => at(file, "not UTF-8 text; save the manifest as UTF-8")
   })
-  return yield* Effect.fromResult(parse(file, text.replace(/^\uFEFF/, ""), env))
+  return yield* Effect.fromResult(parse(file, text.replace(/^\uFEFF/, ""), env, nameFromPath(file)))
 })
+
+/**
+ * The name a manifest goes by when it sets none: its path relative to the root of its git work tree (`infra/webhooks.yaml`,
+ * the same on every clone and CI checkout), or its file name outside a work tree. Characters a name may not hold
+ * become "-".
+ *
+ * @since 0.4.0
+ */
+export const nameFromPath = (file: string): string => {
+  let real: string
+  try {
+    real = Fs.realpathSync(file)
+  } catch {
+    real = Path.resolve(file)
+  }
+  let relative = Path.basename(real)
+  for (let dir = Path.dirname(real); ; dir = Path.dirname(dir)) {
+    if (Fs.existsSync(Path.join(dir, ".git"))) {
+      relative = Path.relative(dir, real).split(Path.sep).join("/")
+      break
+    }
+    if (Path.dirname(dir) === dir) break
+  }
+  const cleaned = relative.replace(/[^A-Za-z0-9._:/-]/g, "-").replace(/^[^A-Za-z0-9]+/, "")
+  return (cleaned === "" ? "manifest" : cleaned).slice(0, Webhook.MAX_METADATA_VALUE_LENGTH)
+}

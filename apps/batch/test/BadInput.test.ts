@@ -125,6 +125,13 @@ const cases: ReadonlyArray<Case> = [
   { name: "a tab after - before an anchor", text: `${head}webhooks:\n  -\t&a {key: a}\n`, says: "a tab indents", line: 4 },
   { name: "10,000 metadata keys (a body no server takes)", text: `${head}webhooks:\n${hook(`    events: [webset.created]\n    metadata: { ${Array.from({ length: 10_000 }, (_, i) => `k${i}: v`).join(", ")} }\n`)}`, says: "bytes of JSON", line: 7 },
   { name: "a metadata value of 1,000 four-byte characters, fifty times", text: `${head}webhooks:\n${hook(`    events: [webset.created]\n    metadata: { ${Array.from({ length: 50 }, (_, i) => `k${i}: "${"😀".repeat(500)}"`).join(", ")} }\n`)}`, says: "bytes of JSON", line: 7 },
+  // Two manifests, one namespace: names that read as one, and the reserved prefix in another case.
+  { name: "keys that differ only in case", text: `${head}defaults: { events: [webset.created] }\nwebhooks:\n${hook("", "crm-sync")}${hook("", "CRM-Sync")}`, says: "differs from the key of webhooks[0] (\"crm-sync\") only in case", line: 7 },
+  { name: "metadata keys that differ only in case", text: `${head}webhooks:\n${hook("    events: [webset.created]\n    metadata: { team: a, Team: b }\n")}`, says: "\"team\" and \"Team\" differ only in case", line: 7 },
+  { name: "a metadata key that differs from a default's only in case", text: `${head}defaults: { events: [webset.created], metadata: { team: a } }\nwebhooks:\n${hook("    metadata: { Team: b }\n")}`, says: "(with the defaults' metadata): keys \"team\" and \"Team\" differ only in case", line: 7 },
+  { name: "the reserved prefix in another case", text: `${head}webhooks:\n${hook("    events: [webset.created]\n    metadata: { EXA-WEBHOOKS.namespace: other }\n")}`, says: "(in any case) are reserved", line: 7 },
+  { name: "the reserved prefix in another case, in the defaults", text: `${head}defaults: { metadata: { Exa-Webhooks.manifest: x } }\nwebhooks: []\n`, says: "(in any case) are reserved", line: 3 },
+  { name: "a manifest name with a space", text: `${head}name: my manifest\nwebhooks: []\n`, says: "manifest name \"my manifest\" may hold only", line: 3 },
   { name: "an escape character in the text", text: `${head}webhooks:\n  - key: a\x1b[2J\n`, says: "control character (U+001B)", line: 4 },
   { name: "a C1 control character in the text", text: `${head}webhooks: []\n# \u009b\n`, says: "control character (U+009B)", line: 4 }
 ]

@@ -11,10 +11,10 @@ const manifestWith = (metadata: Record<string, string>) =>
     Object.entries(metadata).map(([key, value]) => `      ${key}: "${value}"\n`).join("")
   }`
 
-/** Metadata that makes the create request of the manifest's one webhook exactly `size` bytes. */
-const metadataFor = (size: number): Record<string, string> => {
+/** Metadata that makes the create request of the one webhook of the manifest named `name` exactly `size` bytes. */
+const metadataFor = (size: number, name: string): Record<string, string> => {
   const bytes = (metadata: Record<string, string>) =>
-    RequestBody.byteLength(Manifest.sentBody("sized", { key: "big", index: 0, url: `${HOOK_URL}/big`, events: ["webset.created"], metadata }))
+    RequestBody.byteLength(Manifest.sentBody("sized", name, { key: "big", index: 0, url: `${HOOK_URL}/big`, events: ["webset.created"], metadata }))
   const metadata: Record<string, string> = {}
   for (let i = 0; bytes({ ...metadata, [`m${i}`]: "x".repeat(1000) }) <= size - 20; i++) metadata[`m${i}`] = "x".repeat(1000)
   // The last key's length makes up the difference (keys have no length limit; values at most 1,000 characters).
@@ -31,7 +31,7 @@ describe("validate judges the request apply will send", () => {
     if (Result.isSuccess(result)) return
     assert.deepStrictEqual(result.failure.problems.map((p) => [p.line, p.column]), [[8, 7]])
     assert.include(result.failure.problems[0]!.message, "webhooks[0]: creating this webhook: the request would be")
-    assert.include(result.failure.problems[0]!.message, "has 10002 keys")
+    assert.include(result.failure.problems[0]!.message, "has 10003 keys")
   })
 
   it.live("at exactly the limit validate passes and the mock accepts the create; one byte more, validate refuses and nothing is sent", () =>
@@ -39,8 +39,9 @@ describe("validate judges the request apply will send", () => {
       const mock = yield* MockServer.MockServer
       const env = envFor(mock)
       const dir = tempDir()
-      const fits = writeManifest(manifestWith(metadataFor(RequestBody.MAX_BYTES)), dir, "fits.yaml")
-      const over = writeManifest(manifestWith(metadataFor(RequestBody.MAX_BYTES + 1)), dir, "over.yaml")
+      // Outside a git work tree, a manifest's name is its file name (stored on the webhook, so it counts).
+      const fits = writeManifest(manifestWith(metadataFor(RequestBody.MAX_BYTES, "fits.yaml")), dir, "fits.yaml")
+      const over = writeManifest(manifestWith(metadataFor(RequestBody.MAX_BYTES + 1, "over.yaml")), dir, "over.yaml")
 
       const refused = yield* run(["apply", over], { env })
       assert.strictEqual(refused.code, 2, refused.stderr)
@@ -48,12 +49,12 @@ describe("validate judges the request apply will send", () => {
       assert.strictEqual((yield* stats).requests, 0)
 
       // The mock's own bound is the same: one byte more is its 413.
-      const overBody = Manifest.sentBody("sized", {
+      const overBody = Manifest.sentBody("sized", "over.yaml", {
         key: "big",
         index: 0,
         url: `${HOOK_URL}/big`,
         events: ["webset.created"],
-        metadata: metadataFor(RequestBody.MAX_BYTES + 1)
+        metadata: metadataFor(RequestBody.MAX_BYTES + 1, "over.yaml")
       })
       const direct = yield* Effect.promise(() =>
         fetch(`${mock.url}/websets/v0/webhooks`, {

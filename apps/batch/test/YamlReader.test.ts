@@ -137,9 +137,9 @@ describe("the manifest's YAML reader", () => {
   })
 })
 
-describe("locating a problem in one item of a large sequence by reading that item alone", () => {
-  const item = (i: number) => ({ key: `k${i}`, url: `https://example.com/${i}`, events: ["a", "b"], metadata: { m: `${i}`, n: "x" } })
-  const items = Array.from({ length: 100 }, (_, i) => item(i))
+const item = (i: number) => ({ key: `k${i}`, url: `https://example.com/${i}`, events: ["a", "b"], metadata: { m: `${i}`, n: "x" } })
+
+describe("locating a problem in one item of a large sequence by reading that item alone", () => {  const items = Array.from({ length: 100 }, (_, i) => item(i))
   const styles: Record<string, string> = {
     block: `base: &base {n: x}\nwebhooks:\n${items.map((w, i) =>
       i === 80
@@ -209,7 +209,7 @@ describe("manifests in every style", () => {
         assert.isTrue(Result.isFailure(result))
         if (Result.isSuccess(result)) continue
         assert.deepStrictEqual(result.failure.problems.map((p) => p.message), [
-          "x-base: unknown field \"x-base\"; expected one of version, namespace, defaults, webhooks"
+          "x-base: unknown field \"x-base\"; expected one of version, namespace, name, defaults, webhooks"
         ])
         continue
       }
