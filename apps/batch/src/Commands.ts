@@ -43,7 +43,10 @@ export const root = Command.make(Program.NAME).pipe(
 )
 
 const manifestArgument = Argument.String("manifest").pipe(
-  Argument.withDescription("the manifest file, e.g. webhooks.yaml")
+  Argument.withDescription("the manifest file, e.g. webhooks.yaml"),
+  Argument.withSchema(Schema.String.check(
+    Schema.makeFilter((path: string) => path.trim() !== "" || "the manifest's path is empty; pass the manifest file, e.g. webhooks.yaml")
+  ))
 )
 
 const secretsFile = Flag.String("secrets-file").pipe(

@@ -18,6 +18,7 @@ import { Effect, Schema, Semaphore } from "effect"
 import type { Scope } from "effect"
 import { spawnSync } from "node:child_process"
 import * as Path from "node:path"
+import * as FileErrors from "./internal/fileErrors.ts"
 import * as JournalFile from "./internal/journalFile.ts"
 import * as JournalText from "./internal/journalText.ts"
 
@@ -69,32 +70,8 @@ export const partialPath = (path: string): string => `${path}.partial`
  */
 export const lockPath = (path: string): string => `${path}.lock`
 
-// A system error on `file` in the user's terms; `role` says which file ("the secrets journal", "its lock file").
-const because = (error: JournalFile.FileError): string => {
-  switch (error.code) {
-    case "ENOENT":
-      return `the folder ${Path.dirname(error.path)} does not exist`
-    case "ENOTDIR":
-      return `a part of ${error.path} is not a folder`
-    case "EACCES":
-    case "EPERM":
-      return "permission denied"
-    case "ELOOP":
-      return "it is a symbolic link, which is never followed"
-    case "EISDIR":
-      return "it is a folder"
-    case "EROFS":
-      return "the file system is read-only"
-    case "ENOSPC":
-      return "the disk is full"
-    case "EDQUOT":
-      return "the disk quota is exhausted"
-    case "ENAMETOOLONG":
-      return "the path is too long"
-    default:
-      return error.detail
-  }
-}
+// A system error in the user's terms.
+const because = (error: JournalFile.FileError): string => FileErrors.describe(error.code, error.path, error.detail)
 
 const refusal = (path: string, message: string) => new JournalError({ path, beforeSending: true, message })
 
@@ -119,6 +96,7 @@ const check = Effect.fnUntraced(function*(
   path: string,
   manifest: string | undefined
 ): Effect.fn.Return<Checked | undefined, JournalError> {
+  if (path.trim() === "") return yield* refusal(path, "the secrets journal's path is empty; pass a file path with --secrets-file")
   const kind = yield* JournalFile.kind(path).pipe(Effect.mapError(cannot(path, `read the secrets journal ${path}`)))
   switch (kind._tag) {
     case "Absent":

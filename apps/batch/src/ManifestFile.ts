@@ -13,6 +13,7 @@ import { Ownership, RequestBody, Validation, Webhook } from "@exa-webhooks/schem
 import { Effect, FileSystem, Result, Schema } from "effect"
 import * as Fs from "node:fs"
 import * as Path from "node:path"
+import * as FileErrors from "./internal/fileErrors.ts"
 import * as YamlReader from "./internal/yamlReader.ts"
 import * as Manifest from "./Manifest.ts"
 
@@ -416,12 +417,11 @@ export const parse = (
   return Result.fail(failWith(file, locate(file, source, read, listed), unlisted))
 }
 
-const reason = (error: { readonly reason: { readonly _tag: string; readonly message: string } }) =>
-  error.reason._tag === "NotFound"
-    ? "no such file"
-    : error.reason._tag === "PermissionDenied"
-    ? "permission denied"
-    : error.reason.message
+const reason = (file: string, error: { readonly reason: { readonly _tag: string; readonly message: string; readonly cause?: unknown } }) => {
+  const code = (error.reason.cause as { readonly code?: unknown } | undefined)?.code
+  if (error.reason._tag === "NotFound" && code !== "ENOTDIR") return "no such file"
+  return FileErrors.describe(typeof code === "string" ? code : undefined, file, error.reason.message)
+}
 
 const at = (file: string, message: string): ManifestError => failWith(file, [{ file, line: 1, column: 1, message }])
 
@@ -436,8 +436,9 @@ export const load = Effect.fn("ManifestFile.load")(function*(
   env: Readonly<Record<string, string | undefined>>
 ) {
   const fs = yield* FileSystem.FileSystem
+  if (file.trim() === "") return yield* at(file, "the manifest's path is empty; pass the manifest file (e.g. webhooks.yaml)")
   const info = yield* fs.stat(file).pipe(
-    Effect.mapError((error) => at(file, `cannot read the manifest (${reason(error)})`))
+    Effect.mapError((error) => at(file, `cannot read the manifest (${reason(file, error)})`))
   )
   if (info.type === "Directory") return yield* at(file, "is a directory; pass the manifest file (e.g. webhooks.yaml)")
   if (info.type !== "File") return yield* at(file, `is not a regular file (${info.type})`)
@@ -445,7 +446,7 @@ export const load = Effect.fn("ManifestFile.load")(function*(
     return yield* at(file, `the manifest is ${Math.ceil(Number(info.size) / 1024 / 1024)} MiB; at most ${MAX_BYTES / 1024 / 1024} MiB is read`)
   }
   const bytes = yield* fs.readFile(file).pipe(
-    Effect.mapError((error) => at(file, `cannot read the manifest (${reason(error)})`))
+    Effect.mapError((error) => at(file, `cannot read the manifest (${reason(file, error)})`))
   )
   const nul = bytes.indexOf(0)
   if (nul !== -1) {

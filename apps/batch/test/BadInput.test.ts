@@ -2,7 +2,8 @@ import { assert, describe, it } from "@effect/vitest"
 import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import { MockServer } from "@exa-webhooks/mock-server"
 import { Effect, Result } from "effect"
-import { chmodSync, mkdirSync, truncateSync, writeFileSync } from "node:fs"
+import { execFileSync } from "node:child_process"
+import { chmodSync, mkdirSync, symlinkSync, truncateSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import * as ManifestFile from "../src/ManifestFile.ts"
 import * as ErrorReport from "../src/ErrorReport.ts"
@@ -221,8 +222,18 @@ describe("bad input", () => {
       const huge = join(dir, "huge.yaml")
       writeFileSync(huge, "")
       truncateSync(huge, ManifestFile.MAX_BYTES + 1)
+      const fifo = join(dir, "fifo.yaml")
+      execFileSync("mkfifo", [fifo])
+      const loop = join(dir, "loop.yaml")
+      symlinkSync(join(dir, "loop2.yaml"), loop)
+      symlinkSync(loop, join(dir, "loop2.yaml"))
       const files = [
         { path: binary, says: "not a text file", line: 2 },
+        { path: join(binary, "x.yaml"), says: "is not a folder", line: 1 },
+        { path: loop, says: "a symbolic link loops", line: 1 },
+        { path: fifo, says: "not a regular file (FIFO)", line: 1 },
+        { path: "/dev/zero", says: "not a regular file (CharacterDevice)", line: 1 },
+        { path: "", says: "the manifest's path is empty", line: 1 },
         { path: latin1, says: "not UTF-8", line: 1 },
         { path: folder, says: "is a directory", line: 1 },
         { path: join(dir, "missing.yaml"), says: "no such file", line: 1 },
@@ -306,7 +317,8 @@ describe("bad input", () => {
         [["--base-url", "https://user:pw@api.exa.ai", "plan", manifest], {}, ["--base-url", "user name or password"]],
         [["apply", manifest, "--concurrency", "0"], {}, ["--concurrency", "1 to 64"]],
         [["import", "--namespace", "growth team"], {}, ["--namespace", "may hold only"]],
-        [["secret", manifest, "crm sync"], {}, ["KEY", "may hold only"]]
+        [["secret", manifest, "crm sync"], {}, ["KEY", "may hold only"]],
+        [["validate", ""], {}, ["MANIFEST", "the manifest's path is empty"]]
       ]
       for (const [args, env, says] of flagCases) {
         const result = yield* run(args, { env: { ...envFor(mock), ...env } })

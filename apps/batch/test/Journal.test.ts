@@ -167,6 +167,10 @@ describe("--secrets-file that is not a journal", () => {
         [join(dir, "missing", "j.jsonl"), "does not exist", ["apply"]],
         [join(other, "j.jsonl"), "is not a folder", ["apply"]],
         ["/proc/exa-webhooks-test/j.jsonl", "does not exist", ["apply"]],
+        ["", "path is empty", ["apply", "plan"]],
+        ["/dev/null", "not a regular file", ["apply", "plan"]],
+        ["/dev/stdout", "is a symbolic link", ["apply", "plan"]],
+        [join(dir, "x".repeat(300), "j.jsonl"), "the path is too long", ["apply"]],
         [lockedByFolder, "is a folder; remove it", ["apply"]],
         [lockedByLink, "is a symbolic link; remove it", ["apply"]]
       ]
