@@ -673,7 +673,7 @@ const batchPlan = async () => {
 
 const batchManifests = async () => {
   const script = join(root, "apps", "batch", "bench", "run.mjs")
-  const r = spawnSync(node, [script, "manifests"], { encoding: "utf8", timeout: 300_000 })
+  const r = spawnSync(node, [script, "manifests"], { encoding: "utf8", timeout: 540_000 })
   if (r.status !== 0) throw new Error(`apps/batch/bench/run.mjs manifests exited ${r.status}: ${String(r.stderr).trim().slice(-500)}`)
   const out = r.stdout.trim().split("\n")
   out.forEach(log)
@@ -833,7 +833,7 @@ const sections = [
   { name: "lookups", run: lookups, estimateMs: 30_000 },
   { name: "scale", run: scale, estimateMs: 90_000 },
   { name: "batch-plan", run: batchPlan, estimateMs: 40_000 },
-  { name: "batch-manifests", run: batchManifests, estimateMs: 150_000 },
+  { name: "batch-manifests", run: batchManifests, estimateMs: 180_000 },
   { name: "capacity", run: capacity, estimateMs: 90_000 },
   { name: "shared-budget", run: sharedBudget, estimateMs: 60_000 }
 ]

@@ -117,6 +117,16 @@ describe("the manifest's YAML reader", () => {
     }
   })
 
+  it("stops at the value past its limit, at that value's place", () => {
+    const text = `list: [${Array.from({ length: 50 }, (_, i) => `v${i}`).join(", ")}]\n`
+    assert.isTrue("value" in YamlReader.read(text, undefined, { maxNodes: 53 }))
+    const over = YamlReader.read(text, undefined, { maxNodes: 40 })
+    assert.isFalse("value" in over)
+    if ("value" in over) return
+    assert.match(over.message, /^YAML: the document holds more than 40 values/)
+    assert.strictEqual(text.slice(over.offset, over.offset + 4), "v39,", "the 41st value: the key, then v0 to v39")
+  })
+
   it("records the places of the paths it is asked for, falling back to the deepest one found", () => {
     const text = "a: 1\nlist:\n  - x\n  - k: v\n    m: &m {n: 1}\n  -\nmerged: {<<: *m, o: 2}\n"
     const places = new YamlReader.Places()
@@ -171,6 +181,9 @@ describe("locating a problem in one item of a large sequence by reading that ite
       const document = YamlReader.read(text)
       assert.isTrue("value" in document, `${style}: ${JSON.stringify(document)}`)
       if (!("value" in document)) continue
+      // The webhooks are a large sequence: their item offsets were kept, so a problem in one is found by reading it alone.
+      const webhooks = (document.value as { webhooks: ReadonlyArray<unknown> }).webhooks
+      assert.strictEqual(document.itemOffsets.get(webhooks)?.starts.length, 100, style)
       for (const atKey of [false, true]) {
         const wanted = paths.map((path) => ({ path, atKey }))
         const whole = new YamlReader.Places()

@@ -315,8 +315,11 @@ class Reader {
 
   private readonly text: string
 
-  constructor(text: string, places: Places | undefined, item: boolean) {
+  private readonly maxNodes: number
+
+  constructor(text: string, places: Places | undefined, item: boolean, maxNodes = MAX_NODES) {
     this.text = text
+    this.maxNodes = maxNodes
     this.tokens = new Lexer().lex(text)
     this.places = places
     this.item = item
@@ -440,12 +443,13 @@ class Reader {
     return value
   }
 
-  /** Counts a node written in the text. */
-  private count(): void {
-    if (++this.written > MAX_NODES) {
+  /** Counts a node written in the text, at `offset`. */
+  private count(offset = this.offset): void {
+    if (++this.written > this.maxNodes) {
       this.fail(
-        `YAML: the document holds more than ${MAX_NODES.toLocaleString("en")} values (a manifest of 64 MiB of ordinary ` +
-          "webhooks holds about 4 million); split it, or write fewer, longer values"
+        `YAML: the document holds more than ${this.maxNodes.toLocaleString("en")} values (a manifest of 64 MiB of ordinary ` +
+          "webhooks holds about 4 million); split it, or write fewer, longer values",
+        offset
       )
     }
   }
@@ -660,7 +664,7 @@ class Reader {
       this.fail(`YAML: this line is indented more than the list item above it (column ${indent + 1}); align it or nest it under a key`)
     }
     this.keepItemOffsets(items, base)
-    this.count()
+    this.count(start)
     this.size = size
     this.depth = depth + 1
     this.leave(this.depth, start)
@@ -714,7 +718,7 @@ class Reader {
         for (const merged of Object.keys(source)) if (!Object.hasOwn(map, merged)) setKey(map, merged, source[merged])
       }
     }
-    this.count()
+    this.count(first.offset)
     this.size = size
     this.depth = depth + 1
     this.leave(this.depth, first.offset)
@@ -813,7 +817,7 @@ class Reader {
         this.advance()
         this.size = 1
         this.depth = 0
-        this.count()
+        this.count(offset)
         return token.includes("\n") ? this.resolve({ type: "scalar", offset, indent: 0, source: token }) : core(token)
       }
       case K.Quoted: {
@@ -821,7 +825,7 @@ class Reader {
         this.advance()
         this.size = 1
         this.depth = 0
-        this.count()
+        this.count(offset)
         return this.quoted(token, offset)
       }
       case K.Alias: {
@@ -831,7 +835,7 @@ class Reader {
         const anchored = this.anchors.get(name) ?? (this.item ? { value: null, size: 1, depth: 0 } : undefined)
         if (anchored === undefined) this.fail(`YAML: the alias *${name} refers to no anchor; define &${name} before it`)
         this.advance()
-        this.count()
+        this.count(offset)
         this.repeated += anchored.size
         if (anchored.size > this.largestAlias.size) this.largestAlias = { offset, name, size: anchored.size }
         this.size = anchored.size
@@ -961,7 +965,7 @@ class Reader {
         for (const merged of Object.keys(source)) if (!Object.hasOwn(map, merged)) setKey(map, merged, source[merged])
       }
     }
-    this.count()
+    this.count(open)
     this.size = size
     this.depth = depth + 1
     this.leave(this.depth, open)
@@ -982,7 +986,7 @@ class Reader {
     if (this.kind() === K.BlockBody) this.advance()
     this.size = 1
     this.depth = 0
-    this.count()
+    this.count(offset)
     const value = this.resolve({
       type: "block-scalar",
       offset,
@@ -1014,9 +1018,13 @@ export interface Read {
  *
  * @since 0.4.0
  */
-export const read = (text: string, places?: Places): Read | Failure => {
+export const read = (
+  text: string,
+  places?: Places,
+  options?: { readonly maxNodes?: number | undefined }
+): Read | Failure => {
   try {
-    const reader = new Reader(text, places, false)
+    const reader = new Reader(text, places, false, options?.maxNodes)
     return { value: reader.read(), itemOffsets: reader.itemOffsets }
   } catch (error) {
     if (error instanceof ReadError) return { offset: error.offset, message: error.message }
