@@ -254,6 +254,19 @@ const core = (text: string): unknown => {
   return text
 }
 
+// What is refused, said once for block and flow collections alike.
+const Says = {
+  explicitKey: "YAML: explicit keys (\"? \") are not supported in a manifest; write key: value",
+  missingKey: "YAML: a key is missing before \":\"",
+  aliasProps: "YAML: an alias cannot have an anchor or tag",
+  aliasKey: "YAML: an alias cannot be a key; write the key out",
+  complexKey: "YAML: a list or mapping cannot be a key (a complex key); a manifest's keys are names",
+  propsBeforeKey: "YAML: an anchor or tag before a key is not supported; put it after the colon, or on the line above the mapping",
+  oneMerge: "YAML: a mapping has one << at most; list several sources in it: << [*a, *b]",
+  mergeNotMapping: "YAML: << merges a mapping (or a list of mappings) into this one; its value is not a mapping",
+  duplicateKey: (name: string) => `YAML: the key ${JSON.stringify(name)} is given twice in this mapping; keep one`
+} as const
+
 const SEPARATOR = new Set([" ", "\t", "\n"])
 const AFTER_PROPERTY = new Set([" ", "\t", "\n", ",", "]", "}"])
 
@@ -563,9 +576,9 @@ class Reader {
         return this.applyProps(props, value, false, undefined)
       }
       case K.Explicit:
-        return this.fail("YAML: explicit keys (\"? \") are not supported in a manifest; write key: value")
+        return this.fail(Says.explicitKey)
       case K.Colon:
-        return this.fail("YAML: a key is missing before \":\"")
+        return this.fail(Says.missingKey)
       case K.BlockHeader: {
         const value = this.blockScalar(parentIndent)
         return this.applyProps(props, value, true, value as string)
@@ -574,7 +587,7 @@ class Reader {
       case K.Quoted:
       case K.Alias:
       case K.FlowOpen: {
-        if (this.kind() === K.Alias && props !== undefined) this.fail("YAML: an alias cannot have an anchor or tag", props.offset)
+        if (this.kind() === K.Alias && props !== undefined) this.fail(Says.aliasProps, props.offset)
         const column = this.column
         const tokenKind = this.kind()
         const keyToken = this.token
@@ -584,9 +597,9 @@ class Reader {
         this.skipSpace()
         if (this.kind() === K.Colon) {
           // `value` was a key: a mapping starts here.
-          if (tokenKind === K.Alias) this.fail("YAML: an alias cannot be a key; write the key out", start)
+          if (tokenKind === K.Alias) this.fail(Says.aliasKey, start)
           if (tokenKind === K.FlowOpen) {
-            this.fail("YAML: a list or mapping cannot be a key (a complex key); a manifest's keys are names", start)
+            this.fail(Says.complexKey, start)
           }
           if (tokenKind === K.Plain && keyToken.includes("\n")) {
             // A plain value continued on a deeper line that holds a key: that line is indented too far.
@@ -604,7 +617,7 @@ class Reader {
             )
           }
           if (props !== undefined && sameLine) {
-            this.fail("YAML: an anchor or tag before a key is not supported; put it after the colon, or on the line above the mapping", props.offset)
+            this.fail(Says.propsBeforeKey, props.offset)
           }
           this.noTabIndent(start)
           return this.applyProps(props, this.blockMap(column, { offset: start, token: keyToken, kind: tokenKind }), false, undefined)
@@ -674,8 +687,7 @@ class Reader {
   private blockMap(indent: number, first: { readonly offset: number; readonly token: string; readonly kind: K }): Record<string, unknown> {
     this.enter(first.offset)
     const map: Record<string, unknown> = {}
-    let merges: Array<unknown> | undefined
-    let mergeOffset = 0
+    let merges: { readonly sources: ReadonlyArray<unknown>; readonly offset: number } | undefined
     let size = 1
     let depth = 0
     const places = this.places
@@ -692,12 +704,11 @@ class Reader {
       size += this.size
       depth = Math.max(depth, this.depth)
       if (isMerge) {
-        if (merges !== undefined) this.fail("YAML: a mapping has one << at most; list several sources in it: << [*a, *b]", key.offset)
-        merges = Array.isArray(value) ? value : [value]
-        mergeOffset = key.offset
+        if (merges !== undefined) this.fail(Says.oneMerge, key.offset)
+        merges = { sources: Array.isArray(value) ? value : [value], offset: key.offset }
       } else {
         if (Object.hasOwn(map, name)) {
-          this.fail(`YAML: the key ${JSON.stringify(name)} is given twice in this mapping; keep one`, key.offset)
+          this.fail(Says.duplicateKey(name), key.offset)
         }
         setKey(map, name, value)
       }
@@ -708,21 +719,27 @@ class Reader {
       }
       key = this.nextKey(indent)
     }
-    if (merges !== undefined) {
-      for (const source of merges) {
-        // An item read alone cannot see anchors outside it.
-        if (this.item && !isMapping(source)) continue
-        if (!isMapping(source)) {
-          this.fail("YAML: << merges a mapping (or a list of mappings) into this one; its value is not a mapping", mergeOffset)
-        }
-        for (const merged of Object.keys(source)) if (!Object.hasOwn(map, merged)) setKey(map, merged, source[merged])
-      }
-    }
+    if (merges !== undefined) this.merge(map, merges)
     this.count(first.offset)
     this.size = size
     this.depth = depth + 1
     this.leave(this.depth, first.offset)
     return map
+  }
+
+  /**
+   * Applies a mapping's `<<`: each source's keys that the mapping does not set itself, earlier sources first (YAML 1.1
+   * merge keys, as the `yaml` package reads them).
+   */
+  private merge(map: Record<string, unknown>, merges: { readonly sources: ReadonlyArray<unknown>; readonly offset: number }): void {
+    for (const source of merges.sources) {
+      if (!isMapping(source)) {
+        // An item read alone cannot see the anchors outside it.
+        if (this.item) continue
+        this.fail(Says.mergeNotMapping, merges.offset)
+      }
+      for (const key of Object.keys(source)) if (!Object.hasOwn(map, key)) setKey(map, key, source[key])
+    }
   }
 
   /** The key of the next entry of a block mapping at `indent`, up to its ":". */
@@ -739,15 +756,15 @@ class Reader {
         return this.fail("YAML: a list item (-) where a key of the mapping above was expected; indent the list under its key")
       case K.Anchor:
       case K.Tag:
-        return this.fail("YAML: an anchor or tag before a key is not supported; put it after the colon")
+        return this.fail(Says.propsBeforeKey)
       case K.Alias:
-        return this.fail("YAML: an alias cannot be a key; write the key out")
+        return this.fail(Says.aliasKey)
       case K.Explicit:
-        return this.fail("YAML: explicit keys (\"? \") are not supported in a manifest; write key: value")
+        return this.fail(Says.explicitKey)
       case K.FlowOpen:
-        return this.fail("YAML: a list or mapping cannot be a key (a complex key); a manifest's keys are names")
+        return this.fail(Says.complexKey)
       case K.Colon:
-        return this.fail("YAML: a key is missing before \":\"")
+        return this.fail(Says.missingKey)
       default:
         return this.fail(`YAML: expected the next key of the mapping at column ${indent + 1}, found ${describe(kind, token)}`)
     }
@@ -865,7 +882,7 @@ class Reader {
     const places = this.places
     const seq: Array<unknown> = []
     const map: Record<string, unknown> = {}
-    let merges: Array<unknown> | undefined
+    let merges: { readonly sources: ReadonlyArray<unknown>; readonly offset: number } | undefined
     let size = 1
     let depth = 0
     let index = 0
@@ -875,13 +892,13 @@ class Reader {
       const entry = this.offset
       if (isSeq) this.itemStack.push(entry)
       if (this.kind() === K.Comma) this.fail(`YAML: an empty entry in ${isSeq ? "[ ]" : "{ }"} (two commas in a row)`)
-      if (this.kind() === K.Explicit) this.fail("YAML: explicit keys (\"? \") are not supported in a manifest; write key: value")
+      if (this.kind() === K.Explicit) this.fail(Says.explicitKey)
       if (isSeq) {
         this.places = places?.children.get(index)
         if (this.places !== undefined) this.places.valueOffset ??= entry
         const props = this.readProps()
         this.skipFlow(open)
-        if (this.kind() === K.Alias && props !== undefined) this.fail("YAML: an alias cannot have an anchor or tag", props.offset)
+        if (this.kind() === K.Alias && props !== undefined) this.fail(Says.aliasProps, props.offset)
         const wasScalar = this.kind() === K.Plain || this.kind() === K.Quoted
         const source = this.kind() === K.Plain ? this.token : undefined
         const value = this.applyProps(props, this.flowNode(false), wasScalar, source)
@@ -893,12 +910,12 @@ class Reader {
         seq.push(value)
         index++
       } else {
-        if (this.kind() === K.Colon) this.fail("YAML: a key is missing before \":\"")
+        if (this.kind() === K.Colon) this.fail(Says.missingKey)
         if (this.kind() === K.Anchor || this.kind() === K.Tag) {
-          this.fail("YAML: an anchor or tag before a key is not supported; put it after the colon")
+          this.fail(Says.propsBeforeKey)
         }
-        if (this.kind() === K.Alias) this.fail("YAML: an alias cannot be a key; write the key out")
-        if (this.kind() === K.FlowOpen) this.fail("YAML: a list or mapping cannot be a key (a complex key); a manifest's keys are names")
+        if (this.kind() === K.Alias) this.fail(Says.aliasKey)
+        if (this.kind() === K.FlowOpen) this.fail(Says.complexKey)
         if (this.kind() !== K.Plain && this.kind() !== K.Quoted) {
           this.fail(`YAML: expected a key in { }, found ${describe(this.kind(), this.token)}`)
         }
@@ -921,7 +938,7 @@ class Reader {
             this.recordPlace()
             const props = this.readProps()
             this.skipFlow(open)
-            if (this.kind() === K.Alias && props !== undefined) this.fail("YAML: an alias cannot have an anchor or tag", props.offset)
+            if (this.kind() === K.Alias && props !== undefined) this.fail(Says.aliasProps, props.offset)
             const wasScalar = this.kind() === K.Plain || this.kind() === K.Quoted
             const source = this.kind() === K.Plain ? this.token : undefined
             value = this.applyProps(props, this.flowNode(false), wasScalar, source)
@@ -933,14 +950,10 @@ class Reader {
         }
         this.places = places
         if (isMerge) {
-          if (merges !== undefined) this.fail("YAML: a mapping has one << at most; list several sources in it: << [*a, *b]", entry)
-          merges = Array.isArray(value) ? value : [value]
-          if (this.item) merges = merges.filter(isMapping)
-          if (merges.some((source) => !isMapping(source))) {
-            this.fail("YAML: << merges a mapping (or a list of mappings) into this one; its value is not a mapping", entry)
-          }
+          if (merges !== undefined) this.fail(Says.oneMerge, entry)
+          merges = { sources: Array.isArray(value) ? value : [value], offset: entry }
         } else {
-          if (Object.hasOwn(map, name)) this.fail(`YAML: the key ${JSON.stringify(name)} is given twice in this mapping; keep one`, entry)
+          if (Object.hasOwn(map, name)) this.fail(Says.duplicateKey(name), entry)
           setKey(map, name, value)
         }
       }
@@ -960,11 +973,7 @@ class Reader {
     this.advance()
     if (isSeq) this.keepItemOffsets(seq, base)
     else this.itemStack.length = base
-    if (merges !== undefined) {
-      for (const source of merges as Array<Record<string, unknown>>) {
-        for (const merged of Object.keys(source)) if (!Object.hasOwn(map, merged)) setKey(map, merged, source[merged])
-      }
-    }
+    if (merges !== undefined) this.merge(map, merges)
     this.count(open)
     this.size = size
     this.depth = depth + 1
