@@ -364,7 +364,14 @@ if (wanted("plan")) {
             url: `https://hooks.example.com/exa/team/${i}`,
             events: ["webset.item.created", "webset.item.enriched"],
             metadata: ours
-              ? { team: "growth", owner: `o${(i + (i % 2)) % 97}`, "exa-webhooks.namespace": "bench-plan", "exa-webhooks.key": `hook-${i}` }
+              ? {
+                team: "growth",
+                owner: `o${(i + (i % 2)) % 97}`,
+                "exa-webhooks.namespace": "bench-plan",
+                "exa-webhooks.key": `hook-${i}`,
+                // The name of plan.yaml outside a git work tree: these are that manifest's webhooks.
+                "exa-webhooks.manifest": "plan.yaml"
+              }
               : { team: "someone-else" }
           })
         })
