@@ -162,6 +162,11 @@ describe("bad input", () => {
     assert.strictEqual(result.failure.unlisted, 900)
     assert.deepStrictEqual(result.failure.problems.slice(0, 2).map((p) => p.line), [5, 7])
     assert.include(ErrorReport.of(result.failure).message, "100 problems in m.yaml (and 900 more broken entries, not listed: fix these first); nothing was sent")
+    const more = ManifestFile.parse("m.yaml", `${text}${Array.from({ length: 1500 }, (_, i) => `  - key: j${i}\n`).join("")}`, {})
+    assert.isTrue(Result.isFailure(more))
+    if (Result.isSuccess(more)) return
+    assert.strictEqual(more.failure.unlisted, ManifestFile.MAX_UNLISTED, "counting stops")
+    assert.include(ErrorReport.of(more.failure).message, "(and over 1,000 more broken entries, not listed")
   })
 
   it("every problem of a file is reported at once", () => {
