@@ -141,7 +141,7 @@ describe("what plan and import print", () => {
         { create: summary.create, update: summary.update, adopt: summary.adopt, orphaned: summary.orphaned, duplicates: summary.duplicates, missingSecrets: summary.missingSecrets },
         { create: 0, update: 2, adopt: 0, orphaned: 0, duplicates: 0, missingSecrets: 2 }
       )
-      for (const action of json(plan).actions.filter((action: any) => action._tag === "Update")) {
+      for (const action of json(plan).actions.filter((candidate: any) => candidate._tag === "Update")) {
         assert.deepStrictEqual(action.changes.map((change: any) => change.field), ["manifest"], JSON.stringify(action))
       }
     }).pipe(Effect.provide(mockLayer())))
