@@ -11,6 +11,8 @@
 //                    contacts no registry at all: it does not look up what is published already
 //   --no-tests       skip typecheck, lint and tests (the pack test's dry run, which runs beside make test); with
 //                    --publish only towards a registry on this machine, a rehearsal
+//   --no-pack-test   pack without the pack test (the pack test's rehearsal of a publish, which has just run it on the
+//                    same commit); with --publish, the same rule
 //   --keep           keep the temporary folder (its path is printed)
 //
 // Every step runs in a clone of HEAD in a temporary folder, so a dry run never changes this checkout, and what is
@@ -36,7 +38,7 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { repoRoot, tarballName, workspace } from "./packages.mjs"
 
-const USAGE = "usage: node scripts/release.mjs [--publish] [--registry URL] [--offline] [--no-tests] [--keep]"
+const USAGE = "usage: node scripts/release.mjs [--publish] [--registry URL] [--offline] [--no-tests] [--no-pack-test] [--keep]"
 const started = Date.now()
 
 class Stop extends Error {}
@@ -46,12 +48,13 @@ const stop = (message) => {
 const say = (message) => console.log(`release: ${message}`)
 
 const parseArgs = (argv) => {
-  const options = { publish: false, registry: "https://registry.npmjs.org/", offline: false, tests: true, keep: false }
+  const options = { publish: false, registry: "https://registry.npmjs.org/", offline: false, tests: true, packTest: true, keep: false }
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]
     if (arg === "--publish") options.publish = true
     else if (arg === "--offline") options.offline = true
     else if (arg === "--no-tests") options.tests = false
+    else if (arg === "--no-pack-test") options.packTest = false
     else if (arg === "--keep") options.keep = true
     else if (arg === "--registry" || arg.startsWith("--registry=")) {
       const value = arg === "--registry" ? argv[++i] : arg.slice("--registry=".length)
@@ -96,7 +99,7 @@ const step = (name, f) => {
 }
 
 const main = (options) => {
-  const { publish, registry, offline, tests } = options
+  const { publish, registry, offline, tests, packTest } = options
   if (!existsSync(join(repoRoot, ".git"))) stop(`${repoRoot} is not a git clone: a release is made from a commit`)
   const head = git(["rev-parse", "HEAD"])
   const branch = git(["rev-parse", "--abbrev-ref", "HEAD"])
@@ -105,7 +108,9 @@ const main = (options) => {
     if (!process.env.NPM_TOKEN) stop("--publish needs NPM_TOKEN: an npm access token allowed to publish @exa-webhooks/* and the exa-webhooks* commands")
     if (dirty) stop(`--publish needs a clean working tree (a release is made from a commit); commit or stash:\n${dirty}`)
     if (branch === "HEAD") stop("--publish needs a branch checked out (the release commit is added to it), not a detached HEAD")
-    if (!tests && !isLoopback(registry)) stop("--no-tests with --publish is only for a rehearsal towards a registry on this machine")
+    if ((!tests || !packTest) && !isLoopback(registry)) {
+      stop(`${tests ? "--no-pack-test" : "--no-tests"} with --publish is only for a rehearsal towards a registry on this machine`)
+    }
   } else {
     say(`dry run of ${head.slice(0, 7)}${branch === "HEAD" ? "" : ` (${branch})`}: nothing is uploaded${process.env.NPM_TOKEN ? " (NPM_TOKEN is set; --publish would use it)" : ""}`)
     if (dirty) say("uncommitted changes are not part of it: a release is made from HEAD")
@@ -151,11 +156,16 @@ const main = (options) => {
     if (tests) step("make test (build, typecheck, lint, every test)", () => run("make", ["test"], { cwd: stage, env, quiet: false }))
     else step("make setup (build; tests skipped: --no-tests)", () => run("make", ["setup"], { cwd: stage, env }))
 
-    const packages = step("pack test: every package packed, installed into fresh projects and used", () => {
-      run("node", ["scripts/pack-test.mjs"], { cwd: stage, env: { ...env, PACK_TEST_PACKS: packs, PACK_TEST_RELEASE: "skip" }, quiet: false })
+    const what = packTest ? "pack test: every package packed, installed into fresh projects and used" : "pack (no pack test: --no-pack-test)"
+    const packages = step(what, () => {
+      if (packTest) {
+        run("node", ["scripts/pack-test.mjs"], { cwd: stage, env: { ...env, PACK_TEST_PACKS: packs, PACK_TEST_RELEASE: "skip" }, quiet: false })
+      } else {
+        run("node", ["scripts/packages.mjs", "pack", packs], { cwd: stage })
+      }
       return workspace(stage).publishable.map((p) => {
         const tarball = join(packs, tarballName(p.manifest.name))
-        if (!existsSync(tarball)) stop(`the pack test kept no tarball for ${p.manifest.name} (${tarball})`)
+        if (!existsSync(tarball)) stop(`no tarball of ${p.manifest.name} in ${packs}`)
         const packed = JSON.parse(run("tar", ["xzf", tarball, "-O", "package/package.json"]).stdout)
         if (packed.version !== version) stop(`${tarball} holds ${packed.name}@${packed.version}, not ${version}`)
         return { ...p, tarball }
