@@ -633,7 +633,11 @@ const checkReleasePublish = async () => {
 
   const clone = join(work, "release-clone")
   ok("git", ["clone", "--quiet", "--shared", root, clone])
-  if (existsSync(join(root, ".tools"))) symlinkSync(join(root, ".tools"), join(clone, ".tools"))
+  if (existsSync(join(root, ".tools"))) {
+    symlinkSync(join(root, ".tools"), join(clone, ".tools"))
+    mkdirSync(join(clone, ".git", "info"), { recursive: true })
+    writeFileSync(join(clone, ".git", "info", "exclude"), "/.tools\n")
+  }
   const registry = await fakeRegistry()
   const token = `pack-test-token-${process.pid}-${Date.now()}`
   // Everything before the upload is what the dry run above has just checked on this commit.

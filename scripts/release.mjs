@@ -33,7 +33,7 @@
 // registry would get tarballs other than the ones the pack test installed and ran; it has no dry run; and it
 // publishes with whatever login ~/.npmrc holds rather than a token given for this one run.
 import { spawnSync } from "node:child_process"
-import { existsSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from "node:fs"
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { repoRoot, tarballName, workspace } from "./packages.mjs"
@@ -124,8 +124,13 @@ const main = (options) => {
     step(`clone ${head.slice(0, 7)} into ${stage}`, () => {
       run("git", ["clone", "--quiet", "--shared", "--no-checkout", repoRoot, stage])
       git(["checkout", "--quiet", "-b", "exa-release", head], stage)
-      // The toolchain this checkout bootstrapped (make would otherwise fetch Node again when the machine's is old).
-      if (existsSync(join(repoRoot, ".tools"))) symlinkSync(realpathSync(join(repoRoot, ".tools")), join(stage, ".tools"))
+      // The toolchain this checkout bootstrapped (make would otherwise fetch Node again when the machine's is old); a
+      // link, which .gitignore's ".tools/" (a folder) does not cover, so kept out of the release commit here.
+      if (existsSync(join(repoRoot, ".tools"))) {
+        symlinkSync(realpathSync(join(repoRoot, ".tools")), join(stage, ".tools"))
+        mkdirSync(join(stage, ".git", "info"), { recursive: true })
+        appendFileSync(join(stage, ".git", "info", "exclude"), "/.tools\n")
+      }
     })
     step("pnpm install from the lockfile", () =>
       run("pnpm", ["install", "--frozen-lockfile", "--reporter=silent", offline ? "--offline" : "--prefer-offline"], { cwd: stage }))
