@@ -46,11 +46,14 @@ pack: setup
 
 ## install: pack, then install the three commands from their tarballs with your own npm, where `npm i -g` puts them
 ## (PREFIX=dir: under dir/bin instead); refuses, before installing anything, when the node on your PATH is too old
-install: pack
+## (its check runs on whichever node is at hand, so that it comes before the toolchain and the build)
+install:
+	@EXA_USER_PATH='$(USER_PATH)' node scripts/install.mjs check
+	@$(MAKE) --no-print-directory pack
 	@EXA_USER_PATH='$(USER_PATH)' PREFIX='$(PREFIX)' node scripts/install.mjs install packs
 
 ## uninstall: remove what make install installed (the same PREFIX)
-uninstall: toolchain
+uninstall:
 	@EXA_USER_PATH='$(USER_PATH)' PREFIX='$(PREFIX)' node scripts/install.mjs uninstall
 
 ## release: version (pending changesets), build, test, pack and check every package in a clean copy of HEAD, then

@@ -1,13 +1,14 @@
 // make install / make uninstall: the three commands (exa-webhooks, exa-webhooks-batch, exa-webhooks-mock) installed
 // from the tarballs `make pack` wrote, with the user's own node and npm, where `npm i -g` puts things.
 //
-//   node scripts/install.mjs install DIR    npm i -g DIR/<each command package>.tgz
+//   node scripts/install.mjs check          the node and npm on the user's PATH can install and run them
+//   node scripts/install.mjs install DIR    the same check, then npm i -g DIR/<each command package>.tgz
 //   node scripts/install.mjs uninstall      npm rm -g <each command package>
 //
 // EXA_USER_PATH is the PATH make was started with: make puts .tools/bin first, and an npm running on that Node would
 // install into .tools (its global prefix), out of the user's PATH, and the installed commands would then run on
 // whatever `node` the user's shell finds. So npm runs on the user's PATH, and a node there too old for the commands
-// stops the install before anything is written. PREFIX=dir installs under dir instead (npm --prefix: dir/bin).
+// stops `make install` first, before it builds anything. PREFIX=dir installs under dir instead (npm --prefix: dir/bin).
 import { spawnSync } from "node:child_process"
 import { existsSync, readFileSync } from "node:fs"
 import { delimiter, join, resolve } from "node:path"
@@ -20,7 +21,7 @@ const min = JSON.parse(readFileSync(join(repoRoot, "package.json"), "utf8")).eng
 
 const [command, dir] = process.argv.slice(2)
 const die = (message) => {
-  console.error(`make ${command}: ${message}`)
+  console.error(`make ${command === "uninstall" ? "uninstall" : "install"}: ${message}`)
   process.exit(1)
 }
 
@@ -43,14 +44,20 @@ const npm = (args) => {
 
 const commands = workspace(repoRoot).publishable.filter((p) => isCommand(p.manifest))
 
-if (!node || !npmPath) {
-  die(`needs Node.js ${min} or later, with npm, on your PATH (https://nodejs.org); bin/exa-webhooks runs the commands from this clone meanwhile.`)
-}
-if (command === "install") {
+const check = () => {
+  if (!node || !npmPath) {
+    die(`needs Node.js ${min} or later, with npm, on your PATH (https://nodejs.org); meanwhile, after make setup, bin/exa-webhooks runs them from this clone.`)
+  }
   const version = spawnSync(node, ["-p", "process.versions.node"], { encoding: "utf8" }).stdout.trim()
   if (older(version, min)) {
-    die(`the commands need Node.js ${min} or later, and the node on your PATH is ${version} (${node}); install a current LTS from https://nodejs.org, then run make install again (bin/exa-webhooks runs the commands from this clone meanwhile).`)
+    die(`the commands need Node.js ${min} or later, and the node on your PATH is ${version} (${node}); install a current LTS from https://nodejs.org, then run make install again (meanwhile, after make setup, bin/exa-webhooks runs them from this clone).`)
   }
+}
+
+if (command === "check") {
+  check()
+} else if (command === "install") {
+  check()
   const tarballs = commands.map((p) => join(resolve(dir), tarballName(p.manifest.name)))
   const r = npm(["install", "--global", "--no-audit", "--no-fund", "--loglevel=error", ...tarballs])
   if (r.status !== 0) {
@@ -67,6 +74,7 @@ if (command === "install") {
       : `${bin} is not on your PATH: add it (export PATH="${bin}:$PATH").`)
   }
 } else if (command === "uninstall") {
+  if (!npmPath) die("needs npm on your PATH, the one that installed them")
   const r = npm(["uninstall", "--global", "--loglevel=error", ...commands.map((p) => p.manifest.name)])
   if (r.status !== 0) {
     process.stderr.write(r.stderr)
@@ -74,6 +82,6 @@ if (command === "install") {
   }
   console.log(`Removed ${commands.map((p) => p.manifest.name).join(", ")} from ${join(npm(["prefix", "--global"]).stdout.trim(), "bin")}`)
 } else {
-  console.error("usage: node scripts/install.mjs install DIR | uninstall")
+  console.error("usage: node scripts/install.mjs check | install DIR | uninstall")
   process.exit(2)
 }

@@ -472,8 +472,9 @@ const checkMakeInstall = (old) => {
     const refusedPrefix = join(work, "npm-prefix-old")
     const r = run("bash", ["-c", install], { cwd: root, env: { PATH: PATH_WITHOUT_TOOLS, npm_config_prefix: refusedPrefix, PREFIX: "" } })
     const said = r.stderr.split("\n").filter((line) => line.startsWith("make install:"))
-    assert(r.status !== 0 && said.length === 1 && said[0].includes(`node on your PATH is ${old.version}`) && !existsSync(join(refusedPrefix, "bin")),
-      `with Node ${old.version} first on PATH, make install should stop in one line before installing\n${show("make", ["install"], r)}`)
+    // ... before it builds or packs anything (make prints nothing on stdout).
+    assert(r.status !== 0 && r.stdout === "" && said.length === 1 && said[0].includes(`node on your PATH is ${old.version}`) && !existsSync(join(refusedPrefix, "bin")),
+      `with Node ${old.version} first on PATH, make install should stop in one line before building or installing anything\n${show("make", ["install"], r)}`)
   }
 }
 
