@@ -650,6 +650,13 @@ const checkReleasePublish = async () => {
   const puts = registry.requests.filter((q) => q.method === "PUT")
   assert(JSON.stringify(puts.map((q) => decodeURIComponent(q.url.slice(1)))) === JSON.stringify(packages.map((p) => p.manifest.name)),
     `the registry received ${puts.map((q) => q.url).join(", ")}`)
+  const order = puts.map((q) => decodeURIComponent(q.url.slice(1)))
+  for (const [i, name] of order.entries()) {
+    const m = byName(name).manifest
+    for (const dep of Object.keys({ ...m.dependencies, ...m.peerDependencies })) {
+      assert(!order.includes(dep) || order.indexOf(dep) < i, `${name} reached the registry before its dependency ${dep}`)
+    }
+  }
   for (const put of puts) {
     const doc = JSON.parse(put.body)
     assert(put.authorization === `Bearer ${token}`, `${doc.name} was published without the token`)
