@@ -620,7 +620,11 @@ const checkReleaseDryRun = async () => {
   const r = await runAsync("node", [RELEASE, "--offline", "--no-tests", "--registry", registry.url], { cwd: root, env: { NPM_TOKEN: "" } })
   assert(r.status === 0, `the release's dry run failed\n${show("node", [RELEASE, "--offline", "--no-tests"], r)}`)
   const version = sameVersion(published(r.stdout), "the dry run", r)
-  assert(!older(version, packages[0].manifest.version), `the dry run would publish ${version}, older than ${packages[0].manifest.version}`)
+  // The changesets of HEAD, which is what the release is made from.
+  const pending = git(["ls-tree", "--name-only", "HEAD", ".changeset/"]).split("\n").filter((f) => f.endsWith(".md") && !f.endsWith("/README.md"))
+  const current = packages[0].manifest.version
+  assert(pending.length > 0 ? version !== current && !older(version, current) : version === current,
+    `with ${pending.length} pending changesets the dry run would publish ${version} (the packages are at ${current})`)
   assert(registry.requests.length === 0, `the dry run asked the registry: ${registry.requests.map((q) => `${q.method} ${q.url}`).join(", ")}`)
   assert(git(["status", "--porcelain"]) === status, "the dry run changed this checkout")
 }
