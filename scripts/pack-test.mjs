@@ -27,6 +27,7 @@ import { copyFileSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSyn
 import { createServer } from "node:http"
 import { tmpdir } from "node:os"
 import { basename, delimiter, join, relative } from "node:path"
+import { gunzipSync } from "node:zlib"
 import { packAll, repoRoot as root, workspace } from "./packages.mjs"
 
 const work = mkdtempSync(join(tmpdir(), "exa-webhooks-pack-"))
@@ -664,8 +665,14 @@ const checkReleasePublish = async () => {
   for (const put of puts) {
     const doc = JSON.parse(put.body)
     assert(put.authorization === `Bearer ${token}`, `${doc.name} was published without the token`)
-    assert(doc["dist-tags"]?.latest === version && doc.versions?.[version] && Object.keys(doc._attachments ?? {}).length === 1,
+    const attachments = Object.values(doc._attachments ?? {})
+    assert(doc["dist-tags"]?.latest === version && doc.versions?.[version] && attachments.length === 1,
       `${doc.name}: the registry did not receive version ${version} with its tarball`)
+    // Each package's `version` script ran before the build: the client's User-Agent names the released version.
+    if (doc.name === "@exa-webhooks/client") {
+      const tar = gunzipSync(Buffer.from(attachments[0].data, "base64")).toString("latin1")
+      assert(tar.includes(`VERSION = "${version}"`), `the published @exa-webhooks/client does not send ${version} in its User-Agent`)
+    }
   }
   assert(git(["log", "-1", "--format=%s"], clone) === `Release ${version}`, `the clone's branch does not end with the commit "Release ${version}"`)
   assert(git(["tag", "--points-at", "HEAD"], clone).split("\n").includes(`v${version}`), `the release commit is not tagged v${version}`)

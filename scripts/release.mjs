@@ -19,7 +19,8 @@
 // published is a commit (uncommitted changes are never part of a release):
 //   1. pnpm install, from the lockfile;
 //   2. `changeset version`: the pending changesets become one new version of every package (the fixed group in
-//      .changeset/config.json) and their CHANGELOG.md entries, committed in the clone as "Release X.Y.Z";
+//      .changeset/config.json) and their CHANGELOG.md entries; then each package's `version` script (npm's
+//      lifecycle: the client writes its version into its User-Agent); committed in the clone as "Release X.Y.Z";
 //   3. `make test` (build, typecheck, lint, every test), or `make setup` (the build) with --no-tests;
 //   4. the clone's own pack test, which packs every package, installs the tarballs into fresh projects and uses them
 //      as a user would, and keeps the tarballs it checked;
@@ -124,8 +125,8 @@ const main = (options) => {
     step(`clone ${head.slice(0, 7)} into ${stage}`, () => {
       run("git", ["clone", "--quiet", "--shared", "--no-checkout", repoRoot, stage])
       git(["checkout", "--quiet", "-b", "exa-release", head], stage)
-      // The toolchain this checkout bootstrapped (make would otherwise fetch Node again when the machine's is old); a
-      // link, which .gitignore's ".tools/" (a folder) does not cover, so kept out of the release commit here.
+      // The toolchain this checkout bootstrapped (make would otherwise fetch Node again when the machine's is old), as
+      // a link that stays out of the release commit whatever the released commit's .gitignore says.
       if (existsSync(join(repoRoot, ".tools"))) {
         symlinkSync(realpathSync(join(repoRoot, ".tools")), join(stage, ".tools"))
         mkdirSync(join(stage, ".git", "info"), { recursive: true })
@@ -138,7 +139,11 @@ const main = (options) => {
     const before = workspace(stage).publishable
     const changesets = readdirSync(join(stage, ".changeset")).filter((f) => f.endsWith(".md") && f !== "README.md")
     const version = step(`version (${changesets.length} pending changeset${changesets.length === 1 ? "" : "s"})`, () => {
-      if (changesets.length > 0) run("pnpm", ["exec", "changeset", "version"], { cwd: stage, env: offlineEnv })
+      if (changesets.length > 0) {
+        run("pnpm", ["exec", "changeset", "version"], { cwd: stage, env: offlineEnv })
+        // npm's `version` lifecycle, which changesets does not run: what a package writes of its own version.
+        run("pnpm", ["-r", "--if-present", "run", "version"], { cwd: stage, env: offlineEnv })
+      }
       const after = workspace(stage).publishable
       const versions = [...new Set(after.map((p) => p.manifest.version))]
       if (versions.length !== 1) {
