@@ -451,7 +451,9 @@ const freshProject = (name, { type, install = [] } = {}) => {
 // cleared, so that nothing from this shell sends it anywhere else): the README's lines, as written.
 const checkMakeInstall = (old) => {
   const prefix = join(work, "npm-prefix")
-  const env = { npm_config_prefix: prefix, PREFIX: "" }
+  // make as a user's shell starts it, not as a sub-make of `make pack-test` (which would print its directories).
+  const shell = { MAKELEVEL: undefined, MAKEFLAGS: undefined, MFLAGS: undefined }
+  const env = { ...shell, npm_config_prefix: prefix, PREFIX: "" }
   const [install] = linesOf("install", "make install")
   sh(install, { cwd: root, env })
   const bins = join(prefix, "bin")
@@ -471,7 +473,7 @@ const checkMakeInstall = (old) => {
   if (old) {
     // The user's PATH finds an old node: nothing is installed, and one line says why.
     const refusedPrefix = join(work, "npm-prefix-old")
-    const r = run("bash", ["-c", install], { cwd: root, env: { PATH: PATH_WITHOUT_TOOLS, npm_config_prefix: refusedPrefix, PREFIX: "" } })
+    const r = run("bash", ["-c", install], { cwd: root, env: { ...shell, PATH: PATH_WITHOUT_TOOLS, npm_config_prefix: refusedPrefix, PREFIX: "" } })
     const said = r.stderr.split("\n").filter((line) => line.startsWith("make install:"))
     // ... before it builds or packs anything (make prints nothing on stdout).
     assert(r.status !== 0 && r.stdout === "" && said.length === 1 && said[0].includes(`node on your PATH is ${old.version}`) && !existsSync(join(refusedPrefix, "bin")),
