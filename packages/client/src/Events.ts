@@ -154,10 +154,18 @@ export const defaults = {
 export interface Service {
   /** One page of `GET /v0/events`, newest first. */
   readonly list: (options?: ListOptions) => Effect.Effect<Event.ListEventsResponse, WebhooksError>
+  /** Every event matching the filters, page after page, newest first, each at most once. */
+  readonly listAll: (options?: Omit<ListOptions, "cursor">) => Stream.Stream<Event.ReceivedEvent, WebhooksError>
   /** `GET /v0/events/{id}`: the event, as delivered. */
   readonly get: (id: string) => Effect.Effect<Event.ReceivedEvent, WebhooksError>
   /** `GET /v0/events/{id}`, with the event's JSON text as served (to re-deliver it as it was). */
   readonly getWithBody: (id: string) => Effect.Effect<WithBody, WebhooksError>
+  /**
+   * The checkpoint a stream with these options starts from (a `since` duration counted from now; without `since`, the
+   * API's newest event, one request). Store it before the first event arrives, and a restart that finds no event
+   * delivered yet still starts where the first run did.
+   */
+  readonly start: (options?: Pick<StreamOptions, "since" | "types" | "lookback">) => Effect.Effect<Checkpoint, WebhooksError>
   /**
    * Every event from `since` on, oldest first, then each new one as a poll finds it, forever. Each event comes once,
    * with the checkpoint to resume after it; a poll that fails (after the client's retries) ends the stream with its

@@ -133,49 +133,71 @@ export const make = (deps: Dependencies): Events.Service => {
 
   const get = (id: string) => Effect.map(getWithBody(id), ({ event }) => event)
 
-  // Every event of one poll, newest first as listed, each once (pages that shift as events arrive can repeat one).
-  const poll = (call: Call): Effect.Effect<ReadonlyArray<Found>, WebhooksError> =>
-    Stream.runCollect(Paginate.make<Found>({
+  // Every event of the listing `call` starts, newest first, each once (pages that shift as events arrive can repeat one).
+  const pages = (call: Call): Stream.Stream<Found, WebhooksError> =>
+    Paginate.make<Found>({
       path: call.path,
       page: (cursor) =>
         executor.request(cursor === undefined ? call : { ...call, urlParams: { ...call.urlParams, cursor } }, Paginate.Envelope),
       decode: (data) => Effect.forEach(data, (item) => found(call, item)),
       broken: (problem, body) => Errors.unexpected(call, { status: 200, body, problem }, context)
-    }))
+    })
+
+  const poll = (call: Call): Effect.Effect<ReadonlyArray<Found>, WebhooksError> => Stream.runCollect(pages(call))
+
+  const listAll = (options: Omit<Events.ListOptions, "cursor"> = {}) =>
+    Stream.unwrap(Effect.map(listCall({ limit: Page.PAGE_LIMIT.maximum, ...defined(options) }), pages)).pipe(
+      Stream.map((f) => f.event)
+    )
+
+  // The options of a stream, checked: where it starts, its filters (as the list call's query), its waits.
+  const settings = Effect.fnUntraced(function*(options: Events.StreamOptions) {
+    const operation = { method: Route.listEvents.method, path: Route.listEvents.path() }
+    const [given] = yield* validated(operation, [validateOptions(StreamOptionsSchema, options)])
+    const [since, pollInterval, lookback] = yield* validated(operation, [
+      startOf(given.since),
+      durationOf("pollInterval", given.pollInterval ?? Events.defaults.pollInterval),
+      durationOf("lookback", given.lookback ?? Events.defaults.lookback)
+    ])
+    const types = given.types as Events.StreamOptions["types"]
+    // The filters, checked once (an unknown type fails here, before any request).
+    const base = yield* listCall(defined({ types, limit: Page.PAGE_LIMIT.maximum }))
+    return { since, pollInterval, lookbackMillis: Duration.toMillis(lookback), base }
+  })
+
+  const initial = Effect.fnUntraced(function*(
+    { base, lookbackMillis, since }: Effect.Success<ReturnType<typeof settings>>
+  ): Effect.fn.Return<Events.Checkpoint, WebhooksError> {
+    if (Events.isCheckpoint(since)) return since
+    if (DateTime.isDateTime(since)) return { after: since, seen: [] }
+    if (Duration.isDuration(since)) {
+      return { after: DateTime.subtract(yield* DateTime.now, { milliseconds: Duration.toMillis(since) }), seen: [] }
+    }
+    // From now on: the newest events the API has are the start, so a local clock ahead of Exa's skips nothing.
+    const newest = yield* executor.request(
+      { ...base, urlParams: { ...base.urlParams, limit: String(Page.PAGE_LIMIT.default) } },
+      Paginate.Envelope
+    )
+    const first = yield* Effect.forEach(newest.data, (item) => found(base, item))
+    if (first.length === 0) return { after: DateTime.makeUnsafe(0), seen: [] }
+    const top = Math.max(...first.map((f) => f.millis))
+    // Every event the page shows within the lookback counts as seen: it existed before the stream started.
+    const bound = top - lookbackMillis
+    return {
+      after: DateTime.makeUnsafe(bound),
+      seen: first.filter((f) => f.millis >= bound).map((f) => ({ id: f.id, createdAt: DateTime.makeUnsafe(f.millis) }))
+    }
+  })
+
+  const start = Effect.fn("WebhooksClient.events.start")(function*(options: Events.StreamOptions = {}) {
+    return yield* initial(yield* settings(options))
+  })
 
   const stream = (options: Events.StreamOptions = {}): Stream.Stream<Events.Streamed, WebhooksError> =>
     Stream.unwrap(Effect.gen(function*() {
-      const path = Route.listEvents.path()
-      const operation = { method: Route.listEvents.method, path }
-      const [given] = yield* validated(operation, [validateOptions(StreamOptionsSchema, options)])
-      const [start, pollInterval, lookback] = yield* validated(operation, [
-        startOf(given.since),
-        durationOf("pollInterval", given.pollInterval ?? Events.defaults.pollInterval),
-        durationOf("lookback", given.lookback ?? Events.defaults.lookback)
-      ])
-      const types = given.types as Events.StreamOptions["types"]
-      // The filters, checked once (an unknown type fails here, before any request).
-      const base = yield* listCall(defined({ types, limit: Page.PAGE_LIMIT.maximum }))
-      const lookbackMillis = Duration.toMillis(lookback)
-
-      const initial = Effect.gen(function*(): Effect.fn.Return<Events.Checkpoint, WebhooksError> {
-        if (Events.isCheckpoint(start)) return start
-        if (DateTime.isDateTime(start)) return { after: start, seen: [] }
-        if (Duration.isDuration(start)) return { after: DateTime.subtract(yield* DateTime.now, { milliseconds: Duration.toMillis(start) }), seen: [] }
-        // From now on: the newest events the API has are the start, so a local clock ahead of Exa's skips nothing.
-        const newest = yield* executor.request({ ...base, urlParams: { ...base.urlParams, limit: String(Page.PAGE_LIMIT.default) } }, Paginate.Envelope)
-        const first = yield* Effect.forEach(newest.data, (item) => found(base, item))
-        if (first.length === 0) return { after: DateTime.makeUnsafe(0), seen: [] }
-        const top = Math.max(...first.map((f) => f.millis))
-        // Every event the page shows within the lookback counts as seen: it existed before the stream started.
-        const bound = top - lookbackMillis
-        return {
-          after: DateTime.makeUnsafe(bound),
-          seen: first.filter((f) => f.millis >= bound).map((f) => ({ id: f.id, createdAt: DateTime.makeUnsafe(f.millis) }))
-        }
-      })
-
-      let checkpoint = yield* initial
+      const resolved = yield* settings(options)
+      const { base, lookbackMillis, pollInterval } = resolved
+      let checkpoint = yield* initial(resolved)
       const once = Effect.suspend(() => {
         const from = checkpoint
         const call: Call = { ...base, urlParams: { ...base.urlParams, createdAfter: DateTime.formatIso(from.after) } }
@@ -194,5 +216,5 @@ export const make = (deps: Dependencies): Events.Service => {
       return Stream.fromEffectSchedule(once, Schedule.spaced(pollInterval)).pipe(Stream.flattenIterable)
     }))
 
-  return { list, get, getWithBody, stream }
+  return { list, listAll, get, getWithBody, start, stream }
 }
