@@ -105,7 +105,7 @@ const lock = Effect.fn("CheckpointFile.lock")(function*(file: string) {
       return yield* new UsageError({ message: `--checkpoint-file: cannot create ${lockPath} (${reasonOf(taken.failure)})` })
     }
     const holder = Number((yield* fs.readFileString(lockPath).pipe(Effect.orElseSucceed(() => ""))).trim())
-    if (Number.isSafeInteger(holder) && holder > 0 && holder !== process.pid && running(holder)) {
+    if (Number.isSafeInteger(holder) && holder > 0 && running(holder)) {
       return yield* new UsageError({
         message: `another listener (process ${holder}) is using the checkpoint ${file}; stop it first, or give this one ` +
           `its own --checkpoint-file (if no such listener runs, delete ${lockPath})`

@@ -11,6 +11,8 @@ import { Argument, Command, Flag } from "effect/cli"
 import { Confirm, ConfirmationDeclined } from "@exa-webhooks/cli-kit/Confirm"
 import * as Input from "./Input.ts"
 import { Output, StdoutError } from "@exa-webhooks/cli-kit/Output"
+import * as KitSession from "@exa-webhooks/cli-kit/Session"
+import * as UrlProbe from "@exa-webhooks/cli-kit/UrlProbe"
 import { all, cursor, cursorOf, limit, moreHint } from "./Paging.ts"
 import * as Program from "./Program.ts"
 import * as Render from "./Render.ts"
@@ -94,6 +96,13 @@ export const create = Command.make(
           "signing secret (the old secret stops working)"
       ),
       Flag.withDefault(false)
+    ),
+    checkUrl: Flag.Boolean("check-url").pipe(
+      Flag.withDescription(
+        "first probe the URL (one HEAD request from this machine, with no key or secret) and create nothing if it " +
+          "redirects (Exa does not follow redirects), does not resolve, fails TLS or refuses the connection"
+      ),
+      Flag.withDefault(false)
     )
   },
   Effect.fn("Commands.create")(function*(flags) {
@@ -114,6 +123,7 @@ export const create = Command.make(
     const output = yield* Output
 
     if (s.dryRun) {
+      if (flags.checkUrl) yield* output.note(`dry run: --check-url would first probe ${body.url} (a HEAD request)`)
       if (Option.isSome(flags.secretFile)) yield* SecretFile.check(flags.secretFile.value)
       // The preview shows the create itself; with a key, the real run first lists webhooks to find an earlier one.
       return yield* Session.preview(
@@ -124,6 +134,12 @@ export const create = Command.make(
           : "with --idempotency-key the real run first lists webhooks to find one created under the same key, and " +
             "lists them again after the create to settle a run with the same key going on at the same time"
       )
+    }
+
+    if (flags.checkUrl) {
+      const check = yield* UrlProbe.probe(body.url).pipe(Effect.provide(KitSession.transport))
+      if (!check.ok) return yield* new UsageError({ message: `--check-url: ${check.message}; nothing was created` })
+      yield* output.note(`--check-url: ${check.message}`)
     }
 
     yield* Effect.scoped(Effect.gen(function*() {

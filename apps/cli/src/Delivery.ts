@@ -11,7 +11,6 @@
  */
 import { Signature } from "@exa-webhooks/receiver"
 import { Printable, Validation } from "@exa-webhooks/schema"
-import * as Transport from "@exa-webhooks/client/Transport"
 import { Clock, Duration, Effect, Layer, type Redacted, Schedule, Schema, SchemaGetter } from "effect"
 import { HttpClient, HttpClientRequest } from "effect/http"
 import * as KitSession from "@exa-webhooks/cli-kit/Session"
@@ -44,9 +43,7 @@ export const targetUrl = (flag: string) =>
  *
  * @since 0.4.0
  */
-export const layer: Layer.Layer<HttpClient.HttpClient, UsageError> = Transport.layerConfig().pipe(
-  Layer.catchTag("ConfigError", (error) => Layer.effect(HttpClient.HttpClient, Effect.fail(KitSession.configUsage(error))))
-)
+export const layer: Layer.Layer<HttpClient.HttpClient, UsageError> = KitSession.transport
 
 /**
  * How long a delivery waits for the app's answer (what Exa's own deliveries allow is not documented; the mock allows
