@@ -167,7 +167,8 @@ export const untilAccepted = (url: string, body: string, secret: Redacted.Redact
             Duration.format(Duration.millis(Math.round(Duration.toMillis(meta.duration))))
           }`
         )
-      ))
-    })
+      )),
+      // The schedule never ends: this cannot fail.
+    }).pipe(Effect.orDie)
     return { outcome, tries }
   })

@@ -207,7 +207,11 @@ export const command = Command.make(
       ["--checkpoint-file", Option.isSome(flags.checkpointFile)]
     ].filter(([, given]) => given).map(([name]) => name)
     if (forwardOnly.length > 0) {
-      return yield* new UsageError({ message: `${forwardOnly.join(", ")} need --from-api: they choose which events it polls` })
+      return yield* new UsageError({
+        message: `${forwardOnly.join(", ")} ${forwardOnly.length === 1 ? "needs" : "need"} --from-api: ${
+          forwardOnly.length === 1 ? "it chooses" : "they choose"
+        } what it polls`
+      })
     }
     if (Option.isNone(flags.secretFile)) {
       return yield* new UsageError({

@@ -23,7 +23,10 @@ const webhookWithApp = (mock: MockServer.Service, policy?: Parameters<typeof app
 const publish = (mock: MockServer.Service) =>
   Effect.map(api(mock, "POST", "/_mock/events", { type: "webset.created" }), (answer) => answer.event.id as string)
 
-const replay = (mock: MockServer.Service, options: Partial<Replay.Options> & { readonly webhookId: string; readonly secret?: string }) => {
+const replay = (
+  mock: MockServer.Service,
+  options: Omit<Partial<Replay.Options>, "secret"> & { readonly webhookId: string; readonly secret?: string }
+) => {
   const { layer, printed } = capture()
   const { secret, ...rest } = options
   return Replay.run({
@@ -41,24 +44,26 @@ const replay = (mock: MockServer.Service, options: Partial<Replay.Options> & { r
 // Every try is recorded, two per event here: a failed try that a retry mended, and events whose every try failed.
 const twoTries = mockLayer({ deliveryAttempts: 2, deliveryRetryDelayMillis: 10 })
 
+const at = (s: number) => new Date(Date.UTC(2025, 0, 1, 0, 0, s)).toISOString()
+
+const attempt = (eventId: string, n: number, successful: boolean, s: number) =>
+  Schema.decodeUnknownSync(WebhookAttempt.WebhookAttempt)({
+    id: `attempt_${eventId}_${n}`,
+    object: "webhook_attempt",
+    eventId,
+    eventType: "webset.created",
+    webhookId: "webhook_1",
+    url: "https://example.com",
+    successful,
+    responseHeaders: {},
+    responseBody: null,
+    responseStatusCode: successful ? 200 : 503,
+    attempt: n,
+    attemptedAt: at(s)
+  })
+
 describe("replay", () => {
   it("groups attempts by event: an event counts as delivered when any of its attempts succeeded", () => {
-    const at = (s: number) => new Date(Date.UTC(2025, 0, 1, 0, 0, s)).toISOString()
-    const attempt = (eventId: string, n: number, successful: boolean, s: number) =>
-      Schema.decodeUnknownSync(WebhookAttempt.WebhookAttempt)({
-        id: `attempt_${eventId}_${n}`,
-        object: "webhook_attempt",
-        eventId,
-        eventType: "webset.created",
-        webhookId: "webhook_1",
-        url: "https://example.com",
-        successful,
-        responseHeaders: {},
-        responseBody: null,
-        responseStatusCode: successful ? 200 : 503,
-        attempt: n,
-        attemptedAt: at(s)
-      })
     // Newest first, as listed.
     const grouped = Replay.byEvent([
       attempt("b", 2, false, 40),

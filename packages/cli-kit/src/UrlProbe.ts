@@ -91,7 +91,8 @@ const classify = (error: unknown, host: string): Finding => {
   if (code !== undefined && DNS.has(code)) return { _tag: "NameNotResolved", host }
   if (code === "ECONNREFUSED") return { _tag: "ConnectionRefused" }
   if (code !== undefined && (TLS.has(code) || code.startsWith("ERR_TLS_") || code.startsWith("ERR_SSL_"))) {
-    return { _tag: "TlsFailure", reason: message }
+    // OpenSSL's own messages ("40...:error:0A00010B:SSL routines:...") say less than the code.
+    return { _tag: "TlsFailure", reason: message.includes("SSL routines") ? code : `${message}, ${code}` }
   }
   return { _tag: "Unreachable", reason: proxy === undefined ? message : `through the proxy ${proxy}: ${message}` }
 }
