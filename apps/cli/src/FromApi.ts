@@ -78,6 +78,21 @@ export const run = Effect.fn("FromApi.run")(function*(options: Options) {
     let from: Events.Checkpoint
     if (Option.isSome(file.stored)) {
       from = file.stored.value
+      // Exa keeps events for a time it does not state: a checkpoint whose event is gone may have lost the ones after it.
+      const last = from.seen.at(-1)
+      if (last !== undefined) {
+        const gone = yield* send(session, (client) =>
+          client.events.get(last.id).pipe(
+            Effect.as(false),
+            Effect.catchTag("NotFoundError", () => Effect.succeed(true))
+          ))
+        if (gone) {
+          yield* output.warn(
+            `event ${last.id}, the last one delivered, is no longer kept by Exa: events created after it that Exa no ` +
+              "longer keeps either cannot be delivered ('events list' shows what it still has)"
+          )
+        }
+      }
     } else {
       from = yield* send(session, (client) => client.events.start({ since: Option.getOrUndefined(options.since), ...filters }))
       yield* file.write(from)

@@ -11,6 +11,8 @@
  * and failed forwards go to stderr (`{"rejected": {...}}`, `{"warning": ...}` with `--json`): the listener keeps
  * running whatever arrives. Ctrl-C (or SIGTERM) stops it; like every command it then exits with 130.
  *
+ * `listen --from-api --forward-to URL` receives nothing: it polls Exa's Events API instead (see `FromApi`).
+ *
  * @since 0.2.0
  */
 import { Signature, Verifier, VerifyError } from "@exa-webhooks/receiver"
@@ -369,13 +371,20 @@ export const command = Command.make(
     "Run a local receiver for development: verify each delivery's signature, print verified events (one line each; " +
       "JSON lines with --json), answer 200 for genuine deliveries and 400/401 with the reason otherwise, and " +
       "optionally forward genuine ones to your app. The first line printed is the URL to give the webhook. " +
+      "With --from-api, no public URL is needed: it polls Exa's Events API and delivers each event to --forward-to, " +
+      "signed with the webhook's secret as Exa would, one line per event with your app's answer; a failing app gets " +
+      "the event again with backoff, and a checkpoint file makes a restart resume where it stopped. " +
       "Ctrl-C stops it (exit 130)."
   ),
-  Command.withShortDescription("a local receiver that verifies deliveries (and forwards them to your app)"),
+  Command.withShortDescription("a local receiver that verifies deliveries; --from-api: Exa's events to your app"),
   Command.withExamples([
     {
       command: "exa-webhooks listen --port 4242 --secret-file ./exa.secret --forward-to http://127.0.0.1:3000/hooks/exa",
       description: "then point the webhook at http://127.0.0.1:4242 (exa-webhooks update ID --url ...)"
+    },
+    {
+      command: "exa-webhooks listen --from-api --forward-to http://127.0.0.1:3000/hooks/exa --secret-file ./exa.secret --since 10m",
+      description: "no tunnel: the last 10 minutes of events, then each new one, delivered to your app"
     }
   ])
 )

@@ -132,6 +132,27 @@ describe("listen --from-api, in process", () => {
       assert.deepStrictEqual(yourApp.accepted(), all.slice(2))
     }).pipe(Effect.provide(mockLayer())))
 
+  it.live("a checkpoint whose event Exa no longer keeps: said once, and the listener goes on from what is kept", () =>
+    Effect.gen(function*() {
+      const mock = yield* MockServer.MockServer
+      yield* publish(mock, 2)
+      const yourApp = yield* app(SECRET)
+      const checkpoint = join(tempDir(), "listen.json")
+      const one = listen(mock, yourApp.url, checkpoint)
+      const fiber = yield* Effect.forkChild(one.run)
+      yield* eventually(() => yourApp.accepted().length >= 2, "the first events did not arrive")
+      yield* Fiber.interrupt(fiber)
+      // The mock keeps its last 3 events: these push the delivered ones out.
+      yield* publish(mock, 3)
+      const kept = yield* eventIds(mock)
+      const two = listen(mock, yourApp.url, checkpoint)
+      const again = yield* Effect.forkChild(two.run)
+      yield* eventually(() => yourApp.accepted().length >= 5, "the kept events did not arrive")
+      yield* Fiber.interrupt(again)
+      assert.deepStrictEqual(yourApp.accepted().slice(2), kept)
+      assert.isTrue(two.printed.stderr.some((line) => line.includes("the last one delivered, is no longer kept by Exa")))
+    }).pipe(Effect.provide(mockLayer({ maxEvents: 3 }))))
+
   it.live("one listener per checkpoint; a file that is not a checkpoint is refused, never overwritten", () =>
     Effect.gen(function*() {
       const mock = yield* MockServer.MockServer
