@@ -49,6 +49,8 @@ describe("client.events on the mock", () => {
       const after = yield* api.list({ createdAfter: page.data[0]!.createdAt })
       assert.include(after.data.map((e) => e.id), idle)
       assert.strictEqual((yield* api.get(idle!)).type, "webset.idle")
+      const every = yield* Stream.runCollect(api.listAll({ limit: 1 }))
+      assert.deepStrictEqual(every.map((e) => e.id), [idle, created])
 
       // The body is the JSON a delivery carried: the attempt names the event, and its text decodes to the same event.
       const { body, event } = yield* api.getWithBody(idle!)
