@@ -139,6 +139,13 @@ export const describe = (outcome: Outcome): string => {
 }
 
 /**
+ * A wait as a person reads it: `2.4s`.
+ *
+ * @since 0.4.0
+ */
+export const seconds = (duration: Duration.Duration): string => `${(Duration.toMillis(duration) / 1000).toFixed(1)}s`
+
+/**
  * The waits between the tries of an event the app did not take: 1 s, doubling up to 30 s, jittered; forever (the
  * event is not skipped: Ctrl-C stops, and the checkpoint resumes at it).
  *
@@ -161,13 +168,13 @@ export const untilAccepted = (url: string, body: string, secret: Redacted.Redact
       return accepted(outcome) ? Effect.succeed(outcome) : Effect.fail(outcome)
     })
     const outcome = yield* Effect.retry(once, {
-      schedule: backoff.pipe(Schedule.tap((meta) =>
-        output.warn(
-          `${what}: your app answered ${describe(meta.input as Outcome)} (try ${tries}); trying again in ${
-            Duration.format(Duration.millis(Math.round(Duration.toMillis(meta.duration))))
-          }`
+      schedule: backoff.pipe(Schedule.tap((meta) => {
+        const failed = meta.input as Outcome
+        return output.warn(
+          `${what}: ${failed._tag === "NoAnswer" ? `${describe(failed)} from your app` : `your app answered ${describe(failed)}`} ` +
+            `(try ${tries}); trying again in ${seconds(meta.duration)}`
         )
-      )),
+      })),
       // The schedule never ends: this cannot fail.
     }).pipe(Effect.orDie)
     return { outcome, tries }

@@ -47,6 +47,8 @@ export interface Options {
   readonly pollInterval: Duration.Duration
 }
 
+const retryable = (error: unknown) => WebhooksError.isWebhooksError(error) && error.isRetryable
+
 const clock = (time: DateTime.Utc) => DateTime.formatIso(time).slice(11, 19)
 
 const dataId = (event: Event.ReceivedEvent) =>
@@ -132,18 +134,33 @@ export const run = Effect.fn("FromApi.run")(function*(options: Options) {
       send(session, (client) =>
         client.events.stream({ since: from, ...filters, pollInterval: options.pollInterval }).pipe(Stream.runForEach(deliver)))
     )
-
-    return yield* polling.pipe(
+    const failed = (error: unknown, wait: string) =>
+      output.warn(
+        `polling the Events API failed (${(error as WebhooksError.WebhooksError).message}); trying again ${wait} from the ` +
+          "checkpoint"
+      )
+    // A failed poll is tried again with the backoff while nothing gets through; a failure after events were delivered
+    // starts the backoff afresh, so a listener that ran for days is not left waiting 30 s after each outage.
+    const stretch = Effect.suspend(() => {
+      const at = from
+      return polling.pipe(Effect.mapError((error) => ({ error, progressed: from !== at })))
+    }).pipe(
       Effect.retry({
-        while: (error) => WebhooksError.isWebhooksError(error) && error.isRetryable,
+        while: (failure) => !failure.progressed && retryable(failure.error),
         schedule: Delivery.backoff.pipe(Schedule.tap((meta) =>
-          output.warn(
-            `polling the Events API failed (${(meta.input as WebhooksError.WebhooksError).message}); trying again in ${
-              Duration.format(Duration.millis(Math.round(Duration.toMillis(meta.duration))))
-            } from the checkpoint`
-          )
+          failed((meta.input as { readonly error: unknown }).error, `in ${Delivery.seconds(meta.duration)}`)
         ))
       })
     )
+    const forever: Effect.Effect<void, Effect.Error<typeof polling>, Effect.Services<typeof polling>> = Effect.suspend(() =>
+      stretch.pipe(
+        Effect.catch((failure) =>
+          failure.progressed && retryable(failure.error)
+            ? Effect.andThen(failed(failure.error, "now"), forever)
+            : Effect.fail(failure.error)
+        )
+      )
+    )
+    return yield* forever
   }))
 })

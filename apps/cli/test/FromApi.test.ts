@@ -1,7 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import * as Testing from "@exa-webhooks/cli-kit/testing"
 import { MockServer } from "@exa-webhooks/mock-server"
-import { Duration, Effect, Fiber, Option, Redacted } from "effect"
+import { ConfigProvider, Duration, Effect, Fiber, Option, Redacted, Schedule } from "effect"
 import { spawn } from "node:child_process"
 import { readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
@@ -13,11 +13,21 @@ import { eventually, secretFile } from "./fixtures/listener.ts"
 
 const SECRET = "whsec_from_api_test_secret_0123456789"
 
-/** The ids of every event the mock has, oldest first. */
+/** The ids of every event the mock has, oldest first (asked again when an injected fault answers instead). */
 const eventIds = (mock: MockServer.Service) =>
-  Effect.map(
-    Testing.api(mock, API_KEY, "GET", "/websets/v0/events?limit=200"),
-    (page: { readonly data: ReadonlyArray<{ readonly id: string }> }) => page.data.map((e) => e.id).toReversed()
+  Testing.api(mock, API_KEY, "GET", "/websets/v0/events?limit=200").pipe(
+    Effect.filterOrFail((page: { readonly data?: ReadonlyArray<{ readonly id: string }> }) => page.data !== undefined, () => "a fault"),
+    Effect.retry(Schedule.spaced("10 millis")),
+    Effect.map((page) => page.data!.map((e: { readonly id: string }) => e.id).toReversed()),
+    Effect.orDie
+  )
+
+/** Waits until the mock has made `n` events (simulated activity runs on its own). */
+const eventsMade = (mock: MockServer.Service, n: number) =>
+  mock.stats.pipe(
+    Effect.filterOrFail((s) => s.events >= n, () => "not yet"),
+    Effect.retry(Schedule.spaced("10 millis")),
+    Effect.orDie
   )
 
 const publish = (mock: MockServer.Service, n: number) =>
@@ -50,6 +60,7 @@ describe("listen --from-api, in process", () => {
       const checkpoint = join(tempDir(), "listen.json")
       const { printed, run } = listen(mock, yourApp.url, checkpoint)
       const fiber = yield* Effect.forkChild(run)
+      yield* eventsMade(mock, 10)
       yield* eventually(() => yourApp.accepted().length >= 10, "the app did not get 10 events")
       yield* Fiber.interrupt(fiber)
       const all = yield* eventIds(mock)
@@ -132,6 +143,33 @@ describe("listen --from-api, in process", () => {
       assert.deepStrictEqual(yourApp.accepted(), all.slice(2))
     }).pipe(Effect.provide(mockLayer())))
 
+  it.live("the API failing between polls is a warning, and polling resumes from the checkpoint: nothing skipped or repeated", () =>
+    Effect.gen(function*() {
+      const mock = yield* MockServer.MockServer
+      const yourApp = yield* app(SECRET)
+      const { printed, run } = listen(mock, yourApp.url, join(tempDir(), "listen.json"))
+      // No retries inside the client: every injected 5xx ends a poll, so the listener's own resume is what is tested.
+      const fiber = yield* Effect.forkChild(
+        run.pipe(Effect.provide(ConfigProvider.layer(ConfigProvider.fromEnv({ env: { EXA_MAX_RETRIES: "0" } }))))
+      )
+      yield* eventsMade(mock, 4)
+      yield* eventually(() => yourApp.accepted().length >= 4, "the first events did not arrive")
+      // A poll that fails after events were delivered: the next one must start after them.
+      const failures = () => printed.stderr.filter((line) => line.includes("polling the Events API failed")).length
+      const before = failures()
+      yield* eventually(() => failures() > before, "no poll failed")
+      yield* publish(mock, 2)
+      yield* eventsMade(mock, 6)
+      const all = yield* eventIds(mock)
+      yield* eventually(() => yourApp.accepted().length >= all.length, "the events did not arrive")
+      yield* Fiber.interrupt(fiber)
+      assert.deepStrictEqual(yourApp.accepted(), all)
+      assert.match(
+        printed.stderr.find((line) => line.includes("polling the Events API failed"))!,
+        /polling the Events API failed \(.*5\d\d.*\); trying again in \d+\.\ds from the checkpoint/
+      )
+    }).pipe(Effect.provide(mockLayer({ simulate: { rate: 20, count: 4 }, faultRate: 0.3, seed: 7 }))), 60_000)
+
   it.live("a checkpoint whose event Exa no longer keeps: said once, and the listener goes on from what is kept", () =>
     Effect.gen(function*() {
       const mock = yield* MockServer.MockServer
@@ -184,7 +222,7 @@ describe("listen --from-api, the bin across kill -9", () => {
     Effect.gen(function*() {
       const mock = yield* MockServer.MockServer
       // 12 events of simulated activity before the listener starts.
-      yield* Effect.sleep("500 millis")
+      yield* eventsMade(mock, 12)
       const before = yield* eventIds(mock)
       assert.strictEqual(before.length, 12)
       const held = before[7]!
