@@ -14,7 +14,8 @@
  * - Where to start: the checkpoint when there is one (it wins over `--since`, which would repeat events on every
  *   restart); else `--since` (e.g. `10m`); else events from now on.
  * - A poll that fails after the client's retries (the network went away) is retried from the checkpoint with the same
- *   backoff; only a failure no retry can mend (a refused key, a bad request) ends the command (exit 1).
+ *   backoff, started afresh once events got through again; only a failure no retry can mend (a refused key, a bad
+ *   request) ends the command (exit 1). Every request of the run goes through one client, so one limiter.
  *
  * Output: one line per event delivered on stdout (`{"delivered": {...}}` with `--json`); warnings (a failed try, a
  * failed poll) on stderr.
@@ -72,7 +73,8 @@ export const run = Effect.fn("FromApi.run")(function*(options: Options) {
   const path = Option.isSome(options.checkpointFile)
     ? options.checkpointFile.value
     : yield* CheckpointFile.defaultPath(session.baseUrl, session.apiKey, forwardTo)
-  return yield* Effect.scoped(Effect.gen(function*() {
+  // One client for the whole run: every request of the listener takes its turn at one limiter.
+  return yield* send(session, (client) => Effect.scoped(Effect.gen(function*() {
     const file = yield* CheckpointFile.open(path)
     const filters = options.types.length === 0 ? {} : { types: options.types }
     // Where the next stream starts: the last checkpoint written. Without one, where this run was told to begin, written
@@ -83,11 +85,10 @@ export const run = Effect.fn("FromApi.run")(function*(options: Options) {
       // Exa keeps events for a time it does not state: a checkpoint whose event is gone may have lost the ones after it.
       const last = from.seen.at(-1)
       if (last !== undefined) {
-        const gone = yield* send(session, (client) =>
-          client.events.get(last.id).pipe(
-            Effect.as(false),
-            Effect.catchTag("NotFoundError", () => Effect.succeed(true))
-          ))
+        const gone = yield* client.events.get(last.id).pipe(
+          Effect.as(false),
+          Effect.catchTag("NotFoundError", () => Effect.succeed(true))
+        )
         if (gone) {
           yield* output.warn(
             `event ${last.id}, the last one delivered, is no longer kept by Exa: events created after it that Exa no ` +
@@ -96,7 +97,7 @@ export const run = Effect.fn("FromApi.run")(function*(options: Options) {
         }
       }
     } else {
-      from = yield* send(session, (client) => client.events.start({ since: Option.getOrUndefined(options.since), ...filters }))
+      from = yield* client.events.start({ since: Option.getOrUndefined(options.since), ...filters })
       yield* file.write(from)
     }
     const start = Option.isSome(file.stored)
@@ -131,8 +132,7 @@ export const run = Effect.fn("FromApi.run")(function*(options: Options) {
       })
 
     const polling = Effect.suspend(() =>
-      send(session, (client) =>
-        client.events.stream({ since: from, ...filters, pollInterval: options.pollInterval }).pipe(Stream.runForEach(deliver)))
+      client.events.stream({ since: from, ...filters, pollInterval: options.pollInterval }).pipe(Stream.runForEach(deliver))
     )
     const failed = (error: unknown, wait: string) =>
       output.warn(
@@ -162,5 +162,5 @@ export const run = Effect.fn("FromApi.run")(function*(options: Options) {
       )
     )
     return yield* forever
-  }))
+  })))
 })

@@ -93,7 +93,7 @@ const startOf = (since: unknown): Result.Result<Start, ReadonlyArray<Errors.Prob
 
 /** The checkpoint after emitting `found` (the batch is emitted oldest first, so `after` never passes an unemitted one). */
 const advance = (checkpoint: Events.Checkpoint, found: Found, lookbackMillis: number): Events.Checkpoint => {
-  const newest = Math.max(found.millis, ...checkpoint.seen.map((s) => DateTime.toEpochMillis(s.createdAt)))
+  const newest = checkpoint.seen.reduce((max, s) => Math.max(max, DateTime.toEpochMillis(s.createdAt)), found.millis)
   const bound = Math.max(DateTime.toEpochMillis(checkpoint.after), newest - lookbackMillis)
   const after = DateTime.makeUnsafe(bound)
   const seen = [...checkpoint.seen, { id: found.id, createdAt: DateTime.makeUnsafe(found.millis) }].filter((s) =>
@@ -180,7 +180,7 @@ export const make = (deps: Dependencies): Events.Service => {
     )
     const first = yield* Effect.forEach(newest.data, (item) => found(base, item))
     if (first.length === 0) return { after: DateTime.makeUnsafe(0), seen: [] }
-    const top = Math.max(...first.map((f) => f.millis))
+    const top = first.reduce((max, f) => Math.max(max, f.millis), 0)
     // Every event the page shows within the lookback counts as seen: it existed before the stream started.
     const bound = top - lookbackMillis
     return {
