@@ -1,6 +1,7 @@
 // Bundles exa-webhooks-batch into one file, dist/exa-webhooks-batch.mjs, so start-up reads and compiles one module instead of
 // resolving hundreds. Workspace packages are bundled from their TypeScript sources (the "source" condition).
 import { build } from "esbuild"
+import { writeHelpPages } from "../../scripts/help-pages.mjs"
 import { chmod, rm } from "node:fs/promises"
 
 const outfile = "dist/exa-webhooks-batch.mjs"
@@ -25,6 +26,8 @@ const result = await build({
   logLevel: "warning"
 })
 await chmod(outfile, 0o755)
+// Every command's --help, rendered by the bundle now, for the bin's guard to print without loading it.
+const pages = await writeHelpPages({ bundle: outfile })
 
 const bytes = Object.values(result.metafile.outputs).reduce((sum, output) => sum + output.bytes, 0)
-console.log(`built ${outfile} (${Math.round(bytes / 1024)} KiB)`)
+console.log(`built ${outfile} (${Math.round(bytes / 1024)} KiB) and ${pages} help pages`)

@@ -4,6 +4,7 @@
 // widths; a plugin makes it created on first use instead, and plain printable ASCII (all of the help) is measured
 // without it (start-up figures: bench/run.mjs, docs/benchmarks.md).
 import { build } from "esbuild"
+import { writeHelpPages } from "../../scripts/help-pages.mjs"
 import { chmod, readFile, rm } from "node:fs/promises"
 
 const outfile = "dist/exa-webhooks.mjs"
@@ -116,8 +117,10 @@ const result = await build({
   }
 })
 await chmod(outfile, 0o755)
+// Every command's --help, rendered by the bundle now, for the bin's guard to print without loading it.
+const pages = await writeHelpPages({ bundle: outfile })
 // The entry of the V8 startup snapshot (see src/snapshot.ts and snapshot.mjs): a plain script.
 await build({ ...common, entryPoints: ["src/snapshot.ts"], outfile: snapshotEntry, format: "iife" })
 
 const bytes = Object.values(result.metafile.outputs).reduce((sum, output) => sum + output.bytes, 0)
-console.log(`built ${outfile} (${Math.round(bytes / 1024)} KiB)`)
+console.log(`built ${outfile} (${Math.round(bytes / 1024)} KiB) and ${pages} help pages`)
