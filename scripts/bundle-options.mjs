@@ -1,5 +1,6 @@
 import { createRequire } from "node:module"
-import { dirname } from "node:path"
+import { existsSync, readFileSync } from "node:fs"
+import { dirname, join } from "node:path"
 
 // The esbuild options a bin's bundle shares (apps/cli/build.mjs, apps/batch/build.mjs): dist/<name>.mjs, with the
 // code a command reaches only through a dynamic import (node-redis for --rate-limit-store, undici for the first
@@ -34,6 +35,68 @@ const reExport = (file) => ({
   resolveDir: dirname(file),
   contents: `const m = require(${JSON.stringify(file)});\nexport const { ${exportsOf(file).join(", ")} } = m;\nexport default m;\n`
 })
+// undici's index loads all of undici (fetch, WebSocket, caches, mocks: about 40 ms of CPU at each start, with the
+// compile cache) where the bins' transport needs its EnvHttpProxyAgent only. So @effect/platform-node/Undici becomes
+// a module whose every name loads on first use, from its own file where `OWN_FILE` knows it (checked here: the same
+// value as the index's, else the index), from the index otherwise; EnvHttpProxyAgent, wanted at once, is loaded as
+// the module is. Functions and classes stand in as proxies (calls, `new`, `instanceof`, statics), objects likewise.
+const OWN_FILE = {
+  EnvHttpProxyAgent: ["lib/dispatcher/env-http-proxy-agent.js"],
+  Agent: ["lib/dispatcher/agent.js"],
+  getGlobalDispatcher: ["lib/global.js", "getGlobalDispatcher"],
+  setGlobalDispatcher: ["lib/global.js", "setGlobalDispatcher"],
+  FormData: ["lib/web/fetch/formdata.js", "FormData"]
+}
+const EAGER = new Set(["EnvHttpProxyAgent"])
+const undiciOnDemand = (index) => {
+  const require = createRequire(index)
+  const all = require(index)
+  const source = (name) => {
+    const [file, key] = OWN_FILE[name] ?? []
+    if (file === undefined) return { file: index }
+    const path = join(dirname(index), file)
+    const value = existsSync(path) ? require(path) : undefined
+    return (key === undefined ? value : value?.[key]) === all[name] ? { file: path, key } : { file: index, key: name }
+  }
+  const lines = [
+    "const onDemand = (load, callable) => {",
+    "  let value",
+    "  const get = () => (value ??= load())",
+    "  const proxy = new Proxy(callable ? function () {} : {}, {",
+    "    apply: (_, self, args) => Reflect.apply(get(), self, args),",
+    "    construct: (_, args, newTarget) => Reflect.construct(get(), args, newTarget === proxy ? get() : newTarget),",
+    "    get: (_, key) => Reflect.get(get(), key),",
+    "    set: (_, key, v) => Reflect.set(get(), key, v),",
+    "    has: (_, key) => Reflect.has(get(), key),",
+    "    getPrototypeOf: () => Reflect.getPrototypeOf(get())",
+    "  })",
+    "  return proxy",
+    "}"
+  ]
+  // What the index does besides exporting (it gives every dispatcher its request/stream/... methods:
+  // `Object.assign(Dispatcher.prototype, api)`), done here as it loads; anything else it does, or a form not
+  // recognised, and the index is loaded whole, as before.
+  const text = readFileSync(index, "utf8")
+  const requires = new Map([...text.matchAll(/^const (\w+) = require\('(\.\/lib\/[\w/.-]+)'\)$/gm)].map((m) => [m[1], m[2]]))
+  const effects = [...text.matchAll(/^Object\.assign\((\w+)\.prototype, (\w+)\)$/gm)]
+  const known = effects.length === 1 && effects.every((m) => requires.has(m[1]) && requires.has(m[2])) &&
+    !/^(?!function |  |\}|const |module\.exports|Object\.assign|'use strict'|\/\/|$)/m.test(text)
+  if (!known) return reExport(index)
+  for (const [, target, source] of effects) {
+    lines.push(`Object.assign(require(${JSON.stringify(join(dirname(index), requires.get(target)))}).prototype, require(${
+      JSON.stringify(join(dirname(index), requires.get(source)))
+    }));`)
+  }
+  const names = Object.keys(all).filter((name) => /^[A-Za-z_$][\w$]*$/.test(name))
+  for (const name of names) {
+    const { file, key } = source(name)
+    const load = `require(${JSON.stringify(file)})${key === undefined ? "" : `[${JSON.stringify(key)}]`}`
+    lines.push(EAGER.has(name) ? `export const ${name} = ${load};` : `export const ${name} = onDemand(() => ${load}, ${typeof all[name] === "function"});`)
+  }
+  lines.push(`export default onDemand(() => require(${JSON.stringify(index)}), false);`)
+  return { loader: "js", resolveDir: dirname(index), contents: lines.join("\n") }
+}
+
 const commonJsNames = {
   name: "commonjs-names",
   setup(esbuild) {
@@ -44,7 +107,7 @@ const commonJsNames = {
     })
     esbuild.onLoad({ filter: /.*/, namespace: "commonjs-names" }, (args) => reExport(args.path))
     esbuild.onLoad({ filter: /[\\/]platform-node[\\/]dist[\\/]Undici\.js$/ }, (args) =>
-      reExport(createRequire(args.path).resolve("undici")))
+      undiciOnDemand(createRequire(args.path).resolve("undici")))
   }
 }
 
