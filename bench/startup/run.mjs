@@ -65,7 +65,16 @@ const timeOnce = (command, env) => {
   return { wall, cpu: cpu === null ? Number.NaN : (Number(cpu[1]) + Number(cpu[2])) * 1000 }
 }
 
+/** The headline line of the start-up section (bench/run.mjs puts it at the top of docs/benchmarks.md). */
+export const startupHeadline = (s) =>
+  `- Start-up (wall time, against \`node -e 0\` in the same run): \`exa-webhooks --help\` **${fmt(s.help, 2)}x**, ` +
+  `\`exa-webhooks-batch --help\` **${fmt(s.batchHelp, 2)}x** (target ${TARGETS.help}x); \`exa-webhooks list\` ` +
+  `**${fmt(s.list, 2)}x** (target ${TARGETS.list}x; the exa-js script ${fmt(s.jsList, 2)}x, so ours takes ` +
+  `**${fmt(s.listVsJs, 2)}x** its time). In CPU time: \`--help\` ${fmt(s.cpuHelp, 2)}x and ${fmt(s.cpuBatchHelp, 2)}x, ` +
+  `\`list\` ${fmt(s.cpuList, 2)}x (${fmt(s.cpuListVsJs, 2)}x the exa-js script's).`
+
 const stats = (values) => ({ median: median(values), min: Math.min(...values), max: Math.max(...values) })
+const span = (s, digits) => `${fmt(s.median, digits)} (${fmt(s.min, digits)}-${fmt(s.max, digits)})`
 
 /**
  * Measures every command `runs` times (at least 5; at most two minutes of rounds), interleaved in rotating order.
@@ -114,7 +123,6 @@ export const startupSection = async ({ runs = 15, log = console.log, skipped = [
     const cpu = Object.fromEntries([...samples].map(([key, values]) => [key, stats(values.map((v) => v.cpu))]))
     const ratio = (key, versus) => wall[key].median / wall[versus].median
     const cpuRatio = (key, versus) => cpu[key].median / cpu[versus].median
-    const span = (s, digits) => `${fmt(s.median, digits)} (${fmt(s.min, digits)}-${fmt(s.max, digits)})`
     const versusOf = { help: "help-js", "help-sub": "help-js", "batch-help": "help-js", dry: "dry-js", list: "list-js" }
     const row = (c) => {
       const versus = versusOf[c.key]
