@@ -37,13 +37,9 @@ if ((last === "--help" || last === "-h") && args.length <= 4 && args.slice(0, -1
 })) {
   var fs = require("fs");
   var colors = require("tty").isatty(1) && process.env.NO_COLOR === undefined;
-  var page;
-  try {
-    page = fs.readFileSync(path.join(__dirname, "..", "dist", "help", colors ? "color" : "plain",
-      (args.length === 1 ? "_" : args.slice(0, -1).join(".")) + ".txt"));
-  } catch (error) {
-    page = undefined;
-  }
+  var file = path.join(__dirname, "..", "dist", "help", colors ? "color" : "plain",
+    (args.length === 1 ? "_" : args.slice(0, -1).join(".")) + ".txt");
+  var page = fs.existsSync(file) ? fs.readFileSync(file) : undefined;
   if (page !== undefined) {
     // As console.log does: a reader that went away (`| head -1`) is not an error.
     process.stdout.on("error", function () {});

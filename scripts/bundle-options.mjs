@@ -82,9 +82,9 @@ const undiciOnDemand = (index) => {
   const known = effects.length === 1 && effects.every((m) => requires.has(m[1]) && requires.has(m[2])) &&
     !/^(?!function |  |\}|const |module\.exports|Object\.assign|'use strict'|\/\/|$)/m.test(text)
   if (!known) return reExport(index)
-  for (const [, target, source] of effects) {
+  for (const [, target, mixin] of effects) {
     lines.push(`Object.assign(require(${JSON.stringify(join(dirname(index), requires.get(target)))}).prototype, require(${
-      JSON.stringify(join(dirname(index), requires.get(source)))
+      JSON.stringify(join(dirname(index), requires.get(mixin)))
     }));`)
   }
   const names = Object.keys(all).filter((name) => /^[A-Za-z_$][\w$]*$/.test(name))
