@@ -12,12 +12,13 @@ TURBO := pnpm exec turbo
 
 .PHONY: setup toolchain build typecheck lint test pack-test pack install uninstall release bench snapshot demo clean
 
-## setup: install the toolchain, redis-server (for the shared rate-limit store tests), tinyproxy (for the proxy tests)
-## and dependencies, then build
+## setup: install the toolchain, redis-server (for the shared rate-limit store and apply lock tests), tinyproxy (for
+## the proxy tests), age (for the encrypted secrets journal's interoperability tests) and dependencies, then build
 ## (every other target starts with this)
 setup: toolchain
 	@scripts/redis-server.sh
 	@scripts/tinyproxy.sh
+	@scripts/age.sh
 	@pnpm install --frozen-lockfile --reporter=silent
 	@$(TURBO) run build --output-logs=errors-only
 
