@@ -189,6 +189,21 @@ export const run = Effect.fn("Apply.run")(function*(
       return note === undefined ? {} : { note }
     })
 
+  // The secret of a webhook this run created, into the journal (encrypted first with recipients), synced.
+  const keep = (key: string, id: string, url: string, createdAt: string, secret: string, replacing: string | undefined) =>
+    Effect.gen(function*() {
+      const sealed = options.seal === undefined ? undefined : yield* options.seal(secret)
+      yield* journal.append({
+        namespace,
+        key,
+        id,
+        url,
+        ...(sealed === undefined ? { secret } : { sealed }),
+        createdAt,
+        ...(replacing === undefined ? {} : { replaces: replacing })
+      })
+    })
+
   const createJournaled = (webhook: Manifest.Desired, replacing?: string): Effect.Effect<Created, unknown> =>
     Effect.gen(function*() {
       const body = Manifest.createBody(namespace, plan.manifest, webhook)
@@ -199,7 +214,17 @@ export const run = Effect.fn("Apply.run")(function*(
         lookupFirst: true,
         onExisting: "return",
         onRecovered: "return"
-      })
+      }).pipe(
+        // Made, but whether it is the only one under its key is unknown: the item fails, and its secret is kept all
+        // the same (the next apply settles which webhook stays).
+        Effect.catchTag("UnconfirmedCreateError", (error) =>
+          error.secret === undefined
+            ? Effect.fail(error)
+            : Effect.andThen(
+              keep(webhook.key, error.webhookId, webhook.url, new Date().toISOString(), Redacted.value(error.secret), replacing),
+              Effect.fail(error)
+            ))
+      )
       let created: Webhook.Webhook = yield* create
       if (created.secret === null && created.metadata[ReservedMetadata.APPLY_RUN] === runId) {
         // This run's own create, whose answer (and secret) was lost: replaced, to learn a secret.
@@ -210,16 +235,7 @@ export const run = Effect.fn("Apply.run")(function*(
         return { created, journaled: false, converged: created.metadata[ReservedMetadata.APPLY_RUN] !== runId }
       }
       const secret = created.secret
-      const sealed = options.seal === undefined ? undefined : yield* options.seal(secret)
-      yield* journal.append({
-        namespace,
-        key: webhook.key,
-        id: created.id,
-        url: created.url,
-        ...(sealed === undefined ? { secret } : { sealed }),
-        createdAt: new Date(created.createdAt.epochMilliseconds).toISOString(),
-        ...(replacing === undefined ? {} : { replaces: replacing })
-      })
+      yield* keep(webhook.key, created.id, created.url, new Date(created.createdAt.epochMilliseconds).toISOString(), secret, replacing)
       return { created, journaled: true, converged: false, secret }
     }).pipe(
       Effect.uninterruptible,

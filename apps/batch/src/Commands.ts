@@ -463,7 +463,7 @@ export const apply = Command.make(
         return yield* new ApplyFailed({
           message: [
             failed.length > 0
-              ? `${failed.length} of ${outcomes.length} webhooks failed (${keyList(failed)}; listed above); run apply again to retry them`
+              ? `${failed.length} of ${outcomes.length} webhooks failed (listed above); run apply again to retry them`
               : undefined,
             undelivered.length > 0
               ? `the secret sink did not take the secrets of ${undelivered.length} webhook(s) (${keyList(undelivered)}); their ` +

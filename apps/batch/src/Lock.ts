@@ -327,6 +327,15 @@ export const local = Effect.fn("Lock.local")(function*(
   return { holder: me, lost: Deferred.await(lost) }
 })
 
+const CALL_TIMEOUT = Duration.seconds(2)
+
+// Replaces the key's value when it still is the stale one seen: a takeover that cannot take a fresh lock.
+const TAKEOVER = `if redis.call("GET", KEYS[1]) == ARGV[1] then
+  redis.call("SET", KEYS[1], ARGV[2], "PX", ARGV[3])
+  return 1
+end
+return 0`
+
 // Sets the key when it is ours: renews the lease, or (with a lease of 0) deletes it.
 const RENEW = `if redis.call("GET", KEYS[1]) == ARGV[1] then
   if ARGV[2] == "0" then return redis.call("DEL", KEYS[1]) end
@@ -351,6 +360,14 @@ export const shared = Effect.fn("Lock.shared")(function*(
   const leaseMillis = String(Duration.toMillis(lease))
   const me = yield* self(lease)
   const value = JSON.stringify(me)
+  // Every call bounded: a store that stops answering (stopped, a half-open path) must not hold up the end of a run.
+  const send = <A>(command: string, ...args: ReadonlyArray<string>) =>
+    redis.send<A>(command, ...args).pipe(
+      Effect.timeoutOrElse({
+        duration: CALL_TIMEOUT,
+        orElse: () => Effect.fail(new Error(`no answer within ${Duration.format(CALL_TIMEOUT)}`))
+      })
+    )
   const failed = (doing: string) => (error: unknown) =>
     new LockError({
       message: `cannot ${doing} the lock of ${what} in the shared store ${store} (${
@@ -360,15 +377,28 @@ export const shared = Effect.fn("Lock.shared")(function*(
   const deadline = (yield* Clock.currentTimeMillis) + Duration.toMillis(options.timeout)
   let waitingSaid = false
   while (true) {
-    const set = yield* redis.send<string | null>("SET", key, value, "NX", "PX", leaseMillis).pipe(Effect.mapError(failed("take")))
+    const set = yield* send<string | null>("SET", key, value, "NX", "PX", leaseMillis).pipe(Effect.mapError(failed("take")))
     if (set === "OK") break
-    const current = yield* redis.send<string | null>("GET", key).pipe(Effect.mapError(failed("read")))
+    const current = yield* send<string | null>("GET", key).pipe(Effect.mapError(failed("read")))
     if (current === null) continue
     const holder = decodeHolder(current)
     const found = holder._tag === "Some" ? holder.value : undefined
+    // A holder on this host whose process is gone (killed while the store did not answer its release) need not be
+    // waited out for the rest of its lease.
+    const stale = found === undefined ? undefined : yield* staleness(found, undefined, 0, Number.POSITIVE_INFINITY)
+    if (stale !== undefined && found !== undefined) {
+      const taken = yield* send<number>("EVAL", TAKEOVER, "1", key, current, value, leaseMillis).pipe(
+        Effect.mapError(failed("take over"))
+      )
+      if (taken === 1) {
+        yield* options.notice(`took over the lock of ${what} in ${store} from ${describeHolder(found)}: ${stale}`)
+        break
+      }
+      continue
+    }
     const now = yield* Clock.currentTimeMillis
     if (now >= deadline) {
-      const ttl = yield* redis.send<number>("PTTL", key).pipe(Effect.orElseSucceed(() => -1))
+      const ttl = yield* send<number>("PTTL", key).pipe(Effect.orElseSucceed(() => -1))
       return yield* new LockError({
         message: `another apply (${found === undefined ? "unknown holder" : describeHolder(found)}) holds the lock of ${what} in the ` +
           `shared store ${store}; ${
@@ -387,7 +417,7 @@ export const shared = Effect.fn("Lock.shared")(function*(
     }
     yield* Effect.sleep(defaults.poll)
   }
-  const renew = (millis: string) => redis.send<number>("EVAL", RENEW, "1", key, value, millis)
+  const renew = (millis: string) => send<number>("EVAL", RENEW, "1", key, value, millis)
   const lost = yield* Deferred.make<never, LockLost>()
   yield* Effect.forkScoped(Effect.gen(function*() {
     while (true) {
