@@ -20,7 +20,7 @@
 import { WebhooksClient, WebhooksError } from "@exa-webhooks/client"
 import { ReservedMetadata } from "@exa-webhooks/schema"
 import type { Webhook } from "@exa-webhooks/schema"
-import { Effect, Redacted } from "effect"
+import { Effect, Redacted, Schema } from "effect"
 import type * as Age from "./Age.ts"
 import type * as Journal from "./Journal.ts"
 import * as Manifest from "./Manifest.ts"
@@ -131,6 +131,11 @@ export const mutates = (action: Plan.Action, options: Pick<Options, "prune" | "r
   }
 }
 
+// How many times a create whose answer was lost is replaced before the item is reported as failed.
+const LOST_ANSWER_TRIES = 3
+
+class LostSecret extends Schema.TaggedError<LostSecret>()("LostSecret", { message: Schema.String }) {}
+
 /** A create's result: the webhook, whether its secret is journaled, who made it, and what the sink did. */
 interface Created {
   readonly created: Webhook.Webhook
@@ -226,8 +231,15 @@ export const run = Effect.fn("Apply.run")(function*(
             ))
       )
       let created: Webhook.Webhook = yield* create
-      if (created.secret === null && created.metadata[ReservedMetadata.APPLY_RUN] === runId) {
-        // This run's own create, whose answer (and secret) was lost: replaced, to learn a secret.
+      // This run's own create, whose answer (and secret) was lost: replaced, to learn a secret (a few times: the
+      // network that lost one answer may lose the next).
+      for (let tries = 1; created.secret === null && created.metadata[ReservedMetadata.APPLY_RUN] === runId; tries++) {
+        if (tries > LOST_ANSWER_TRIES) {
+          return yield* new LostSecret({
+            message: `webhook ${created.id} was created, but Exa's answer (its only copy of the secret) was lost ` +
+              `${LOST_ANSWER_TRIES} times; run apply --rotate-missing-secrets to replace it`
+          })
+        }
         yield* client.delete(created.id).pipe(Effect.catchTag("NotFoundError", () => Effect.void))
         created = yield* create
       }
