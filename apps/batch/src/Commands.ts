@@ -254,6 +254,15 @@ const Concurrency = Schema.Int.check(
   })
 )
 
+const GO_UNITS: Readonly<Record<string, string>> = { ms: "millis", s: "seconds", m: "minutes", h: "hours" }
+
+// "10m", "90s", "0": durations as Terraform's -lock-timeout (and Go) write them, read as "10 minutes", "90 seconds".
+const goDuration = (text: string): string => {
+  if (text.trim() === "0") return "0 millis"
+  const match = /^\s*(\d+(?:\.\d+)?)(ms|s|m|h)\s*$/.exec(text)
+  return match === null ? text : `${match[1]} ${GO_UNITS[match[2]!]}`
+}
+
 // With a shared store, the lock of this API key and namespace in it, for the scope; its loss, as an effect.
 const sharedLock = (
   session: Session.Session,
@@ -330,6 +339,7 @@ export const apply = Command.make(
           "to finish, e.g. 10m (default 0: fail at once, naming who holds the lock)"
       ),
       Flag.withMetavar("DURATION"),
+      Flag.map(goDuration),
       Flag.withSchema(ClientSettings.DelayFromString),
       Flag.withDefault(Duration.zero)
     ),
