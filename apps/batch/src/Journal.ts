@@ -282,6 +282,18 @@ export interface OpenOptions {
   readonly notice?: ((line: string) => Effect.Effect<void>) | undefined
 }
 
+// New secrets would be written unlike the journal's: plain beside encrypted ones (in a journal that is committed), or
+// encrypted beside plain ones.
+const sealingMismatch = (path: string, sealed: boolean) =>
+  Effect.fail(refusal(
+    path,
+    sealed
+      ? `the secrets journal ${path} holds encrypted secrets; pass --secrets-recipient (or set EXA_WEBHOOKS_SECRETS_RECIPIENTS) ` +
+        "so that new ones are encrypted too, or pass another --secrets-file"
+      : `the secrets journal ${path} holds plain secrets, and encrypting new ones would make it half encrypted: pass a ` +
+        "new --secrets-file for the encrypted journal"
+  ))
+
 /**
  * Opens (creating it with mode 0600 when absent) the journal at `path` for appending, holding its lock for the scope
  * (`Lock.local` on `<journal>.lock`). Fails with a {@link JournalError} (exit 2, before anything is sent) when the
@@ -298,7 +310,9 @@ export const open = Effect.fn("Journal.open")(function*(
 ): Effect.fn.Return<Journal, JournalError, FileSystem.FileSystem | Scope.Scope> {
   const wantSealed = options.sealed ?? false
   const first = yield* check(path, manifest)
-  const firstSealed = yield* sealing(path, first === undefined ? [] : JournalText.parse(first.text).entries)
+  const firstEntries = first === undefined ? [] : JournalText.parse(first.text).entries
+  const firstSealed = yield* sealing(path, firstEntries)
+  if (firstEntries.length > 0 && firstSealed !== wantSealed) return yield* sealingMismatch(path, firstSealed)
   // An encrypted journal may be readable by others (a git checkout makes it 0644); a plain one never.
   if (first?.loose === true && !(firstSealed && wantSealed)) {
     return yield* refusal(
@@ -315,16 +329,7 @@ export const open = Effect.fn("Journal.open")(function*(
   const checked = yield* check(path, manifest)
   const parsed = JournalText.parse(checked?.text ?? "")
   const sealed = yield* sealing(path, parsed.entries)
-  if (parsed.entries.length > 0 && sealed !== wantSealed) {
-    return yield* refusal(
-      path,
-      sealed
-        ? `the secrets journal ${path} holds encrypted secrets; pass --secrets-recipient (or set EXA_WEBHOOKS_SECRETS_RECIPIENTS) ` +
-          "so that new ones are encrypted too, or pass another --secrets-file"
-        : `the secrets journal ${path} holds plain secrets, and encrypting new ones would make it half encrypted: pass a ` +
-          "new --secrets-file for the encrypted journal"
-    )
-  }
+  if (parsed.entries.length > 0 && sealed !== wantSealed) return yield* sealingMismatch(path, sealed)
   const file = yield* JournalFile.openAppend(path).pipe(Effect.mapError(cannot(path, `open the secrets journal ${path}`)))
   const warnings = [...unreadableNote(path, parsed.unreadable)]
   if (parsed.cut !== undefined && checked !== undefined) {
