@@ -136,21 +136,21 @@ export const identities = Effect.fn("Age.identities")(function*(value: string, o
  *
  * @since 0.4.0
  */
-export const open = (identities: Identities, sealed: string, what: string): Effect.Effect<string, AgeError> =>
+export const open = (keys: Identities, sealed: string, what: string): Effect.Effect<string, AgeError> =>
   Effect.tryPromise({
     try: async () => {
       const decrypter = new Decrypter()
-      for (const key of identities.keys) decrypter.addIdentity(key)
+      for (const key of keys.keys) decrypter.addIdentity(key)
       return await decrypter.decrypt(armor.decode(sealed), "text")
     },
     catch: (error) => {
       const text = firstLine(error)
       return new AgeError({
         message: /no identity matched/i.test(text)
-          ? `the secret of ${what} was not encrypted to the identity of ${identities.source}; use an identity whose ` +
+          ? `the secret of ${what} was not encrypted to the identity of ${keys.source}; use an identity whose ` +
             "recipient was given with --secrets-recipient when it was written"
           : /invalid|malformed|bech32|checksum/i.test(text) && !/header|armor|stanza/i.test(text)
-          ? `${identities.source} is not a valid age identity (${text})`
+          ? `${keys.source} is not a valid age identity (${text})`
           : `cannot decrypt the secret of ${what} (${text})`
       })
     }

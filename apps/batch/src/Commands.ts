@@ -1,5 +1,5 @@
 /**
- * The command tree of `exa-webhooks-batch`: `validate`, `plan`, `apply`, `import` and `secret` under a root that carries
+ * The command tree of `exa-webhooks-batch`: `validate`, `plan`, `apply`, `import`, `secret` and `record-secret` under a root that carries
  * the shared flags. Every command that reads a manifest validates all of it first: a problem stops it with exit 2
  * before anything is sent.
  *
@@ -42,8 +42,9 @@ export const root = Command.make(Program.NAME).pipe(
     [
       "Keep a team's Exa Websets webhooks in sync with a YAML manifest (see apps/batch/README.md).",
       "  validate checks a manifest offline; plan shows what apply would change; apply makes it so, keeping every new",
-      "  webhook's signing secret in a 0600 secrets journal; import writes a manifest for existing webhooks;",
-      "  secret prints one key's secret from the journal. Re-running apply is always safe."
+      "  webhook's signing secret in a 0600 secrets journal (age-encrypted with --secrets-recipient; handed to your",
+      "  command with --secrets-to); import writes a manifest for existing webhooks; secret prints secrets from the",
+      "  journal; record-secret journals one you hold. Re-running apply is always safe, also from several machines."
     ].join("\n")
   )
 )
@@ -425,7 +426,7 @@ export const apply = Command.make(
           prune: flags.prune,
           rotateMissingSecrets: flags.rotateMissingSecrets,
           sink,
-          seal: recipients.length === 0 ? undefined : (secret) => Age.seal(recipients, secret),
+          seal: recipients.length === 0 ? undefined : (value) => Age.seal(recipients, value),
           unseal: identities === undefined ? undefined : (entry) => secretOf(entry, identities),
           handover
         }
@@ -651,12 +652,12 @@ export const secret = Command.make(
 // record-secret -----------------------------------------------------------------------------------------------------
 
 // What a signing secret may be: one line of printable characters.
-const secretProblem = (secret: string): string | undefined =>
-  secret === ""
+const secretProblem = (value: string): string | undefined =>
+  value === ""
     ? "the secret is empty"
-    : /[\s\u0000-\u001f\u007f]/.test(secret)
+    : [...value].some((c) => c.trim() === "" || c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f)
     ? "the secret holds spaces, line breaks or control characters (give the secret alone)"
-    : secret.length > 1000
+    : value.length > 1000
     ? "the secret is longer than 1000 characters"
     : undefined
 

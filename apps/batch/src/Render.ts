@@ -70,6 +70,8 @@ export const claimantsWarning = (plan: Plan.Plan): string | undefined => {
     `is this manifest (${plan.manifest}) before a move or rename, run apply --claim to take its webhooks over`
 }
 
+const where = (journaled: boolean) => (journaled ? "secret in this journal" : "secret not in this journal")
+
 /**
  * The plan line of a second webhook under one key: both ids, which one's secret this journal holds, and whether apply
  * deletes it.
@@ -77,7 +79,6 @@ export const claimantsWarning = (plan: Plan.Plan): string | undefined => {
  * @since 0.4.0
  */
 export const duplicateLine = (action: Extract<Plan.Action, { readonly _tag: "Duplicate" }>): string => {
-  const where = (journaled: boolean) => (journaled ? "secret in this journal" : "secret not in this journal")
   const both = `${text(action.id)} (${where(action.journaled)}) besides ${text(action.keptId)} (kept; ${where(action.keptJournaled)})`
   return action.deletable
     ? `- duplicate  ${action.key} ${both}; apply deletes ${text(action.id)}`

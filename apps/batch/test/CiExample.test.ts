@@ -105,6 +105,8 @@ const runJob = (
     return results
   })
 
+const git = (cwd: string, ...args: Array<string>) => execFileSync("git", args, { cwd, encoding: "utf8" })
+
 /** A fresh checkout: a folder holding the example's manifest at the root, as webhooks.yaml. */
 const freshCheckout = () => {
   const dir = tempDir()
@@ -177,7 +179,6 @@ describe("examples/ci/webhooks-encrypted-journal.yml: the encrypted journal comm
       const flow = workflow("webhooks-encrypted-journal.yml")
       const identity = yield* Effect.promise(() => generateIdentity())
       const recipient = yield* Effect.promise(() => identityToRecipient(identity))
-      const git = (cwd: string, ...args: Array<string>) => execFileSync("git", args, { cwd, encoding: "utf8" })
       // The repository on "GitHub": a bare one with the manifest on main.
       const origin = join(tempDir(), "origin.git")
       git(tempDir(), "init", "--quiet", "--bare", "--initial-branch=main", origin)

@@ -60,11 +60,11 @@ const recordingSpawner = (recorder: Recording.Recorder) =>
 
 const applyAll = (recorder: Recording.Recorder, journalPath: string, sinkCommand: string | undefined) =>
   Effect.gen(function*() {
-    const journal = yield* Journal.open(journalPath)
+    const opened = yield* Journal.open(journalPath)
     const sink = sinkCommand === undefined ? undefined : yield* Sink.make(sinkCommand)
     const plan = Plan.make("durable", "durable.yaml", KEYS.map(desired), [], { adopt: false, journaled: new Set() })
     const progress = { tick: (line: string) => recorder.mark(`done ${line}`), done: Effect.void }
-    return yield* Apply.run(plan, journal, { concurrency: 1, prune: false, rotateMissingSecrets: false, sink }, progress)
+    return yield* Apply.run(plan, opened, { concurrency: 1, prune: false, rotateMissingSecrets: false, sink }, progress)
   }).pipe(
     Effect.scoped,
     Effect.provide(Layer.mergeAll(client, recordingSpawner(recorder), recorder.layer).pipe(Layer.provideMerge(mockLayer())))

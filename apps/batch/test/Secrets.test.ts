@@ -78,7 +78,7 @@ describe("secrets out and in", () => {
       assert.strictEqual(asJson.code, 0, asJson.stderr)
       assert.deepStrictEqual(
         JSON.parse(asJson.stdout),
-        entries.map(({ createdAt: _, ...rest }) => rest)
+        entries.map((entry) => ({ namespace: entry.namespace, key: entry.key, id: entry.id, url: entry.url, secret: entry.secret }))
       )
       const asEnv = yield* run(["secret", manifest, "--all", "--format", "env"], { env: {} })
       assert.strictEqual(asEnv.code, 0, asEnv.stderr)
