@@ -38,6 +38,8 @@ export interface Recorder {
 
 const decoder = new TextDecoder()
 
+const own = (value: unknown) => ({ value, enumerable: true })
+
 /**
  * A new recorder over Node's file system.
  *
@@ -56,7 +58,6 @@ export const make = (): Recorder => {
     // The file's own methods, through its prototype; the ones that matter recorded first (getters on the real file,
     // hence defined rather than assigned).
     const wrapped: FileSystem.File = Object.create(file)
-    const own = (value: unknown) => ({ value, enumerable: true })
     return Object.defineProperties(wrapped, {
       writeAll: own((buffer: Uint8Array) =>
         Effect.andThen(record({ op: "write", path, detail: decoder.decode(buffer) }), file.writeAll(buffer))
