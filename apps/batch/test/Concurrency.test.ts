@@ -9,11 +9,8 @@ import { RateLimitStore, WebhooksClient } from "@exa-webhooks/client"
 import { RedisServer } from "@exa-webhooks/cli-kit/testing"
 import { MockServer } from "@exa-webhooks/mock-server"
 import { RedisUrl } from "@exa-webhooks/schema"
-import { Effect, Redacted, Schedule } from "effect"
-import { spawn } from "node:child_process"
-import { existsSync, readFileSync } from "node:fs"
-import { join } from "node:path"
-import { API_KEY, BIN, envFor, journal, json, manifestOf, mockLayer, mutations, remote, run, stats, tempDir, writeManifest } from "./fixtures/batch.ts"
+import { Effect, Redacted } from "effect"
+import { API_KEY, envFor, killWhileSinkRuns, journal, json, manifestOf, mockLayer, mutations, remote, run, stats, tempDir, writeManifest } from "./fixtures/batch.ts"
 import type { Result } from "./fixtures/batch.ts"
 
 const KEYS = 60
@@ -141,14 +138,15 @@ describe.skipIf(!RedisServer.available())("with a shared store (a real redis-ser
       assert.notInclude(key, API_KEY, "the lock's key names no API key")
       const holder = { id: "lock-1", host: "ci-runner-elsewhere", pid: 4242, since: "2026-01-01T10:00:00.000Z", leaseMillis: 30_000 }
       const store = yield* RateLimitStore.connectRedis({ url: RedisUrl.parse(redis.url)! })
-      // Its holder died on its own machine 28.5 s ago: 1.5 s of its lease are left.
-      yield* store.send("SET", key, JSON.stringify(holder), "PX", "1500")
+      yield* store.send("SET", key, JSON.stringify(holder))
       const args = ["apply", manifest, "--rate-limit-store", redis.url]
       const busy = yield* run(args, { env: envFor(mock) })
       assert.strictEqual(busy.code, 2, busy.stderr)
       assert.include(busy.stderr, "pid 4242 on host ci-runner-elsewhere since 2026-01-01T10:00:00.000Z")
       assert.include(busy.stderr, "--lock-timeout")
       assert.strictEqual((yield* stats).requests, 0, "nothing was sent")
+      // Its holder died on its own machine 25 s ago: 5 s of its lease are left.
+      yield* store.send("SET", key, JSON.stringify(holder), "PX", "5000")
       const waited = yield* run([...args, "--lock-timeout", "20s"], { env: envFor(mock) })
       assert.strictEqual(waited.code, 0, waited.stderr)
       assert.include(waited.stderr, "waiting up to 20s")
@@ -165,24 +163,12 @@ describe.skipIf(!RedisServer.available())("with a shared store (a real redis-ser
       const key = `${yield* WebhooksClient.defaultRateLimitKey(mock.url, Redacted.make(API_KEY))}:apply-lock:killed-holder`
       const store = yield* RateLimitStore.connectRedis({ url: RedisUrl.parse(redis.url)! })
       // Held while a slow sink runs, then killed.
-      const sinkPid = join(dir, "sink-pid")
-      const child = spawn(process.execPath, [BIN, "apply", manifest, "--rate-limit-store", redis.url, "--secrets-to", `echo $$ > ${sinkPid}; exec sleep 20`], {
-        env: envFor(mock),
-        stdio: "ignore"
-      })
-      yield* Effect.suspend(() => (existsSync(sinkPid) && readFileSync(sinkPid, "utf8").endsWith("\n") ? Effect.void : Effect.fail("not yet"))).pipe(
-        Effect.retry(Schedule.spaced("20 millis")),
-        Effect.orDie
-      )
-      child.kill("SIGKILL")
-      yield* Effect.promise(() => new Promise((resolve) => child.once("exit", resolve)))
-      // The sink outlives the apply (it runs in its own process group): stopped here.
-      process.kill(Number.parseInt(readFileSync(sinkPid, "utf8"), 10), "SIGKILL")
+      const killed = yield* killWhileSinkRuns(manifest, ["--rate-limit-store", redis.url], envFor(mock))
       const ttl = yield* store.send<number>("PTTL", key)
       assert.isAbove(ttl, 0, "the lock expires")
       assert.isAtMost(ttl, 30_000, "within one lease")
       const again = yield* run(["apply", manifest, "--rate-limit-store", redis.url], { env: envFor(mock) })
       assert.strictEqual(again.code, 0, again.stderr)
-      assert.match(again.stderr, new RegExp(`took over the lock of namespace killed-holder .*pid ${child.pid} .*is gone`))
+      assert.match(again.stderr, new RegExp(`took over the lock of namespace killed-holder .*pid ${killed} .*is gone`))
     }).pipe(Effect.scoped, Effect.provide(mockLayer())))
 })

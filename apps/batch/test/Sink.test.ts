@@ -5,11 +5,10 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import { MockServer } from "@exa-webhooks/mock-server"
-import { Effect, Schedule } from "effect"
-import { spawn } from "node:child_process"
+import { Effect } from "effect"
 import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs"
 import { join } from "node:path"
-import { BIN, envFor, journal, json, manifestOf, mockLayer, remote, run, tempDir, writeManifest } from "./fixtures/batch.ts"
+import { envFor, killWhileSinkRuns, journal, json, manifestOf, mockLayer, remote, run, tempDir, writeManifest } from "./fixtures/batch.ts"
 
 const journalOf = (manifest: string) => manifest.replace(/\.yaml$/, ".secrets.jsonl")
 
@@ -65,23 +64,11 @@ describe("apply --secrets-to", () => {
       const env = envFor(mock)
       const dir = tempDir()
       const manifest = writeManifest(manifestOf("killed-sink", 3), dir)
-      const sinkPid = join(dir, "sink-pid")
-      // The first hand-over hangs (its pid written first), so the apply is killed while the command runs.
-      const child = spawn(process.execPath, [BIN, "apply", manifest, "--concurrency", "1", "--secrets-to", `echo $$ > ${sinkPid}; exec sleep 20`], {
-        env,
-        stdio: "ignore"
-      })
-      yield* Effect.suspend(() => (existsSync(sinkPid) && readFileSync(sinkPid, "utf8").endsWith("\n") ? Effect.void : Effect.fail("not yet"))).pipe(
-        Effect.retry(Schedule.spaced("20 millis")),
-        Effect.orDie
-      )
-      child.kill("SIGKILL")
-      yield* Effect.promise(() => new Promise((resolve) => child.once("exit", resolve)))
-      process.kill(Number.parseInt(readFileSync(sinkPid, "utf8"), 10), "SIGKILL")
+      // The first hand-over hangs, so the apply is killed while the command runs.
+      yield* killWhileSinkRuns(manifest, ["--concurrency", "1"], env)
       const before = entriesOf(manifest)
       assert.strictEqual(before.length, 1, "the secret being handed over is journaled")
       assert.isFalse(journal(journalOf(manifest)).some((line) => "sink" in line), "and not acknowledged")
-      rmSync(sinkPid)
       const again = yield* run(["apply", manifest, "--json", "--secrets-to", recordingSink(dir)], { env })
       assert.strictEqual(again.code, 0, again.stderr)
       assert.match(again.stderr, /took over the lock of the secrets journal .* is gone/)
