@@ -62,8 +62,9 @@ describe("applies at the same time converge on one webhook per key", () => {
       const created = first.reduce((sum, s) => sum + s.created, 0)
       const converged = first.reduce((sum, s) => sum + s.converged, 0)
       assert.strictEqual(created, KEYS, "each key created once, by one of them")
-      console.log(`two clones: ${took} ms; created ${first.map((s) => s.created).join(" + ")}, converged ${converged}`)
       const before = yield* stats
+      console.log(`two clones: ${took} ms; created ${first.map((s) => s.created).join(" + ")}, converged ${converged}; ` +
+        `${before.requests} requests (${before.creates} creates, ${before.deletes} deletes)`)
       const second = yield* check("two-clones", manifests, yield* applyAt(manifests, []))
       assert.strictEqual(mutations(yield* stats), mutations(before), "the second round sends no change")
       assert.deepStrictEqual(second.map((s) => s.created), [0, 0])
@@ -120,7 +121,9 @@ describe.skipIf(!RedisServer.available())("with a shared store (a real redis-ser
       const started = Date.now()
       const results = yield* applyAt(manifests, extra)
       const first = yield* check("four-shared", manifests, results)
-      console.log(`four with Redis: ${Date.now() - started} ms; created ${first.map((s) => s.created).join(" + ")}`)
+      const sent = yield* stats
+      console.log(`four with Redis: ${Date.now() - started} ms; created ${first.map((s) => s.created).join(" + ")}; ` +
+        `${sent.requests} requests (${sent.creates} creates, ${sent.deletes} deletes)`)
       // The lock serialises them: one creates everything, the others find it done.
       assert.deepStrictEqual(first.map((s) => s.created).toSorted((a, b) => b - a), [KEYS, 0, 0, 0])
       assert.isTrue(results.some((result) => result.stderr.includes("waiting up to 2m")), "the others waited for the lock")
