@@ -21,6 +21,8 @@ import * as Journal from "./Journal.ts"
 import * as Lock from "./Lock.ts"
 import * as ManifestFile from "./ManifestFile.ts"
 import { Output } from "@exa-webhooks/cli-kit/Output"
+import * as KitSession from "@exa-webhooks/cli-kit/Session"
+import * as UrlProbe from "@exa-webhooks/cli-kit/UrlProbe"
 import * as Plan from "./Plan.ts"
 import * as PlanMarkdown from "./PlanMarkdown.ts"
 import * as Program from "./Program.ts"
@@ -199,7 +201,14 @@ export const plan = Command.make(
       Flag.withDescription("text (default), or markdown: a summary a CI job can post on a pull request"),
       Flag.withDefault("text")
     ),
-    verbose: Flag.Boolean("verbose").pipe(Flag.withDescription("also list unchanged webhooks"), Flag.withDefault(false))
+    verbose: Flag.Boolean("verbose").pipe(Flag.withDescription("also list unchanged webhooks"), Flag.withDefault(false)),
+    checkUrls: Flag.Boolean("check-urls").pipe(
+      Flag.withDescription(
+        "also probe each URL of the manifest (one HEAD request from this machine, with no key or secret) and fail " +
+          "(exit 2) if one redirects (Exa does not follow redirects), does not resolve, fails TLS or refuses the connection"
+      ),
+      Flag.withDefault(false)
+    )
   },
   Effect.fn("Commands.plan")(function*(flags) {
     const loaded = yield* load(flags.manifest)
@@ -219,13 +228,28 @@ export const plan = Command.make(
     const claimed = Render.claimantsWarning(computed)
     if (claimed !== undefined) yield* output.warn(claimed)
     const summary = Plan.summary(computed)
+    const checks = flags.checkUrls
+      ? yield* UrlProbe.probeAll(loaded.webhooks.map((webhook) => webhook.url)).pipe(Effect.provide(KitSession.transport))
+      : undefined
     yield* output.result(
-      { ...Render.planDocument(flags.manifest, computed, summary), missingSecrets: Plan.missingSecrets(computed) },
+      {
+        ...Render.planDocument(flags.manifest, computed, summary),
+        missingSecrets: Plan.missingSecrets(computed),
+        ...(checks === undefined ? {} : { urlChecks: checks })
+      },
       () =>
         flags.format === "markdown"
-          ? PlanMarkdown.render(flags.manifest, computed, summary)
-          : Render.planText(computed, summary, flags.verbose)
+          ? PlanMarkdown.render(flags.manifest, computed, summary) + (checks === undefined ? "" : PlanMarkdown.urlChecks(checks))
+          : Render.planText(computed, summary, flags.verbose) +
+            (checks === undefined ? "" : `\nURL checks:\n${checks.map((c) => `  ${c.ok ? "ok  " : "FAIL"}  ${c.message}`).join("\n")}`)
     )
+    const failing = (checks ?? []).filter((check) => !check.ok)
+    if (failing.length > 0) {
+      return yield* new UsageError({
+        message: `--check-urls: ${failing.length} of ${checks!.length} URLs would fail every delivery (listed above); fix ` +
+          "them in the manifest before apply"
+      })
+    }
     if (flags.detailedExitCode && Plan.needsAttention(computed)) return yield* new Exiting({ code: ExitCode.ChangesPending })
   })
 ).pipe(

@@ -10,6 +10,7 @@
  *
  * @since 0.4.0
  */
+import type * as UrlProbe from "@exa-webhooks/cli-kit/UrlProbe"
 import { Printable } from "@exa-webhooks/schema"
 import * as Plan from "./Plan.ts"
 
@@ -106,3 +107,12 @@ export const render = (file: string, plan: Plan.Plan, summary: ReturnType<typeof
     ...(left.length === 0 ? [] : ["", "**Left alone:**", "", ...left])
   ].join("\n").replace(/\n{3,}/g, "\n\n").trimEnd()
 }
+
+/**
+ * The results of `plan --check-urls`, to follow {@link render}: each URL's finding, as inert text.
+ *
+ * @since 0.4.0
+ */
+export const urlChecks = (checks: ReadonlyArray<UrlProbe.Check>): string =>
+  ["", "", "**URL checks** (one `HEAD` from the machine that ran the plan):", "", ...checks.map((c) => `- ${c.ok ? "ok" : "**FAIL**"}: ${text(c.message)}`)]
+    .join("\n")
