@@ -12,11 +12,9 @@ import { execFileSync } from "node:child_process"
 import { appendFileSync, chmodSync, readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { availability } from "../../../packages/client/test/fixtures/systemTool.ts"
-import { envFor, journal, json, manifestOf, mockLayer, run, tempDir, writeManifest } from "./fixtures/batch.ts"
+import { envFor, journal, journalOf, json, manifestOf, mockLayer, run, tempDir, writeManifest } from "./fixtures/batch.ts"
 
 const ageAvailable = availability("age", "age interoperability tests")
-
-const journalOf = (manifest: string) => manifest.replace(/\.yaml$/, ".secrets.jsonl")
 
 const keyPair = Effect.promise(async () => {
   const identity = await generateIdentity()

@@ -10,7 +10,7 @@ import { RedisServer } from "@exa-webhooks/cli-kit/testing"
 import { MockServer } from "@exa-webhooks/mock-server"
 import { RedisUrl } from "@exa-webhooks/schema"
 import { Effect, Redacted } from "effect"
-import { API_KEY, envFor, killWhileSinkRuns, journal, json, manifestOf, mockLayer, mutations, remote, run, stats, tempDir, writeManifest } from "./fixtures/batch.ts"
+import { API_KEY, envFor, journal, journalOf, json, killWhileSinkRuns, manifestOf, mockLayer, mutations, remote, run, stats, tempDir, writeManifest } from "./fixtures/batch.ts"
 import type { Result } from "./fixtures/batch.ts"
 
 const KEYS = 60
@@ -20,8 +20,6 @@ const clones = (namespace: string, n: number) => {
   const text = manifestOf(namespace, KEYS)
   return Array.from({ length: n }, () => writeManifest(text, tempDir()))
 }
-
-const journalOf = (manifest: string) => manifest.replace(/\.yaml$/, ".secrets.jsonl")
 
 /** The figures of one round, and the invariants: one webhook per key, each secret in exactly one journal. */
 const check = (namespace: string, manifests: ReadonlyArray<string>, results: ReadonlyArray<Result>) =>

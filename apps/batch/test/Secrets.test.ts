@@ -9,9 +9,7 @@ import { Effect } from "effect"
 import { rmSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import * as PlanMarkdown from "../src/PlanMarkdown.ts"
-import { API_KEY, envFor, HOOK_URL, journal, json, manifestOf, mockLayer, run, tempDir, writeManifest } from "./fixtures/batch.ts"
-
-const journalOf = (manifest: string) => manifest.replace(/\.yaml$/, ".secrets.jsonl")
+import { API_KEY, envFor, HOOK_URL, journal, journalOf, json, manifestOf, mockLayer, run, tempDir, writeManifest } from "./fixtures/batch.ts"
 
 describe("plans for CI", () => {
   it.live("--detailed-exit-code exits 3 when a secret is missing (and 0 once it is not); --json lists the missing ones", () =>
