@@ -8,10 +8,12 @@
 import { WebhooksError } from "@exa-webhooks/client"
 import * as KitErrorReport from "@exa-webhooks/cli-kit/ErrorReport"
 import type { Report } from "@exa-webhooks/cli-kit/Output"
+import { AgeError } from "./Age.ts"
 import * as Apply from "./Apply.ts"
 import { ApplyFailed } from "./Commands.ts"
 import * as ExitCode from "./ExitCode.ts"
 import { JournalError } from "./Journal.ts"
+import { LockError, LockLost } from "./Lock.ts"
 import { ManifestError } from "./ManifestFile.ts"
 import * as ManifestFile from "./ManifestFile.ts"
 import * as Program from "./Program.ts"
@@ -37,6 +39,16 @@ const specific = (error: unknown): Report | undefined => {
     }
   }
   if (error instanceof ApplyFailed) return { type: "ApplyFailed", message: error.message, exitCode: ExitCode.ApiFailure }
+  if (error instanceof LockError) {
+    return {
+      type: "LockError",
+      message: `${error.message} (nothing was sent)`,
+      exitCode: ExitCode.Usage,
+      ...(error.holder === undefined ? {} : { details: { holder: error.holder } })
+    }
+  }
+  if (error instanceof LockLost) return { type: "LockLost", message: error.message, exitCode: ExitCode.ApiFailure }
+  if (error instanceof AgeError) return { type: "AgeError", message: error.message, exitCode: ExitCode.Usage }
   if (WebhooksError.isWebhooksError(error)) {
     return {
       type: error._tag,

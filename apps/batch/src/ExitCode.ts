@@ -4,7 +4,7 @@
  * - 0: the command did what was asked (for `plan`: the plan was printed).
  * - 1: the API or the network failed, or some items of an apply failed.
  * - 2: invalid usage or input (a manifest problem, a missing key, an unsafe secrets journal): nothing was sent.
- * - 3: `plan --detailed-exit-code` only: the plan has changes pending.
+ * - 3: `plan --detailed-exit-code` only: the plan has changes pending, or a webhook's secret is missing.
  * - 130: interrupted (Ctrl-C); 143: stopped by SIGTERM.
  *
  * @since 0.1.0
@@ -27,8 +27,8 @@ export const helpSection = [
   "EXIT CODES",
   "  0    success",
   "  1    the API or the network failed, or some webhooks of an apply failed (each is listed)",
-  "  2    invalid usage or input (manifest problems, missing API key, unsafe secrets journal): nothing was sent",
-  "  3    plan --detailed-exit-code: changes are pending",
+  "  2    invalid usage or input (manifest problems, missing API key, unsafe secrets journal, the apply lock held): nothing was sent",
+  "  3    plan --detailed-exit-code: changes are pending, or a webhook's secret is missing",
   "  130  interrupted (Ctrl-C); secrets of webhooks created so far are in the journal",
   "  143  stopped by SIGTERM; the same"
 ].join("\n")

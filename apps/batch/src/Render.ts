@@ -70,6 +70,22 @@ export const claimantsWarning = (plan: Plan.Plan): string | undefined => {
     `is this manifest (${plan.manifest}) before a move or rename, run apply --claim to take its webhooks over`
 }
 
+const where = (journaled: boolean) => (journaled ? "secret in this journal" : "secret not in this journal")
+
+/**
+ * The plan line of a second webhook under one key: both ids, which one's secret this journal holds, and whether apply
+ * deletes it.
+ *
+ * @since 0.4.0
+ */
+export const duplicateLine = (action: Extract<Plan.Action, { readonly _tag: "Duplicate" }>): string => {
+  const both = `${text(action.id)} (${where(action.journaled)}) besides ${text(action.keptId)} (kept; ${where(action.keptJournaled)})`
+  return action.deletable
+    ? `- duplicate  ${action.key} ${both}; apply deletes ${text(action.id)}`
+    : `! duplicate  ${action.key} ${both}; this journal did not create it (another apply may hold its secret): both are ` +
+      `left alone; apply --delete-duplicate ${text(action.id)} (or --delete-duplicates) deletes it`
+}
+
 /**
  * One line per action that matters (unchanged ones only with `verbose`), then the counts.
  *
@@ -104,7 +120,7 @@ export const planText = (plan: Plan.Plan, summary: ReturnType<typeof Plan.summar
         )
         break
       case "Duplicate":
-        lines.push(`- duplicate  ${action.key} (${text(action.id)})  a second webhook under this key; apply deletes it`)
+        lines.push(duplicateLine(action))
         break
       case "Conflict":
         lines.push(`! conflict   ${action.key} (${text(action.id)})  ${conflictText(action)}`)
@@ -161,7 +177,16 @@ export const planDocument = (file: string, plan: Plan.Plan, summary: ReturnType<
       case "Orphan":
         return { action: "orphaned", key: action.key ?? null, id: action.id, url: action.url }
       case "Duplicate":
-        return { action: "duplicate", key: action.key, id: action.id, url: action.url }
+        return {
+          action: "duplicate",
+          key: action.key,
+          id: action.id,
+          url: action.url,
+          keptId: action.keptId,
+          journaled: action.journaled,
+          keptJournaled: action.keptJournaled,
+          deletes: action.deletable
+        }
       case "Conflict":
         return { action: "conflict", key: action.key, id: action.id, url: action.url, claimant: action.claimant }
       case "Foreign":
