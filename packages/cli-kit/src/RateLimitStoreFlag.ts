@@ -5,8 +5,7 @@
  *
  * @since 0.3.0
  */
-import { RateLimitStore } from "@exa-webhooks/client"
-import { RedisUrl } from "@exa-webhooks/schema"
+import { RateLimitStore, RedisUrl } from "@exa-webhooks/client"
 import { Config, Effect, Option, Redacted } from "effect"
 import { Flag } from "effect/cli"
 import { UsageError } from "./UsageError.ts"

@@ -8,14 +8,14 @@
  *
  * @since 0.1.0
  */
-import { ClientOptions, WebhooksClient } from "@exa-webhooks/client"
-import { BaseUrl, ClientSettings } from "@exa-webhooks/schema"
+import { ClientOptions, ClientSettings, WebhooksClient } from "@exa-webhooks/client"
+import type { RedisUrl } from "@exa-webhooks/client"
+import { BaseUrl } from "@exa-webhooks/schema"
 import { Config, Effect, Option } from "effect"
 import type { Duration, Redacted } from "effect"
 import { Flag } from "effect/cli"
 import * as ApiKey from "./ApiKey.ts"
 import { configLine } from "./ErrorReport.ts"
-import type { RedisUrl } from "@exa-webhooks/schema"
 import * as RateLimitStoreFlag from "./RateLimitStoreFlag.ts"
 import { Output } from "./Output.ts"
 import { UsageError } from "./UsageError.ts"

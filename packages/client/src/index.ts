@@ -12,9 +12,19 @@
 export * as ClientOptions from "./ClientOptions.ts"
 
 /**
+ * @since 0.2.0
+ */
+export * as ClientSettings from "./ClientSettings.ts"
+
+/**
  * @since 0.3.0
  */
 export * as RateLimitStore from "./RateLimitStore.ts"
+
+/**
+ * @since 0.3.0
+ */
+export * as RedisUrl from "./RedisUrl.ts"
 
 /**
  * @since 0.1.0

@@ -75,16 +75,6 @@ export * as Ownership from "./Ownership.ts"
 export * as Page from "./Page.ts"
 
 /**
- * @since 0.2.0
- */
-export * as ClientSettings from "./ClientSettings.ts"
-
-/**
- * @since 0.3.0
- */
-export * as RedisUrl from "./RedisUrl.ts"
-
-/**
  * @since 0.4.0
  */
 export * as EventId from "./EventId.ts"

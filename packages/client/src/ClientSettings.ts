@@ -6,7 +6,7 @@
  *
  * @example
  * ```ts
- * import { ClientSettings } from "@exa-webhooks/schema"
+ * import { ClientSettings } from "@exa-webhooks/client"
  *
  * ClientSettings.rateLimitProblem(0) // "must be a positive number of requests per second, got 0"
  * Schema.decodeUnknownSync(ClientSettings.TimeoutFromString)("10 seconds") // Duration.seconds(10)
@@ -84,6 +84,24 @@ export const delayProblem = (duration: Duration.Input): string | undefined => {
     : `must be a finite, non-negative duration such as "2 seconds"; got ${String(duration)}`
 }
 
+/**
+ * A duration as a person types it, and as this module reads it back: whole minutes, else whole seconds, else
+ * milliseconds (`"1 minute"`, `"30 seconds"`, `"500 millis"`).
+ *
+ * @category formatting
+ * @since 0.5.0
+ */
+export const formatDuration = (duration: Duration.Duration): string => {
+  const millis = Duration.toMillis(duration)
+  if (!Number.isFinite(millis)) return Schema.encodeSync(Schema.DurationFromString)(duration)
+  const whole = (n: number, unit: string) => `${n} ${unit}${n === 1 ? "" : "s"}`
+  return millis !== 0 && millis % 60_000 === 0
+    ? whole(millis / 60_000, "minute")
+    : millis % 1000 === 0
+    ? whole(millis / 1000, "second")
+    : `${millis} millis`
+}
+
 const parseDuration = Schema.decodeUnknownOption(Schema.DurationFromString)
 const decodeDuration = Schema.decodeSync(Schema.DurationFromString)
 
@@ -96,7 +114,7 @@ const durationFromString = (problem: (duration: Duration.Duration) => string | u
     }, { expected })
   ).pipe(Schema.decodeTo(Schema.Duration, {
     decode: SchemaGetter.transform((text: string) => decodeDuration(text)),
-    encode: SchemaGetter.transform((duration: Duration.Duration) => Schema.encodeSync(Schema.DurationFromString)(duration))
+    encode: SchemaGetter.transform(formatDuration)
   }))
 
 /**
