@@ -8,6 +8,7 @@
  * @since 0.1.0
  */
 import { WebhooksClient, WebhooksError } from "@exa-webhooks/client"
+import * as ErrorReport from "@exa-webhooks/cli-kit/ErrorReport"
 import type { Webhook } from "@exa-webhooks/schema"
 import { Effect } from "effect"
 import type * as Journal from "./Journal.ts"
@@ -45,22 +46,11 @@ export interface Outcome {
   readonly missingSecret?: boolean | undefined
 }
 
-/**
- * How `exa-webhooks-batch` sets the client settings that an error's advice can be about.
- *
- * @since 0.3.0
- */
-export const settingNames: Readonly<Record<string, string>> = {
-  apiKey: "EXA_API_KEY or --api-key-file",
-  rateLimit: "--rate-limit or EXA_RATE_LIMIT",
-  timeout: "EXA_TIMEOUT"
-}
-
 const errorOf = (error: unknown) => {
-  // A client error renders its advice from its fields, naming the batch app's own flags and variables.
+  // A client error renders its advice from its fields, naming the flags and variables as the kit does.
   if (WebhooksError.isWebhooksError(error)) {
     // One line: an InvalidInputError lists its problems on lines of their own.
-    const text = WebhooksError.format(error, { name: (s) => settingNames[s.option] ?? s.env })
+    const text = ErrorReport.sentence(error)
     return { type: error._tag, message: text.replace(/\n- /g, " ").replace(/\n/g, " ") }
   }
   const tagged = error as { readonly _tag?: string; readonly message?: string }
@@ -181,7 +171,8 @@ export const run = Effect.fn("Apply.run")(function*(
           ? progress.tick(
             `${outcome.result} ${outcome.key ?? "(no key)"}${outcome.id === null ? "" : ` (${outcome.id})`}${
               outcome.error === undefined ? "" : `: ${outcome.error.message}`
-            }`
+            }`,
+            outcome.result === "failed"
           )
           : Effect.void
       )

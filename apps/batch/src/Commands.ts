@@ -11,18 +11,19 @@ import { Effect, Option, Schema, Stream } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
 import * as Fs from "node:fs"
 import * as Apply from "./Apply.ts"
+import * as Bin from "@exa-webhooks/cli-kit/Bin"
 import { Confirm, ConfirmationDeclined } from "@exa-webhooks/cli-kit/Confirm"
-import { Exiting } from "./ExitCode.ts"
-import * as ExitCode from "./ExitCode.ts"
+import { Exiting } from "@exa-webhooks/cli-kit/ExitCode"
+import type * as ExitCode from "@exa-webhooks/cli-kit/ExitCode"
+import * as Help from "@exa-webhooks/cli-kit/Help"
+import * as Session from "@exa-webhooks/cli-kit/Session"
 import * as Import from "./Import.ts"
 import * as Journal from "./Journal.ts"
 import * as ManifestFile from "./ManifestFile.ts"
 import { Output } from "@exa-webhooks/cli-kit/Output"
 import * as Plan from "./Plan.ts"
-import * as Program from "./Program.ts"
 import * as Progress from "./Progress.ts"
 import * as Render from "./Render.ts"
-import * as Session from "./Session.ts"
 import { UsageError } from "@exa-webhooks/cli-kit/UsageError"
 
 /**
@@ -30,7 +31,7 @@ import { UsageError } from "@exa-webhooks/cli-kit/UsageError"
  *
  * @since 0.1.0
  */
-export const root = Command.make(Program.NAME).pipe(
+export const root = Command.make("exa-webhooks-batch").pipe(
   Command.withSharedFlags(Session.flags),
   Command.withDescription(
     [
@@ -41,6 +42,9 @@ export const root = Command.make(Program.NAME).pipe(
     ].join("\n")
   )
 )
+
+// `plan --detailed-exit-code`: changes are pending.
+const CHANGES_PENDING = 3
 
 const manifestArgument = Argument.String("manifest").pipe(
   Argument.withDescription("the manifest file, e.g. webhooks.yaml"),
@@ -69,9 +73,11 @@ const adopt = Flag.Boolean("adopt").pipe(
   Flag.withDefault(false)
 )
 
-const env = Effect.sync(() => process.env as Readonly<Record<string, string | undefined>>)
-
-const load = (file: string) => Effect.flatMap(env, (vars) => ManifestFile.load(file, vars))
+// A manifest's ${VAR}s are the run's environment variables.
+const load = (file: string) =>
+  Effect.gen(function*() {
+    return yield* ManifestFile.load(file, yield* Bin.Environment)
+  })
 
 // Every remote webhook, all pages, listed once per command.
 const remoteWebhooks = Effect.gen(function*() {
@@ -118,7 +124,7 @@ export const plan = Command.make(
     adopt,
     claim,
     detailedExitCode: Flag.Boolean("detailed-exit-code").pipe(
-      Flag.withDescription(`exit ${ExitCode.ChangesPending} when changes are pending (for CI), 0 when there are none`),
+      Flag.withDescription(`exit ${CHANGES_PENDING} when changes are pending (for CI), 0 when there are none`),
       Flag.withDefault(false)
     ),
     verbose: Flag.Boolean("verbose").pipe(Flag.withDescription("also list unchanged webhooks"), Flag.withDefault(false))
@@ -141,12 +147,12 @@ export const plan = Command.make(
     if (claimed !== undefined) yield* output.warn(claimed)
     const summary = Plan.summary(computed)
     yield* output.result(Render.planDocument(flags.manifest, computed, summary), () => Render.planText(computed, summary, flags.verbose))
-    if (flags.detailedExitCode && Plan.hasChanges(computed)) return yield* new Exiting({ code: ExitCode.ChangesPending })
+    if (flags.detailedExitCode && Plan.hasChanges(computed)) return yield* new Exiting({ code: CHANGES_PENDING })
   })
 ).pipe(
   Command.withDescription(
     "Show what apply would change: create, update (field by field), unchanged, orphaned (ours, gone from the manifest). " +
-      `Lists the remote webhooks once; sends no change. --detailed-exit-code exits ${ExitCode.ChangesPending} when changes are pending.`
+      `Lists the remote webhooks once; sends no change. --detailed-exit-code exits ${CHANGES_PENDING} when changes are pending.`
   ),
   Command.withShortDescription("show what apply would change")
 )
@@ -211,6 +217,9 @@ export const apply = Command.make(
     const session = yield* Session.resolve(shared)
     const output = yield* Output
     const journalPath = Option.getOrElse(flags.secretsFile, () => Journal.defaultPath(flags.manifest))
+    yield* Bin.interrupted(
+      "interrupted; nothing more was sent; secrets of the webhooks created so far are in the journal (run apply again to finish)"
+    )
 
     yield* Effect.scoped(Effect.gen(function*() {
       const journal = yield* Journal.open(journalPath, flags.manifest)
@@ -246,7 +255,7 @@ export const apply = Command.make(
           if (!yes) return yield* new ConfirmationDeclined({ message: "apply --prune: not confirmed; nothing was changed" })
         }
         const total = computed.actions.filter((action) => Apply.mutates(action, options)).length
-        const progress = Progress.make(total, output.json ? "silent" : process.stderr.isTTY === true ? "bar" : "lines")
+        const progress = yield* Progress.make(total)
         return yield* Apply.run(computed, journal, options, progress)
       }))
       const summary = Apply.summary(outcomes)
@@ -380,9 +389,42 @@ export const secret = Command.make(
   Command.withShortDescription("print one key's signing secret from the journal")
 )
 
+// What an interrupted apply leaves: the journal holds every secret of what it created.
+const INTERRUPTED_APPLY = {
+  130: "interrupted (Ctrl-C); the secrets of the webhooks created so far are in the journal",
+  143: "stopped by SIGTERM; the same"
+}
+
+// `validate` and `secret` read only local files: their pages list neither the API's flags nor its variables.
+const offline = <Name extends string, Input, ContextInput, E, R>(
+  command: Command.Command<Name, Input, ContextInput, E, R>,
+  exitCodes: ExitCode.Meanings
+) =>
+  command.pipe(
+    Command.annotate(Help.Offline, true),
+    Command.annotate(Help.ExitCodes, { 1: "the result could not be written to stdout", ...exitCodes })
+  )
+
 /**
  * The whole tree.
  *
  * @since 0.1.0
  */
-export const command = root.pipe(Command.withSubcommands([validate, plan, apply, importCommand, secret]))
+export const command = root.pipe(
+  Command.annotate(Help.ExitCodes, {
+    1: "the API or the network failed, or some webhooks of an apply failed (each is listed)",
+    2: "invalid usage or input (manifest problems, missing API key, unsafe secrets journal): nothing was sent",
+    [CHANGES_PENDING]: "plan --detailed-exit-code: changes are pending",
+    ...INTERRUPTED_APPLY
+  }),
+  Command.withSubcommands([
+    offline(validate, { 2: "the manifest has problems (each listed as file:line:column) or cannot be read" }),
+    plan.pipe(Command.annotate(Help.ExitCodes, { [CHANGES_PENDING]: "--detailed-exit-code: changes are pending" })),
+    apply.pipe(Command.annotate(Help.ExitCodes, {
+      1: "the API or the network failed, or some webhooks failed (each is listed)",
+      ...INTERRUPTED_APPLY
+    })),
+    importCommand,
+    offline(secret, { 2: "no secret for the key in the journal, or the manifest or the journal cannot be read" })
+  ])
+)

@@ -18,7 +18,7 @@ import { Effect, Schema, Semaphore } from "effect"
 import type { Scope } from "effect"
 import { spawnSync } from "node:child_process"
 import * as Path from "node:path"
-import * as FileErrors from "./internal/fileErrors.ts"
+import * as FileErrors from "@exa-webhooks/cli-kit/FileProblem"
 import * as JournalFile from "./internal/journalFile.ts"
 import * as JournalText from "./internal/journalText.ts"
 

@@ -11,9 +11,10 @@
  */
 import { Ownership, RequestBody, Validation, Webhook } from "@exa-webhooks/schema"
 import { Effect, FileSystem, Result, Schema } from "effect"
+import type { PlatformError } from "effect"
 import * as Fs from "node:fs"
 import * as Path from "node:path"
-import * as FileErrors from "./internal/fileErrors.ts"
+import * as FileErrors from "@exa-webhooks/cli-kit/FileProblem"
 import * as YamlReader from "./internal/yamlReader.ts"
 import * as Manifest from "./Manifest.ts"
 
@@ -418,11 +419,7 @@ export const parse = (
   return Result.fail(failWith(file, locate(file, source, read, listed), unlisted))
 }
 
-const reason = (file: string, error: { readonly reason: { readonly _tag: string; readonly message: string; readonly cause?: unknown } }) => {
-  const code = (error.reason.cause as { readonly code?: unknown } | undefined)?.code
-  if (error.reason._tag === "NotFound" && code !== "ENOTDIR") return "no such file"
-  return FileErrors.describe(typeof code === "string" ? code : undefined, file, error.reason.message)
-}
+const reason = (file: string, error: PlatformError.PlatformError) => FileErrors.of(error, file)
 
 const at = (file: string, message: string): ManifestError => failWith(file, [{ file, line: 1, column: 1, message }])
 

@@ -9,9 +9,10 @@ import { EventType, IdempotencyKey, Page, Printable, Webhook, WebhookId } from "
 import { Effect, Option, Redacted, Stdio, Stream } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
 import { Confirm, ConfirmationDeclined } from "@exa-webhooks/cli-kit/Confirm"
+import type * as ExitCode from "@exa-webhooks/cli-kit/ExitCode"
+import * as Help from "@exa-webhooks/cli-kit/Help"
 import * as Input from "./Input.ts"
 import { Output, StdoutError } from "@exa-webhooks/cli-kit/Output"
-import * as Program from "./Program.ts"
 import * as Render from "./Render.ts"
 import * as SecretFile from "./SecretFile.ts"
 import * as Session from "./Session.ts"
@@ -19,6 +20,7 @@ import * as UncertainCreate from "./UncertainCreate.ts"
 import { UsageError } from "@exa-webhooks/cli-kit/UsageError"
 // Receiving (verify, listen) lives in its own modules; only registered here.
 import * as Listen from "./Listen.ts"
+import * as SigningSecrets from "./SigningSecrets.ts"
 import * as Verify from "./Verify.ts"
 
 /**
@@ -26,7 +28,7 @@ import * as Verify from "./Verify.ts"
  *
  * @since 0.1.0
  */
-export const root = Command.make(Program.NAME).pipe(
+export const root = Command.make("exa-webhooks").pipe(
   Command.withSharedFlags(Session.flags),
   Command.withDescription(
     [
@@ -225,7 +227,7 @@ export const create = Command.make(
       if (secret === undefined) {
         yield* output.warn(
           `Exa returned no signing secret for webhook ${webhook.id}; deliveries cannot be verified. ` +
-            `Delete it (${Program.NAME} delete ${webhook.id} --yes) and create it again.`
+            `Delete it (${root.name} delete ${webhook.id} --yes) and create it again.`
         )
         return yield* output.result(document, () => `Created webhook ${Printable.escape(webhook.id)}.\n${Render.webhookDetails(webhook)}`)
       }
@@ -240,7 +242,7 @@ export const create = Command.make(
                   `left alone; the secret is in ${file.temporary} (mode 0600): move it where you need it`
                 : `webhook ${webhook.id} was created, but its secret could not be written to ${file.path} ` +
                   `(${error.message}); the secret cannot be recovered: delete the webhook ` +
-                  `(${Program.NAME} delete ${webhook.id} --yes) and create it again`
+                  `(${root.name} delete ${webhook.id} --yes) and create it again`
             })
           )
         )
@@ -269,7 +271,7 @@ export const create = Command.make(
         Effect.mapError((error) =>
           new StdoutError({
             message: `webhook ${webhook.id} was created, but ${error.message}, and with it its signing secret, which ` +
-              `cannot be recovered: delete the webhook (${Program.NAME} delete ${webhook.id} --yes) and create it again`
+              `cannot be recovered: delete the webhook (${root.name} delete ${webhook.id} --yes) and create it again`
           })
         )
       )
@@ -500,11 +502,30 @@ export const attempts = Command.make(
 ).pipe(Command.withDescription("List a webhook's delivery attempts, newest first (one page unless --all)."),
   Command.withShortDescription("list a webhook's delivery attempts"))
 
+// `verify` and `listen` talk to no API: their pages list neither its flags nor its variables, but the secret's, and
+// what their exit codes mean for them.
+const receiving = <Name extends string, Input, ContextInput, E, R>(
+  command: Command.Command<Name, Input, ContextInput, E, R>,
+  exitCodes: ExitCode.Meanings
+) =>
+  command.pipe(
+    Command.annotate(Help.Offline, true),
+    Command.annotate(Help.Environment, [SigningSecrets.variable]),
+    Command.annotate(Help.ExitCodes, exitCodes)
+  )
+
 /**
  * The whole tree.
  *
  * @since 0.1.0
  */
 export const command = root.pipe(
-  Command.withSubcommands([create, list, get, update, remove, attempts, Verify.command, Listen.command])
+  Command.withSubcommands([create, list, get, update, remove, attempts, receiving(Verify.command, {
+    1: "not a genuine delivery: the message names the check that failed",
+    2: "invalid usage or input (a missing flag, no secret, an unreadable file, a body over 10 MiB): nothing was checked"
+  }), receiving(Listen.command, {
+    1: null,
+    2: "invalid usage (a bad flag, no secret, an unreadable secret file, a port in use): nothing was started",
+    130: "stopped (Ctrl-C)"
+  })])
 )

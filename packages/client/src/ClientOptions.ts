@@ -174,7 +174,19 @@ export interface Setting<A = unknown, E = string> {
   readonly description: string
 }
 
-const setting = <A, E = string>(value: Setting<A, E>): Setting<A, E> => value
+/**
+ * A {@link Setting} the bins offer a flag for.
+ *
+ * @category settings
+ * @since 0.5.0
+ */
+export type Flagged<A = unknown, E = string> = Setting<A, E> & { readonly flag: NonNullable<Setting<A, E>["flag"]> }
+
+function setting<A, E = string>(value: Flagged<A, E>): Flagged<A, E>
+function setting<A, E = string>(value: Setting<A, E>): Setting<A, E>
+function setting<A, E>(value: Setting<A, E>): Setting<A, E> {
+  return value
+}
 
 /**
  * Every setting the client reads from the environment, once (see {@link Setting}).

@@ -84,6 +84,8 @@ export const delayProblem = (duration: Duration.Input): string | undefined => {
     : `must be a finite, non-negative duration such as "2 seconds"; got ${String(duration)}`
 }
 
+const whole = (n: number, unit: string) => `${n} ${unit}${n === 1 ? "" : "s"}`
+
 /**
  * A duration as a person types it, and as this module reads it back: whole minutes, else whole seconds, else
  * milliseconds (`"1 minute"`, `"30 seconds"`, `"500 millis"`).
@@ -94,7 +96,6 @@ export const delayProblem = (duration: Duration.Input): string | undefined => {
 export const formatDuration = (duration: Duration.Duration): string => {
   const millis = Duration.toMillis(duration)
   if (!Number.isFinite(millis)) return Schema.encodeSync(Schema.DurationFromString)(duration)
-  const whole = (n: number, unit: string) => `${n} ${unit}${n === 1 ? "" : "s"}`
   return millis !== 0 && millis % 60_000 === 0
     ? whole(millis / 60_000, "minute")
     : millis % 1000 === 0
