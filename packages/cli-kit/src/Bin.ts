@@ -268,7 +268,12 @@ export const helpText = (
   options: { readonly colors: boolean; readonly columns?: number | undefined }
 ): Effect.Effect<string | undefined> =>
   helpDoc(treeOf(definition), path).pipe(
-    Effect.map((doc) => (doc === undefined ? undefined : Help.render(definition.command, doc, options))),
+    Effect.map((doc) =>
+      // The parser shows the nearest command's page for a word that names none: that is not the page asked for.
+      doc === undefined || (doc.commandPath?.length ?? 1) !== path.length + 1
+        ? undefined
+        : Help.render(definition.command, doc, options)
+    ),
     Effect.provide(Layer.mergeAll(
       FileSystem.layerNoop({}),
       Path.layer,

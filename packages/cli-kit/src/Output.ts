@@ -142,9 +142,11 @@ export const make = (options: Options, stdio: Stdio.Stdio): Service => {
   const clearStatus = Effect.suspend(() => (status === undefined ? Effect.void : Effect.ignore(write("stderr", "\r\u001b[K"))))
   const redrawStatus = Effect.suspend(() => (status === undefined ? Effect.void : Effect.ignore(write("stderr", status))))
   const stderrLine = (line: string) =>
-    interactive && status !== undefined
-      ? Effect.andThen(clearStatus, Effect.andThen(Console.error(line), redrawStatus))
-      : Console.error(line)
+    Effect.suspend(() =>
+      interactive && status !== undefined
+        ? Effect.andThen(clearStatus, Effect.andThen(Console.error(line), redrawStatus))
+        : Console.error(line)
+    )
   const label = (word: string, style: (text: Text.Text) => Text.Styled, text: Text.Text) =>
     stderrLine(toStderr([`${program}: `, style(`${word}:`), " ", oneLineText(text)]))
   return {
