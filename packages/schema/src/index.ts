@@ -12,11 +12,6 @@ export * as ApiError from "./ApiError.ts"
 /**
  * @since 0.1.0
  */
-export * as Endpoints from "./Endpoints.ts"
-
-/**
- * @since 0.1.0
- */
 export * as Event from "./Event.ts"
 
 /**
