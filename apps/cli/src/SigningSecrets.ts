@@ -18,6 +18,7 @@ import { Verifier } from "@exa-webhooks/receiver"
 import { parseSecrets } from "@exa-webhooks/receiver/Web"
 import { Config, Duration, Effect, Option, Redacted, Schema, SchemaGetter } from "effect"
 import { Flag } from "effect/cli"
+import { Validation } from "@exa-webhooks/schema"
 
 const FLAG = "--secret-file"
 
@@ -52,7 +53,7 @@ const ToleranceSeconds = Schema.String.check(
   Schema.makeFilter((text: string) => {
     const seconds = /^\s*\d{1,9}\s*$/.test(text) ? Number(text) : Number.NaN
     return (seconds >= 0 && seconds <= 999_999_999) ||
-      `tolerance must be a whole number of seconds from 0 to 999999999, got ${JSON.stringify(text)}`
+      `tolerance must be a whole number of seconds from 0 to 999999999, got ${Validation.quote(text)}`
   }, { expected: "a whole number of seconds from 0 to 999999999" })
 ).pipe(Schema.decodeTo(Schema.Int, {
   decode: SchemaGetter.transform((text: string) => Number(text)),

@@ -14,6 +14,7 @@
  * @since 0.2.0
  */
 import { Duration, Option, Schema, SchemaGetter } from "effect"
+import { Validation } from "@exa-webhooks/schema"
 
 /**
  * Why `value` is not a usable rate limit (requests per second), or `undefined` when it is: a positive, finite
@@ -49,7 +50,7 @@ export const RateLimit = Schema.Number.check(
 export const RateLimitFromString = Schema.String.check(
   Schema.makeFilter((text: string) =>
     (/^\s*\d+(\.\d+)?\s*$/.test(text) && rateLimitProblem(Number(text)) === undefined) ||
-    `must be a positive number of requests per second, such as 10 or 0.5; got ${JSON.stringify(text)}`, {
+    `must be a positive number of requests per second, such as 10 or 0.5; got ${Validation.quote(text)}`, {
     expected: "a positive number of requests per second"
   })
 ).pipe(Schema.decodeTo(RateLimit, {
@@ -110,7 +111,7 @@ const decodeDuration = Schema.decodeSync(Schema.DurationFromString)
 const durationFromString = (problem: (duration: Duration.Duration) => string | undefined, expected: string) =>
   Schema.String.check(
     Schema.makeFilter((text: string) => {
-      if (Option.isNone(parseDuration(text))) return `expected a duration such as "30 seconds" or "500 millis"; got ${JSON.stringify(text)}`
+      if (Option.isNone(parseDuration(text))) return `expected a duration such as "30 seconds" or "500 millis"; got ${Validation.quote(text)}`
       return problem(decodeDuration(text)) ?? true
     }, { expected })
   ).pipe(Schema.decodeTo(Schema.Duration, {
@@ -158,7 +159,7 @@ export const maxRetriesProblem = (value: number): string | undefined =>
 export const MaxRetriesFromString = Schema.String.check(
   Schema.makeFilter((text: string) =>
     (/^\s*\d+\s*$/.test(text) && maxRetriesProblem(Number(text)) === undefined) ||
-    `must be a whole number, 0 or more; got ${JSON.stringify(text)}`, { expected: "a whole number, 0 or more" })
+    `must be a whole number, 0 or more; got ${Validation.quote(text)}`, { expected: "a whole number, 0 or more" })
 ).pipe(Schema.decodeTo(Schema.Int, {
   decode: SchemaGetter.transform((text: string) => Number(text)),
   encode: SchemaGetter.transform((n: number) => String(n))
