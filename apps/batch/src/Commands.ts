@@ -7,13 +7,15 @@
  */
 import { WebhooksClient } from "@exa-webhooks/client"
 import { Ownership } from "@exa-webhooks/schema"
-import { Effect, Option, Schema, Stream } from "effect"
+import { Effect, Option, Schema, Stdio, Stream } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
 import * as Fs from "node:fs"
 import * as Apply from "./Apply.ts"
 import * as Bin from "@exa-webhooks/cli-kit/Bin"
 import { Confirm, ConfirmationDeclined } from "@exa-webhooks/cli-kit/Confirm"
+import * as Dash from "@exa-webhooks/cli-kit/Dash"
 import { Exiting } from "@exa-webhooks/cli-kit/ExitCode"
+import * as FileProblem from "@exa-webhooks/cli-kit/FileProblem"
 import type * as ExitCode from "@exa-webhooks/cli-kit/ExitCode"
 import * as Help from "@exa-webhooks/cli-kit/Help"
 import * as Session from "@exa-webhooks/cli-kit/Session"
@@ -47,7 +49,7 @@ export const root = Command.make("exa-webhooks-batch").pipe(
 const CHANGES_PENDING = 3
 
 const manifestArgument = Argument.String("manifest").pipe(
-  Argument.withDescription("the manifest file, e.g. webhooks.yaml"),
+  Argument.withDescription("the manifest file, e.g. webhooks.yaml (validate: - reads it from standard input)"),
   Argument.withSchema(Schema.String.check(
     Schema.makeFilter((path: string) => path.trim() !== "" || "the manifest's path is empty; pass the manifest file, e.g. webhooks.yaml")
   ))
@@ -73,11 +75,32 @@ const adopt = Flag.Boolean("adopt").pipe(
   Flag.withDefault(false)
 )
 
-// A manifest's ${VAR}s are the run's environment variables.
-const load = (file: string) =>
+// A manifest's ${VAR}s are the run's environment variables. `-` (standard input) is a manifest only for validate:
+// the other commands name the manifest and place its secrets journal by its path.
+const load = (file: string, options: { readonly stdin?: boolean } = {}) =>
   Effect.gen(function*() {
-    return yield* ManifestFile.load(file, yield* Bin.Environment)
+    const env = yield* Bin.Environment
+    if (!Dash.isDash(file)) return yield* ManifestFile.load(file, env)
+    if (options.stdin !== true) {
+      return yield* Dash.refuse("MANIFEST", "the manifest's path names it and places its secrets journal (validate - reads standard input)")
+    }
+    const bytes = yield* Stdio.Stdio.use((stdio) => Dash.collect(stdio.stdin, ManifestFile.MAX_BYTES)).pipe(
+      Effect.mapError((error) => new UsageError({ message: `cannot read the manifest from standard input (${error.message})` }))
+    )
+    if (bytes === undefined) {
+      return yield* new UsageError({ message: `the manifest on standard input is larger than ${ManifestFile.MAX_BYTES / 1024 / 1024} MiB` })
+    }
+    return yield* ManifestFile.fromBytes(STDIN, bytes, env, "stdin")
   })
+
+// How problems of a manifest read from standard input are located (`<stdin>:3:5: ...`).
+const STDIN = "<stdin>"
+
+// The secrets journal: --secrets-file, else beside the manifest. Never standard input or output.
+const journalPathOf = (flags: { readonly manifest: string; readonly secretsFile: Option.Option<string> }) =>
+  Option.isSome(flags.secretsFile) && Dash.isDash(flags.secretsFile.value)
+    ? Effect.fail(Dash.refuse("--secrets-file", "the secrets journal is a file that is appended to, locked and synced"))
+    : Effect.succeed(Option.getOrElse(flags.secretsFile, () => Journal.defaultPath(flags.manifest)))
 
 // Every remote webhook, all pages, listed once per command.
 const remoteWebhooks = Effect.gen(function*() {
@@ -98,7 +121,7 @@ export const validate = Command.make(
   "validate",
   { manifest: manifestArgument },
   Effect.fn("Commands.validate")(function*({ manifest }) {
-    const loaded = yield* load(manifest)
+    const loaded = yield* load(manifest, { stdin: true })
     yield* (yield* Output).result(
       { valid: true, manifest, namespace: loaded.manifest.namespace, webhooks: loaded.webhooks.length },
       () => `${manifest}: valid; ${loaded.webhooks.length} webhook${loaded.webhooks.length === 1 ? "" : "s"} in namespace ${loaded.manifest.namespace}`
@@ -134,7 +157,7 @@ export const plan = Command.make(
     const shared = yield* root
     const session = yield* Session.resolve(shared)
     const output = yield* Output
-    const journalPath = Option.getOrElse(flags.secretsFile, () => Journal.defaultPath(flags.manifest))
+    const journalPath = yield* journalPathOf(flags)
     const { entries, warnings } = yield* Journal.read(journalPath, flags.manifest)
     yield* Effect.forEach(warnings, output.warn, { discard: true })
     const remote = yield* Session.withClient(session, remoteWebhooks)
@@ -216,7 +239,7 @@ export const apply = Command.make(
     const shared = yield* root
     const session = yield* Session.resolve(shared)
     const output = yield* Output
-    const journalPath = Option.getOrElse(flags.secretsFile, () => Journal.defaultPath(flags.manifest))
+    const journalPath = yield* journalPathOf(flags)
     yield* Bin.interrupted(
       "interrupted; nothing more was sent; secrets of the webhooks created so far are in the journal (run apply again to finish)"
     )
@@ -314,14 +337,16 @@ export const importCommand = Command.make(
       Flag.withSchema(Ownership.Namespace)
     ),
     output: Flag.String("output").pipe(
-      Flag.withDescription("write the manifest to this new file (never overwritten) instead of stdout"),
+      Flag.withDescription("write the manifest to this new file (never overwritten) instead of stdout (- is stdout)"),
       Flag.withMetavar("PATH"),
       Flag.optional
     )
   },
   Effect.fn("Commands.import")(function*(flags) {
-    if (Option.isSome(flags.output) && Fs.existsSync(flags.output.value)) {
-      return yield* new UsageError({ message: `--output: ${flags.output.value} already exists; pass a new file name (nothing was sent)` })
+    // `--output -` is standard output, as without the flag.
+    const target = Option.filter(flags.output, (path) => !Dash.isDash(path))
+    if (Option.isSome(target) && Fs.existsSync(target.value)) {
+      return yield* new UsageError({ message: `--output: ${target.value} already exists; pass a new file name (nothing was sent)` })
     }
     const shared = yield* root
     const session = yield* Session.resolve(shared)
@@ -329,17 +354,22 @@ export const importCommand = Command.make(
     const remote = yield* Session.withClient(session, remoteWebhooks)
     const entries = Import.entries(flags.namespace, remote)
     const text = Import.toYaml(flags.namespace, entries, undefined, Import.manifestsOf(flags.namespace, remote))
-    if (Option.isSome(flags.output)) {
+    if (Option.isSome(target)) {
       yield* Effect.try({
-        try: () => Fs.writeFileSync(flags.output.pipe(Option.getOrThrow), text, { flag: "wx" }),
-        catch: (error) => new UsageError({ message: `--output: cannot write ${Option.getOrThrow(flags.output)} (${(error as Error).message})` })
+        try: () => Fs.writeFileSync(Option.getOrThrow(target), text, { flag: "wx" }),
+        catch: (error) =>
+          new UsageError({
+            message: `--output: cannot write ${Option.getOrThrow(target)} (${
+              FileProblem.describe((error as NodeJS.ErrnoException).code, Option.getOrThrow(target), (error as Error).message)
+            })`
+          })
       })
     }
     yield* output.result(
-      { namespace: flags.namespace, webhooks: entries, output: Option.getOrNull(flags.output) },
-      () => (Option.isSome(flags.output) ? `Wrote ${entries.length} webhook(s) to ${flags.output.value}.` : text.trimEnd())
+      { namespace: flags.namespace, webhooks: entries, output: Option.getOrNull(target) },
+      () => (Option.isSome(target) ? `Wrote ${entries.length} webhook(s) to ${target.value}.` : text.trimEnd())
     )
-    if (Option.isSome(flags.output) || output.json) {
+    if (Option.isSome(target) || output.json) {
       yield* output.note(`next: exa-webhooks-batch plan --adopt FILE, then apply --adopt FILE`)
     }
   })
@@ -370,7 +400,7 @@ export const secret = Command.make(
   },
   Effect.fn("Commands.secret")(function*(flags) {
     const loaded = yield* load(flags.manifest)
-    const journalPath = Option.getOrElse(flags.secretsFile, () => Journal.defaultPath(flags.manifest))
+    const journalPath = yield* journalPathOf(flags)
     const { entries, warnings } = yield* Journal.read(journalPath, flags.manifest)
     yield* Effect.forEach(warnings, (yield* Output).warn, { discard: true })
     const entry = Journal.latest(entries, loaded.manifest.namespace, flags.key)

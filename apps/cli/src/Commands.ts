@@ -9,6 +9,7 @@ import { EventType, IdempotencyKey, Page, Printable, Webhook, WebhookId } from "
 import { Effect, Option, Redacted, Stdio, Stream } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
 import { Confirm, ConfirmationDeclined } from "@exa-webhooks/cli-kit/Confirm"
+import * as Dash from "@exa-webhooks/cli-kit/Dash"
 import type * as ExitCode from "@exa-webhooks/cli-kit/ExitCode"
 import * as Help from "@exa-webhooks/cli-kit/Help"
 import * as Input from "./Input.ts"
@@ -153,6 +154,12 @@ export const create = Command.make(
       events: flags.events.flat(),
       metadata: yield* metadataOf(flags.metadata)
     })
+    if (Option.isSome(flags.secretFile) && Dash.isDash(flags.secretFile.value)) {
+      return yield* Dash.refuse(
+        "--secret-file",
+        "the secret goes to a new 0600 file, created before the request is sent (without --secret-file it is printed on stdout)"
+      )
+    }
     const givenKey = Option.getOrUndefined(flags.idempotencyKey)
     if (flags.replace && givenKey === undefined) {
       return yield* new UsageError({

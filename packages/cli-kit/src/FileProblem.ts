@@ -53,8 +53,8 @@ export const describe = (code: string | undefined, path: string, fallback: strin
 }
 
 /**
- * Why reading (or writing) `path` failed, from effect's `PlatformError`: "no such file" when the file itself is
- * missing, else {@link describe} of the system's code.
+ * Why an operation on `path` failed, from effect's `PlatformError`: when reading, "no such file" for a missing file;
+ * when creating (`creating: true`), a missing folder says so; else {@link describe} of the system's code.
  *
  * @example
  * ```ts
@@ -63,9 +63,14 @@ export const describe = (code: string | undefined, path: string, fallback: strin
  * @category describing
  * @since 0.5.0
  */
-export const of = (error: PlatformError.PlatformError, path: string): string => {
+export const of = (
+  error: PlatformError.PlatformError,
+  path: string,
+  options: { readonly creating?: boolean | undefined } = {}
+): string => {
   const code = (error.reason.cause as { readonly code?: unknown } | undefined)?.code
   const known = typeof code === "string" ? code : undefined
+  if (error.reason._tag === "NotFound" && options.creating === true) return describe(known ?? "ENOENT", path, "no such folder")
   if (error.reason._tag === "NotFound" && known !== "ENOTDIR") return "no such file"
   if (error.reason._tag === "PermissionDenied" && known === undefined) return "permission denied"
   if (error.reason._tag === "AlreadyExists" && known === undefined) return "it already exists"
