@@ -93,7 +93,7 @@ describe("plan, apply and apply again", () => {
       assert.deepStrictEqual(update.changes.map((change: { field: string }) => change.field), ["url", "events", "metadata"])
       assert.strictEqual(update.changes[0].from, "https://example.com/elsewhere")
       const text = yield* run(["plan", manifest], { env })
-      assert.include(text.stdout, "~ update     hook-0")
+      assert.match(text.stdout, /^~ update {2,}hook-0 {2,}\(webhook_\w+\) {2}url: /m)
       assert.include(text.stdout, "-webset.created")
       assert.include(text.stdout, "team: search -> growth")
 

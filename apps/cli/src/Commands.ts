@@ -8,6 +8,7 @@
 import { EventType, IdempotencyKey, Page, Printable, Webhook, WebhookId } from "@exa-webhooks/schema"
 import { Effect, Option, Redacted, Stdio, Stream } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
+import * as Completion from "@exa-webhooks/cli-kit/Completion"
 import { Confirm, ConfirmationDeclined } from "@exa-webhooks/cli-kit/Confirm"
 import * as Dash from "@exa-webhooks/cli-kit/Dash"
 import type * as ExitCode from "@exa-webhooks/cli-kit/ExitCode"
@@ -53,11 +54,11 @@ const webhookId = Argument.String("id").pipe(
 )
 
 const urlDescription = "where Exa POSTs the events: an absolute http(s) URL"
-const eventsDescription = `an event to subscribe to (e.g. webset.item.enriched); repeat the flag or separate ` +
+const eventsDescription = `an event to subscribe to; repeat the flag or separate ` +
   `with commas, 1 to ${Webhook.MAX_EVENTS} in all`
 const metadataDescription = `a key=value pair to attach (repeatable; values up to ${Webhook.MAX_METADATA_VALUE_LENGTH} characters)`
 
-const events = Flag.String("event").pipe(
+const events = Completion.flag("event", EventType.values).pipe(
   Flag.withDescription(eventsDescription),
   Flag.withMetavar("EVENT"),
   Flag.withSchema(EventType.EventList),
@@ -366,7 +367,7 @@ export const update = Command.make(
   {
     id: webhookId,
     url: Flag.String("url").pipe(Flag.withDescription(`new URL: ${urlDescription}`), Flag.withMetavar("URL"), Flag.optional),
-    events: Flag.String("event").pipe(
+    events: Completion.flag("event", EventType.values).pipe(
       Flag.withDescription(`replaces the subscribed events: ${eventsDescription}`),
       Flag.withMetavar("EVENT"),
       Flag.withSchema(EventType.EventList),
@@ -462,7 +463,7 @@ export const attempts = Command.make(
   "attempts",
   {
     id: webhookId,
-    eventType: Flag.String("event-type").pipe(
+    eventType: Completion.flag("event-type", EventType.values).pipe(
       Flag.withDescription("only attempts that delivered this event type"),
       Flag.withMetavar("EVENT"),
       Flag.withSchema(EventType.EventType),

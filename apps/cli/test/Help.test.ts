@@ -1,5 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import { ClientOptions } from "@exa-webhooks/client"
+import { EventType } from "@exa-webhooks/schema"
 import { MockServer } from "@exa-webhooks/mock-server"
 import { Effect } from "effect"
 import packageJson from "../package.json" with { type: "json" }
@@ -122,4 +123,24 @@ describe("errors name the settings the bin's way", () => {
       assert.isDefined(limited, results.map((r) => r.stderr).join("\n"))
       assert.include(limited!.stderr, "(--rate-limit or EXA_RATE_LIMIT).")
     }).pipe(Effect.provide(mockLayer({ rateLimit: 1, retryAfter: false }))))
+})
+
+describe("shell completions", () => {
+  it.effect("complete every event type for --event and --event-type, in bash, zsh and fish", () =>
+    Effect.gen(function*() {
+      for (const shell of ["bash", "zsh", "fish"]) {
+        const script = yield* run(["--completions", shell])
+        assert.strictEqual(script.code, 0, script.stderr)
+        for (const event of EventType.values) assert.include(script.stdout, event, `${shell}: ${event}`)
+      }
+      const zsh = (yield* run(["--completions", "zsh"])).stdout
+      assert.match(zsh, new RegExp(`--event\\[[^\\]]*\\]:value:\\(${EventType.values.map((e) => e.replace(/\./g, "\\.")).join(" ")}\\)`))
+      // Still text to the parser: a comma-separated list and the rule's did-you-mean.
+      const dryRun = yield* run(["create", "--url", "https://example.com/h", "--event", "webset.created,webset.idle", "--dry-run", "--json"], {
+        env: { EXA_API_KEY: API_KEY }
+      })
+      assert.deepStrictEqual(json(dryRun).body.events, ["webset.created", "webset.idle"])
+      const nearMiss = yield* run(["create", "--url", "https://example.com/h", "--event", "webset.item.enrich"], { env: { EXA_API_KEY: API_KEY } })
+      assert.include(nearMiss.stderr, 'did you mean "webset.item.enriched"')
+    }))
 })

@@ -137,7 +137,7 @@ export const join = (parts: ReadonlyArray<Text>, separator: Text): Text =>
   parts.flatMap((part, i) => (i === 0 ? [part] : [separator, part]))
 
 /**
- * Lays out rows as columns two spaces apart (the last column unpadded, so no line ends in spaces).
+ * Lays out rows as columns two spaces apart. A row's last non-empty cell is not padded, so no line ends in spaces.
  *
  * @category combinators
  * @since 0.5.0
@@ -145,7 +145,10 @@ export const join = (parts: ReadonlyArray<Text>, separator: Text): Text =>
 export const columns = (rows: ReadonlyArray<ReadonlyArray<Text>>): ReadonlyArray<Text> => {
   const widths: Array<number> = []
   for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, width(cell))))
-  return rows.map((row) => join(row.map((cell, i) => (i === row.length - 1 ? cell : padEnd(cell, widths[i]!))), "  "))
+  return rows.map((row) => {
+    const cells = row.slice(0, row.findLastIndex((cell) => width(cell) > 0) + 1)
+    return join(cells.map((cell, i) => (i === cells.length - 1 ? cell : padEnd(cell, widths[i]!))), "  ")
+  })
 }
 
 /**

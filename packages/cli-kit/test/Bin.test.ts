@@ -3,6 +3,7 @@ import { WebhooksError } from "@exa-webhooks/client"
 import { Config, Effect, Schema } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
 import * as Bin from "../src/Bin.ts"
+import * as Completion from "../src/Completion.ts"
 import * as ExitCode from "../src/ExitCode.ts"
 import * as Help from "../src/Help.ts"
 import { Output } from "../src/Output.ts"
@@ -52,6 +53,11 @@ const wait = Command.make("wait", {}, () =>
     return yield* Effect.never
   })).pipe(Command.withShortDescription("wait until stopped"))
 
+const pick = Command.make("pick", { shade: Completion.flag("shade", ["crimson", "navy"]) }, ({ shade }) =>
+  Effect.gen(function*() {
+    yield* (yield* Output).result({ shade }, () => shade)
+  })).pipe(Command.withShortDescription("pick a shade"))
+
 const local = Command.make("local", {}, () => Effect.void).pipe(
   Command.withShortDescription("talk to no API"),
   Command.annotate(Help.Offline, true),
@@ -62,7 +68,7 @@ const local = Command.make("local", {}, () => Effect.void).pipe(
 const definition = Bin.make({
   name: "kit-test",
   version: "1.2.3",
-  command: root.pipe(Command.withSubcommands([hello, fail, wait, local])),
+  command: root.pipe(Command.withSubcommands([hello, fail, wait, local, pick])),
   errors: (error) =>
     error instanceof Broken ? { type: "Broken", message: `${error.what} is broken`, exitCode: 1, details: { what: error.what } } : undefined
 })
@@ -138,7 +144,7 @@ describe("Bin.program", () => {
         const result = yield* run(args)
         assert.strictEqual(result.code, 2, args.join(" "))
         assert.strictEqual(result.stdout, "")
-        assert.strictEqual(result.stderr, `kit-test: unknown command "nope"; the commands are hello, fail, wait, local (see 'kit-test --help')\n`)
+        assert.strictEqual(result.stderr, `kit-test: unknown command "nope"; the commands are hello, fail, wait, local, pick (see 'kit-test --help')\n`)
       }
       for (const args of [["--region", "hello", "wait", "--help"], ["--region=north", "wait", "--help"], ["hello", "nope", "--help"]]) {
         const result = yield* run(args)
@@ -198,5 +204,17 @@ describe("Bin.helpText", () => {
       const printed = yield* run(["local", "--help"])
       assert.strictEqual(printed.code, 0)
       assert.strictEqual(printed.stdout, `${yield* Bin.helpText(definition, ["local"], { colors: false })}\n`)
+    }))
+})
+
+describe("Completion.flag", () => {
+  it.effect("the shells complete its values; the parser still takes any text (the flag's own rule judges it)", () =>
+    Effect.gen(function*() {
+      for (const shell of ["bash", "zsh", "fish"]) {
+        const script = (yield* run(["--completions", shell])).stdout
+        assert.include(script, "crimson", shell)
+        assert.include(script, "navy", shell)
+      }
+      assert.strictEqual((yield* run(["pick", "--shade", "teal,navy"])).stdout, "teal,navy\n")
     }))
 })
