@@ -231,7 +231,8 @@ export const settings = {
     env: RateLimitStore.ENV,
     flag: { name: "rate-limit-store", metavar: "URL" },
     schema: RedisUrl.RedisUrlString,
-    description: "redis://[user:password@]host[:port][/db]: one rate budget shared by every process using this key and store"
+    description: "redis://[user:password@]host[:port][/db]: one rate budget shared by every process using this key and " +
+      `store; one that stops answering fails the run within ${ClientSettings.formatDuration(RateLimitStore.defaults.outageWait)}`
   }),
   maxRetries: setting({
     option: "retry.maxRetries",
