@@ -144,3 +144,32 @@ describe("shell completions", () => {
       assert.include(nearMiss.stderr, 'did you mean "webset.item.enriched"')
     }))
 })
+
+describe("--color", () => {
+  it.effect("auto: colour on a terminal only, never with NO_COLOR; FORCE_COLOR and --color always force it; never wins", () =>
+    Effect.gen(function*() {
+      const ESC = "\u001b["
+      const unknownFlag = ["list", "--colour"]
+      const cases: ReadonlyArray<readonly [ReadonlyArray<string>, Record<string, string>, boolean, boolean]> = [
+        [unknownFlag, {}, false, false],
+        [unknownFlag, {}, true, true],
+        [unknownFlag, { NO_COLOR: "1" }, true, false],
+        [unknownFlag, { FORCE_COLOR: "1" }, false, true],
+        [[...unknownFlag, "--color", "always"], { NO_COLOR: "1" }, false, true],
+        [[...unknownFlag, "--color=never"], { FORCE_COLOR: "1" }, true, false]
+      ]
+      for (const [args, env, terminal, coloured] of cases) {
+        const result = yield* run(args, { env, stderrIsTerminal: terminal })
+        assert.strictEqual(result.code, 2)
+        assert.strictEqual(result.stderr.includes(ESC), coloured, `${args.join(" ")} ${JSON.stringify(env)} terminal: ${terminal}`)
+        assert.include(result.stderr.replaceAll(/\u001b\[\d+m/g, ""), "exa-webhooks: unknown flag --colour")
+      }
+      const help = yield* run(["list", "--help"], { stdoutIsTerminal: true })
+      assert.include(help.stdout, `${ESC}1mUSAGE`)
+      assert.notInclude((yield* run(["list", "--help"])).stdout, ESC)
+      assert.notInclude((yield* run(["list", "--help", "--json"], { stdoutIsTerminal: true, env: { FORCE_COLOR: "1" } })).stderr, ESC)
+      const bad = yield* run(["list", "--color", "sometimes"])
+      assert.strictEqual(bad.code, 2)
+      assert.include(bad.stderr, "--color")
+    }))
+})

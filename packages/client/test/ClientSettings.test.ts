@@ -1,6 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Duration, Schema } from "effect"
-import { ClientSettings } from "../src/index.ts"
+import { ClientOptions, ClientSettings } from "../src/index.ts"
 
 const failure = <S extends Schema.Decoder<unknown>>(schema: S, input: unknown): string | undefined => {
   const exit = Schema.decodeUnknownExit(schema)(input)
@@ -29,5 +29,30 @@ describe("ClientSettings", () => {
     assert.strictEqual(Schema.decodeUnknownSync(ClientSettings.MaxRetriesFromString)("0"), 0)
     for (const bad of ["-1", "1.5", "many"]) assert.isDefined(failure(ClientSettings.MaxRetriesFromString, bad), bad)
     assert.isDefined(ClientSettings.maxRetriesProblem(2.5))
+  })
+})
+
+describe("the settings table", () => {
+  it("states each setting once: its variable is what fromEnv reads, its default reads back as itself", () => {
+    const envs = Object.values(ClientOptions.settings).map((setting) => setting.env)
+    assert.strictEqual(new Set(envs).size, envs.length, "no variable twice")
+    assert.deepStrictEqual(
+      [ClientOptions.env.apiKey, ClientOptions.env.rateLimit, ClientOptions.env.timeout, ClientOptions.env.retry.maxRetries],
+      [ClientOptions.settings.apiKey.env, ClientOptions.settings.rateLimit.env, ClientOptions.settings.timeout.env, ClientOptions.settings.maxRetries.env]
+    )
+    for (const setting of Object.values(ClientOptions.settings)) {
+      const text = ClientOptions.defaultText(setting as ClientOptions.Setting<unknown, unknown>)
+      if (setting.default === undefined) {
+        assert.isUndefined(text, setting.env)
+        continue
+      }
+      const decoded = Schema.decodeUnknownSync(setting.schema as Schema.Codec<unknown, string>)(text)
+      assert.isTrue(
+        Duration.isDuration(decoded) ? Duration.equals(decoded, setting.default as Duration.Duration) : decoded === setting.default,
+        `${setting.env}: ${text}`
+      )
+    }
+    assert.strictEqual(ClientOptions.defaultText(ClientOptions.settings.timeout), "30 seconds")
+    assert.strictEqual(ClientOptions.defaultText(ClientOptions.settings.retryMaxElapsed), "1 minute")
   })
 })
