@@ -426,14 +426,8 @@ const INTERRUPTED_APPLY = {
 }
 
 // `validate` and `secret` read only local files: their pages list neither the API's flags nor its variables.
-const offline = <Name extends string, Input, ContextInput, E, R>(
-  command: Command.Command<Name, Input, ContextInput, E, R>,
-  exitCodes: ExitCode.Meanings
-) =>
-  command.pipe(
-    Command.annotate(Help.Offline, true),
-    Command.annotate(Help.ExitCodes, { 1: "the result could not be written to stdout", ...exitCodes })
-  )
+const offline = (exitCodes: ExitCode.Meanings) =>
+  Help.page({ offline: true, exitCodes: { 1: "the result could not be written to stdout", ...exitCodes } })
 
 /**
  * The whole tree.
@@ -441,20 +435,21 @@ const offline = <Name extends string, Input, ContextInput, E, R>(
  * @since 0.1.0
  */
 export const command = root.pipe(
-  Command.annotate(Help.ExitCodes, {
-    1: "the API or the network failed, or some webhooks of an apply failed (each is listed)",
-    2: "invalid usage or input (manifest problems, missing API key, unsafe secrets journal): nothing was sent",
-    [CHANGES_PENDING]: "plan --detailed-exit-code: changes are pending",
-    ...INTERRUPTED_APPLY
+  Help.page({
+    exitCodes: {
+      1: "the API or the network failed, or some webhooks of an apply failed (each is listed)",
+      2: "invalid usage or input (manifest problems, missing API key, unsafe secrets journal): nothing was sent",
+      [CHANGES_PENDING]: "plan --detailed-exit-code: changes are pending",
+      ...INTERRUPTED_APPLY
+    }
   }),
   Command.withSubcommands([
-    offline(validate, { 2: "the manifest has problems (each listed as file:line:column) or cannot be read" }),
-    plan.pipe(Command.annotate(Help.ExitCodes, { [CHANGES_PENDING]: "--detailed-exit-code: changes are pending" })),
-    apply.pipe(Command.annotate(Help.ExitCodes, {
-      1: "the API or the network failed, or some webhooks failed (each is listed)",
-      ...INTERRUPTED_APPLY
+    validate.pipe(offline({ 2: "the manifest has problems (each listed as file:line:column) or cannot be read" })),
+    plan.pipe(Help.page({ exitCodes: { [CHANGES_PENDING]: "--detailed-exit-code: changes are pending" } })),
+    apply.pipe(Help.page({
+      exitCodes: { 1: "the API or the network failed, or some webhooks failed (each is listed)", ...INTERRUPTED_APPLY }
     })),
     importCommand,
-    offline(secret, { 2: "no secret for the key in the journal, or the manifest or the journal cannot be read" })
+    secret.pipe(offline({ 2: "no secret for the key in the journal, or the manifest or the journal cannot be read" }))
   ])
 )

@@ -1,33 +1,21 @@
 import { assert, describe, it } from "@effect/vitest"
 import * as Text from "@exa-webhooks/cli-kit/Text"
-import { Ownership, Webhook } from "@exa-webhooks/schema"
-import { Schema } from "effect"
-import type * as Manifest from "../src/Manifest.ts"
+import { Ownership } from "@exa-webhooks/schema"
 import * as Plan from "../src/Plan.ts"
 import * as Render from "../src/Render.ts"
+import { desired, remote } from "./fixtures/plan.ts"
 
-let next = 0
-const remote = (metadata: Record<string, string>, url: string): Webhook.Webhook =>
-  Schema.decodeUnknownSync(Webhook.Webhook)({
-    id: `webhook_${String(++next).padStart(next % 2 === 0 ? 3 : 12, "0")}`,
-    object: "webhook",
-    status: "active",
-    events: ["webset.created"],
-    url,
-    secret: null,
-    metadata,
-    createdAt: new Date(1_700_000_000_000 + next * 1000).toISOString(),
-    updatedAt: new Date(1_700_000_000_000 + next * 1000).toISOString()
-  })
-
-const desired = (key: string, url: string): Manifest.Desired => ({ key, index: 0, url, events: ["webset.created"], metadata: {} })
+// Ids of two lengths, so that the id column has to be laid out.
+let n = 0
+const ours = (key: string, url: string) =>
+  remote(Ownership.tags("team", key, "webhooks.yaml"), url, `webhook_${String(++n).padStart(n % 2 === 0 ? 3 : 12, "0")}`)
 
 const plan = () => {
   const manifest = "webhooks.yaml"
   const remotes = [
-    remote(Ownership.tags("team", "a", manifest), "https://example.com/old-a"),
-    remote(Ownership.tags("team", "a-much-longer-key", manifest), "https://example.com/same"),
-    remote(Ownership.tags("team", "gone", manifest), "https://example.com/gone")
+    ours("a", "https://example.com/old-a"),
+    ours("a-much-longer-key", "https://example.com/same"),
+    ours("gone", "https://example.com/gone")
   ]
   const computed = Plan.make(
     "team",

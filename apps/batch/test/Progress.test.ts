@@ -27,6 +27,7 @@ describe("apply's progress", () => {
       const env = envFor(mock)
       const onTerminal = yield* run(["apply", writeManifest(manifestOf("tty", 3))], { env, stderrIsTerminal: true })
       assert.strictEqual(onTerminal.code, 0, onTerminal.stderr)
+      // oxlint-disable-next-line no-control-regex
       assert.match(onTerminal.stderr, /\r\[#{20}\] 3\/3 {2}\d+\.\d\/s\u001b\[K/)
       assert.isTrue(onTerminal.stderr.endsWith("\r\u001b[K"), "the status line is cleared at the end")
       assert.notInclude(onTerminal.stderr, "created hook-0", "no line per item on a terminal")

@@ -512,15 +512,8 @@ export const attempts = Command.make(
 
 // `verify` and `listen` talk to no API: their pages list neither its flags nor its variables, but the secret's, and
 // what their exit codes mean for them.
-const receiving = <Name extends string, Input, ContextInput, E, R>(
-  command: Command.Command<Name, Input, ContextInput, E, R>,
-  exitCodes: ExitCode.Meanings
-) =>
-  command.pipe(
-    Command.annotate(Help.Offline, true),
-    Command.annotate(Help.Environment, [SigningSecrets.variable]),
-    Command.annotate(Help.ExitCodes, exitCodes)
-  )
+const receiving = (exitCodes: ExitCode.Meanings) =>
+  Help.page({ offline: true, environment: [SigningSecrets.variable], exitCodes })
 
 /**
  * The whole tree.
@@ -528,12 +521,21 @@ const receiving = <Name extends string, Input, ContextInput, E, R>(
  * @since 0.1.0
  */
 export const command = root.pipe(
-  Command.withSubcommands([create, list, get, update, remove, attempts, receiving(Verify.command, {
-    1: "not a genuine delivery: the message names the check that failed",
-    2: "invalid usage or input (a missing flag, no secret, an unreadable file, a body over 10 MiB): nothing was checked"
-  }), receiving(Listen.command, {
-    1: null,
-    2: "invalid usage (a bad flag, no secret, an unreadable secret file, a port in use): nothing was started",
-    130: "stopped (Ctrl-C)"
-  })])
+  Command.withSubcommands([
+    create,
+    list,
+    get,
+    update,
+    remove,
+    attempts,
+    Verify.command.pipe(receiving({
+      1: "not a genuine delivery: the message names the check that failed",
+      2: "invalid usage or input (a missing flag, no secret, an unreadable file, a body over 10 MiB): nothing was checked"
+    })),
+    Listen.command.pipe(receiving({
+      1: null,
+      2: "invalid usage (a bad flag, no secret, an unreadable secret file, a port in use): nothing was started",
+      130: "stopped (Ctrl-C)"
+    }))
+  ])
 )

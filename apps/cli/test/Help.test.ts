@@ -162,6 +162,7 @@ describe("--color", () => {
         const result = yield* run(args, { env, stderrIsTerminal: terminal })
         assert.strictEqual(result.code, 2)
         assert.strictEqual(result.stderr.includes(ESC), coloured, `${args.join(" ")} ${JSON.stringify(env)} terminal: ${terminal}`)
+        // oxlint-disable-next-line no-control-regex
         assert.include(result.stderr.replaceAll(/\u001b\[\d+m/g, ""), "exa-webhooks: unknown flag --colour")
       }
       const help = yield* run(["list", "--help"], { stdoutIsTerminal: true })

@@ -16,8 +16,8 @@
  */
 import { ClientOptions } from "@exa-webhooks/client"
 import { Context, Option } from "effect"
-import type { Command, HelpDoc } from "effect/cli"
-import { CliOutput } from "effect/cli"
+import type { HelpDoc } from "effect/cli"
+import { CliOutput, Command } from "effect/cli"
 import * as ExitCode from "./ExitCode.ts"
 
 /**
@@ -68,6 +68,32 @@ export const ExitCodes = Context.Reference<ExitCode.Meanings>("@exa-webhooks/cli
 export const Environment = Context.Reference<ReadonlyArray<Variable>>("@exa-webhooks/cli-kit/Help/Environment", {
   defaultValue: () => []
 })
+
+/**
+ * What a command's page says differently from the others, as one pipeable: it talks to no API (`offline`), what its
+ * exit codes mean (`exitCodes`), which variables of its own it reads (`environment`).
+ *
+ * @example
+ * ```ts
+ * Verify.command.pipe(Help.page({ offline: true, exitCodes: { 1: "not a genuine delivery" } }))
+ * ```
+ * @category annotations
+ * @since 0.5.0
+ */
+export const page = (options: {
+  readonly offline?: boolean | undefined
+  readonly exitCodes?: ExitCode.Meanings | undefined
+  readonly environment?: ReadonlyArray<Variable> | undefined
+}) =>
+<Name extends string, Input, ContextInput, E, R>(
+  command: Command.Command<Name, Input, ContextInput, E, R>
+): Command.Command<Name, Input, ContextInput, E, R> => {
+  let annotated = command
+  if (options.offline !== undefined) annotated = Command.annotate(annotated, Offline, options.offline)
+  if (options.exitCodes !== undefined) annotated = Command.annotate(annotated, ExitCodes, options.exitCodes)
+  if (options.environment !== undefined) annotated = Command.annotate(annotated, Environment, options.environment)
+  return annotated
+}
 
 /**
  * The client's settings as variables of the help (read off `ClientOptions.settings`).
@@ -178,8 +204,8 @@ const ROOT_ONLY: ReadonlySet<string> = new Set(["version", "completions"])
  * @category sections
  * @since 0.5.0
  */
-export const sharedFlagsSection = (doc: HelpDoc.HelpDoc, page: Page, bold: (text: string) => string = (t) => t) => {
-  const inherited = page.offline ? [] : (doc.inheritedFlags ?? []).map((flag) => flag.name)
+export const sharedFlagsSection = (doc: HelpDoc.HelpDoc, of: Page, bold: (text: string) => string = (t) => t) => {
+  const inherited = of.offline ? [] : (doc.inheritedFlags ?? []).map((flag) => flag.name)
   const global = (doc.globalFlags ?? []).map((flag) => flag.name).filter((name) => !ROOT_ONLY.has(name))
   const names = [...inherited, ...global].map((name) => `--${name}`)
   if (names.length === 0) return undefined
@@ -195,14 +221,14 @@ export const sharedFlagsSection = (doc: HelpDoc.HelpDoc, page: Page, bold: (text
  */
 export const render = (root: Command.Command.Any, doc: HelpDoc.HelpDoc, options: { readonly colors: boolean }): string => {
   const isRoot = (doc.commandPath?.length ?? 1) <= 1
-  const page = pageOf(root, doc)
+  const shown = pageOf(root, doc)
   const bold = options.colors ? (text: string) => `\u001b[1m${text}\u001b[0m` : (text: string) => text
   const formatter = CliOutput.defaultFormatter({
     colors: options.colors,
     inheritedFlags: isRoot ? "full" : "none",
     globalFlags: isRoot ? "full" : "none"
   })
-  const shared = isRoot ? undefined : sharedFlagsSection(doc, page, bold)
+  const shared = isRoot ? undefined : sharedFlagsSection(doc, shown, bold)
   const base = formatter.formatHelpDoc(doc)
   // After the command's own flags and arguments, before its examples.
   const examples = base.indexOf(`\n${bold("EXAMPLES")}\n`)
@@ -213,7 +239,7 @@ export const render = (root: Command.Command.Any, doc: HelpDoc.HelpDoc, options:
     : `${base.slice(0, examples)}\n${shared}\n${base.slice(examples)}`
   return [
     body,
-    environmentSection(page.variables, bold),
-    exitCodesSection(page.exitCodes, bold)
+    environmentSection(shown.variables, bold),
+    exitCodesSection(shown.exitCodes, bold)
   ].join("\n\n")
 }
