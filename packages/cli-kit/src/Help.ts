@@ -96,12 +96,13 @@ export const page = (options: {
 }
 
 /**
- * The client's settings as variables of the help (read off `ClientOptions.settings`).
+ * The client's settings as variables of the help (read off `ClientOptions.settings`; when a page is rendered, not
+ * at start-up).
  *
  * @category sections
  * @since 0.5.0
  */
-export const clientVariables: ReadonlyArray<Variable> = Object.values(ClientOptions.settings).map((entry) => ({
+export const clientVariables = (): ReadonlyArray<Variable> => Object.values(ClientOptions.settings).map((entry) => ({
   name: entry.env,
   description: entry.description,
   flag: entry.flag === undefined ? undefined : `--${entry.flag.name} ${entry.flag.metavar}`,
@@ -186,7 +187,7 @@ export const pageOf = (root: Command.Command.Any, doc: HelpDoc.HelpDoc): Page =>
   const own = isRoot
     ? root.subcommands.flatMap((group) => group.commands.flatMap((command) => annotation(command.annotations, Environment)))
     : annotation(doc.annotations, Environment)
-  const variables = [...(offline ? [] : clientVariables), ...own, ...colorVariables]
+  const variables = [...(offline ? [] : clientVariables()), ...own, ...colorVariables]
   return {
     offline,
     variables: variables.filter((variable, i) => variables.findIndex((other) => other.name === variable.name) === i),

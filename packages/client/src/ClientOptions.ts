@@ -278,7 +278,7 @@ export const settings = {
  * @since 0.5.0
  */
 export const defaultText = <A, E>(entry: Setting<A, E>): string | undefined =>
-  entry.default === undefined ? undefined : String(Schema.encodeSync(Schema.toCodecStringTree(entry.schema))(entry.default))
+  entry.default === undefined ? undefined : String(Schema.encodeSync(entry.schema)(entry.default))
 
 /**
  * The environment variable of each setting that has one (read off {@link settings}).
