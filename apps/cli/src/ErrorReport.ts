@@ -1,7 +1,8 @@
 /**
  * The failures that only `exa-webhooks` raises, reduced to what is reported (one line, plus fields for `--json`) and
  * the exit code: a secret file that could not be written, a create of unknown outcome, a delivery that is not
- * genuine. Every other failure (usage, client errors, a lost stdout, bugs) is reported by the kit.
+ * genuine, a replay or trigger that did not complete, a checkpoint that could not be written. Every other failure
+ * (usage, client errors, a lost stdout, bugs) is reported by the kit.
  *
  * @since 0.1.0
  */
@@ -9,6 +10,9 @@ import * as KitErrorReport from "@exa-webhooks/cli-kit/ErrorReport"
 import * as ExitCode from "@exa-webhooks/cli-kit/ExitCode"
 import type { Report } from "@exa-webhooks/cli-kit/Output"
 import { VerifyError } from "@exa-webhooks/receiver"
+import { CheckpointWriteError } from "./CheckpointFile.ts"
+import { TriggerFailed } from "./EventCommands.ts"
+import { ReplayIncomplete } from "./Replay.ts"
 import { SecretFileError } from "./SecretFile.ts"
 import { UncertainCreate } from "./UncertainCreate.ts"
 
@@ -18,6 +22,12 @@ import { UncertainCreate } from "./UncertainCreate.ts"
  * @since 0.1.0
  */
 export const of = (error: unknown): Report | undefined => {
+  if (error instanceof ReplayIncomplete || error instanceof TriggerFailed) {
+    return { type: error._tag, message: error.message, exitCode: ExitCode.ApiFailure }
+  }
+  if (error instanceof CheckpointWriteError) {
+    return { type: error._tag, message: error.message, exitCode: ExitCode.ApiFailure, details: { path: error.path } }
+  }
   if (error instanceof SecretFileError) {
     return { type: "SecretFileError", message: error.message, exitCode: ExitCode.ApiFailure, details: { path: error.path } }
   }

@@ -5,7 +5,8 @@
  * rotated, so the file `create --secret-file` writes works as it is, and so does a file with one secret per line.
  * Secrets are held as `Redacted` from the moment they are read and never printed; only their count is.
  *
- * Also the `--tolerance` flag both commands share, with the receiver's default.
+ * Also the `--tolerance` flag both commands share, with the receiver's default, and the one secret that
+ * `listen --from-api` and `replay` sign deliveries with ({@link forSigning}).
  *
  * @since 0.2.0
  */
@@ -82,6 +83,21 @@ const MAX_FILE_BYTES = 64 * 1024
 const HINT = "pass the file 'exa-webhooks create --secret-file' wrote, or one holding the secret"
 
 /**
+ * `--tolerance SECONDS` without its default, for a command that must know whether it was given (`listen --from-api`
+ * takes none).
+ *
+ * @since 0.4.0
+ */
+export const toleranceOption = Flag.String("tolerance").pipe(
+  Flag.withDescription(
+    `how far the signed timestamp may be from now, either way, in seconds (default ${DEFAULT_TOLERANCE_SECONDS})`
+  ),
+  Flag.withMetavar("SECONDS"),
+  Flag.withSchema(ToleranceSeconds),
+  Flag.optional
+)
+
+/**
  * The secrets of `file` (standard input for `-`), else of `EXA_WEBHOOK_SECRET`; fails with a `UsageError` naming
  * the flag or the variable when there is none or the file cannot be read, and warns when other users can read the
  * file.
@@ -112,4 +128,14 @@ export const read = Effect.fn("SigningSecrets.read")(function*(file: Option.Opti
   const shared = path === undefined ? undefined : yield* PrivateFile.check(path)
   if (shared !== undefined) yield* (yield* Output).warn(shared)
   return secrets.map((secret) => Redacted.make(secret))
+})
+
+/**
+ * The secret to sign deliveries with: the first secret of `--secret-file` or `EXA_WEBHOOK_SECRET` (the current one,
+ * during a rotation); a `UsageError` naming both when there is none.
+ *
+ * @since 0.4.0
+ */
+export const forSigning = Effect.fn("SigningSecrets.forSigning")(function*(file: Option.Option<string>) {
+  return (yield* read(file))[0]!
 })

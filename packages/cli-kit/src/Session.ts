@@ -12,6 +12,7 @@ import { ClientOptions, WebhooksClient } from "@exa-webhooks/client"
 import type { RateLimitStore, RedisUrl, WebhooksError } from "@exa-webhooks/client"
 import * as Transport from "@exa-webhooks/client/Transport"
 import { Config, Effect, Layer, Option } from "effect"
+import type { HttpClient } from "effect/http"
 import type { Duration, Redacted } from "effect"
 import { Flag } from "effect/cli"
 import * as ApiKey from "./ApiKey.ts"
@@ -171,10 +172,18 @@ export const clientLayer = (session: Session, options: { readonly sends: boolean
   WebhooksClient.layerConfig(clientConfig(session, options))
 
 /**
- * Runs `effect` with the client of a session, sending through the client's Node transport
- * (`@exa-webhooks/client/Transport`: undici with keep-alive, never following a redirect, through the proxy that
- * `HTTPS_PROXY` / `HTTP_PROXY` name unless `NO_PROXY` lists the host; a malformed proxy variable is a `ConfigError`
- * naming it).
+ * The bins' `HttpClient`, for the API's requests and for those that are not the API's (deliveries, URL checks): the
+ * client's Node transport (`@exa-webhooks/client/Transport`: undici with keep-alive, never following a redirect,
+ * through the proxy that `HTTPS_PROXY` / `HTTP_PROXY` name unless `NO_PROXY` lists the host). A malformed proxy
+ * variable is a `ConfigError` naming it (reported by the kit as a usage error).
+ *
+ * @category client
+ * @since 0.4.0
+ */
+export const transport: Layer.Layer<HttpClient.HttpClient, Config.ConfigError> = Transport.layerConfig()
+
+/**
+ * Runs `effect` with the client of a session, sending through {@link transport}.
  *
  * @category client
  * @since 0.5.0
@@ -186,4 +195,4 @@ export const withClient = <A, E, R>(
   A,
   E | Config.ConfigError | WebhooksError.InvalidOptionsError | RateLimitStore.RateLimitStoreUnavailableError,
   Exclude<R, WebhooksClient.WebhooksClient>
-> => Effect.provide(effect, clientLayer(session).pipe(Layer.provide(Transport.layerConfig())))
+> => Effect.provide(effect, clientLayer(session).pipe(Layer.provide(transport)))

@@ -17,6 +17,11 @@ export * as ClientOptions from "./ClientOptions.ts"
 export * as ClientSettings from "./ClientSettings.ts"
 
 /**
+ * @since 0.4.0
+ */
+export * as Events from "./Events.ts"
+
+/**
  * @since 0.3.0
  */
 export * as RateLimitStore from "./RateLimitStore.ts"
