@@ -218,10 +218,14 @@ export class ApplyFailed extends Schema.TaggedError<ApplyFailed>()("ApplyFailed"
 // apply -------------------------------------------------------------------------------------------------------------
 
 // Requests in flight at once: the rule of --concurrency (a bin's own knob, so it lives here, not in the schema).
+const CONCURRENCY = { minimum: 1, maximum: 64, default: 16 } as const
+const CONCURRENCY_RANGE = `${CONCURRENCY.minimum} to ${CONCURRENCY.maximum}`
 const Concurrency = Schema.Int.check(
-  Schema.makeFilter((n: number) => (n >= 1 && n <= 64) || `must be a whole number from 1 to 64, got ${n}`, {
-    expected: "a whole number from 1 to 64"
-  })
+  Schema.makeFilter(
+    (n: number) =>
+      (n >= CONCURRENCY.minimum && n <= CONCURRENCY.maximum) || `must be a whole number from ${CONCURRENCY_RANGE}, got ${n}`,
+    { expected: `a whole number from ${CONCURRENCY_RANGE}` }
+  )
 )
 
 /**
@@ -253,10 +257,10 @@ export const apply = Command.make(
       Flag.withDefault(false)
     ),
     concurrency: Flag.Int("concurrency").pipe(
-      Flag.withDescription("requests in flight at once, 1 to 64 (default 16); the rate limit still applies to all of them"),
+      Flag.withDescription(`requests in flight at once, ${CONCURRENCY_RANGE} (default ${CONCURRENCY.default}); the rate limit still applies to all of them`),
       Flag.withMetavar("N"),
       Flag.withSchema(Concurrency),
-      Flag.withDefault(16)
+      Flag.withDefault(CONCURRENCY.default)
     )
   },
   Effect.fn("Commands.apply")(function*(flags) {

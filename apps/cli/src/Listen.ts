@@ -103,6 +103,10 @@ const headersOf = (request: Http.IncomingMessage): Record<string, string> =>
     )
   )
 
+// Where the receiver listens unless told: a free port, and only this machine.
+const DEFAULT_PORT = 0
+const DEFAULT_HOST = "127.0.0.1"
+
 /** `listen --from-api`: checks what only a receiver takes, then polls (see `FromApi`). */
 const fromApi = Effect.fn("Listen.fromApi")(function*(flags: {
   readonly port: Option.Option<number>
@@ -153,13 +157,13 @@ export const command = Command.make(
   "listen",
   {
     port: Flag.String("port").pipe(
-      Flag.withDescription("the port to listen on (default 0: a free one; the URL is printed first)"),
+      Flag.withDescription(`the port to listen on (default ${DEFAULT_PORT}: a free one; the URL is printed first)`),
       Flag.withMetavar("PORT"),
       Flag.withSchema(Port),
       Flag.optional
     ),
     host: Flag.String("host").pipe(
-      Flag.withDescription("the address to listen on (default 127.0.0.1: only this machine can connect)"),
+      Flag.withDescription(`the address to listen on (default ${DEFAULT_HOST}: only this machine can connect)`),
       Flag.withMetavar("HOST"),
       Flag.optional
     ),
@@ -215,8 +219,8 @@ export const command = Command.make(
         } what it polls`
       })
     }
-    const listenPort = Option.getOrElse(flags.port, () => 0)
-    const host = Option.getOrElse(flags.host, () => "127.0.0.1")
+    const listenPort = Option.getOrElse(flags.port, () => DEFAULT_PORT)
+    const host = Option.getOrElse(flags.host, () => DEFAULT_HOST)
     const forwardTo = Option.getOrUndefined(flags.forwardTo)
     const tolerance = Option.match(flags.tolerance, { onNone: () => Verifier.DEFAULT_TOLERANCE, onSome: Duration.seconds })
     const secrets = yield* SigningSecrets.read(flags.secretFile)
@@ -354,7 +358,7 @@ export const command = Command.make(
           `(timestamps within ${Duration.toSeconds(tolerance)} s)${forwardTo === undefined ? "" : `, forwarding verified ones to ${forwardTo}`}; ` +
           "Ctrl-C to stop"
       )
-      if (host !== "127.0.0.1" && host !== "::1" && host !== "localhost") {
+      if (host !== DEFAULT_HOST && host !== "::1" && host !== "localhost") {
         yield* output.warn(`listening on ${host}: other machines may be able to reach this listener`)
       }
       return yield* Effect.never
