@@ -6,18 +6,12 @@ import { existsSync, mkdtempSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { API_KEY, envFor, HOOK_URL, json, lines, mockLayer, run, stats } from "./fixtures/cli.ts"
-import { secretFile } from "./fixtures/listener.ts"
+import { eventBody, secretFile } from "./fixtures/listener.ts"
 
 const OLD = "whsec_cli_rotation_old_5c2e"
 const NEW = "whsec_cli_rotation_new_9a13"
 
-const body = JSON.stringify({
-  id: "event_cli_env",
-  object: "event",
-  type: "webset.created",
-  data: { id: "webset_1" },
-  createdAt: "2026-01-01T00:00:00.000Z"
-})
+const body = eventBody("event_cli_env", "webset.created", "webset_1")
 
 const dir = mkdtempSync(join(tmpdir(), "exa-webhooks-secrets-"))
 const bodyFile = join(dir, "body.json")
