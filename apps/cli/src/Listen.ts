@@ -31,6 +31,7 @@ import * as FromApi from "./FromApi.ts"
 import { root, session } from "./Root.ts"
 import { DurationText, type Since } from "./Since.ts"
 import * as SigningSecrets from "./SigningSecrets.ts"
+import * as Dash from "@exa-webhooks/cli-kit/Dash"
 import { UsageError } from "@exa-webhooks/cli-kit/UsageError"
 
 const encodeEvent = Schema.encodeSync(Event.Event)
@@ -135,6 +136,9 @@ const fromApi = Effect.fn("Listen.fromApi")(function*(flags: {
   }
   if ((yield* root).dryRun) {
     return yield* new UsageError({ message: "listen --from-api has no dry run: it would only wait for events" })
+  }
+  if (Option.isSome(flags.checkpointFile) && Dash.isDash(flags.checkpointFile.value)) {
+    return yield* Dash.refuse("--checkpoint-file", "the checkpoint is a file rewritten after each delivery and locked")
   }
   const secret = yield* SigningSecrets.forSigning(flags.secretFile)
   return yield* FromApi.run({

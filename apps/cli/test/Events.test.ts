@@ -72,6 +72,10 @@ describe("exa-webhooks events and trigger, against the mock", () => {
         [["listen", "--since", "10m", "--secret-file", "x"], "--since needs --from-api: it chooses what it polls"],
         [["listen"], "no signing secret: pass --secret-file PATH"],
         [["listen", "--from-api", "--forward-to", "http://127.0.0.1:3000/hooks"], "no signing secret: pass --secret-file PATH"],
+        [
+          ["listen", "--from-api", "--forward-to", "http://127.0.0.1:3000/hooks", "--checkpoint-file", "-"],
+          "--checkpoint-file -: the checkpoint is a file rewritten after each delivery and locked"
+        ],
         [["listen", "--from-api", "--forward-to", "http://127.0.0.1:3000/hooks", "--since", "soon"], "since must be a duration such as 30s"]
       ] as const
       for (const [args, message] of cases) {
