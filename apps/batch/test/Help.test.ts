@@ -1,7 +1,8 @@
 import { assert, describe, it } from "@effect/vitest"
+import { MockServer } from "@exa-webhooks/mock-server"
 import { Effect } from "effect"
 import packageJson from "../package.json" with { type: "json" }
-import { json, lines, run } from "./fixtures/batch.ts"
+import { envFor, json, lines, manifestOf, mockLayer, run, writeManifest } from "./fixtures/batch.ts"
 
 describe("the command line, before any command runs", () => {
   it.effect("an unknown command is exit 2 with --help too, as in exa-webhooks", () =>
@@ -39,4 +40,15 @@ describe("help pages show what applies", () => {
       assert.notMatch((yield* run(["validate", "--help"])).stdout, /^ {2}3 /m)
       assert.match((yield* run(["apply", "--help"])).stdout, /^ {2}130 +interrupted \(Ctrl-C\); the secrets of the webhooks created so far are in the journal/m)
     }))
+})
+
+describe("errors name the settings the bin's way, as exa-webhooks does", () => {
+  it.live("a timeout names --timeout and EXA_TIMEOUT", () =>
+    Effect.gen(function*() {
+      const mock = yield* MockServer.MockServer
+      const manifest = writeManifest(manifestOf("timeout", 1))
+      const result = yield* run(["plan", manifest, "--timeout", "50 millis"], { env: envFor(mock, { EXA_MAX_RETRIES: "0" }) })
+      assert.strictEqual(result.code, 1, result.stderr)
+      assert.include(result.stderr, "(--timeout or EXA_TIMEOUT).")
+    }).pipe(Effect.provide(mockLayer({ latencyMillis: 500 }))))
 })
