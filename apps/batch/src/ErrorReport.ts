@@ -7,8 +7,10 @@
  */
 import * as ExitCode from "@exa-webhooks/cli-kit/ExitCode"
 import type { Report } from "@exa-webhooks/cli-kit/Output"
+import { AgeError } from "./Age.ts"
 import { ApplyFailed } from "./Commands.ts"
 import { JournalError } from "./Journal.ts"
+import { LockError, LockLost } from "./Lock.ts"
 import { ManifestError } from "./ManifestFile.ts"
 import * as ManifestFile from "./ManifestFile.ts"
 
@@ -38,5 +40,15 @@ export const of = (error: unknown): Report | undefined => {
     }
   }
   if (error instanceof ApplyFailed) return { type: "ApplyFailed", message: error.message, exitCode: ExitCode.ApiFailure }
+  if (error instanceof LockError) {
+    return {
+      type: "LockError",
+      message: `${error.message} (nothing was sent)`,
+      exitCode: ExitCode.Usage,
+      ...(error.holder === undefined ? {} : { details: { holder: error.holder } })
+    }
+  }
+  if (error instanceof LockLost) return { type: "LockLost", message: error.message, exitCode: ExitCode.ApiFailure }
+  if (error instanceof AgeError) return { type: "AgeError", message: error.message, exitCode: ExitCode.Usage }
   return undefined
 }

@@ -81,10 +81,31 @@ const MARKS = {
   secret: Text.magenta("! secret"),
   orphaned: Text.red("- orphaned"),
   duplicate: Text.red("- duplicate"),
+  duplicateKept: Text.magenta("! duplicate"),
   conflict: Text.magenta("! conflict"),
   other: Text.dim("  other"),
   unclaimed: Text.dim("  unclaimed")
 } as const
+
+const where = (journaled: boolean) => (journaled ? "secret in this journal" : "secret not in this journal")
+
+/**
+ * The plan line of a second webhook under one key: both ids, which one's secret this journal holds, and whether apply
+ * deletes it.
+ *
+ * @since 0.4.0
+ */
+export const duplicateLine = (action: Extract<Plan.Action, { readonly _tag: "Duplicate" }>): string =>
+  `${action.deletable ? "- duplicate" : "! duplicate"}  ${action.key} ${text(action.id)} ${duplicateDetail(action)}`
+
+// The plan row's detail of a duplicate, after its id.
+const duplicateDetail = (action: Extract<Plan.Action, { readonly _tag: "Duplicate" }>): string => {
+  const both = `(${where(action.journaled)}) besides ${text(action.keptId)} (kept; ${where(action.keptJournaled)})`
+  return action.deletable
+    ? `${both}; apply deletes ${text(action.id)}`
+    : `${both}; this journal did not create it (another apply may hold its secret): both are left alone; ` +
+      `apply --delete-duplicate ${text(action.id)} (or --delete-duplicates) deletes it`
+}
 
 /**
  * One line per action that matters (unchanged ones only with `verbose`), in aligned columns (what, key, id,
@@ -121,7 +142,7 @@ export const planText = (plan: Plan.Plan, summary: ReturnType<typeof Plan.summar
         row(MARKS.orphaned, action.key, action.id, `${text(action.url)}  (apply --prune deletes it)`)
         break
       case "Duplicate":
-        row(MARKS.duplicate, action.key, action.id, "a second webhook under this key; apply deletes it")
+        row(action.deletable ? MARKS.duplicate : MARKS.duplicateKept, action.key, action.id, duplicateDetail(action))
         break
       case "Conflict":
         row(MARKS.conflict, action.key, action.id, conflictText(action))
@@ -172,7 +193,16 @@ export const planDocument = (file: string, plan: Plan.Plan, summary: ReturnType<
       case "Orphan":
         return { action: "orphaned", key: action.key ?? null, id: action.id, url: action.url }
       case "Duplicate":
-        return { action: "duplicate", key: action.key, id: action.id, url: action.url }
+        return {
+          action: "duplicate",
+          key: action.key,
+          id: action.id,
+          url: action.url,
+          keptId: action.keptId,
+          journaled: action.journaled,
+          keptJournaled: action.keptJournaled,
+          deletes: action.deletable
+        }
       case "Conflict":
         return { action: "conflict", key: action.key, id: action.id, url: action.url, claimant: action.claimant }
       case "Foreign":

@@ -3,9 +3,7 @@ import { MockServer } from "@exa-webhooks/mock-server"
 import { Effect } from "effect"
 import { statSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
-import { envFor, journal, json, manifestOf, mockLayer, mutations, remote, run, stats, tempDir, writeManifest } from "./fixtures/batch.ts"
-
-const journalOf = (manifest: string) => manifest.replace(/\.yaml$/, ".secrets.jsonl")
+import { envFor, journal, journalOf, json, manifestOf, mockLayer, mutations, remote, run, stats, tempDir, writeManifest } from "./fixtures/batch.ts"
 
 describe("plan, apply and apply again", () => {
   it.live("--help lists the commands and the exit codes", () =>
