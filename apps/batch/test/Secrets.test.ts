@@ -73,7 +73,7 @@ describe("secrets out and in", () => {
       assert.strictEqual((yield* run(["apply", manifest], { env: envFor(mock) })).code, 0)
       const entries = journal(journalOf(manifest))
       // In the manifest's order, whatever order the concurrent creates were journaled in.
-      const sorted = [...entries].sort((a, b) => a.key.localeCompare(b.key))
+      const sorted = entries.toSorted((a, b) => a.key.localeCompare(b.key))
       const asJson = yield* run(["secret", manifest, "--all"], { env: {} })
       assert.strictEqual(asJson.code, 0, asJson.stderr)
       assert.deepStrictEqual(
