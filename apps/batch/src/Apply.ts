@@ -18,6 +18,7 @@
  * @since 0.1.0
  */
 import { WebhooksClient, WebhooksError } from "@exa-webhooks/client"
+import * as ErrorReport from "@exa-webhooks/cli-kit/ErrorReport"
 import { ReservedMetadata } from "@exa-webhooks/schema"
 import type { Webhook } from "@exa-webhooks/schema"
 import { Effect, Redacted, Schema } from "effect"
@@ -87,22 +88,11 @@ export interface Outcome {
   readonly note?: string | undefined
 }
 
-/**
- * How `exa-webhooks-batch` sets the client settings that an error's advice can be about.
- *
- * @since 0.3.0
- */
-export const settingNames: Readonly<Record<string, string>> = {
-  apiKey: "EXA_API_KEY or --api-key-file",
-  rateLimit: "--rate-limit or EXA_RATE_LIMIT",
-  timeout: "EXA_TIMEOUT"
-}
-
 const errorOf = (error: unknown) => {
-  // A client error renders its advice from its fields, naming the batch app's own flags and variables.
+  // A client error renders its advice from its fields, naming the flags and variables as the kit does.
   if (WebhooksError.isWebhooksError(error)) {
     // One line: an InvalidInputError lists its problems on lines of their own.
-    const text = WebhooksError.format(error, { name: (s) => settingNames[s.option] ?? s.env })
+    const text = ErrorReport.sentence(error)
     return { type: error._tag, message: text.replace(/\n- /g, " ").replace(/\n/g, " ") }
   }
   const tagged = error as { readonly _tag?: string; readonly message?: string }
@@ -345,7 +335,7 @@ export const run = Effect.fn("Apply.run")(function*(
     const id = "id" in action ? action.id : null
     return effect.pipe(
       Effect.catch((error) => Effect.succeed<Outcome>({ key, result: "failed", id, error: errorOf(error) })),
-      Effect.tap((outcome) => (mutates(action, options) ? progress.tick(tickText(outcome)) : Effect.void))
+      Effect.tap((outcome) => (mutates(action, options) ? progress.tick(tickText(outcome), outcome.result === "failed") : Effect.void))
     )
   }
 
@@ -377,7 +367,7 @@ export const run = Effect.fn("Apply.run")(function*(
       return outcome
     }).pipe(
       Effect.catch((error) => Effect.succeed<Outcome>({ key: entry.key, result: "failed", id: entry.id, error: errorOf(error) })),
-      Effect.tap((outcome) => progress.tick(tickText(outcome)))
+      Effect.tap((outcome) => progress.tick(tickText(outcome), outcome.result === "failed"))
     )
 
   const handed = yield* Effect.forEach(options.handover ?? [], handover, { concurrency: Math.min(4, options.concurrency) })

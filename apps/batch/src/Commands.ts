@@ -5,17 +5,22 @@
  *
  * @since 0.1.0
  */
-import { RateLimitStore, WebhooksClient } from "@exa-webhooks/client"
-import { ClientSettings, Ownership, RedisUrl, ReservedMetadata } from "@exa-webhooks/schema"
+import { ClientSettings, RateLimitStore, RedisUrl, WebhooksClient } from "@exa-webhooks/client"
+import { Ownership, ReservedMetadata } from "@exa-webhooks/schema"
 import type { Webhook } from "@exa-webhooks/schema"
 import { Config, Duration, Effect, FileSystem, Option, Redacted, Schema, Stdio, Stream } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
 import * as Fs from "node:fs"
 import * as Age from "./Age.ts"
 import * as Apply from "./Apply.ts"
+import * as Bin from "@exa-webhooks/cli-kit/Bin"
 import { Confirm, ConfirmationDeclined } from "@exa-webhooks/cli-kit/Confirm"
-import { Exiting } from "./ExitCode.ts"
-import * as ExitCode from "./ExitCode.ts"
+import * as Dash from "@exa-webhooks/cli-kit/Dash"
+import { Exiting } from "@exa-webhooks/cli-kit/ExitCode"
+import * as FileProblem from "@exa-webhooks/cli-kit/FileProblem"
+import type * as ExitCode from "@exa-webhooks/cli-kit/ExitCode"
+import * as Help from "@exa-webhooks/cli-kit/Help"
+import * as Session from "@exa-webhooks/cli-kit/Session"
 import * as Import from "./Import.ts"
 import * as Journal from "./Journal.ts"
 import * as Lock from "./Lock.ts"
@@ -25,11 +30,9 @@ import * as KitSession from "@exa-webhooks/cli-kit/Session"
 import * as UrlProbe from "@exa-webhooks/cli-kit/UrlProbe"
 import * as Plan from "./Plan.ts"
 import * as PlanMarkdown from "./PlanMarkdown.ts"
-import * as Program from "./Program.ts"
 import * as Progress from "./Progress.ts"
 import * as Render from "./Render.ts"
 import * as SecretExport from "./SecretExport.ts"
-import * as Session from "./Session.ts"
 import * as Sink from "./Sink.ts"
 import { UsageError } from "@exa-webhooks/cli-kit/UsageError"
 
@@ -38,7 +41,7 @@ import { UsageError } from "@exa-webhooks/cli-kit/UsageError"
  *
  * @since 0.1.0
  */
-export const root = Command.make(Program.NAME).pipe(
+export const root = Command.make("exa-webhooks-batch").pipe(
   Command.withSharedFlags(Session.flags),
   Command.withDescription(
     [
@@ -51,8 +54,11 @@ export const root = Command.make(Program.NAME).pipe(
   )
 )
 
+// `plan --detailed-exit-code`: changes are pending.
+const CHANGES_PENDING = 3
+
 const manifestArgument = Argument.String("manifest").pipe(
-  Argument.withDescription("the manifest file, e.g. webhooks.yaml"),
+  Argument.withDescription("the manifest file, e.g. webhooks.yaml (validate: - reads it from standard input)"),
   Argument.withSchema(Schema.String.check(
     Schema.makeFilter((path: string) => path.trim() !== "" || "the manifest's path is empty; pass the manifest file, e.g. webhooks.yaml")
   ))
@@ -78,9 +84,32 @@ const adopt = Flag.Boolean("adopt").pipe(
   Flag.withDefault(false)
 )
 
-const env = Effect.sync(() => process.env as Readonly<Record<string, string | undefined>>)
+// A manifest's ${VAR}s are the run's environment variables. `-` (standard input) is a manifest only for validate:
+// the other commands name the manifest and place its secrets journal by its path.
+const load = (file: string, options: { readonly stdin?: boolean } = {}) =>
+  Effect.gen(function*() {
+    const env = yield* Bin.Environment
+    if (!Dash.isDash(file)) return yield* ManifestFile.load(file, env)
+    if (options.stdin !== true) {
+      return yield* Dash.refuse("MANIFEST", "the manifest's path names it and places its secrets journal (validate - reads standard input)")
+    }
+    const bytes = yield* Stdio.Stdio.use((stdio) => Dash.collect(stdio.stdin, ManifestFile.MAX_BYTES)).pipe(
+      Effect.mapError((error) => new UsageError({ message: `cannot read the manifest from standard input (${error.message})` }))
+    )
+    if (bytes === undefined) {
+      return yield* new UsageError({ message: `the manifest on standard input is larger than ${ManifestFile.MAX_BYTES / 1024 / 1024} MiB` })
+    }
+    return yield* ManifestFile.fromBytes(STDIN, bytes, env, "stdin")
+  })
 
-const load = (file: string) => Effect.flatMap(env, (vars) => ManifestFile.load(file, vars))
+// How problems of a manifest read from standard input are located (`<stdin>:3:5: ...`).
+const STDIN = "<stdin>"
+
+// The secrets journal: --secrets-file, else beside the manifest. Never standard input or output.
+const journalPathOf = (flags: { readonly manifest: string; readonly secretsFile: Option.Option<string> }) =>
+  Option.isSome(flags.secretsFile) && Dash.isDash(flags.secretsFile.value)
+    ? Effect.fail(Dash.refuse("--secrets-file", "the secrets journal is a file that is appended to, locked and synced"))
+    : Effect.succeed(Option.getOrElse(flags.secretsFile, () => Journal.defaultPath(flags.manifest)))
 
 // Every remote webhook, all pages, listed once per command.
 const remoteWebhooks = Effect.gen(function*() {
@@ -118,7 +147,7 @@ const secretsRecipient = Flag.String("secrets-recipient").pipe(
 const recipientsOf = (given: ReadonlyArray<string>) =>
   Effect.gen(function*() {
     if (given.length > 0) return given
-    const fromEnv = Age.splitRecipients((yield* env)[Age.RECIPIENTS_ENV] ?? "")
+    const fromEnv = Age.splitRecipients((yield* Bin.Environment)[Age.RECIPIENTS_ENV] ?? "")
     for (const recipient of fromEnv) {
       const problem = Age.recipientProblem(recipient)
       if (problem !== undefined) return yield* new UsageError({ message: `${Age.RECIPIENTS_ENV}: ${problem}` })
@@ -153,8 +182,6 @@ const secretOf = (entry: Journal.Entry, identities: Age.Identities | undefined) 
     )
     : Age.open(identities, entry.sealed!, `${entry.key} (${entry.id})`)
 
-const journalPathOf = (given: Option.Option<string>, manifest: string) => Option.getOrElse(given, () => Journal.defaultPath(manifest))
-
 // validate ----------------------------------------------------------------------------------------------------------
 
 /**
@@ -166,7 +193,7 @@ export const validate = Command.make(
   "validate",
   { manifest: manifestArgument },
   Effect.fn("Commands.validate")(function*({ manifest }) {
-    const loaded = yield* load(manifest)
+    const loaded = yield* load(manifest, { stdin: true })
     yield* (yield* Output).result(
       { valid: true, manifest, namespace: loaded.manifest.namespace, webhooks: loaded.webhooks.length },
       () => `${manifest}: valid; ${loaded.webhooks.length} webhook${loaded.webhooks.length === 1 ? "" : "s"} in namespace ${loaded.manifest.namespace}`
@@ -193,7 +220,7 @@ export const plan = Command.make(
     claim,
     detailedExitCode: Flag.Boolean("detailed-exit-code").pipe(
       Flag.withDescription(
-        `exit ${ExitCode.ChangesPending} when changes are pending or a webhook's secret is missing (for CI), 0 otherwise`
+        `exit ${CHANGES_PENDING} when changes are pending or a webhook's secret is missing (for CI), 0 otherwise`
       ),
       Flag.withDefault(false)
     ),
@@ -215,7 +242,7 @@ export const plan = Command.make(
     const shared = yield* root
     const session = yield* Session.resolve(shared)
     const output = yield* Output
-    const journalPath = journalPathOf(flags.secretsFile, flags.manifest)
+    const journalPath = yield* journalPathOf(flags)
     const { entries, warnings } = yield* Journal.read(journalPath, flags.manifest)
     yield* Effect.forEach(warnings, output.warn, { discard: true })
     const remote = yield* Session.withClient(session, remoteWebhooks)
@@ -240,8 +267,12 @@ export const plan = Command.make(
       () =>
         flags.format === "markdown"
           ? PlanMarkdown.render(flags.manifest, computed, summary) + (checks === undefined ? "" : PlanMarkdown.urlChecks(checks))
-          : Render.planText(computed, summary, flags.verbose) +
-            (checks === undefined ? "" : `\nURL checks:\n${checks.map((c) => `  ${c.ok ? "ok  " : "FAIL"}  ${c.message}`).join("\n")}`)
+          : checks === undefined
+          ? Render.planText(computed, summary, flags.verbose)
+          : [
+            Render.planText(computed, summary, flags.verbose),
+            `\nURL checks:\n${checks.map((c) => `  ${c.ok ? "ok  " : "FAIL"}  ${c.message}`).join("\n")}`
+          ]
     )
     const failing = (checks ?? []).filter((check) => !check.ok)
     if (failing.length > 0) {
@@ -250,13 +281,13 @@ export const plan = Command.make(
           "them in the manifest before apply"
       })
     }
-    if (flags.detailedExitCode && Plan.needsAttention(computed)) return yield* new Exiting({ code: ExitCode.ChangesPending })
+    if (flags.detailedExitCode && Plan.needsAttention(computed)) return yield* new Exiting({ code: CHANGES_PENDING })
   })
 ).pipe(
   Command.withDescription(
     "Show what apply would change: create, update (field by field), unchanged, orphaned (ours, gone from the manifest), " +
       "and the webhooks whose secret is in neither the journal nor a secret sink. Lists the remote webhooks once; sends " +
-      `no change. --detailed-exit-code exits ${ExitCode.ChangesPending} when changes are pending or a secret is missing.`
+      `no change. --detailed-exit-code exits ${CHANGES_PENDING} when changes are pending or a secret is missing.`
   ),
   Command.withShortDescription("show what apply would change")
 )
@@ -273,10 +304,14 @@ export class ApplyFailed extends Schema.TaggedError<ApplyFailed>()("ApplyFailed"
 // apply -------------------------------------------------------------------------------------------------------------
 
 // Requests in flight at once: the rule of --concurrency (a bin's own knob, so it lives here, not in the schema).
+const CONCURRENCY = { minimum: 1, maximum: 64, default: 16 } as const
+const CONCURRENCY_RANGE = `${CONCURRENCY.minimum} to ${CONCURRENCY.maximum}`
 const Concurrency = Schema.Int.check(
-  Schema.makeFilter((n: number) => (n >= 1 && n <= 64) || `must be a whole number from 1 to 64, got ${n}`, {
-    expected: "a whole number from 1 to 64"
-  })
+  Schema.makeFilter(
+    (n: number) =>
+      (n >= CONCURRENCY.minimum && n <= CONCURRENCY.maximum) || `must be a whole number from ${CONCURRENCY_RANGE}, got ${n}`,
+    { expected: `a whole number from ${CONCURRENCY_RANGE}` }
+  )
 )
 
 const GO_UNITS: Readonly<Record<string, string>> = { ms: "millis", s: "seconds", m: "minutes", h: "hours" }
@@ -342,10 +377,10 @@ export const apply = Command.make(
       Flag.withDefault(false)
     ),
     concurrency: Flag.Int("concurrency").pipe(
-      Flag.withDescription("requests in flight at once, 1 to 64 (default 16); the rate limit still applies to all of them"),
+      Flag.withDescription(`requests in flight at once, ${CONCURRENCY_RANGE} (default ${CONCURRENCY.default}); the rate limit still applies to all of them`),
       Flag.withMetavar("N"),
       Flag.withSchema(Concurrency),
-      Flag.withDefault(16)
+      Flag.withDefault(CONCURRENCY.default)
     ),
     secretsTo: Flag.String("secrets-to").pipe(
       Flag.withDescription(
@@ -387,9 +422,12 @@ export const apply = Command.make(
     const shared = yield* root
     const session = yield* Session.resolve(shared)
     const output = yield* Output
-    const journalPath = journalPathOf(flags.secretsFile, flags.manifest)
+    const journalPath = yield* journalPathOf(flags)
     const recipients = yield* recipientsOf(flags.secretsRecipient)
     const identities = yield* identitiesOf(flags.identity)
+    yield* Bin.interrupted(
+      "interrupted; nothing more was sent; secrets of the webhooks created so far are in the journal (run apply again to finish)"
+    )
 
     yield* Effect.scoped(Effect.gen(function*() {
       const sharedLost = yield* sharedLock(session, namespace, flags.lockTimeout, output.warn)
@@ -455,7 +493,7 @@ export const apply = Command.make(
           handover
         }
         const total = computed.actions.filter((action) => Apply.mutates(action, options)).length + handover.length
-        const progress = Progress.make(total, output.json ? "silent" : process.stderr.isTTY === true ? "bar" : "lines")
+        const progress = yield* Progress.make(total)
         // A lock taken over by another apply (this one hung past its lease) stops it; creates under way finish.
         return yield* Effect.raceFirst(Apply.run(computed, journal, options, progress), Effect.raceFirst(journal.lockLost, sharedLost))
       }))
@@ -535,14 +573,16 @@ export const importCommand = Command.make(
       Flag.withSchema(Ownership.Namespace)
     ),
     output: Flag.String("output").pipe(
-      Flag.withDescription("write the manifest to this new file (never overwritten) instead of stdout"),
+      Flag.withDescription("write the manifest to this new file (never overwritten) instead of stdout (- is stdout)"),
       Flag.withMetavar("PATH"),
       Flag.optional
     )
   },
   Effect.fn("Commands.import")(function*(flags) {
-    if (Option.isSome(flags.output) && Fs.existsSync(flags.output.value)) {
-      return yield* new UsageError({ message: `--output: ${flags.output.value} already exists; pass a new file name (nothing was sent)` })
+    // `--output -` is standard output, as without the flag.
+    const target = Option.filter(flags.output, (path) => !Dash.isDash(path))
+    if (Option.isSome(target) && Fs.existsSync(target.value)) {
+      return yield* new UsageError({ message: `--output: ${target.value} already exists; pass a new file name (nothing was sent)` })
     }
     const shared = yield* root
     const session = yield* Session.resolve(shared)
@@ -550,17 +590,22 @@ export const importCommand = Command.make(
     const remote = yield* Session.withClient(session, remoteWebhooks)
     const entries = Import.entries(flags.namespace, remote)
     const text = Import.toYaml(flags.namespace, entries, undefined, Import.manifestsOf(flags.namespace, remote))
-    if (Option.isSome(flags.output)) {
+    if (Option.isSome(target)) {
       yield* Effect.try({
-        try: () => Fs.writeFileSync(flags.output.pipe(Option.getOrThrow), text, { flag: "wx" }),
-        catch: (error) => new UsageError({ message: `--output: cannot write ${Option.getOrThrow(flags.output)} (${(error as Error).message})` })
+        try: () => Fs.writeFileSync(Option.getOrThrow(target), text, { flag: "wx" }),
+        catch: (error) =>
+          new UsageError({
+            message: `--output: cannot write ${Option.getOrThrow(target)} (${
+              FileProblem.describe((error as NodeJS.ErrnoException).code, Option.getOrThrow(target), (error as Error).message)
+            })`
+          })
       })
     }
     yield* output.result(
-      { namespace: flags.namespace, webhooks: entries, output: Option.getOrNull(flags.output) },
-      () => (Option.isSome(flags.output) ? `Wrote ${entries.length} webhook(s) to ${flags.output.value}.` : text.trimEnd())
+      { namespace: flags.namespace, webhooks: entries, output: Option.getOrNull(target) },
+      () => (Option.isSome(target) ? `Wrote ${entries.length} webhook(s) to ${target.value}.` : text.trimEnd())
     )
-    if (Option.isSome(flags.output) || output.json) {
+    if (Option.isSome(target) || output.json) {
       yield* output.note(`next: exa-webhooks-batch plan --adopt FILE, then apply --adopt FILE`)
     }
   })
@@ -611,7 +656,7 @@ export const secret = Command.make(
     if (flags.all === Option.isSome(flags.key)) {
       return yield* new UsageError({ message: "secret: give either a KEY or --all" })
     }
-    const journalPath = journalPathOf(flags.secretsFile, flags.manifest)
+    const journalPath = yield* journalPathOf(flags)
     const { entries, warnings } = yield* Journal.read(journalPath, flags.manifest)
     yield* Effect.forEach(warnings, output.warn, { discard: true })
     const identities = yield* identitiesOf(flags.identity)
@@ -734,7 +779,7 @@ export const recordSecret = Command.make(
     if (problem !== undefined) return yield* new UsageError({ message: `record-secret: ${problem}; nothing was written` })
     const shared = yield* root
     const session = yield* Session.resolve(shared)
-    const journalPath = journalPathOf(flags.secretsFile, flags.manifest)
+    const journalPath = yield* journalPathOf(flags)
     yield* Effect.scoped(Effect.gen(function*() {
       const journal = yield* Journal.open(journalPath, flags.manifest, { sealed: recipients.length > 0, notice: output.warn })
       const remote = yield* Session.withClient(session, remoteWebhooks)
@@ -783,9 +828,38 @@ export const recordSecret = Command.make(
   Command.withShortDescription("journal a secret you already hold for a key's webhook")
 )
 
+// What an interrupted apply leaves: the journal holds every secret of what it created.
+const INTERRUPTED_APPLY = {
+  130: "interrupted (Ctrl-C); the secrets of the webhooks created so far are in the journal",
+  143: "stopped by SIGTERM; the same"
+}
+
+// `validate` and `secret` read only local files: their pages list neither the API's flags nor its variables.
+const offline = (exitCodes: ExitCode.Meanings) =>
+  Help.page({ offline: true, exitCodes: { 1: "the result could not be written to stdout", ...exitCodes } })
+
 /**
  * The whole tree.
  *
  * @since 0.1.0
  */
-export const command = root.pipe(Command.withSubcommands([validate, plan, apply, importCommand, secret, recordSecret]))
+export const command = root.pipe(
+  Help.page({
+    exitCodes: {
+      1: "the API or the network failed, or some webhooks of an apply failed (each is listed)",
+      2: "invalid usage or input (manifest problems, missing API key, unsafe secrets journal, the apply lock held): nothing was sent",
+      [CHANGES_PENDING]: "plan --detailed-exit-code: changes are pending, or a webhook's secret is missing",
+      ...INTERRUPTED_APPLY
+    }
+  }),
+  Command.withSubcommands([
+    validate.pipe(offline({ 2: "the manifest has problems (each listed as file:line:column) or cannot be read" })),
+    plan.pipe(Help.page({ exitCodes: { [CHANGES_PENDING]: "--detailed-exit-code: changes are pending, or a webhook's secret is missing" } })),
+    apply.pipe(Help.page({
+      exitCodes: { 1: "the API or the network failed, or some webhooks failed (each is listed)", ...INTERRUPTED_APPLY }
+    })),
+    importCommand,
+    secret.pipe(offline({ 2: "no secret for the key in the journal, or the manifest or the journal cannot be read" })),
+    recordSecret
+  ])
+)

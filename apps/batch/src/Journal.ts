@@ -27,7 +27,8 @@ import { Duration, Effect, Schema, Semaphore } from "effect"
 import type { FileSystem, Scope } from "effect"
 import { spawnSync } from "node:child_process"
 import * as Path from "node:path"
-import * as FileErrors from "./internal/fileErrors.ts"
+import * as FileErrors from "@exa-webhooks/cli-kit/FileProblem"
+import * as PrivateFile from "@exa-webhooks/cli-kit/PrivateFile"
 import * as JournalFile from "./internal/journalFile.ts"
 import * as JournalText from "./internal/journalText.ts"
 import * as Lock from "./Lock.ts"
@@ -95,7 +96,7 @@ const refusal = (path: string, message: string) => new JournalError({ path, befo
 const cannot = (path: string, what: string) => (error: JournalFile.FileError) =>
   refusal(path, `cannot ${what} (${because(error)}); pass a writable file path with --secrets-file`)
 
-const loose = (mode: number) => (mode & 0o077) !== 0
+const loose = PrivateFile.isShared
 
 /** What a journal path holds, checked: nothing yet, or a regular file that is a journal (its bytes and text). */
 interface Checked {
@@ -218,7 +219,7 @@ export const read = Effect.fn("Journal.read")(function*(path: string, manifest?:
     sealed,
     warnings: [
       ...(checked.loose && !sealed
-        ? [`the secrets journal ${path} can be read by other users; restrict it with chmod 600 ${path}`]
+        ? [PrivateFile.readableByOthers(path, checked.mode, `the secrets journal ${path}`)]
         : []),
       ...unreadableNote(path, parsed.unreadable),
       ...(parsed.cut === undefined
@@ -317,8 +318,7 @@ export const open = Effect.fn("Journal.open")(function*(
   if (first?.loose === true && !(firstSealed && wantSealed)) {
     return yield* refusal(
       path,
-      `the secrets journal ${path} can be read by other users (mode ${(first.mode & 0o777).toString(8)}); ` +
-        `it holds signing secrets: restrict it with chmod 600 ${path} and run again`
+      `${PrivateFile.readableByOthers(path, first.mode, `the secrets journal ${path}`)}, and run again (it holds signing secrets)`
     )
   }
   const held = yield* Lock.local(lockPath(path), `the secrets journal ${path}`, {

@@ -25,8 +25,8 @@
 import { Clock, Deferred, Duration, Effect, FileSystem, Schema } from "effect"
 import type { Scope } from "effect"
 import type { Redis } from "effect/persistence"
+import * as FileProblem from "@exa-webhooks/cli-kit/FileProblem"
 import * as Os from "node:os"
-import * as FileErrors from "./internal/fileErrors.ts"
 import * as JournalFile from "./internal/journalFile.ts"
 
 /**
@@ -213,7 +213,7 @@ export const local = Effect.fn("Lock.local")(function*(
   const text = JSON.stringify(me)
   const cannot = (doing: string) => (error: JournalFile.FileError) =>
     new LockError({
-      message: `cannot ${doing} the lock file ${path} (${FileErrors.describe(error.code, error.path, error.detail)}); ` +
+      message: `cannot ${doing} the lock file ${path} (${FileProblem.describe(error.code, error.path, error.detail)}); ` +
         "pass a writable file path with --secrets-file"
     })
   const deadline = (yield* Clock.currentTimeMillis) + Duration.toMillis(options.timeout)

@@ -9,7 +9,7 @@ import { Effect } from "effect"
 import { existsSync, readFileSync, utimesSync, writeFileSync } from "node:fs"
 import { hostname } from "node:os"
 import { join } from "node:path"
-import { envFor, manifestOf, mockLayer, run, stats, tempDir, writeManifest } from "./fixtures/batch.ts"
+import { envFor, manifestOf, mockLayer, runBin as run, stats, tempDir, writeManifest } from "./fixtures/batch.ts"
 
 const lockOf = (dir: string) => join(dir, "webhooks.secrets.jsonl.lock")
 

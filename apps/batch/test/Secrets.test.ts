@@ -72,15 +72,17 @@ describe("secrets out and in", () => {
       const manifest = writeManifest(manifestOf("all", 3))
       assert.strictEqual((yield* run(["apply", manifest], { env: envFor(mock) })).code, 0)
       const entries = journal(journalOf(manifest))
+      // In the manifest's order, whatever order the concurrent creates were journaled in.
+      const sorted = entries.toSorted((a, b) => a.key.localeCompare(b.key))
       const asJson = yield* run(["secret", manifest, "--all"], { env: {} })
       assert.strictEqual(asJson.code, 0, asJson.stderr)
       assert.deepStrictEqual(
         JSON.parse(asJson.stdout),
-        entries.map((entry) => ({ namespace: entry.namespace, key: entry.key, id: entry.id, url: entry.url, secret: entry.secret }))
+        sorted.map((entry) => ({ namespace: entry.namespace, key: entry.key, id: entry.id, url: entry.url, secret: entry.secret }))
       )
       const asEnv = yield* run(["secret", manifest, "--all", "--format", "env"], { env: {} })
       assert.strictEqual(asEnv.code, 0, asEnv.stderr)
-      assert.strictEqual(asEnv.stdout, entries.map((e) => `EXA_WEBHOOK_SECRET_${e.key.toUpperCase().replace("-", "_")}=${e.secret}`).join("\n") + "\n")
+      assert.strictEqual(asEnv.stdout, sorted.map((e) => `EXA_WEBHOOK_SECRET_${e.key.toUpperCase().replace("-", "_")}=${e.secret}`).join("\n") + "\n")
       const neither = yield* run(["secret", manifest], { env: {} })
       assert.strictEqual(neither.code, 2, neither.stderr)
     }).pipe(Effect.provide(mockLayer())))

@@ -3,7 +3,7 @@ import { RedisServer } from "@exa-webhooks/cli-kit/testing"
 import { MockServer } from "@exa-webhooks/mock-server"
 import { Effect, Schedule } from "effect"
 import { createServer } from "node:net"
-import { envFor, journal, journalOf, manifestOf, mockLayer, remote, run, stats, writeManifest } from "./fixtures/batch.ts"
+import { envFor, journal, journalOf, manifestOf, mockLayer, remote, runBin as run, stats, writeManifest } from "./fixtures/batch.ts"
 import type { Result } from "./fixtures/batch.ts"
 
 // Several processes, one API key: each applies its own manifest (its own namespace) with the client paced at the

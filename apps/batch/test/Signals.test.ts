@@ -3,7 +3,7 @@ import { RedisServer, SIGNAL_EXIT_CODES as CODES, signalledWhileSilent, signalle
 import type { Result } from "@exa-webhooks/cli-kit/testing"
 import { MockServer } from "@exa-webhooks/mock-server"
 import { Effect, Schedule } from "effect"
-import { API_KEY, envFor, journal, journalOf, json, lines, manifestOf, mockLayer, remote, run, stats, writeManifest } from "./fixtures/batch.ts"
+import { API_KEY, envFor, journal, journalOf, json, lines, manifestOf, mockLayer, remote, runBin as run, stats, writeManifest } from "./fixtures/batch.ts"
 
 // Ctrl-C (SIGINT) and SIGTERM end every command within 2 s, whatever it is waiting on, with exit 130 or 143, one line
 // on stderr, and the secret of every webhook whose create was answered in the journal. A rate-limit store that stops

@@ -8,7 +8,7 @@ import { MockServer } from "@exa-webhooks/mock-server"
 import { Effect } from "effect"
 import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs"
 import { join } from "node:path"
-import { envFor, journal, journalOf, json, killWhileSinkRuns, manifestOf, mockLayer, remote, run, tempDir, writeManifest } from "./fixtures/batch.ts"
+import { envFor, journal, journalOf, json, killWhileSinkRuns, manifestOf, mockLayer, remote, runBin as run, tempDir, writeManifest } from "./fixtures/batch.ts"
 
 /** A sink that writes each document it is given to `<dir>/got/<key>.<n>.json` (n counts hand-overs of that key). */
 const recordingSink = (dir: string) =>

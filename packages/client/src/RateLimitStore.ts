@@ -38,10 +38,10 @@
  *
  * @since 0.3.0
  */
-import { RedisUrl } from "@exa-webhooks/schema"
 import { Config, Duration, Effect, Layer, Option, Redacted, Schedule, Schema } from "effect"
 import type { Scope } from "effect"
 import { RateLimiter, Redis } from "effect/persistence"
+import * as RedisUrl from "./RedisUrl.ts"
 
 /**
  * The environment variable {@link layerConfig} reads: the store's address, e.g. `redis://127.0.0.1:6379/0`.

@@ -10,6 +10,7 @@
  * ```
  * @since 0.2.0
  */
+import { quote } from "./Validation.ts"
 
 /**
  * Every key that starts with this prefix, in any case, is reserved.
@@ -107,6 +108,6 @@ export const problem = (metadata: Readonly<Record<string, string>> | undefined):
   const key = Object.keys(metadata ?? {}).find(isReserved)
   return key === undefined
     ? undefined
-    : `the metadata key ${JSON.stringify(key.length > 80 ? `${key.slice(0, 80)}…` : key)} is reserved: keys under ` +
+    : `the metadata key ${quote(key)} is reserved: keys under ` +
       `"${PREFIX}" (in any case) are written by exa-webhooks itself (idempotency key, batch ownership); choose another key`
 }
