@@ -29,14 +29,18 @@ if (tooOld) {
 // `--help` of a command (`name [COMMAND ...] --help`, or -h) is printed from the page the build rendered from the
 // bundle itself (scripts/help-pages.mjs: dist/help/{plain,color}/<command path joined by dots, _ for none>.txt), without
 // loading the bundle; any other arguments, or a page that is missing, go to the bundle, which answers the same.
-// Colours as the bundle chooses them: when stdout is a terminal and NO_COLOR is not set.
+// Colours as the bundle chooses them under `--color auto` (Output.useColor in @exa-webhooks/cli-kit): on a terminal,
+// unless NO_COLOR is set (not empty) or TERM is dumb. With FORCE_COLOR set the bundle decides. The help pages' test
+// (scripts/help-pages-check.ts) compares every case with the bundle's answer.
 var args = process.argv.slice(2);
 var last = args[args.length - 1];
-if ((last === "--help" || last === "-h") && args.length <= 4 && args.slice(0, -1).every(function (word) {
-  return /^[a-z][a-z0-9-]*$/.test(word);
-})) {
+var env = process.env;
+if ((last === "--help" || last === "-h") && args.length <= 4 && (env.FORCE_COLOR === undefined || env.FORCE_COLOR === "") &&
+  args.slice(0, -1).every(function (word) {
+    return /^[a-z][a-z0-9-]*$/.test(word);
+  })) {
   var fs = require("fs");
-  var colors = require("tty").isatty(1) && process.env.NO_COLOR === undefined;
+  var colors = require("tty").isatty(1) && (env.NO_COLOR === undefined || env.NO_COLOR === "") && env.TERM !== "dumb";
   var file = path.join(__dirname, "..", "dist", "help", colors ? "color" : "plain",
     (args.length === 1 ? "_" : args.slice(0, -1).join(".")) + ".txt");
   var page = fs.existsSync(file) ? fs.readFileSync(file) : undefined;

@@ -20,7 +20,8 @@ const quote = (word: string) => `'${word.replaceAll("'", "'\\''")}'`
 /** The environment every case starts from: nothing that chooses colours. */
 const baseEnv = (): NodeJS.ProcessEnv => {
   const env = { ...process.env }
-  for (const name of ["NO_COLOR", "FORCE_COLOR", "NODE_OPTIONS", "COLUMNS"]) delete env[name]
+  for (const name of ["NO_COLOR", "FORCE_COLOR", "NODE_OPTIONS", "COLUMNS", "TERM"]) delete env[name]
+  env["TERM"] = "xterm-256color"
   return env
 }
 
@@ -28,8 +29,9 @@ const baseEnv = (): NodeJS.ProcessEnv => {
  * Runs `command` with stdout a pipe, or with stdin, stdout and stderr a pseudo-terminal (util-linux `script`, which
  * exits with the command's status); stdout as bytes read as latin1, so any difference in bytes is one here.
  */
-const run = (command: ReadonlyArray<string>, env: NodeJS.ProcessEnv, tty: boolean): Ran => {
-  const [file, ...args] = tty ? ["script", "-qec", command.map(quote).join(" "), "/dev/null"] : command
+const run = (command: ReadonlyArray<string>, env: NodeJS.ProcessEnv, tty: boolean, columns?: number): Ran => {
+  const line = `${columns === undefined ? "" : `stty cols ${columns}; `}exec ${command.map(quote).join(" ")}`
+  const [file, ...args] = tty ? ["script", "-qec", line, "/dev/null"] : command
   const result = spawnSync(file!, args, { env, stdio: ["ignore", "pipe", "pipe"], encoding: "latin1", timeout: 30_000 })
   if (result.error) throw result.error
   return { status: result.status, stdout: result.stdout, stderr: result.stderr }
@@ -54,10 +56,10 @@ export const describeHelpPages = (packageDir: string, name: string): void => {
   if (!hasScript) console.warn(`${name}: help pages on a terminal not checked: no util-linux \`script\``)
 
   /** The guard's answer and the bundle's, for the same arguments in the same environment and terminal. */
-  const same = (args: ReadonlyArray<string>, env: NodeJS.ProcessEnv, tty: boolean) => {
+  const same = (args: ReadonlyArray<string>, env: NodeJS.ProcessEnv, tty: boolean, columns?: number) => {
     if (tty && !hasScript) return undefined
-    const served = run([process.execPath, bin, ...args], env, tty)
-    const real = run([process.execPath, bundle, ...args], env, tty)
+    const served = run([process.execPath, bin, ...args], env, tty, columns)
+    const real = run([process.execPath, bundle, ...args], env, tty, columns)
     const what = `${name} ${args.join(" ")} (${tty ? "terminal" : "pipe"}, NO_COLOR=${env["NO_COLOR"] ?? "unset"})`
     assert.strictEqual(served.stdout, real.stdout, `${what}: stdout differs from the bundle's`)
     assert.strictEqual(served.stderr, real.stderr, `${what}: stderr differs`)
@@ -87,7 +89,7 @@ export const describeHelpPages = (packageDir: string, name: string): void => {
       }
     }, 240_000)
 
-    it("matches the bundle under every setting that could change help: -h, NO_COLOR, FORCE_COLOR, TERM, COLUMNS, env", () => {
+    it("matches the bundle under every setting that could change help: -h, --color, NO_COLOR, FORCE_COLOR, TERM, width, env", () => {
       for (const words of [[], deepest]) {
         same([...words, "-h"], baseEnv(), false)
         same([...words, "-h"], baseEnv(), true)
@@ -96,8 +98,12 @@ export const describeHelpPages = (packageDir: string, name: string): void => {
           same([...words, "--help"], { ...baseEnv(), NO_COLOR: "" }, tty)
         }
         same([...words, "--help"], { ...baseEnv(), FORCE_COLOR: "1" }, false)
+        same([...words, "--help"], { ...baseEnv(), FORCE_COLOR: "" }, false)
         same([...words, "--help"], { ...baseEnv(), FORCE_COLOR: "0" }, true)
-        same([...words, "--help"], { ...baseEnv(), TERM: "dumb", COLUMNS: "40" }, true)
+        same([...words, "--help"], { ...baseEnv(), TERM: "dumb" }, true)
+        same([...words, "--help"], { ...baseEnv(), COLUMNS: "40" }, true, 40)
+        same([...words, "--color", "always", "--help"], baseEnv(), false)
+        same([...words, "--color=never", "--help"], baseEnv(), true)
         same([...words, "--help"], {
           ...baseEnv(),
           EXA_RATE_LIMIT: "3",

@@ -60,8 +60,10 @@ const TTY_PRELOAD = `data:text/javascript,${encodeURIComponent('Object.definePro
 const render = (bundle, words, colors) =>
   new Promise((resolvePage, reject) => {
     const env = { ...process.env }
+    // As on a user's terminal, whatever the build's own (a CI job has TERM=dumb or none).
     delete env.NO_COLOR
     delete env.FORCE_COLOR
+    env.TERM = "xterm-256color"
     const args = [...(colors ? ["--import", TTY_PRELOAD] : []), bundle, ...words, "--help"]
     const child = spawn(process.execPath, args, { env, stdio: ["ignore", "pipe", "pipe"] })
     const stdout = []

@@ -11,7 +11,7 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { holding, loaded, REDIS, traced } from "../../../scripts/lazy-loading-check.ts"
-import { envFor, HOOK_URL, json, mockLayer, run } from "./fixtures/cli.ts"
+import { envFor, HOOK_URL, json, mockLayer, run, runBin } from "./fixtures/cli.ts"
 
 const packageDir = fileURLToPath(new URL("..", import.meta.url))
 const logs = mkdtempSync(join(tmpdir(), "exa-webhooks-loads-"))
@@ -21,7 +21,7 @@ const loadsOf = (args: ReadonlyArray<string>, env: Record<string, string>) =>
   Effect.gen(function*() {
     const log = join(logs, `${++runs}.log`)
     const trace = traced(packageDir, "exa-webhooks", args, log)
-    const result = yield* run(args, { env: { ...env, ...trace.env }, command: trace.command })
+    const result = yield* runBin(args, { env: { ...env, ...trace.env }, command: trace.command })
     return { result, files: loaded(packageDir, log) }
   })
 
