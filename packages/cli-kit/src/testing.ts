@@ -5,6 +5,7 @@
  *
  * @since 0.1.0
  */
+import { assert } from "@effect/vitest"
 import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import * as NodePath from "@effect/platform-node/NodePath"
 import { MockServer } from "@exa-webhooks/mock-server"
@@ -376,6 +377,20 @@ export const json = (result: Result): any => JSON.parse(result.stdout)
 
 /** The non-empty lines of a text. */
 export const lines = (text: string): Array<string> => text.split("\n").filter((line) => line.trim() !== "")
+
+/**
+ * What a run through an unreachable proxy on `port` must show, for both bins: exit 1, one line naming the proxy with
+ * its password masked, the password nowhere in the output, and nothing sent to the mock.
+ */
+export const assertUnreachableProxy = (result: Result, port: number, password: string) =>
+  Effect.gen(function*() {
+    assert.strictEqual(result.code, 1, result.stderr)
+    const said = lines(result.stderr)
+    assert.lengthOf(said, 1, result.stderr)
+    assert.include(said[0], `proxy http://****@127.0.0.1:${port}`)
+    assert.notInclude(result.stderr + result.stdout, password)
+    assert.strictEqual((yield* stats).requests, 0)
+  })
 
 /**
  * A real `redis-server` for the tests of the shared rate-limit store (the client's test fixture, shared): `available()`
