@@ -111,3 +111,33 @@ describe("proxy settings", () => {
       assert.deepStrictEqual(options, { httpProxy: undefined, httpsProxy: undefined, noProxy: undefined })
     }))
 })
+
+// Without a proxy the transport is effect's node:http client (undici is loaded only for a proxy): the same client,
+// the same errors.
+describe("the Node transport without a proxy", () => {
+  it.live("sends every operation directly, and a refused connection is a TransportError saying nothing was applied", () =>
+    Effect.gen(function*() {
+      const mock = yield* MockServer.MockServer
+      const layer = clientOver({}, mock.url)
+      const [created, got, listed] = yield* WebhooksClient.WebhooksClient.use((webhooks) =>
+        Effect.gen(function*() {
+          const created = yield* webhooks.create({ url: "https://example.com/hooks/direct", events: ["webset.created"] })
+          return [created, yield* webhooks.get(created.id), yield* webhooks.list()] as const
+        })
+      ).pipe(Effect.provide(layer))
+      assert.strictEqual(got.id, created.id)
+      assert.deepStrictEqual(listed.data.map((webhook) => webhook.id), [created.id])
+      assert.strictEqual(yield* requests, 3)
+
+      const port = yield* Tinyproxy.freePort
+      const refused = clientOver({}, `http://127.0.0.1:${port}`)
+      const error = yield* Effect.flip(WebhooksClient.WebhooksClient.use((webhooks) =>
+        webhooks.create({ url: "https://example.com/hooks/direct", events: ["webset.created"] })
+      ).pipe(Effect.provide(refused)))
+      assert.strictEqual(error._tag, "TransportError")
+      if (error._tag !== "TransportError") return
+      assert.strictEqual(error.reason, "connection")
+      assert.strictEqual(error.code, "ECONNREFUSED")
+      assert.isFalse(error.mayHaveBeenApplied, "a refused connection sent nothing")
+    }).pipe(Effect.provide(MockServer.layer({ apiKey: API_KEY }))), 20_000)
+})
