@@ -63,7 +63,8 @@ export const flags = {
   ),
   rateLimit: Flag.String("rate-limit").pipe(
     Flag.withDescription(
-      `requests per second, shared by every concurrent request (default ${WebhooksClient.defaults.rateLimit}, or ${RATE_LIMIT_ENV})`
+      `requests per second, shared by every concurrent request, or "auto" to learn it from the server's answers ` +
+        `(default ${WebhooksClient.defaults.rateLimit}, or ${RATE_LIMIT_ENV})`
     ),
     Flag.withMetavar("N"),
     Flag.withSchema(ClientSettings.RateLimitFromString),
@@ -96,7 +97,7 @@ export interface Flags {
   readonly rateLimitStore: Option.Option<Redacted.Redacted<string>>
   readonly apiKey: Option.Option<string>
   /** Checked by `ClientSettings.RateLimitFromString`; from `--rate-limit`, else `EXA_RATE_LIMIT`. */
-  readonly rateLimit: Option.Option<number>
+  readonly rateLimit: Option.Option<ClientSettings.RateLimitSetting>
   /** Checked by `ClientSettings.TimeoutFromString`; from `--timeout`, else `EXA_TIMEOUT`. */
   readonly timeout: Option.Option<Duration.Duration>
 }
@@ -110,7 +111,7 @@ export interface Session {
   readonly apiKey: Redacted.Redacted<string>
   readonly baseUrl: string
   /** `undefined`: the client's default. */
-  readonly rateLimit: number | undefined
+  readonly rateLimit: ClientSettings.RateLimitSetting | undefined
   /** `undefined`: the client's default. */
   readonly timeout: Duration.Duration | undefined
   /** Where the rate budget is shared; `None`: in this process only. */

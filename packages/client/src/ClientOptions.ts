@@ -73,9 +73,10 @@ export interface Options {
   /**
    * Requests per second, shared by every fiber using this layer (and every process using the same key in a shared
    * `RateLimiterStore`, see `WebhooksClient.layerFromStore`). Default 10. `Infinity` turns spacing off (a 429 still
-   * pauses this process's requests).
+   * pauses this process's requests). `"auto"` learns it: it starts at the default, takes the limit the server's
+   * rate-limit headers state, slows down on 429s and probes upward while every request passes.
    */
-  readonly rateLimit?: number | undefined
+  readonly rateLimit?: number | "auto" | undefined
   /**
    * The key under which the limiter keeps this client's budget. Default: `"exa-webhooks:"` and the first 16 hex
    * characters of the SHA-256 of the base URL, a line break and the API key (never the key itself), so that every

@@ -175,6 +175,7 @@ export const make = (settings: Settings): Executor => {
     body: string,
     success: Schema.Decoder<A>
   ): Effect.Effect<A, WebhooksError> => {
+    pacer.observe?.(response.status, response.headers)
     if (response.status < 200 || response.status >= 300) {
       return Effect.flatMap(Clock.currentTimeMillis, (now) =>
         Effect.fail(Errors.fromResponse(call, {

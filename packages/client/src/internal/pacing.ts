@@ -13,8 +13,10 @@
  *
  * Everything reads `Clock` and sleeps with `Effect.sleep` (the memory store too), so `TestClock` drives it.
  */
-import { Clock, Duration, Effect } from "effect"
+import { Clock, Duration, Effect, Semaphore } from "effect"
+import type { Headers } from "effect/http"
 import { RateLimiter } from "effect/persistence"
+import * as AutoRate from "./autoRate.ts"
 
 /** The turns of one client. */
 export interface Pacer {
@@ -24,25 +26,44 @@ export interface Pacer {
   readonly idle: () => boolean
   /** After a 429: holds every request (of every process sharing the store) until `millis` from now. */
   readonly pause: (millis: number) => Effect.Effect<void, RateLimiter.RateLimiterError>
+  /** Takes in every answer received (status and headers) when the rate is learned (`"auto"`); absent otherwise. */
+  readonly observe: ((status: number, headers: Headers.Headers) => void) | undefined
+  /** The rate turns are spaced by now, in requests per second. */
+  readonly rate: () => number
 }
 
 /**
  * The pacer of one client. `requestsPerSecond` is positive (checked by the caller); `Infinity` turns spacing off, and
- * the pause then holds this process's requests only (there is no turn to consume in the store).
+ * the pause then holds this process's requests only (there is no turn to consume in the store). `"auto"` spaces turns
+ * by a rate learned from the answers (`autoRate.ts`), starting at `initial`.
  */
 export const make = (options: {
   readonly key: string
-  readonly requestsPerSecond: number
+  readonly requestsPerSecond: number | "auto"
+  readonly initial: number
 }): Effect.Effect<Pacer, never, RateLimiter.RateLimiterStore> =>
   Effect.gen(function*() {
     const limiter = yield* RateLimiter.make
-    const spaced = Number.isFinite(options.requestsPerSecond)
-    // A window under 1 ms is rounded up by the limiter: above 1,000 requests per second, several share one window.
-    const perWindow = Math.max(1, Math.ceil(options.requestsPerSecond / 1000))
-    const window = Duration.millis((perWindow * 1000) / options.requestsPerSecond)
-    const intervalMillis = 1000 / options.requestsPerSecond
-    const consume = (tokens: number) =>
-      limiter.consume({ algorithm: "fixed-window", onExceeded: "delay", key: options.key, limit: perWindow, window, tokens })
+    const clock = yield* Clock.Clock
+    const learned = options.requestsPerSecond === "auto"
+      ? AutoRate.make(options.initial, clock.currentTimeMillisUnsafe())
+      : undefined
+    const fixed = options.requestsPerSecond === "auto" ? options.initial : options.requestsPerSecond
+    const rate = learned === undefined ? () => fixed : learned.rate
+    const spaced = Number.isFinite(fixed)
+    const consume = (tokens: number) => {
+      const perSecond = rate()
+      // A window under 1 ms is rounded up by the limiter: above 1,000 requests per second, several share one window.
+      const perWindow = Math.max(1, Math.ceil(perSecond / 1000))
+      return limiter.consume({
+        algorithm: "fixed-window",
+        onExceeded: "delay",
+        key: options.key,
+        limit: perWindow,
+        window: Duration.millis((perWindow * 1000) / perSecond),
+        tokens
+      })
+    }
     // Plain mutable state is safe: fibers interleave only at yields, and each update is one synchronous step.
     let pausedUntil = Number.NEGATIVE_INFINITY
 
@@ -61,7 +82,12 @@ export const make = (options: {
 
     // Without spacing and before any 429 there is nothing to wait for.
     const idle = () => !spaced && pausedUntil === Number.NEGATIVE_INFINITY
-    const take = Effect.suspend(() => (idle() ? Effect.void : queue))
+    // A learned rate changes while requests wait: each is given its turn only when the one before it has left (one
+    // at a time through the gate), so that a turn is spaced by the rate of its moment, not by the rate at which it
+    // began to wait. A fixed rate books every waiting request's turn at once.
+    const gate = learned === undefined ? undefined : yield* Semaphore.make(1)
+    const queued = gate === undefined ? queue : gate.withPermit(queue)
+    const take = Effect.suspend(() => (idle() ? Effect.void : queued))
 
     const pause = (millis: number): Effect.Effect<void, RateLimiter.RateLimiterError> =>
       Effect.gen(function*() {
@@ -71,9 +97,13 @@ export const make = (options: {
         // How far ahead the store has already given turns (0 tokens reads without taking), then the turns that are
         // missing to cover the pause.
         const { resetAfter } = yield* consume(0)
-        const missing = Math.ceil((millis - Duration.toMillis(resetAfter)) / intervalMillis)
+        const missing = Math.ceil((millis - Duration.toMillis(resetAfter)) / (1000 / rate()))
         if (missing > 0) yield* consume(missing)
       })
 
-    return { take, idle, pause }
+    const observe = learned === undefined
+      ? undefined
+      : (status: number, headers: Headers.Headers) => learned.observe(clock.currentTimeMillisUnsafe(), status, headers)
+
+    return { take, idle, pause, observe, rate }
   })
