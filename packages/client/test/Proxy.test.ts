@@ -121,8 +121,8 @@ describe("the Node transport without a proxy", () => {
       const layer = clientOver({}, mock.url)
       const [created, got, listed] = yield* WebhooksClient.WebhooksClient.use((webhooks) =>
         Effect.gen(function*() {
-          const created = yield* webhooks.create({ url: "https://example.com/hooks/direct", events: ["webset.created"] })
-          return [created, yield* webhooks.get(created.id), yield* webhooks.list()] as const
+          const made = yield* webhooks.create({ url: "https://example.com/hooks/direct", events: ["webset.created"] })
+          return [made, yield* webhooks.get(made.id), yield* webhooks.list()] as const
         })
       ).pipe(Effect.provide(layer))
       assert.strictEqual(got.id, created.id)
