@@ -3,7 +3,7 @@
 // in it compares figures measured here, contenders interleaved, medians where a figure is repeated).
 //
 // Usage: node bench/run.mjs [--only startup,throughput,chaos,overhead,listing,lookups,scale,batch-plan,capacity,
-//        shared-budget] [--runs N]
+//        shared-budget,autopace] [--runs N] [--budget-minutes M]
 //        [--out docs/benchmarks.md]
 // Needs a build (`make setup`). Sections whose program is missing on this branch (apps/batch) print a line and are
 // skipped; adding a contender is one entry in `throughputContenders` or `startupCommands`.
@@ -36,7 +36,8 @@ const options = parseArgs(process.argv.slice(2))
 const only = options.only?.split(",")
 const RUNS = Number(options.runs ?? 15)
 const OUT = resolvePath(root, options.out ?? "docs/benchmarks.md")
-const BUDGET_MS = 9.5 * 60_000
+// `--budget-minutes N` for a run of sections that take longer (`--only autopace`); `make bench` keeps ten minutes.
+const BUDGET_MS = Number(options["budget-minutes"] ?? 9.5) * 60_000
 const began = performance.now()
 const elapsed = () => performance.now() - began
 const contender = (name) => join(benchDir, "contenders", name)
@@ -291,6 +292,70 @@ const race = async (mockArgs, limit) => {
   return rows
 }
 
+// ---------------------------------------------------------------------------------------------------------------
+// A pace that finds the limit: `--rate-limit auto` against servers whose limit the client is not told
+// ---------------------------------------------------------------------------------------------------------------
+
+const AUTO_LIMITS = [5, 10, 25, 50]
+// Without headers, then with each form the mock can send (one run each: every run is 500 creates, 10 to 100 s).
+const AUTO_HEADERS = [undefined, "ratelimit-policy", "ratelimit", "x-ratelimit"]
+
+const autopace = async () => {
+  const rows = []
+  for (const headers of (options["auto-headers"] === "none" ? [undefined] : AUTO_HEADERS)) {
+    for (const limit of AUTO_LIMITS) {
+      const mock = await startMock(["--rate-limit", String(limit), ...(headers === undefined ? [] : ["--rate-limit-headers", headers])])
+      try {
+        const runs = {}
+        // The learned pace, then the default pace (not told the limit) and the told pace, each against a fresh mock.
+        for (const [key, rate] of [["auto", "auto"], ["default", "10"], ["told", String(limit)]]) {
+          if (headers !== undefined && key !== "auto") continue
+          await mock.reset()
+          const result = await runJson(contender("ours.mjs"), [
+            "--base-url", mock.url, "--count", String(CREATES), "--op", "create", "--concurrency", "64", "--client-rate", rate
+          ], { timeoutMillis: 240_000 })
+          const stats = await mock.stats()
+          const { created } = countItems(await listStored(mock.url))
+          runs[key] = {
+            created,
+            failed: result.failed.length,
+            rateLimited: stats.rateLimited,
+            requests: stats.requests,
+            ofLimit: created / (result.wallMs / 1000) / limit,
+            wallMs: result.wallMs
+          }
+        }
+        rows.push({ limit, headers, ...runs })
+        const a = runs.auto
+        log(`  auto at ${limit}/s (${headers ?? "no headers"}): ${fmt(a.ofLimit, 2)} of the limit, ${a.rateLimited} x 429 ` +
+          `of ${a.requests}, ${a.failed} failed`)
+      } finally {
+        await mock.stop()
+      }
+    }
+  }
+  const cell = (r) => r === undefined ? "" : `${fmt(r.ofLimit, 2)} | ${r.rateLimited} (${fmt((100 * r.rateLimited) / r.requests, 1)}%)`
+  const lines = [
+    "## A pace that finds the limit (`--rate-limit auto`)",
+    "",
+    `${CREATES} creates, 64 at a time, by our client with \`rateLimit: "auto"\` against the mock at \`--rate-limit N\`, without`,
+    "rate-limit headers and with each form the mock can send (`--rate-limit-headers`); beside it, without headers, the",
+    "default pace (10/s, not told the limit) and the told pace (`rateLimit: N`). `of limit` is webhooks stored per second",
+    "of wall time over N; 429s are the mock's count. Target: `auto` at least 0.9 of the limit with at most 2% of",
+    "requests answered 429. One run each (a run is itself 500 requests over 10 to 100 s).",
+    "",
+    "| limit | headers | auto: of limit | auto: 429s | default 10/s: of limit | default: 429s | told: of limit | told: 429s | failed (auto) |",
+    "|---:|---|---:|---:|---:|---:|---:|---:|---:|",
+    ...rows.map((r) =>
+      `| ${r.limit}/s | ${r.headers ?? "none"} | ${cell(r.auto)} | ${r.default === undefined ? " | " : cell(r.default)} | ${
+        r.told === undefined ? " | " : cell(r.told)
+      } | ${r.auto.failed} |`
+    ),
+    ""
+  ]
+  return { lines, headline: rows }
+}
+
 const throughputTable = (rows, limit) => [
   `| contender | wall s | creates/s${limit === undefined ? "" : " / limit"} | created | failed | duplicates | 429s served | requests |`,
   "|---|---:|---:|---:|---:|---:|---:|---:|",
@@ -370,6 +435,20 @@ const overhead = async () => {
       script: "ours.mjs",
       args: ["--concurrency", "32", "--transport", "transport", "--bare", "true"]
     },
+    // The same pair with tracing off on both sides by effect's settings (`--tracing off`): what an application that
+    // records no spans can set, for our client and the bare one alike.
+    {
+      key: "ours-transport-untraced",
+      label: "our client (Transport), tracing off",
+      script: "ours.mjs",
+      args: ["--concurrency", "32", "--transport", "transport", "--tracing", "off"]
+    },
+    {
+      key: "bare-transport-untraced",
+      label: "effect's HttpClient alone (Transport), tracing off",
+      script: "ours.mjs",
+      args: ["--concurrency", "32", "--transport", "transport", "--bare", "true", "--tracing", "off"]
+    },
     {
       key: "ours-effect-node-http",
       label: "our client (effect's NodeHttpClient, node:http)",
@@ -423,13 +502,17 @@ const overhead = async () => {
   const f = figures.fetch
   // Per round: the client's CPU per request over the bare client's, both on the Transport and measured in that round.
   const perRequest = { cpuCreate: (r) => r.opCpuMs / r.ok, cpuGet: (r) => r.getCpuMs / r.gets }
-  const ratios = (field) =>
-    samples.get("ours-transport").map((r, i) => perRequest[field](r) / perRequest[field](samples.get("bare-transport")[i]))
-  const ratioRange = (field) => {
-    const all = ratios(field)
+  const ratios = (field, ours = "ours-transport", bare = "bare-transport") =>
+    samples.get(ours).map((r, i) => perRequest[field](r) / perRequest[field](samples.get(bare)[i]))
+  const ratioRange = (field, ours, bare) => {
+    const all = ratios(field, ours, bare)
     return `${fmt(median(all), 2)}x (${fmt(Math.min(...all), 2)}-${fmt(Math.max(...all), 2)})`
   }
   figures.vsBare = { cpuCreate: median(ratios("cpuCreate")), cpuGet: median(ratios("cpuGet")) }
+  figures.vsBareUntraced = {
+    cpuCreate: median(ratios("cpuCreate", "ours-transport-untraced", "bare-transport-untraced")),
+    cpuGet: median(ratios("cpuGet", "ours-transport-untraced", "bare-transport-untraced"))
+  }
   const lines = [
     "## Overhead with no limit",
     "",
@@ -450,7 +533,12 @@ const overhead = async () => {
     "",
     // The target: the client's CPU per request at most 1.15x that of effect's bare HttpClient on the same transport.
     `The client's CPU per request against effect's bare \`HttpClient\` on the same transport (Transport), per round ` +
-      `(median, min-max of the ${OVERHEAD_ROUNDS} rounds; target at most 1.15x): creates ${ratioRange("cpuCreate")}, gets ${ratioRange("cpuGet")}.`,
+      `(median, min-max of the ${OVERHEAD_ROUNDS} rounds; target at most 1.15x): creates ${ratioRange("cpuCreate")}, gets ${ratioRange("cpuGet")}; ` +
+      `with tracing off on both sides (effect's \`References.TracerEnabled\` false and \`HttpClient.TracerDisabledWhen\` always: ` +
+      `no span on either side, like with like) creates ${ratioRange("cpuCreate", "ours-transport-untraced", "bare-transport-untraced")}, ` +
+      `gets ${ratioRange("cpuGet", "ours-transport-untraced", "bare-transport-untraced")}. With tracing on, the bare client makes one span ` +
+      "per request (effect's HTTP span) and ours two (the operation's, and the HTTP span beneath it). The Transport is " +
+      "node:http without a proxy (undici only through one), so the undici row above is the proxied path's.",
     ""
   ]
   log(`overhead: ours ${fmt(figures.ours.creates)} creates/s, fetch ${fmt(f.creates)}, exa-js ${fmt(figures["exa-js"].creates)}`)
@@ -828,13 +916,15 @@ const sections = [
   { name: "startup", run: startup, estimateMs: 150_000 },
   { name: "throughput", run: throughput, estimateMs: 60_000 },
   { name: "chaos", run: chaos, estimateMs: 45_000 },
-  { name: "overhead", run: overhead, estimateMs: 150_000 },
+  { name: "overhead", run: overhead, estimateMs: 200_000 },
   { name: "listing", run: listing, estimateMs: 60_000 },
   { name: "lookups", run: lookups, estimateMs: 30_000 },
   { name: "scale", run: scale, estimateMs: 90_000 },
   { name: "batch-plan", run: batchPlan, estimateMs: 40_000 },
   { name: "capacity", run: capacity, estimateMs: 90_000 },
-  { name: "shared-budget", run: sharedBudget, estimateMs: 60_000 }
+  { name: "shared-budget", run: sharedBudget, estimateMs: 60_000 },
+  // Over the ten-minute budget of a full run: `node bench/run.mjs --only autopace` (about 12 minutes).
+  { name: "autopace", run: autopace, estimateMs: 720_000 }
 ]
 
 const results = {}

@@ -8,7 +8,7 @@
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { WebhooksClient } from "@exa-webhooks/client"
 import * as Transport from "@exa-webhooks/client/Transport"
-import { Effect, Exit, Layer, Redacted, Stream } from "effect"
+import { Effect, Exit, Layer, Redacted, References, Stream } from "effect"
 import { HttpClient, HttpClientRequest } from "effect/http"
 import { API_KEY, createBody, parseArgs, report } from "../lib.mjs"
 
@@ -31,7 +31,7 @@ let listRequests = 0
 const Webhooks = WebhooksClient.layer({
   apiKey: Redacted.make(API_KEY),
   baseUrl: args["base-url"],
-  rateLimit: Number(args["client-rate"] ?? "Infinity"),
+  rateLimit: args["client-rate"] === "auto" ? "auto" : Number(args["client-rate"] ?? "Infinity"),
   ...(args.op === "ambiguous"
     ? {
       onRecovered: "return",
@@ -125,4 +125,15 @@ const program = Effect.gen(function*() {
   return { ...(yield* phase(0, count)), ...(cold === undefined ? {} : { cold }) }
 })
 
-report(await Effect.runPromise(program.pipe(Effect.provide(args.bare === undefined ? Webhooks : transport))))
+// --tracing off: effect's own settings for an application that records no spans, given to both our client and the
+// bare one alike (like with like): no span is registered (`References.TracerEnabled`) and the HTTP client makes none
+// (`HttpClient.TracerDisabledWhen`).
+const tracing = args.tracing === "off"
+  ? (effect) =>
+    effect.pipe(
+      Effect.provideService(References.TracerEnabled, false),
+      Effect.provideService(HttpClient.TracerDisabledWhen, () => true)
+    )
+  : (effect) => effect
+
+report(await Effect.runPromise(tracing(program).pipe(Effect.provide(args.bare === undefined ? Webhooks : transport))))
