@@ -1,6 +1,8 @@
 # Every target runs with the bootstrapped toolchain: .tools/bin (Node >= 22.19 and the pinned pnpm) comes first on PATH.
 SHELL := bash
 .SHELLFLAGS := -eu -o pipefail -c
+# The PATH make was started with: `make install` runs the user's own npm with it (see scripts/install.mjs).
+USER_PATH := $(PATH)
 export PATH := $(CURDIR)/.tools/bin:$(PATH)
 export TURBO_TELEMETRY_DISABLED := 1
 export TURBO_NO_UPDATE_NOTIFIER := 1
@@ -8,7 +10,7 @@ export DO_NOT_TRACK := 1
 export npm_config_loglevel := error
 TURBO := pnpm exec turbo
 
-.PHONY: setup toolchain build typecheck lint test pack-test bench snapshot demo clean
+.PHONY: setup toolchain build typecheck lint test pack-test pack install uninstall release bench snapshot demo clean
 
 ## setup: install the toolchain, redis-server (for the shared rate-limit store tests), tinyproxy (for the proxy tests)
 ## and dependencies, then build
@@ -38,6 +40,28 @@ test: setup
 ## pack-test: pack every package, install the tarballs into a fresh project with npm and use them as a user would
 pack-test: setup
 	@node scripts/pack-test.mjs
+
+## pack: build, then pack every publishable package into packs/ under a stable name (packs/exa-webhooks.tgz,
+## packs/exa-webhooks-client.tgz, ...): what a release publishes, to install or npx from
+pack: setup
+	@node scripts/packages.mjs pack packs
+
+## install: pack, then install the three commands from their tarballs with your own npm, where `npm i -g` puts them
+## (PREFIX=dir: under dir/bin instead); refuses, before installing anything, when the node on your PATH is too old
+## (its check runs on whichever node is at hand, so that it comes before the toolchain and the build)
+install:
+	@EXA_USER_PATH='$(USER_PATH)' node scripts/install.mjs check
+	@$(MAKE) --no-print-directory pack
+	@EXA_USER_PATH='$(USER_PATH)' PREFIX='$(PREFIX)' node scripts/install.mjs install packs
+
+## uninstall: remove what make install installed (the same PREFIX)
+uninstall:
+	@EXA_USER_PATH='$(USER_PATH)' PREFIX='$(PREFIX)' node scripts/install.mjs uninstall
+
+## release: version (pending changesets), build, test, pack and check every package in a clean copy of HEAD, then
+## `npm publish --dry-run` each tarball; PUBLISH=1 with NPM_TOKEN set publishes them (scripts/release.mjs)
+release: toolchain
+	@node scripts/release.mjs $(if $(PUBLISH),--publish)
 
 ## snapshot: opt-in V8 start-up snapshot of the CLI for this Node, which bin/exa-webhooks then runs; not the default,
 ## because it measured no faster than the plain bundle with the compile cache (docs/benchmarks.md, "Start-up")

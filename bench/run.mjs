@@ -2,8 +2,8 @@
 // mock on 127.0.0.1, a hard stop before ten minutes, and docs/benchmarks.md written from this one run (every ratio
 // in it compares figures measured here, contenders interleaved, medians where a figure is repeated).
 //
-// Usage: node bench/run.mjs [--only startup,throughput,chaos,overhead,listing,lookups,scale,batch-plan,capacity,
-//        shared-budget,autopace] [--runs N] [--budget-minutes M]
+// Usage: node bench/run.mjs [--only startup,throughput,chaos,overhead,listing,lookups,scale,batch-plan,batch-manifests,
+//        capacity,shared-budget,autopace] [--runs N] [--budget-minutes M]
 //        [--out docs/benchmarks.md]
 // Needs a build (`make setup`). Sections whose program is missing on this branch (apps/batch) print a line and are
 // skipped; adding a contender is one entry in `throughputContenders` or `startupCommands`.
@@ -775,6 +775,25 @@ const batchPlan = async () => {
 
 
 // ---------------------------------------------------------------------------------------------------------------
+// The batch app's manifests: size, style and hostile input (apps/batch/bench/run.mjs manifests), run as it is
+// ---------------------------------------------------------------------------------------------------------------
+
+const batchManifests = async () => {
+  const script = join(root, "apps", "batch", "bench", "run.mjs")
+  const r = spawnSync(node, [script, "manifests"], { encoding: "utf8", timeout: 540_000 })
+  if (r.status !== 0) throw new Error(`apps/batch/bench/run.mjs manifests exited ${r.status}: ${String(r.stderr).trim().slice(-500)}`)
+  const out = r.stdout.trim().split("\n")
+  out.forEach(log)
+  // Its bold figures, in order: locating / valid CPU, locating's peak RSS, the slowest style / block, the slowest
+  // hostile file's seconds.
+  const bold = [...r.stdout.matchAll(/\*\*([\d.]+)/g)].map((m) => Number(m[1]))
+  return {
+    lines: ["## `exa-webhooks-batch` manifests: size, style, hostile input", "", "From `apps/batch/bench/run.mjs manifests`.", "", ...out, ""],
+    headline: bold.length >= 4 ? { locate: bold[0], locateRss: bold[1], style: bold[2], hostile: bold[3] } : undefined
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
 // Several processes, one key: the rate budget shared through Redis (runs when redis-server and apps/batch are here)
 // ---------------------------------------------------------------------------------------------------------------
 
@@ -921,6 +940,7 @@ const sections = [
   { name: "lookups", run: lookups, estimateMs: 30_000 },
   { name: "scale", run: scale, estimateMs: 90_000 },
   { name: "batch-plan", run: batchPlan, estimateMs: 40_000 },
+  { name: "batch-manifests", run: batchManifests, estimateMs: 180_000 },
   { name: "capacity", run: capacity, estimateMs: 90_000 },
   { name: "shared-budget", run: sharedBudget, estimateMs: 60_000 },
   // Over the ten-minute budget of a full run: `node bench/run.mjs --only autopace` (about 12 minutes).
@@ -994,6 +1014,14 @@ const headlineLines = () => {
         `over the client's Transport (the bins') ${fmt(l.wall["ours-transport"] / l.wall["exa-js"], 2)}x its wall time, ` +
         `${fmt(l.cpu["ours-transport"] / l.cpu["exa-js"], 2)}x its CPU; over effect's node:http NodeHttpClient ` +
         `${fmt(l.wall["ours-effect-node-http"] / l.wall["exa-js"], 2)}x its wall time.`
+    )
+  }
+  const m = results["batch-manifests"]?.headline
+  if (m !== undefined) {
+    out.push(
+      `- Manifests: locating one bad entry among 100,000 costs ${fmt(m.locate, 2)}x the CPU time of validating the valid file ` +
+        `(target 1.5x) at ${fmt(m.locateRss)} MB (target 300); every style of 10,000 entries within ${fmt(m.style, 2)}x the block ` +
+        `file (target 2x); the slowest hostile file under 1 MB judged in ${fmt(m.hostile, 2)} s (target 1 s).`
     )
   }
   const k = results.lookups?.headline

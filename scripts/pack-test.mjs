@@ -2,29 +2,42 @@
 //
 //   1. every publishable package (packages/*, apps/* not marked private) declares what a registry package needs
 //      (license, repository, engines, files, README with an Install section; bins are the shared Node guard);
-//   2. `pnpm pack` each (workspace:^ becomes a real version range), and each tarball holds only what it needs;
+//   2. each is packed as `make pack` packs it (scripts/packages.mjs: workspace:^ becomes a real version range), and
+//      each tarball holds only what it needs;
 //   3. a fresh project outside the repo installs the tarballs with npm: our packages from the files, everything else
 //      from the registry, no workspace links; exactly one copy of effect;
 //   4. from that project: `npx exa-webhooks --help`; the Node guard of every bin on an old Node (the machine's, when
 //      it has one); the mock started with its bin; a webhook created, listed and deleted with the CLI; a manifest
 //      applied with the batch tool; a TypeScript program importing the client and the schema compiled with
 //      `declaration: true` by the repo's TypeScript (in npm's usual layout and in an isolated, pnpm-like one) and run
-//      against the mock (with undici on this Node, and with fetch on the old Node too).
+//      against the mock (with undici on this Node, and with fetch on the old Node too);
+//   5. the root README as a user follows it, its commands and its quick start taken from the blocks marked
+//      `<!-- pack-test: NAME -->`, byte for byte: `make install` into a temporary npm prefix (and, on an old Node, its
+//      refusal), `npx` of a tarball in a fresh folder, the libraries into a fresh `npm init -y` project, and the
+//      quick start in another, run twice against the mock (the second run creates nothing; the secret file is 0600);
+//   6. the release (scripts/release.mjs): its dry run with no registry, and a rehearsal of a publish, token
+//      included, to a registry on 127.0.0.1 that records what it receives.
 //
 // Needs the build (make pack-test runs make setup first), npm, and the npm registry (or npm's cache).
-// KEEP_PACK_TEST=1 keeps the temporary folder for a look afterwards.
+// KEEP_PACK_TEST=1 keeps the temporary folder for a look afterwards. PACK_TEST_PACKS=dir copies the tarballs it
+// checked there when every step passed, and PACK_TEST_RELEASE=skip leaves out step 6 (the release does both, as it
+// runs this test on the clone it releases).
 import { spawn, spawnSync } from "node:child_process"
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs"
+import { copyFileSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs"
+import { createServer } from "node:http"
 import { tmpdir } from "node:os"
-import { delimiter, join, relative } from "node:path"
-import { fileURLToPath } from "node:url"
+import { basename, delimiter, join, relative } from "node:path"
+import { gunzipSync } from "node:zlib"
+import { packAll, repoRoot as root, workspace } from "./packages.mjs"
 
-const root = fileURLToPath(new URL("..", import.meta.url))
 const work = mkdtempSync(join(tmpdir(), "exa-webhooks-pack-"))
-const tarballs = join(work, "tarballs")
+// As `make pack` writes them into a clone: <work>/packs/<name>.tgz, so the README's "$EXA_WEBHOOKS"/packs/... and
+// ./packs/... name them with EXA_WEBHOOKS=<work>.
+const tarballs = join(work, "packs")
 const project = join(work, "project")
 const started = Date.now()
 const children = []
+const servers = []
 let passed = 0
 
 const rootManifest = JSON.parse(readFileSync(join(root, "package.json"), "utf8"))
@@ -77,33 +90,7 @@ const older = (a, b) => {
 
 // ---------------------------------------------------------------------------------------------------------------
 
-const packages = ["packages", "apps"].flatMap((group) =>
-  readdirSync(join(root, group)).sort().flatMap((name) => {
-    const dir = join(group, name)
-    const file = join(root, dir, "package.json")
-    if (!existsSync(file)) return []
-    const manifest = JSON.parse(readFileSync(file, "utf8"))
-    return manifest.private ? [] : [{ dir, manifest }]
-  })
-)
-// Every workspace package folder, read off pnpm-workspace.yaml's `packages:` list ("dir/*" or "dir").
-const workspaceDirs = readFileSync(join(root, "pnpm-workspace.yaml"), "utf8")
-  .split("\n")
-  .map((line) => /^\s+-\s+["']?([^"'#\s]+)["']?\s*$/.exec(line)?.[1])
-  .filter((pattern) => pattern !== undefined)
-  .flatMap((pattern) =>
-    pattern.endsWith("/*")
-      ? readdirSync(join(root, pattern.slice(0, -2))).map((name) => join(pattern.slice(0, -2), name))
-      : [pattern]
-  )
-// Private workspace packages (@exa-webhooks/cli-kit, the benchmarks): never published, so no published package may
-// depend on one (a devDependency, which a user never installs, is how the bins name the kit they bundle).
-const privateNames = workspaceDirs.flatMap((dir) => {
-  const file = join(root, dir, "package.json")
-  if (!existsSync(file)) return []
-  const manifest = JSON.parse(readFileSync(file, "utf8"))
-  return manifest.private ? [manifest.name] : []
-})
+const { publishable: packages, privateNames } = workspace(root)
 const byName = (name) => packages.find((p) => p.manifest.name === name)
 const binPackage = (bin) => packages.find((p) => p.manifest.bin?.[bin] !== undefined)
 
@@ -140,18 +127,14 @@ const checkManifests = () => {
   if (problems.length > 0) fail(`publishing fields:\n  ${problems.join("\n  ")}`)
 }
 
-const packAll = () => {
-  mkdirSync(tarballs)
-  // One pnpm for the whole workspace but the private packages (pnpm -r pack would pack them too); --json names each
-  // tarball.
-  const skip = privateNames.flatMap((name) => ["--filter", `!${name}`])
-  const packed = JSON.parse(ok("pnpm", ["-r", ...skip, "pack", "--pack-destination", tarballs, "--json"], { cwd: root }))
-  for (const p of packages) {
-    p.tarball = packed.find((t) => t.name === p.manifest.name)?.filename
-    assert(p.tarball && existsSync(p.tarball), `pnpm -r pack wrote no tarball for ${p.manifest.name}`)
+const pack = () => {
+  let packed
+  try {
+    packed = packAll(root, tarballs)
+  } catch (error) {
+    fail(error.message)
   }
-  const extra = packed.filter((t) => !byName(t.name)).map((t) => t.name)
-  assert(extra.length === 0, `pnpm packed packages this test does not know: ${extra.join(", ")}`)
+  for (const p of packages) p.tarball = packed.find((q) => q.manifest.name === p.manifest.name).tarball
 }
 
 // What each tarball may hold. Bins: the guard and the bundle, nothing else. Libraries: compiled code and sources.
@@ -238,10 +221,12 @@ const packageVersion = (name) => {
   return found.slice(name.length + 1).split("_")[0]
 }
 
-// The first `node` on PATH outside this repo's .tools, when it is older than the bins need.
+// A toolchain bootstrapped into a .tools folder: this repo's, or that of the clone a release runs this test in.
+const isTools = (dir) => dir.startsWith(join(root, ".tools")) || /[/\\]\.tools[/\\]bin[/\\]?$/.test(dir)
+// The first `node` on PATH outside .tools, when it is older than the bins need.
 const oldNode = () => {
   for (const dir of (process.env.PATH ?? "").split(delimiter)) {
-    if (!dir || dir.startsWith(join(root, ".tools"))) continue
+    if (!dir || isTools(dir)) continue
     const candidate = join(dir, "node")
     if (!existsSync(candidate)) continue
     const version = versionOf(candidate)
@@ -249,7 +234,7 @@ const oldNode = () => {
   }
   return undefined
 }
-const PATH_WITHOUT_TOOLS = (process.env.PATH ?? "").split(delimiter).filter((d) => !d.startsWith(join(root, ".tools"))).join(delimiter)
+const PATH_WITHOUT_TOOLS = (process.env.PATH ?? "").split(delimiter).filter((d) => !isTools(d)).join(delimiter)
 
 const checkGuard = (old) => {
   for (const p of packages) {
@@ -286,13 +271,16 @@ const checkBoundary = () => {
   }
 }
 
-// Starts the mock with its bin; resolves with its base URL (its first stdout line).
-const startMock = () =>
+// Starts a mock; resolves with its base URL (its first stdout line). By default the bin npm linked into the project.
+const startMock = (command = join(project, "node_modules/.bin/exa-webhooks-mock"), args = ["--port", "0", "--host", "127.0.0.1"], options = {}) =>
   new Promise((resolve, reject) => {
-    const child = spawn(join(project, "node_modules/.bin/exa-webhooks-mock"), ["--port", "0", "--host", "127.0.0.1"], {
+    const child = spawn(command, args, {
       cwd: project,
-      stdio: ["ignore", "pipe", "pipe"]
+      stdio: ["ignore", "pipe", "pipe"],
+      ...options,
+      env: { ...process.env, ...options.env }
     })
+    child.group = options.detached === true
     children.push(child)
     let out = ""
     let err = ""
@@ -422,6 +410,282 @@ const runProgram = (node, transport, mock) => {
   assert(result.listed === true && result.created.startsWith(result.deleted), `unexpected result on ${transport}: ${out}`)
 }
 
+// ---------------------------------------------------------------------------------------------------------------
+// The root README, followed as a user follows it.
+
+const README = readFileSync(join(root, "README.md"), "utf8")
+// The fenced block after `<!-- pack-test: NAME -->` in README.md, as written there (one source: never a copy here).
+const readmeBlock = (name) => {
+  const at = README.indexOf(`<!-- pack-test: ${name} -->\n`)
+  assert(at >= 0, `README.md has no block marked <!-- pack-test: ${name} -->`)
+  const block = /^```[a-z]*\n([\s\S]*?)^```$/m.exec(README.slice(at))
+  assert(block && README.slice(at).indexOf(block[0]) === `<!-- pack-test: ${name} -->\n`.length,
+    `the marker <!-- pack-test: ${name} --> in README.md must be followed at once by a fenced block`)
+  return block[1]
+}
+// The lines of a README block that start with `prefix`, each run as written by bash (its comments included).
+const linesOf = (name, prefix) => {
+  const lines = readmeBlock(name).split("\n").filter((line) => line.startsWith(prefix))
+  assert(lines.length > 0, `README.md's ${name} block has no line starting with ${JSON.stringify(prefix)}`)
+  return lines
+}
+const sh = (script, options) => ok("bash", ["-eu", "-o", "pipefail", "-c", script], options)
+// npm as a user's shell runs it: quiet, and from the cache when it can (the first steps filled it).
+const NPM_ENV = { npm_config_prefer_offline: "true", npm_config_audit: "false", npm_config_fund: "false", npm_config_update_notifier: "false" }
+
+// A fresh npm project as a user starts one: `npm init -y`, which writes "type": "commonjs". New checks of what a user
+// installs (an entry point, an example) go here: make a project, install tarballs in it, write the user's file, run it.
+//   const dir = freshProject("receiver-edge", { type: "module", install: ["@exa-webhooks/receiver"] })
+const freshProject = (name, { type, install = [] } = {}) => {
+  const dir = join(work, name)
+  mkdirSync(dir)
+  ok("npm", ["init", "-y"], { cwd: dir, env: NPM_ENV })
+  if (type) ok("npm", ["pkg", "set", `type=${type}`], { cwd: dir, env: NPM_ENV })
+  if (install.length > 0) {
+    ok("npm", ["install", ...install.map((name) => byName(name)?.tarball ?? name)], { cwd: dir, env: NPM_ENV, timeout: 120_000 })
+  }
+  return dir
+}
+
+// make install with npm's prefix in a temporary folder (npm_config_prefix, as a user's ~/.npmrc would set it; PREFIX
+// cleared, so that nothing from this shell sends it anywhere else): the README's lines, as written.
+const checkMakeInstall = (old) => {
+  const prefix = join(work, "npm-prefix")
+  // make as a user's shell starts it, not as a sub-make of `make pack-test` (which would print its directories).
+  const shell = { MAKELEVEL: undefined, MAKEFLAGS: undefined, MFLAGS: undefined }
+  const env = { ...shell, npm_config_prefix: prefix, PREFIX: "" }
+  const [install] = linesOf("install", "make install")
+  sh(install, { cwd: root, env })
+  const bins = join(prefix, "bin")
+  for (const p of packages.filter((p) => p.manifest.bin && !p.manifest.exports)) {
+    for (const bin of Object.keys(p.manifest.bin)) {
+      const out = ok(join(bins, bin), ["--version"])
+      assert(out.includes(p.manifest.version), `${bin} installed by make install printed ${JSON.stringify(out)}, not ${p.manifest.version}`)
+    }
+  }
+  for (const line of linesOf("install", "exa-webhooks ")) {
+    const help = sh(line, { cwd: work, env: { PATH: `${bins}${delimiter}${process.env.PATH}` } })
+    assert(/create/.test(help) && /EXA_API_KEY/.test(help), `${line} printed:\n${help}`)
+  }
+  sh("make uninstall", { cwd: root, env })
+  const left = existsSync(bins) ? readdirSync(bins) : []
+  assert(left.length === 0, `make uninstall left ${left.join(", ")} in ${bins}`)
+  if (old) {
+    // The user's PATH finds an old node: nothing is installed, and one line says why.
+    const refusedPrefix = join(work, "npm-prefix-old")
+    const r = run("bash", ["-c", install], { cwd: root, env: { ...shell, PATH: PATH_WITHOUT_TOOLS, npm_config_prefix: refusedPrefix, PREFIX: "" } })
+    const said = r.stderr.split("\n").filter((line) => line.startsWith("make install:"))
+    // ... before it builds or packs anything (make prints nothing on stdout).
+    assert(r.status !== 0 && r.stdout === "" && said.length === 1 && said[0].includes(`node on your PATH is ${old.version}`) && !existsSync(join(refusedPrefix, "bin")),
+      `with Node ${old.version} first on PATH, make install should stop in one line before building or installing anything\n${show("make", ["install"], r)}`)
+  }
+}
+
+// npx of a tarball in a folder that holds only packs/ (no package.json), with a cache of its own so that nothing
+// npx installed before is reused: the README's lines, as written (the mock's on a free port instead of 4010).
+const checkNpx = async () => {
+  const dir = join(work, "npx")
+  mkdirSync(dir)
+  symlinkSync(tarballs, join(dir, "packs"))
+  const env = { ...NPM_ENV, npm_config_cache: join(work, "npx-cache") }
+  const [help, mock] = [linesOf("npx", "npx --yes ./packs/exa-webhooks.tgz --help")[0], linesOf("npx", "npx --yes ./packs/exa-webhooks-mock.tgz")[0]]
+  const out = sh(help, { cwd: dir, env })
+  assert(/create/.test(out) && /EXA_API_KEY/.test(out), `${help} printed:\n${out}`)
+  const args = mock.replace(/\s+#.*$/, "").split(/\s+/).slice(1).map((a) => (a === "4010" ? "0" : a))
+  assert(args.includes("0"), `expected the README's npx of the mock to take --port 4010: ${mock}`)
+  const url = await startMock("npx", [...args, "--host", "127.0.0.1"], { cwd: dir, env, detached: true })
+  assert(/^http:\/\/127\.0\.0\.1:\d+$/.test(url), `npx of the mock's tarball printed ${url}`)
+  const elsewhere = /`(npx --yes --package="\$EXA_WEBHOOKS\/packs\/exa-webhooks\.tgz" exa-webhooks --help)`/.exec(README)?.[1]
+  assert(elsewhere, "README.md no longer shows npx --package=\"$EXA_WEBHOOKS/packs/exa-webhooks.tgz\" for other folders")
+  const fromElsewhere = sh(elsewhere, { cwd: freshProject("npx-elsewhere"), env: { ...env, EXA_WEBHOOKS: work } })
+  assert(/create/.test(fromElsewhere), `${elsewhere} printed:\n${fromElsewhere}`)
+}
+
+// The libraries into a fresh project, with the README's lines as written: ours from the tarballs (none looked up on
+// the registry, where they are not yet), one copy of effect.
+const checkLibraries = () => {
+  const dir = freshProject("libraries")
+  sh(readmeBlock("libraries"), { cwd: dir, env: { ...NPM_ENV, EXA_WEBHOOKS: work }, timeout: 180_000 })
+  const lock = JSON.parse(readFileSync(join(dir, "package-lock.json"), "utf8"))
+  const ours = Object.entries(lock.packages).filter(([path]) => /node_modules\/@exa-webhooks\//.test(path))
+  assert(ours.length >= 3 && ours.every(([, entry]) => String(entry.resolved).startsWith("file:")),
+    `the README's library install took @exa-webhooks packages from elsewhere than the tarballs: ${JSON.stringify(ours.map(([path, e]) => [path, e.resolved]))}`)
+  const effects = Object.keys(lock.packages).filter((path) => /(^|\/)node_modules\/effect$/.test(path))
+  assert(effects.length === 1, `expected one copy of effect, found ${effects.join(", ")}`)
+}
+
+const mockStats = async (mock) => (await fetch(`${mock}/_mock/stats`)).json()
+
+// The quick start: the README's setup commands in a fresh folder, its quickstart.ts byte for byte, its `node` lines
+// run against the mock, twice. One webhook, its secret in a 0600 file and nowhere in the output; the rerun creates
+// nothing and leaves the file as it was.
+const checkQuickstart = async (mock) => {
+  const setup = readmeBlock("quickstart-setup")
+  const program = readmeBlock("quickstart.ts")
+  const example = readFileSync(join(root, "packages/client/examples/quickstart.ts"), "utf8")
+  assert(program === example, "README.md's quickstart.ts is not packages/client/examples/quickstart.ts byte for byte")
+  const clientReadme = readFileSync(join(root, "packages/client/README.md"), "utf8")
+  assert(/```ts\n([\s\S]*?)```/.exec(clientReadme)?.[1] === example,
+    "the first ts block of packages/client/README.md is not packages/client/examples/quickstart.ts byte for byte")
+  const name = /^mkdir (\S+) && cd \1$/m.exec(setup)?.[1]
+  assert(name, `the quickstart-setup block should start in a new folder (mkdir X && cd X):\n${setup}`)
+  sh(setup, { cwd: work, env: { ...NPM_ENV, EXA_WEBHOOKS: work }, timeout: 180_000 })
+  const dir = join(work, name)
+  const manifest = JSON.parse(readFileSync(join(dir, "package.json"), "utf8"))
+  assert(manifest.type === "module", `after the README's setup, package.json has "type": ${JSON.stringify(manifest.type)}`)
+  writeFileSync(join(dir, "quickstart.ts"), program)
+
+  const runBlock = readmeBlock("quickstart-run")
+  assert(/EXA_API_KEY=/.test(runBlock) && /EXA_BASE_URL=/.test(runBlock), `the quickstart-run block should set EXA_API_KEY and EXA_BASE_URL, as this test does:\n${runBlock}`)
+  const runs = linesOf("quickstart-run", "node ")
+  assert(runs.length === 2, `the quickstart-run block should run the program twice, has ${runs.length} node lines`)
+  const env = { EXA_API_KEY: "pack-test-key", EXA_BASE_URL: mock }
+  const secretFile = join(dir, "exa-webhook.secret")
+  const before = await mockStats(mock)
+  const first = run("bash", ["-c", runs[0]], { cwd: dir, env })
+  assert(first.status === 0 && first.stderr === "", `the quick start failed\n${show(runs[0], [], first)}`)
+  const created = /^Created (webhook_\S+); its signing secret is in exa-webhook\.secret \(mode 0600\)\.\n$/.exec(first.stdout)
+  assert(created, `the quick start printed ${JSON.stringify(first.stdout)}`)
+  const afterFirst = await mockStats(mock)
+  assert(afterFirst.creates === before.creates + 1 && afterFirst.webhooks === before.webhooks + 1,
+    `the first run should create one webhook: creates ${before.creates} -> ${afterFirst.creates}, webhooks ${before.webhooks} -> ${afterFirst.webhooks}`)
+  assert(existsSync(secretFile), `the quick start wrote no ${basename(secretFile)}`)
+  const mode = statSync(secretFile).mode & 0o777
+  assert(mode === 0o600, `${basename(secretFile)} has mode ${mode.toString(8)}, not 600`)
+  const secret = readFileSync(secretFile, "utf8")
+  assert(secret.length >= 16 && !first.stdout.includes(secret), "the secret file is empty, or the secret was printed")
+
+  const second = run("bash", ["-c", runs[1]], { cwd: dir, env })
+  assert(second.status === 0 && second.stderr === "", `the quick start's rerun failed\n${show(runs[1], [], second)}`)
+  assert(second.stdout.startsWith(`${created[1]} already exists, nothing created`), `the rerun printed ${JSON.stringify(second.stdout)}`)
+  const afterSecond = await mockStats(mock)
+  assert(afterSecond.creates === afterFirst.creates && afterSecond.webhooks === afterFirst.webhooks,
+    `the rerun created something: creates ${afterFirst.creates} -> ${afterSecond.creates}, webhooks ${afterFirst.webhooks} -> ${afterSecond.webhooks}`)
+  assert(readFileSync(secretFile, "utf8") === secret && (statSync(secretFile).mode & 0o777) === 0o600, "the rerun changed the secret file")
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The release (scripts/release.mjs), run as its README section says, against a registry that records what it gets.
+
+// Like `run`, without blocking this process: the fake registry below answers from it meanwhile.
+const runAsync = (command, args, options = {}) =>
+  new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd: options.cwd ?? work, env: { ...process.env, ...options.env }, stdio: ["ignore", "pipe", "pipe"] })
+    children.push(child)
+    let stdout = ""
+    let stderr = ""
+    child.stdout.on("data", (chunk) => (stdout += chunk))
+    child.stderr.on("data", (chunk) => (stderr += chunk))
+    const timer = setTimeout(() => child.kill("SIGTERM"), options.timeout ?? 600_000)
+    child.on("error", reject)
+    child.on("close", (status, signal) => {
+      clearTimeout(timer)
+      if (signal === "SIGINT") interrupted()
+      resolve({ status, signal, stdout, stderr })
+    })
+  })
+
+// A registry on 127.0.0.1 (a free port) that records every request: nothing is published (404), a publish (PUT) is
+// accepted.
+const fakeRegistry = () =>
+  new Promise((resolve) => {
+    const requests = []
+    const server = createServer((req, res) => {
+      let body = ""
+      req.setEncoding("utf8")
+      req.on("data", (chunk) => (body += chunk))
+      req.on("end", () => {
+        requests.push({ method: req.method, url: req.url, authorization: req.headers.authorization, body })
+        res.writeHead(req.method === "PUT" ? 200 : 404, { "content-type": "application/json" })
+        res.end(req.method === "PUT" ? `{"ok":true}` : `{"error":"Not found"}`)
+      })
+    })
+    servers.push(server)
+    server.listen(0, "127.0.0.1", () => resolve({ url: `http://127.0.0.1:${server.address().port}/`, requests }))
+  })
+
+const RELEASE = "scripts/release.mjs"
+const published = (out) => [...out.matchAll(/(?:would publish|published) (\S+)@(\S+)/g)].map((m) => ({ name: m[1], version: m[2] }))
+const sameVersion = (list, what, r) => {
+  const versions = [...new Set(list.map((p) => p.version))]
+  assert(versions.length === 1, `${what}: expected one version for every package, saw ${versions.join(", ")}\n${show("node", [RELEASE], r)}`)
+  assert(JSON.stringify(list.map((p) => p.name)) === JSON.stringify(packages.map((p) => p.manifest.name)),
+    `${what}: expected ${packages.map((p) => p.manifest.name).join(", ")} in this order (dependencies first), saw ${list.map((p) => p.name).join(", ")}\n${show("node", [RELEASE], r)}`)
+  return versions[0]
+}
+
+// The dry run as the pack test can run it: no registry (--offline: pnpm's store, npm's cache), no tests (make test
+// runs them beside this). Every package would be published, at one version; the registry is never asked; this
+// checkout is not touched.
+const checkReleaseDryRun = async () => {
+  const registry = await fakeRegistry()
+  const status = git(["status", "--porcelain"])
+  const r = await runAsync("node", [RELEASE, "--offline", "--no-tests", "--registry", registry.url], { cwd: root, env: { NPM_TOKEN: "" } })
+  assert(r.status === 0, `the release's dry run failed\n${show("node", [RELEASE, "--offline", "--no-tests"], r)}`)
+  const version = sameVersion(published(r.stdout), "the dry run", r)
+  // The changesets of HEAD, which is what the release is made from.
+  const pending = git(["ls-tree", "--name-only", "HEAD", ".changeset/"]).split("\n").filter((f) => f.endsWith(".md") && !f.endsWith("/README.md"))
+  const current = packages[0].manifest.version
+  assert(pending.length > 0 ? version !== current && !older(version, current) : version === current,
+    `with ${pending.length} pending changesets the dry run would publish ${version} (the packages are at ${current})`)
+  assert(registry.requests.length === 0, `the dry run asked the registry: ${registry.requests.map((q) => `${q.method} ${q.url}`).join(", ")}`)
+  assert(git(["status", "--porcelain"]) === status, "the dry run changed this checkout")
+}
+
+// --publish: refused without a token; with one, in a clone of this checkout (so that its release commit and tag land
+// there), every tarball goes to the registry, dependencies first, with the token and nowhere else.
+const checkReleasePublish = async () => {
+  const refused = await runAsync("node", [RELEASE, "--publish"], { cwd: root, env: { NPM_TOKEN: "" } })
+  assert(refused.status === 1 && refused.stdout === "" && /--publish needs NPM_TOKEN/.test(refused.stderr),
+    `--publish without NPM_TOKEN should stop at once\n${show("node", [RELEASE, "--publish"], refused)}`)
+
+  const clone = join(work, "release-clone")
+  ok("git", ["clone", "--quiet", "--shared", root, clone])
+  if (existsSync(join(root, ".tools"))) {
+    symlinkSync(join(root, ".tools"), join(clone, ".tools"))
+    mkdirSync(join(clone, ".git", "info"), { recursive: true })
+    writeFileSync(join(clone, ".git", "info", "exclude"), "/.tools\n")
+  }
+  const registry = await fakeRegistry()
+  const token = `pack-test-token-${process.pid}-${Date.now()}`
+  // Everything before the upload is what the dry run above has just checked on this commit.
+  const args = [RELEASE, "--publish", "--offline", "--no-tests", "--no-pack-test", "--registry", registry.url]
+  const r = await runAsync("node", args, { cwd: clone, env: { NPM_TOKEN: token } })
+  assert(r.status === 0, `the rehearsal of a publish failed\n${show("node", args, r)}`)
+  assert(!(r.stdout + r.stderr).includes(token), "the release printed the token")
+  const version = sameVersion(published(r.stdout), "the publish", r)
+  const puts = registry.requests.filter((q) => q.method === "PUT")
+  assert(JSON.stringify(puts.map((q) => decodeURIComponent(q.url.slice(1)))) === JSON.stringify(packages.map((p) => p.manifest.name)),
+    `the registry received ${puts.map((q) => q.url).join(", ")}`)
+  const order = puts.map((q) => decodeURIComponent(q.url.slice(1)))
+  for (const [i, name] of order.entries()) {
+    const m = byName(name).manifest
+    for (const dep of Object.keys({ ...m.dependencies, ...m.peerDependencies })) {
+      assert(!order.includes(dep) || order.indexOf(dep) < i, `${name} reached the registry before its dependency ${dep}`)
+    }
+  }
+  for (const put of puts) {
+    const doc = JSON.parse(put.body)
+    assert(put.authorization === `Bearer ${token}`, `${doc.name} was published without the token`)
+    const attachments = Object.values(doc._attachments ?? {})
+    assert(doc["dist-tags"]?.latest === version && doc.versions?.[version] && attachments.length === 1,
+      `${doc.name}: the registry did not receive version ${version} with its tarball`)
+    // Each package's `version` script ran before the build: the client's User-Agent names the released version.
+    if (doc.name === "@exa-webhooks/client") {
+      const tar = gunzipSync(Buffer.from(attachments[0].data, "base64")).toString("latin1")
+      assert(tar.includes(`VERSION = "${version}"`), `the published @exa-webhooks/client does not send ${version} in its User-Agent`)
+    }
+  }
+  assert(git(["log", "-1", "--format=%s"], clone) === `Release ${version}`, `the clone's branch does not end with the commit "Release ${version}"`)
+  assert(git(["tag", "--points-at", "HEAD"], clone).split("\n").includes(`v${version}`), `the release commit is not tagged v${version}`)
+  assert(git(["status", "--porcelain"], clone) === "", "the release left the clone's working tree changed")
+  for (const p of workspace(clone).publishable) {
+    assert(p.manifest.version === version, `${p.dir}/package.json says ${p.manifest.version} after the release of ${version}`)
+  }
+}
+
+const git = (args, cwd = root) => ok("git", args, { cwd }).trim()
+
 const MANIFEST = `version: 1
 namespace: pack-test
 defaults: { events: [webset.created] }
@@ -441,7 +705,7 @@ const main = async () => {
   for (const [bin, dir] of [["exa-webhooks", "apps/cli"], ["exa-webhooks-mock", "apps/mock"]]) {
     assert(binPackage(bin), `no publishable package has the bin ${bin} (expected in ${dir})`)
   }
-  await step("pnpm pack every package", packAll)
+  await step("pack every package (as make pack does)", pack)
   await step("each tarball holds only what it needs", checkTarballs)
   await step("npm install of the tarballs in a fresh project (registry for the rest, one copy of effect)", install)
 
@@ -498,6 +762,25 @@ const main = async () => {
   if (old) {
     await step(`that program runs against the mock (fetch, Node ${old.version})`, () => runProgram(old.path, "fetch", mock))
   }
+
+  await step(`README: make install into a temporary npm prefix, then make uninstall${old ? `; with Node ${old.version} first on PATH, a refusal in one line` : ""}`, () => checkMakeInstall(old))
+  await step("README: npx of the tarballs in a folder with no package.json", checkNpx)
+  await step("README: the libraries from the tarballs into a fresh npm init -y project", checkLibraries)
+  await step("README: the quick start, byte for byte, in a fresh npm init -y project, run twice against the mock", () => checkQuickstart(mock))
+
+  if (process.env.PACK_TEST_RELEASE === "skip") {
+    console.log("pack-test: the release checks are left out (PACK_TEST_RELEASE=skip: the release runs this test itself)")
+  } else if (!existsSync(join(root, ".git")) && process.env.CI !== "true") {
+    console.log("pack-test: SKIPPED the release checks: this copy is not a git clone, and a release is made from a commit")
+  } else {
+    await step("release: the dry run versions, builds, packs and checks every package, asking no registry", checkReleaseDryRun)
+    await step("release: --publish refuses without NPM_TOKEN; with one, publishes every tarball to a registry on 127.0.0.1", checkReleasePublish)
+  }
+
+  if (process.env.PACK_TEST_PACKS) {
+    mkdirSync(process.env.PACK_TEST_PACKS, { recursive: true })
+    for (const p of packages) copyFileSync(p.tarball, join(process.env.PACK_TEST_PACKS, basename(p.tarball)))
+  }
 }
 
 function interrupted() {
@@ -507,7 +790,16 @@ function interrupted() {
 }
 
 function cleanup() {
-  for (const child of children) child.kill("SIGTERM")
+  // A child started in a process group of its own (npx, which starts the bin in a shell) is stopped with its group.
+  for (const child of children) {
+    if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) continue
+    try {
+      process.kill(child.group ? -child.pid : child.pid, "SIGTERM")
+    } catch {
+      // gone meanwhile
+    }
+  }
+  for (const server of servers) server.close()
   if (!process.env.KEEP_PACK_TEST) rmSync(work, { recursive: true, force: true })
 }
 

@@ -14,6 +14,7 @@ import type * as Journal from "./Journal.ts"
 import * as Manifest from "./Manifest.ts"
 import * as Plan from "./Plan.ts"
 import type { Progress } from "./Progress.ts"
+import * as Render from "./Render.ts"
 
 /**
  * Options of {@link run}.
@@ -35,7 +36,7 @@ export interface Options {
  */
 export interface Outcome {
   readonly key: string | null
-  readonly result: "created" | "updated" | "adopted" | "rotated" | "deleted" | "unchanged" | "kept" | "failed"
+  readonly result: "created" | "updated" | "adopted" | "rotated" | "deleted" | "unchanged" | "kept" | "untouched" | "failed"
   readonly id: string | null
   /** The id of the webhook a rotation replaced. */
   readonly replaced?: string | undefined
@@ -77,6 +78,10 @@ export const mutates = (action: Plan.Action, options: Options): boolean => {
       return action.missingSecret && options.rotateMissingSecrets
     case "Orphan":
       return options.prune
+    case "Conflict":
+    case "Foreign":
+    case "Unclaimed":
+      return false
     default:
       return true
   }
@@ -98,7 +103,7 @@ export const run = Effect.fn("Apply.run")(function*(
 
   const createJournaled = (webhook: Manifest.Desired) =>
     Effect.uninterruptible(Effect.gen(function*() {
-      const created: Webhook.Webhook = yield* client.create(Manifest.createBody(namespace, webhook))
+      const created: Webhook.Webhook = yield* client.create(Manifest.createBody(namespace, plan.manifest, webhook))
       if (created.secret === null) return { created, journaled: false }
       yield* journal.append({
         namespace,
@@ -132,12 +137,12 @@ export const run = Effect.fn("Apply.run")(function*(
           })))
         case "Update":
           if (action.missingSecret && options.rotateMissingSecrets) return rotate(action.key, action.id, action.webhook)
-          return client.update(action.id, Plan.updateBody(namespace, action)).pipe(
+          return client.update(action.id, Plan.updateBody(plan, action)).pipe(
             Effect.as<Outcome>({ key: action.key, result: "updated", id: action.id, missingSecret: action.missingSecret })
           )
         case "Adopt":
           if (options.rotateMissingSecrets) return rotate(action.key, action.id, action.webhook)
-          return client.update(action.id, Plan.updateBody(namespace, action)).pipe(
+          return client.update(action.id, Plan.updateBody(plan, action)).pipe(
             Effect.as<Outcome>({ key: action.key, result: "adopted", id: action.id, missingSecret: true })
           )
         case "Unchanged":
@@ -154,6 +159,17 @@ export const run = Effect.fn("Apply.run")(function*(
             Effect.catchTag("NotFoundError", () => Effect.void),
             Effect.as<Outcome>({ key: action.key, result: "deleted", id: action.id })
           )
+        case "Conflict":
+          // Never a twin: two webhooks under one key, from two manifests, would both receive every event.
+          return Effect.succeed<Outcome>({
+            key: action.key,
+            result: "failed",
+            id: action.id,
+            error: { type: "NamespaceConflict", message: Render.conflictText(action) }
+          })
+        case "Foreign":
+        case "Unclaimed":
+          return Effect.succeed<Outcome>({ key: action.key ?? null, result: "untouched", id: action.id })
       }
     })()
     const key = "key" in action ? action.key ?? null : null
@@ -192,6 +208,7 @@ export const summary = (outcomes: ReadonlyArray<Outcome>) => {
     deleted: count("deleted"),
     unchanged: count("unchanged"),
     kept: count("kept"),
+    untouched: count("untouched"),
     failed: count("failed"),
     missingSecrets: outcomes.filter((outcome) => outcome.missingSecret === true && outcome.result !== "failed").length
   }

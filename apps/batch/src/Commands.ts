@@ -43,13 +43,23 @@ export const root = Command.make(Program.NAME).pipe(
 )
 
 const manifestArgument = Argument.String("manifest").pipe(
-  Argument.withDescription("the manifest file, e.g. webhooks.yaml")
+  Argument.withDescription("the manifest file, e.g. webhooks.yaml"),
+  Argument.withSchema(Schema.String.check(
+    Schema.makeFilter((path: string) => path.trim() !== "" || "the manifest's path is empty; pass the manifest file, e.g. webhooks.yaml")
+  ))
 )
 
 const secretsFile = Flag.String("secrets-file").pipe(
   Flag.withDescription("the secrets journal (default: beside the manifest, <name>.secrets.jsonl)"),
   Flag.withMetavar("PATH"),
   Flag.optional
+)
+
+const claim = Flag.Boolean("claim").pipe(
+  Flag.withDescription(
+    "take over the webhooks of this namespace that another manifest created (after this manifest was moved or renamed)"
+  ),
+  Flag.withDefault(false)
 )
 
 const adopt = Flag.Boolean("adopt").pipe(
@@ -106,6 +116,7 @@ export const plan = Command.make(
     manifest: manifestArgument,
     secretsFile,
     adopt,
+    claim,
     detailedExitCode: Flag.Boolean("detailed-exit-code").pipe(
       Flag.withDescription(`exit ${ExitCode.ChangesPending} when changes are pending (for CI), 0 when there are none`),
       Flag.withDefault(false)
@@ -118,15 +129,16 @@ export const plan = Command.make(
     const session = yield* Session.resolve(shared)
     const output = yield* Output
     const journalPath = Option.getOrElse(flags.secretsFile, () => Journal.defaultPath(flags.manifest))
-    if (Journal.isLoose(journalPath)) {
-      yield* output.warn(`the secrets journal ${journalPath} can be read by other users; restrict it with chmod 600 ${journalPath}`)
-    }
-    const { entries } = yield* Journal.read(journalPath)
+    const { entries, warnings } = yield* Journal.read(journalPath, flags.manifest)
+    yield* Effect.forEach(warnings, output.warn, { discard: true })
     const remote = yield* Session.withClient(session, remoteWebhooks)
-    const computed = Plan.make(loaded.manifest.namespace, loaded.webhooks, remote, {
+    const computed = Plan.make(loaded.manifest.namespace, loaded.name, loaded.webhooks, remote, {
       adopt: flags.adopt,
+      claim: flags.claim,
       journaled: journaledIds(entries)
     })
+    const claimed = Render.claimantsWarning(computed)
+    if (claimed !== undefined) yield* output.warn(claimed)
     const summary = Plan.summary(computed)
     yield* output.result(Render.planDocument(flags.manifest, computed, summary), () => Render.planText(computed, summary, flags.verbose))
     if (flags.detailedExitCode && Plan.hasChanges(computed)) return yield* new Exiting({ code: ExitCode.ChangesPending })
@@ -168,8 +180,11 @@ export const apply = Command.make(
     manifest: manifestArgument,
     secretsFile,
     adopt,
+    claim,
     prune: Flag.Boolean("prune").pipe(
-      Flag.withDescription("delete orphans: webhooks of this namespace that the manifest no longer lists (asks first)"),
+      Flag.withDescription(
+        "delete orphans: webhooks this manifest created that it no longer lists (asks first; never another manifest's)"
+      ),
       Flag.withDefault(false)
     ),
     yes: Flag.Boolean("yes").pipe(
@@ -198,22 +213,23 @@ export const apply = Command.make(
     const journalPath = Option.getOrElse(flags.secretsFile, () => Journal.defaultPath(flags.manifest))
 
     yield* Effect.scoped(Effect.gen(function*() {
-      const journal = yield* Journal.open(journalPath)
+      const journal = yield* Journal.open(journalPath, flags.manifest)
       if (Journal.trackedByGit(journal.path)) {
         yield* output.warn(
           `the secrets journal ${journal.path} is inside a git work tree and not ignored; add it to .gitignore so its secrets are never committed`
         )
       }
-      if (journal.skipped > 0) {
-        yield* output.warn(`${journal.skipped} line(s) of ${journal.path} could not be read (a write cut short?); they were skipped`)
-      }
+      yield* Effect.forEach(journal.warnings, output.warn, { discard: true })
       const options = { concurrency, prune: flags.prune, rotateMissingSecrets: flags.rotateMissingSecrets }
       const outcomes = yield* Session.withClient(session, Effect.gen(function*() {
         const remote = yield* remoteWebhooks
-        const computed = Plan.make(loaded.manifest.namespace, loaded.webhooks, remote, {
+        const computed = Plan.make(loaded.manifest.namespace, loaded.name, loaded.webhooks, remote, {
           adopt: flags.adopt,
+          claim: flags.claim,
           journaled: journaledIds(journal.entries)
         })
+        const claimed = Render.claimantsWarning(computed)
+        if (claimed !== undefined) yield* output.warn(claimed)
         const orphans = computed.actions.filter((action) => action._tag === "Orphan")
         if (flags.prune && orphans.length > 0 && !flags.yes) {
           const confirm = yield* Confirm
@@ -243,6 +259,7 @@ export const apply = Command.make(
             `Applied ${flags.manifest} (namespace ${loaded.manifest.namespace}): ${summary.created} created, ${summary.updated} updated, ` +
             `${summary.adopted} adopted, ${summary.rotated} rotated, ${summary.deleted} deleted, ${summary.unchanged} unchanged` +
             (summary.kept > 0 ? `, ${summary.kept} orphaned kept (--prune deletes them)` : "") +
+            (summary.untouched > 0 ? `, ${summary.untouched} of another manifest or none left alone` : "") +
             `, ${summary.failed} failed.`,
             ...failed.map((outcome) => `  failed ${outcome.key ?? "(no key)"}${outcome.id === null ? "" : ` (${outcome.id})`}: ${outcome.error?.message}`),
             summary.created + summary.rotated > 0
@@ -302,7 +319,7 @@ export const importCommand = Command.make(
     const output = yield* Output
     const remote = yield* Session.withClient(session, remoteWebhooks)
     const entries = Import.entries(flags.namespace, remote)
-    const text = Import.toYaml(flags.namespace, entries, undefined)
+    const text = Import.toYaml(flags.namespace, entries, undefined, Import.manifestsOf(flags.namespace, remote))
     if (Option.isSome(flags.output)) {
       yield* Effect.try({
         try: () => Fs.writeFileSync(flags.output.pipe(Option.getOrThrow), text, { flag: "wx" }),
@@ -345,7 +362,8 @@ export const secret = Command.make(
   Effect.fn("Commands.secret")(function*(flags) {
     const loaded = yield* load(flags.manifest)
     const journalPath = Option.getOrElse(flags.secretsFile, () => Journal.defaultPath(flags.manifest))
-    const { entries } = yield* Journal.read(journalPath)
+    const { entries, warnings } = yield* Journal.read(journalPath, flags.manifest)
+    yield* Effect.forEach(warnings, (yield* Output).warn, { discard: true })
     const entry = Journal.latest(entries, loaded.manifest.namespace, flags.key)
     if (entry === undefined) {
       return yield* new UsageError({

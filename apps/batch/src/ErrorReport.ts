@@ -20,10 +20,12 @@ const specific = (error: unknown): Report | undefined => {
   if (error instanceof ManifestError) {
     return {
       type: "ManifestError",
-      message: `${error.problems.length} problem${error.problems.length === 1 ? "" : "s"} in ${error.file}; nothing was sent`,
+      message: `${error.problems.length} problem${error.problems.length === 1 ? "" : "s"} in ${error.file}${
+        ManifestFile.unlistedNote(error.unlisted)
+      }; nothing was sent`,
       exitCode: ExitCode.Usage,
       lines: error.problems.map(ManifestFile.formatProblem),
-      details: { file: error.file, problems: error.problems }
+      details: { file: error.file, problems: error.problems, unlisted: error.unlisted }
     }
   }
   if (error instanceof JournalError) {

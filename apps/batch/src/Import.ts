@@ -101,11 +101,28 @@ export const variables = (webhooks: ReadonlyArray<Manifest.Entry>): Array<string
   )
 
 /**
+ * The manifests recorded on the webhooks of `namespace` (see `Ownership`): who created what an import of it lists.
+ *
+ * @since 0.4.0
+ */
+export const manifestsOf = (namespace: string, remote: ReadonlyArray<Webhook.Webhook>): Array<string> => [
+  ...new Set(remote.flatMap((webhook) => {
+    const owner = Ownership.of(webhook.metadata)
+    return owner?.namespace === namespace && owner.manifest !== undefined ? [owner.manifest] : []
+  }))
+]
+
+/**
  * The manifest as YAML text, with a header saying where it came from and what to run next.
  *
  * @since 0.1.0
  */
-export const toYaml = (namespace: string, webhooks: ReadonlyArray<Manifest.Entry>, schemaUrl: string | undefined): string => {
+export const toYaml = (
+  namespace: string,
+  webhooks: ReadonlyArray<Manifest.Entry>,
+  schemaUrl: string | undefined,
+  manifests: ReadonlyArray<string> = []
+): string => {
   const references = variables(webhooks)
   const header = [
     ...(schemaUrl === undefined ? [] : [`# yaml-language-server: $schema=${schemaUrl}`]),
@@ -116,6 +133,10 @@ export const toYaml = (namespace: string, webhooks: ReadonlyArray<Manifest.Entry
       "# The passwords in these webhooks' URLs are not written here: set each of these environment variables to its",
       "# password (as written in the URL, percent-encoded) before plan or apply:",
       ...references.map((name) => `#   ${name}`)
+    ]),
+    ...(manifests.length === 0 ? [] : [
+      `# Some of them were created by the manifest ${manifests.map(Printable.escape).join(", ")}; a namespace belongs to one manifest, so if`,
+      "# this file replaces it, run apply --claim FILE once to take them over."
     ])
   ]
   const document = new YAML.Document({ version: Manifest.VERSION, namespace, webhooks })

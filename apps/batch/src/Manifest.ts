@@ -19,7 +19,7 @@
  *
  * @since 0.1.0
  */
-import { type EventType, Ownership, Webhook } from "@exa-webhooks/schema"
+import { type EventType, Ownership, ReservedMetadata, Webhook } from "@exa-webhooks/schema"
 import { Schema } from "effect"
 
 /**
@@ -74,6 +74,10 @@ export const Manifest = Schema.Struct({
   namespace: Ownership.Namespace.annotate({
     description: "the owner of these webhooks; stored on every webhook this manifest manages"
   }),
+  name: Schema.optionalKey(Ownership.ManifestName.annotate({
+    description: "this manifest's name, stored on every webhook it creates (default: its path in its git repository, " +
+      "or its file name outside one); a namespace belongs to one manifest"
+  })),
   defaults: Schema.optionalKey(Defaults),
   webhooks: Schema.Array(Entry).annotate({ description: "the webhooks of this namespace" })
 }).annotate({
@@ -122,15 +126,30 @@ export const desired = (manifest: Manifest, entry: Entry, index: number): Desire
 })
 
 /**
- * The body of the create for `webhook` in `namespace`: the user's metadata plus the ownership tags.
+ * The body of the create for `webhook` in `namespace`, by the manifest named `manifest`: the user's metadata plus the
+ * ownership tags.
  *
  * @since 0.1.0
  */
-export const createBody = (namespace: string, webhook: Desired): Webhook.CreateWebhookParameters => ({
+export const createBody = (namespace: string, manifest: string, webhook: Desired): Webhook.CreateWebhookParameters => ({
   url: webhook.url,
   events: webhook.events,
-  metadata: { ...webhook.metadata, ...Ownership.tags(namespace, webhook.key) }
+  metadata: { ...webhook.metadata, ...Ownership.tags(namespace, webhook.key, manifest) }
 })
+
+// The client adds a random UUID as each create's idempotency key (36 characters, a metadata value).
+const IDEMPOTENCY_KEY_SHAPE = "00000000-0000-0000-0000-000000000000"
+
+/**
+ * The body of the create request for `webhook` as it is sent: {@link createBody} plus the idempotency key the client
+ * stores in the metadata. Its encoded size is what the API's body limit judges.
+ *
+ * @since 0.4.0
+ */
+export const sentBody = (namespace: string, manifest: string, webhook: Desired): Webhook.CreateWebhookParameters => {
+  const body = createBody(namespace, manifest, webhook)
+  return { ...body, metadata: { ...body.metadata, [ReservedMetadata.IDEMPOTENCY_KEY]: IDEMPOTENCY_KEY_SHAPE } }
+}
 
 /**
  * The JSON Schema (draft 2020-12) of the manifest, as committed in `manifest.schema.json`.

@@ -9,10 +9,12 @@
  *
  * @since 0.1.0
  */
-import { Validation, Webhook } from "@exa-webhooks/schema"
+import { Ownership, RequestBody, Validation, Webhook } from "@exa-webhooks/schema"
 import { Effect, FileSystem, Result, Schema } from "effect"
-import * as Yaml from "effect/encoding/Yaml"
-import * as YAML from "yaml"
+import * as Fs from "node:fs"
+import * as Path from "node:path"
+import * as FileErrors from "./internal/fileErrors.ts"
+import * as YamlReader from "./internal/yamlReader.ts"
 import * as Manifest from "./Manifest.ts"
 
 /**
@@ -49,6 +51,8 @@ export class ManifestError extends Schema.TaggedError<ManifestError>()("Manifest
     column: Schema.Number,
     message: Schema.String
   })),
+  /** Entries with problems beyond the {@link MAX_PROBLEMS} listed: counted, not listed. */
+  unlisted: Schema.Number,
   message: Schema.String
 }) {}
 
@@ -60,14 +64,27 @@ export class ManifestError extends Schema.TaggedError<ManifestError>()("Manifest
 export const formatProblem = (problem: Problem): string =>
   `${problem.file}:${problem.line}:${problem.column}: ${problem.message}`
 
-const failWith = (file: string, problems: ReadonlyArray<Problem>) =>
+const failWith = (file: string, problems: ReadonlyArray<Problem>, unlisted = 0) =>
   new ManifestError({
     file,
     problems,
-    message: problems.length === 1
+    unlisted,
+    message: problems.length === 1 && unlisted === 0
       ? formatProblem(problems[0]!)
-      : `${file}: ${problems.length} problems:\n${problems.map(formatProblem).join("\n")}`
+      : `${file}: ${problems.length} problems${unlistedNote(unlisted)}:\n${problems.map(formatProblem).join("\n")}`
   })
+
+/**
+ * What a report adds when entries with problems were not listed.
+ *
+ * @since 0.4.0
+ */
+export const unlistedNote = (unlisted: number): string =>
+  unlisted === 0
+    ? ""
+    : ` (and ${unlisted >= MAX_UNLISTED ? `over ${MAX_UNLISTED.toLocaleString("en")}` : unlisted} more broken ${
+      unlisted === 1 ? "entry" : "entries"
+    }, not listed: fix these first)`
 
 /**
  * A manifest that passed every check, with its webhooks merged and tagged.
@@ -77,6 +94,8 @@ const failWith = (file: string, problems: ReadonlyArray<Problem>) =>
 export interface Loaded {
   readonly file: string
   readonly manifest: Manifest.Manifest
+  /** The manifest's name: its `name`, or its path in its git repository (see {@link nameFromPath}). */
+  readonly name: string
   readonly webhooks: ReadonlyArray<Manifest.Desired>
 }
 
@@ -180,15 +199,35 @@ const schemaProblems = (issue: Parameters<typeof Validation.problems>[0], prefix
 /** The merged webhook of a valid entry, checked as the create it becomes (ownership tags included: limits count them). */
 const checkMerged = (
   manifest: Manifest.Manifest,
+  name: string,
   entry: Manifest.Entry,
   index: number,
   problems: Array<Unlocated>
 ): Manifest.Desired | undefined => {
   const webhook = Manifest.desired(manifest, entry, index)
-  const body = Manifest.createBody(manifest.namespace, webhook)
-  if (Result.isSuccess(decodeCreate(body))) return webhook
+  const body = Manifest.createBody(manifest.namespace, name, webhook)
+  // Every field can be right and the request still too large to send (thousands of metadata keys).
+  const tooLarge = () => {
+    const clash = entry.metadata === undefined ? undefined : Ownership.caseClash(Object.keys(webhook.metadata))
+    if (clash !== undefined) {
+      problems.push({
+        path: ["webhooks", index, "metadata"],
+        message: `webhooks[${index}].metadata (with the defaults' metadata): keys ${clash}`
+      })
+      return undefined
+    }
+    const problem = RequestBody.problem(Manifest.sentBody(manifest.namespace, name, webhook))
+    if (problem === undefined) return webhook
+    problems.push({
+      path: entry.metadata === undefined ? ["webhooks", index] : ["webhooks", index, "metadata"],
+      message: `webhooks[${index}]: creating this webhook: ${problem} (its metadata, with the defaults' and the ownership tags, ` +
+        `has ${Object.keys(body.metadata ?? {}).length} keys)`
+    })
+    return undefined
+  }
+  if (Result.isSuccess(decodeCreate(body))) return tooLarge()
   const checked = decodeCreate(body, Validation.parseOptions)
-  if (Result.isSuccess(checked)) return webhook
+  if (Result.isSuccess(checked)) return tooLarge()
   for (const problem of Validation.problems(checked.failure.issue)) {
     const field = parsePath(problem.path)[0]
     const own = field === "events" ? entry.events : field === "metadata" ? entry.metadata : undefined
@@ -209,8 +248,9 @@ const checkMerged = (
 /** Every problem of a parsed document, unlocated; the manifest and its webhooks when there is none. */
 const check = (
   parsed: unknown,
-  env: Readonly<Record<string, string | undefined>>
-): { readonly problems: ReadonlyArray<Unlocated>; readonly loaded?: Omit<Loaded, "file"> } => {
+  env: Readonly<Record<string, string | undefined>>,
+  pathName: string
+): { readonly problems: ReadonlyArray<Unlocated>; readonly unlisted?: number; readonly loaded?: Omit<Loaded, "file"> } => {
   if (parsed === null || parsed === undefined) {
     return {
       problems: [{ path: [], message: "the manifest is empty; it needs version: 1, a namespace and a list of webhooks (see examples/webhooks.yaml)" }]
@@ -229,39 +269,53 @@ const check = (
   const rawEntries = Array.isArray(value["webhooks"]) ? value["webhooks"] : []
   const firstIndex = new Map<string, number>()
   const entries: Array<readonly [Manifest.Entry, number]> = []
-  rawEntries.forEach((raw, index) => {
+  let unlisted = 0
+  for (const [index, raw] of rawEntries.entries()) {
+    if (unlisted >= MAX_UNLISTED) break
     const key = (raw as { key?: unknown } | null)?.key
     if (typeof key === "string") {
-      const earlier = firstIndex.get(key)
+      // Keys that differ only in case are one key to a person (and to case-insensitive tools): refused too.
+      const earlier = firstIndex.get(key.toLowerCase())
       if (earlier !== undefined) {
+        const same = (rawEntries[earlier] as { key: string }).key === key
         problems.push({
           path: ["webhooks", index, "key"],
-          message: `webhooks[${index}].key: "${key}" is already the key of webhooks[${earlier}]; keys must be unique within the namespace`
+          message: same
+            ? `webhooks[${index}].key: "${key}" is already the key of webhooks[${earlier}]; keys must be unique within the namespace`
+            : `webhooks[${index}].key: "${key}" differs from the key of webhooks[${earlier}] ("${
+              (rawEntries[earlier] as { key: string }).key
+            }") only in case; keys must differ in more than case`
         })
-        return
+        continue
       }
-      firstIndex.set(key, index)
+      firstIndex.set(key.toLowerCase(), index)
     }
     const quick = decodeEntry(raw, firstProblem)
     if (Result.isSuccess(quick)) {
       entries.push([quick.success, index])
-      return
+      continue
+    }
+    // Past the problems that are listed, broken entries are only counted (up to a point).
+    if (problems.length >= MAX_PROBLEMS) {
+      unlisted++
+      continue
     }
     const entry = decodeEntry(raw, Manifest.parseOptions)
     if (Result.isFailure(entry)) schemaProblems(entry.failure.issue, ["webhooks", index], problems)
     else entries.push([entry.success, index])
-  })
+  }
   // A value with an unset variable fails its own check too; the variable is the problem to report.
   const unset = new Set(variableProblems.map((problem) => Validation.formatPath(problem.path)))
   const all = [...variableProblems, ...problems.filter((problem) => !unset.has(Validation.formatPath(problem.path)))]
-  if (Result.isFailure(top)) return { problems: all }
+  if (Result.isFailure(top)) return { problems: all, unlisted }
   const manifest: Manifest.Manifest = { ...top.success, webhooks: entries.map(([entry]) => entry) }
+  const name = manifest.name ?? pathName
   const webhooks: Array<Manifest.Desired> = []
   for (const [entry, index] of entries) {
-    const webhook = checkMerged(manifest, entry, index, all)
+    const webhook = checkMerged(manifest, name, entry, index, all)
     if (webhook !== undefined) webhooks.push(webhook)
   }
-  return { problems: all, loaded: { manifest, webhooks } }
+  return { problems: all, unlisted, loaded: { manifest, name, webhooks } }
 }
 
 const fieldsAt = (path: Path): ReadonlyArray<string> =>
@@ -278,116 +332,97 @@ const expectedFields = (path: Path) => {
   return fields.length === 0 ? "" : `; expected one of ${fields.join(", ")}`
 }
 
-/** Positions of the problems, from a full parse with the `yaml` package. */
-const locate = (file: string, text: string, problems: ReadonlyArray<Unlocated>, document: YAML.Document.Parsed, lines: YAML.LineCounter): Array<Problem> =>
-  problems.map((problem) => {
-    let node: unknown = document.contents
-    let offset = (node as YAML.Node | null)?.range?.[0] ?? 0
-    for (const [i, segment] of problem.path.entries()) {
-      if (YAML.isMap(node)) {
-        const pair = node.items.find((item) => (YAML.isScalar(item.key) ? item.key.value : item.key) === segment)
-        if (pair === undefined) break
-        const last = i === problem.path.length - 1
-        const keyNode = pair.key as YAML.Node | null
-        if (last && problem.atKey === true && keyNode?.range) {
-          offset = keyNode.range[0]
-          break
-        }
-        node = pair.value
-        const range = (pair.value as YAML.Node | null)?.range ?? keyNode?.range
-        if (range) offset = range[0]
-      } else if (YAML.isSeq(node) && typeof segment === "number") {
-        node = node.items[segment]
-        const range = (node as YAML.Node | undefined)?.range
-        if (range) offset = range[0]
-      } else break
-    }
-    const pos = lines.linePos(Math.min(offset, text.length))
-    return { file, line: pos.line, column: pos.col, message: problem.message }
-  }).toSorted((a, b) => a.line - b.line || a.column - b.column)
+// Characters YAML does not allow in its text (C0 and C1 controls other than tab and line breaks, DEL): a raw escape
+// would otherwise reach a terminal through a message, and nothing a manifest means needs one unescaped.
+// oxlint-disable-next-line no-control-regex
+const CONTROL = /[\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x84\x86-\x9F\uFFFE\uFFFF]/
 
-/**
- * JSON is YAML too, but effect's parser slows down sharply on flow collections that span many lines (a pretty-printed
- * JSON manifest of 2,000 entries took 3 s, against 8 ms for the same document on one line). When the text is JSON,
- * the whitespace between its tokens is dropped before the fast parse, which keeps YAML's rules (a duplicate key is
- * still refused). Anything else, or text `JSON.parse` refuses, is parsed as written.
- */
-const compactJson = (text: string): string | undefined => {
-  if (!/^\s*[[{]/.test(text)) return undefined
-  try {
-    JSON.parse(text)
-  } catch {
-    return undefined
-  }
-  let out = ""
+/** `offset` in `text` as a 1-based line and column. */
+const lineColumn = (text: string, offset: number) => {
+  let line = 1
   let start = 0
-  let inString = false
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i)
-    if (inString) {
-      if (c === 92) i++ // backslash: the next character is escaped
-      else if (c === 34) inString = false
-    } else if (c === 34) {
-      inString = true
-    } else if (c === 32 || c === 10 || c === 13 || c === 9) {
-      out += text.slice(start, i)
-      start = i + 1
-    }
+  for (let i = text.indexOf("\n"); i !== -1 && i < offset; i = text.indexOf("\n", i + 1)) {
+    line++
+    start = i + 1
   }
-  return out + text.slice(start)
+  return { line, column: offset - start + 1 }
 }
 
-const slowParse = (text: string) => {
-  const lines = new YAML.LineCounter()
-  const document = YAML.parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false, merge: true })
-  return { document, lines }
+/**
+ * Most problems reported for one file; the rest are counted. A file with a thousand broken entries has one mistake
+ * made a thousand times, and locating each would take longer than fixing the first.
+ *
+ * @since 0.4.0
+ */
+export const MAX_PROBLEMS = 100
+
+/**
+ * Broken entries counted beyond those listed; past this many the count stops ("over 1,000"): checking each costs
+ * time, and the number tells nothing the first hundred did not.
+ *
+ * @since 0.4.0
+ */
+export const MAX_UNLISTED = 1_000
+
+/** Problems at their places: found again in the text, item by item (see `YamlReader.locate`). */
+const locate = (file: string, text: string, document: YamlReader.Read, problems: ReadonlyArray<Unlocated>): Array<Problem> => {
+  const offsets = YamlReader.locate(text, document, problems.map((problem) => ({ path: problem.path, atKey: problem.atKey === true })))
+  // One walk over the text for every offset, in order.
+  const order = offsets.map((offset, i) => [offset, i] as const).toSorted((a, b) => a[0] - b[0])
+  const positions = Array.from({ length: offsets.length }, () => ({ line: 1, column: 1 }))
+  let line = 1
+  let start = 0
+  let at = 0
+  for (const [offset, i] of order) {
+    for (let n = text.indexOf("\n", at); n !== -1 && n < offset; n = text.indexOf("\n", n + 1)) {
+      line++
+      start = n + 1
+      at = n + 1
+    }
+    positions[i] = { line, column: Math.min(offset, text.length) - start + 1 }
+  }
+  return problems
+    .map((problem, i) => ({ file, line: positions[i]!.line, column: positions[i]!.column, message: problem.message }))
+    .toSorted((a, b) => a.line - b.line || a.column - b.column)
 }
 
 /**
  * Validates the text of a manifest: the manifest and its merged webhooks, or a {@link ManifestError} with every
- * problem located.
+ * problem located (at most {@link MAX_PROBLEMS}; the others are counted).
  *
  * @since 0.1.0
  */
 export const parse = (
   file: string,
   text: string,
-  env: Readonly<Record<string, string | undefined>>
+  env: Readonly<Record<string, string | undefined>>,
+  pathName: string = Path.basename(file)
 ): Result.Result<Loaded, ManifestError> => {
-  let fast: { ok: true; value: unknown } | { ok: false }
-  try {
-    fast = { ok: true, value: Yaml.parse(compactJson(text) ?? text) }
-  } catch {
-    fast = { ok: false }
-  }
-  if (fast.ok) {
-    const result = check(fast.value, env)
-    if (result.problems.length === 0) return Result.succeed({ file, ...result.loaded! })
-    const { document, lines } = slowParse(text)
-    return Result.fail(failWith(file, locate(file, text, result.problems, document, lines)))
-  }
-  // The fast parser refused it: a syntax error, or YAML it does not support. The full parser decides.
-  const { document, lines } = slowParse(text)
-  if (document.errors.length > 0) {
-    return Result.fail(failWith(
+  const source = text.includes("\r") ? text.replace(/\r\n?/g, "\n") : text
+  const control = CONTROL.exec(source)
+  if (control !== null) {
+    const code = control[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, "0")
+    return Result.fail(failWith(file, [{
       file,
-      document.errors.map((error) => {
-        const pos = error.linePos?.[0] ?? lines.linePos(error.pos[0])
-        return { file, line: pos.line, column: pos.col, message: `YAML: ${error.message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "")}` }
-      })
-    ))
+      ...lineColumn(source, control.index),
+      message: `YAML: a control character (U+${code}) is not allowed in YAML text; remove it, or write it as an escape ` +
+        `inside double quotes (e.g. "\\u${code}")`
+    }]))
   }
-  const result = check(document.toJS({ maxAliasCount: 1000 }), env)
+  const read = YamlReader.read(source)
+  if (!("value" in read)) return Result.fail(failWith(file, [{ file, ...lineColumn(source, read.offset), message: read.message }]))
+  const result = check(read.value, env, pathName)
   if (result.problems.length === 0) return Result.succeed({ file, ...result.loaded! })
-  return Result.fail(failWith(file, locate(file, text, result.problems, document, lines)))
+  const listed = result.problems.slice(0, MAX_PROBLEMS)
+  const unlisted = (result.unlisted ?? 0) + new Set(result.problems.slice(MAX_PROBLEMS).map((p) => String(p.path[1]))).size
+  return Result.fail(failWith(file, locate(file, source, read, listed), unlisted))
 }
 
-const reason = (error: { readonly reason: { readonly _tag: string; readonly message: string } }) =>
-  error.reason._tag === "NotFound"
-    ? "no such file"
-    : error.reason._tag === "PermissionDenied"
-    ? "permission denied"
-    : error.reason.message
+const reason = (file: string, error: { readonly reason: { readonly _tag: string; readonly message: string; readonly cause?: unknown } }) => {
+  const code = (error.reason.cause as { readonly code?: unknown } | undefined)?.code
+  if (error.reason._tag === "NotFound" && code !== "ENOTDIR") return "no such file"
+  return FileErrors.describe(typeof code === "string" ? code : undefined, file, error.reason.message)
+}
 
 const at = (file: string, message: string): ManifestError => failWith(file, [{ file, line: 1, column: 1, message }])
 
@@ -402,8 +437,9 @@ export const load = Effect.fn("ManifestFile.load")(function*(
   env: Readonly<Record<string, string | undefined>>
 ) {
   const fs = yield* FileSystem.FileSystem
+  if (file.trim() === "") return yield* at(file, "the manifest's path is empty; pass the manifest file (e.g. webhooks.yaml)")
   const info = yield* fs.stat(file).pipe(
-    Effect.mapError((error) => at(file, `cannot read the manifest (${reason(error)})`))
+    Effect.mapError((error) => at(file, `cannot read the manifest (${reason(file, error)})`))
   )
   if (info.type === "Directory") return yield* at(file, "is a directory; pass the manifest file (e.g. webhooks.yaml)")
   if (info.type !== "File") return yield* at(file, `is not a regular file (${info.type})`)
@@ -411,7 +447,7 @@ export const load = Effect.fn("ManifestFile.load")(function*(
     return yield* at(file, `the manifest is ${Math.ceil(Number(info.size) / 1024 / 1024)} MiB; at most ${MAX_BYTES / 1024 / 1024} MiB is read`)
   }
   const bytes = yield* fs.readFile(file).pipe(
-    Effect.mapError((error) => at(file, `cannot read the manifest (${reason(error)})`))
+    Effect.mapError((error) => at(file, `cannot read the manifest (${reason(file, error)})`))
   )
   const nul = bytes.indexOf(0)
   if (nul !== -1) {
@@ -422,5 +458,31 @@ export const load = Effect.fn("ManifestFile.load")(function*(
     try: () => new TextDecoder("utf-8", { fatal: true }).decode(bytes),
     catch: () => at(file, "not UTF-8 text; save the manifest as UTF-8")
   })
-  return yield* Effect.fromResult(parse(file, text.replace(/^\uFEFF/, ""), env))
+  return yield* Effect.fromResult(parse(file, text.replace(/^\uFEFF/, ""), env, nameFromPath(file)))
 })
+
+/**
+ * The name a manifest goes by when it sets none: its path relative to the root of its git work tree (`infra/webhooks.yaml`,
+ * the same on every clone and CI checkout), or its file name outside a work tree. Characters a name may not hold
+ * become "-".
+ *
+ * @since 0.4.0
+ */
+export const nameFromPath = (file: string): string => {
+  let real: string
+  try {
+    real = Fs.realpathSync(file)
+  } catch {
+    real = Path.resolve(file)
+  }
+  let relative = Path.basename(real)
+  for (let dir = Path.dirname(real); ; dir = Path.dirname(dir)) {
+    if (Fs.existsSync(Path.join(dir, ".git"))) {
+      relative = Path.relative(dir, real).split(Path.sep).join("/")
+      break
+    }
+    if (Path.dirname(dir) === dir) break
+  }
+  const cleaned = relative.replace(/[^A-Za-z0-9._:/-]/g, "-").replace(/^[^A-Za-z0-9]+/, "")
+  return (cleaned === "" ? "manifest" : cleaned).slice(0, Webhook.MAX_METADATA_VALUE_LENGTH)
+}

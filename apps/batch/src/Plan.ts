@@ -1,9 +1,18 @@
 /**
  * The plan: what must change remotely for the manifest to hold, computed from one listing of every remote webhook.
  *
- * Remote webhooks are matched to the manifest by their ownership tags (namespace and key, see `Ownership` in the
- * schema package). A webhook without this namespace is never touched and never counted as ours; the one exception is
- * `--adopt`, which tags an untagged webhook whose URL and events equal a manifest entry's instead of creating a twin.
+ * Remote webhooks are matched to the manifest by their ownership tags (namespace, key and manifest, see `Ownership` in
+ * the schema package). A webhook without this namespace is never touched and never counted as ours; the one
+ * exception is `--adopt`, which tags an untagged webhook whose URL and events equal a manifest entry's instead of
+ * creating a twin.
+ *
+ * A namespace belongs to one manifest. A webhook of this namespace is this manifest's when its manifest tag is this
+ * manifest's name, or when it has no manifest tag (created before manifests were recorded) and its id is in this
+ * manifest's journal. Another manifest's webhooks (and those of the namespace written in another case) are listed,
+ * never touched: a key of ours that another manifest holds is a conflict, not a create, and `--prune` deletes only
+ * this manifest's orphans. A webhook with no manifest tag and no journal entry is claimed when its key is one of ours
+ * (the update adds the tag), and otherwise left alone. `--claim` takes over another manifest's webhooks of this
+ * namespace (after the manifest file was moved or renamed).
  *
  * @since 0.1.0
  */
@@ -17,7 +26,8 @@ import type * as Manifest from "./Manifest.ts"
  * @since 0.1.0
  */
 export interface Change {
-  readonly field: "url" | "events" | "metadata"
+  /** `manifest`: the webhook is claimed for this manifest (its manifest tag is added or replaced). */
+  readonly field: "url" | "events" | "metadata" | "manifest"
   readonly from: unknown
   readonly to: unknown
 }
@@ -50,6 +60,18 @@ export type Action =
   }
   | { readonly _tag: "Orphan"; readonly key: string | undefined; readonly id: string; readonly url: string }
   | { readonly _tag: "Duplicate"; readonly key: string; readonly id: string; readonly url: string }
+  /** A key of this manifest that another manifest's webhook holds: nothing is created or changed for it. */
+  | { readonly _tag: "Conflict"; readonly key: string; readonly id: string; readonly url: string; readonly claimant: string }
+  /** Another manifest's webhook in this namespace (or in the namespace written in another case): never touched. */
+  | {
+    readonly _tag: "Foreign"
+    readonly key: string | undefined
+    readonly id: string
+    readonly url: string
+    readonly claimant: string
+  }
+  /** A webhook of this namespace that no manifest recorded, whose key is not this manifest's: never pruned. */
+  | { readonly _tag: "Unclaimed"; readonly key: string | undefined; readonly id: string; readonly url: string }
 
 /**
  * The plan of one manifest.
@@ -58,6 +80,8 @@ export type Action =
  */
 export interface Plan {
   readonly namespace: string
+  /** The name of this manifest, stored on every webhook it creates. */
+  readonly manifest: string
   readonly actions: ReadonlyArray<Action>
   /** Remote webhooks seen in all (ours and others'). */
   readonly remoteCount: number
@@ -73,6 +97,8 @@ export interface Options {
   readonly adopt: boolean
   /** Ids whose secret is in the journal. */
   readonly journaled: ReadonlySet<string>
+  /** Take over the webhooks of this namespace that another manifest created. */
+  readonly claim?: boolean | undefined
 }
 
 const sameEvents = (a: ReadonlyArray<string>, b: ReadonlyArray<string>) => {
@@ -92,55 +118,83 @@ const eventsKey = (url: string, events: ReadonlyArray<string>) => `${url}\n${[..
  *
  * @since 0.1.0
  */
-export const diff = (remote: Webhook.Webhook, webhook: Manifest.Desired): Array<Change> => {
+export const diff = (remote: Webhook.Webhook, webhook: Manifest.Desired, manifest?: string): Array<Change> => {
   const changes: Array<Change> = []
   if (remote.url !== webhook.url) changes.push({ field: "url", from: remote.url, to: webhook.url })
   if (!sameEvents(remote.events, webhook.events)) changes.push({ field: "events", from: remote.events, to: webhook.events })
   const user = Ownership.userPart(remote.metadata)
   if (!sameRecord(user, webhook.metadata)) changes.push({ field: "metadata", from: user, to: webhook.metadata })
+  const recorded = Ownership.of(remote.metadata)?.manifest
+  if (manifest !== undefined && recorded !== manifest) changes.push({ field: "manifest", from: recorded ?? null, to: manifest })
   return changes
 }
 
 const createdAt = (webhook: Webhook.Webhook) => webhook.createdAt.epochMilliseconds
 
+const push = <V>(map: Map<string, Array<V>>, key: string, value: V) => {
+  const list = map.get(key)
+  if (list === undefined) map.set(key, [value])
+  else list.push(value)
+}
+
 /**
- * Computes the plan of `webhooks` (a manifest's, merged) in `namespace` against every `remote` webhook.
+ * Computes the plan of `webhooks` (a manifest's, merged) in `namespace`, for the manifest named `manifest`, against
+ * every `remote` webhook.
  *
  * @since 0.1.0
  */
 export const make = (
   namespace: string,
+  manifest: string,
   webhooks: ReadonlyArray<Manifest.Desired>,
   remote: ReadonlyArray<Webhook.Webhook>,
   options: Options
 ): Plan => {
+  // Per key: this manifest's webhooks, and those no manifest recorded (claimable); another manifest's by key.
   const ours = new Map<string, Array<Webhook.Webhook>>()
+  const unrecorded = new Map<string, Array<Webhook.Webhook>>()
+  const foreign = new Map<string, Array<{ readonly webhook: Webhook.Webhook; readonly claimant: string }>>()
   const actions: Array<Action> = []
   const untagged = new Map<string, Array<Webhook.Webhook>>()
+  const folded = namespace.toLowerCase()
   for (const webhook of remote) {
     const owner = Ownership.of(webhook.metadata)
     if (owner === undefined) {
-      if (options.adopt) {
-        const key = eventsKey(webhook.url, webhook.events)
-        const list = untagged.get(key) ?? []
-        list.push(webhook)
-        untagged.set(key, list)
-      }
+      if (options.adopt) push(untagged, eventsKey(webhook.url, webhook.events), webhook)
       continue
     }
-    if (owner.namespace !== namespace) continue
+    if (owner.namespace.toLowerCase() !== folded) continue
+    const claimant = owner.namespace !== namespace
+      ? `the namespace ${JSON.stringify(owner.namespace)}, which differs from this one only in case`
+      : owner.manifest !== undefined && owner.manifest !== manifest && options.claim !== true
+      ? `the manifest ${owner.manifest}`
+      : undefined
+    if (claimant !== undefined) {
+      if (owner.key === undefined) actions.push({ _tag: "Foreign", key: undefined, id: webhook.id, url: webhook.url, claimant })
+      else push(foreign, owner.key, { webhook, claimant })
+      continue
+    }
+    const mine = owner.manifest !== undefined || options.journaled.has(webhook.id)
     if (owner.key === undefined) {
-      actions.push({ _tag: "Orphan", key: undefined, id: webhook.id, url: webhook.url })
+      actions.push(
+        mine
+          ? { _tag: "Orphan", key: undefined, id: webhook.id, url: webhook.url }
+          : { _tag: "Unclaimed", key: undefined, id: webhook.id, url: webhook.url }
+      )
       continue
     }
-    const list = ours.get(owner.key) ?? []
-    list.push(webhook)
-    ours.set(owner.key, list)
+    push(mine ? ours : unrecorded, owner.key, webhook)
   }
   const wanted = new Set(webhooks.map((webhook) => webhook.key))
   for (const webhook of webhooks) {
-    const found = ours.get(webhook.key)
-    if (found === undefined || found.length === 0) {
+    const mine = ours.get(webhook.key) ?? []
+    const claimable = unrecorded.get(webhook.key) ?? []
+    if (mine.length === 0 && claimable.length === 0) {
+      const held = foreign.get(webhook.key)?.[0]
+      if (held !== undefined) {
+        actions.push({ _tag: "Conflict", key: webhook.key, id: held.webhook.id, url: held.webhook.url, claimant: held.claimant })
+        continue
+      }
       const twin = options.adopt ? untagged.get(eventsKey(webhook.url, webhook.events))?.shift() : undefined
       if (twin !== undefined) {
         actions.push({
@@ -156,24 +210,45 @@ export const make = (
       }
       continue
     }
-    // Two of ours under one key (a rotation cut short, say): keep the one whose secret we hold, else the oldest.
-    const [keep, ...extra] = found.toSorted((a, b) =>
-      Number(options.journaled.has(b.id)) - Number(options.journaled.has(a.id)) || createdAt(a) - createdAt(b)
+    // Two under one key (a rotation cut short, say): keep the one whose secret we hold, then one this manifest
+    // recorded, else the oldest. A second one of ours is deleted; one no manifest recorded is only left alone.
+    const [keep, ...extra] = [...mine, ...claimable].toSorted((a, b) =>
+      Number(options.journaled.has(b.id)) - Number(options.journaled.has(a.id)) ||
+      Number(mine.includes(b)) - Number(mine.includes(a)) ||
+      createdAt(a) - createdAt(b)
     )
-    const changes = diff(keep!, webhook)
+    const changes = diff(keep!, webhook, manifest)
     const missingSecret = !options.journaled.has(keep!.id)
     actions.push(
       changes.length === 0
         ? { _tag: "Unchanged", key: webhook.key, id: keep!.id, webhook, missingSecret }
         : { _tag: "Update", key: webhook.key, id: keep!.id, webhook, changes, remoteMetadata: keep!.metadata, missingSecret }
     )
-    for (const duplicate of extra) actions.push({ _tag: "Duplicate", key: webhook.key, id: duplicate.id, url: duplicate.url })
+    for (const other of extra) {
+      actions.push(
+        mine.includes(other)
+          ? { _tag: "Duplicate", key: webhook.key, id: other.id, url: other.url }
+          : { _tag: "Unclaimed", key: webhook.key, id: other.id, url: other.url }
+      )
+    }
   }
   for (const [key, found] of ours) {
     if (wanted.has(key)) continue
     for (const webhook of found) actions.push({ _tag: "Orphan", key, id: webhook.id, url: webhook.url })
   }
-  return { namespace, actions, remoteCount: remote.length }
+  for (const [key, found] of unrecorded) {
+    if (wanted.has(key)) continue
+    for (const webhook of found) actions.push({ _tag: "Unclaimed", key, id: webhook.id, url: webhook.url })
+  }
+  for (const [key, found] of foreign) {
+    const conflicted = wanted.has(key) && (ours.get(key) ?? unrecorded.get(key)) === undefined
+    for (const [i, { claimant, webhook }] of found.entries()) {
+      // The one a conflict names is listed there already.
+      if (conflicted && i === 0) continue
+      actions.push({ _tag: "Foreign", key, id: webhook.id, url: webhook.url, claimant })
+    }
+  }
+  return { namespace, manifest, actions, remoteCount: remote.length }
 }
 
 /**
@@ -183,11 +258,11 @@ export const make = (
  * @since 0.1.0
  */
 export const updateBody = (
-  namespace: string,
+  plan: Pick<Plan, "namespace" | "manifest">,
   action: Extract<Action, { readonly _tag: "Update" | "Adopt" }>
 ) => {
   const fields = new Set(action.changes.map((change) => change.field))
-  const metadataChanges = fields.has("metadata") || action._tag === "Adopt"
+  const metadataChanges = fields.has("metadata") || fields.has("manifest") || action._tag === "Adopt"
   return {
     ...(fields.has("url") ? { url: action.webhook.url } : {}),
     ...(fields.has("events") ? { events: action.webhook.events } : {}),
@@ -196,7 +271,7 @@ export const updateBody = (
         metadata: {
           ...action.webhook.metadata,
           ...ReservedMetadata.pick(action.remoteMetadata),
-          ...Ownership.tags(namespace, action.key)
+          ...Ownership.tags(plan.namespace, action.key, plan.manifest)
         }
       }
       : {})
@@ -217,6 +292,9 @@ export const summary = (plan: Plan) => {
     unchanged: count("Unchanged"),
     orphaned: count("Orphan"),
     duplicates: count("Duplicate"),
+    conflicts: count("Conflict"),
+    others: count("Foreign"),
+    unclaimed: count("Unclaimed"),
     missingSecrets: plan.actions.filter((action) =>
       action._tag === "Adopt" || ((action._tag === "Unchanged" || action._tag === "Update") && action.missingSecret)
     ).length
@@ -224,9 +302,25 @@ export const summary = (plan: Plan) => {
 }
 
 /**
- * Whether applying the plan would change anything remotely (orphans count: `--prune` deletes them).
+ * Whether applying the plan would change anything remotely (orphans count: `--prune` deletes them; what belongs to
+ * another manifest or to none does not: apply never touches it).
  *
  * @since 0.1.0
  */
 export const hasChanges = (plan: Plan): boolean =>
-  plan.actions.some((action) => action._tag !== "Unchanged")
+  plan.actions.some((action) =>
+    action._tag !== "Unchanged" && action._tag !== "Conflict" && action._tag !== "Foreign" && action._tag !== "Unclaimed"
+  )
+
+/**
+ * Who else claims this plan's namespace: each claimant with the webhooks of it the plan saw (conflicts included).
+ *
+ * @since 0.4.0
+ */
+export const claimants = (plan: Plan): ReadonlyMap<string, number> => {
+  const found = new Map<string, number>()
+  for (const action of plan.actions) {
+    if (action._tag === "Conflict" || action._tag === "Foreign") found.set(action.claimant, (found.get(action.claimant) ?? 0) + 1)
+  }
+  return found
+}

@@ -9,7 +9,7 @@
  * @since 0.1.0
  */
 import { Printable } from "@exa-webhooks/schema"
-import type * as Plan from "./Plan.ts"
+import * as Plan from "./Plan.ts"
 
 const text = Printable.escape
 
@@ -28,6 +28,9 @@ const changeText = (change: Plan.Change): string => {
     const removed = [...from].filter((event) => !to.has(event))
     return `events ${[...added.map((e) => `+${text(e)}`), ...removed.map((e) => `-${text(e)}`)].join(" ")}`
   }
+  if (change.field === "manifest") {
+    return `claim for this manifest (${change.from === null ? "no manifest recorded" : `recorded: ${String(change.from)}`})`
+  }
   if (change.field === "metadata") {
     const from = change.from as Readonly<Record<string, string>>
     const to = change.to as Readonly<Record<string, string>>
@@ -43,6 +46,29 @@ const changeText = (change: Plan.Change): string => {
 }
 
 const secretNote = "secret not in the journal (apply --rotate-missing-secrets replaces the webhook)"
+
+/**
+ * Why a key of this manifest is neither created nor changed: another manifest's webhook holds it.
+ *
+ * @since 0.4.0
+ */
+export const conflictText = (action: Extract<Plan.Action, { readonly _tag: "Conflict" }>): string =>
+  `the key ${action.key} is held by webhook ${text(action.id)} of ${text(action.claimant)}; nothing is created for it (a second ` +
+  "webhook under one key would receive every event twice)"
+
+/**
+ * The warning for a namespace that another manifest (or the namespace in another case) also claims, and what to do.
+ *
+ * @since 0.4.0
+ */
+export const claimantsWarning = (plan: Plan.Plan): string | undefined => {
+  const claimants = Plan.claimants(plan)
+  if (claimants.size === 0) return undefined
+  const listed = [...claimants].map(([claimant, n]) => `${text(claimant)} (${n} webhook${n === 1 ? "" : "s"})`).join(", ")
+  return `the namespace ${plan.namespace} is also used by ${listed}; a namespace belongs to one manifest, so those ` +
+    `webhooks are never changed or pruned from here. Give one of the manifests another namespace, or, if the other ` +
+    `is this manifest (${plan.manifest}) before a move or rename, run apply --claim to take its webhooks over`
+}
 
 /**
  * One line per action that matters (unchanged ones only with `verbose`), then the counts.
@@ -80,14 +106,32 @@ export const planText = (plan: Plan.Plan, summary: ReturnType<typeof Plan.summar
       case "Duplicate":
         lines.push(`- duplicate  ${action.key} (${text(action.id)})  a second webhook under this key; apply deletes it`)
         break
+      case "Conflict":
+        lines.push(`! conflict   ${action.key} (${text(action.id)})  ${conflictText(action)}`)
+        break
+      case "Foreign":
+        lines.push(
+          `  other      ${action.key === undefined ? "(no key)" : text(action.key)} (${text(action.id)})  ${text(action.url)}  ` +
+            `of ${text(action.claimant)}; never touched`
+        )
+        break
+      case "Unclaimed":
+        lines.push(
+          `  unclaimed  ${action.key === undefined ? "(no key)" : text(action.key)} (${text(action.id)})  ${text(action.url)}  ` +
+            "no manifest recorded and not in this one; never pruned"
+        )
+        break
     }
   }
   const counts = `${summary.create} to create, ${summary.update} to update, ${summary.adopt} to adopt, ` +
     `${summary.unchanged} unchanged, ${summary.orphaned} orphaned` +
     (summary.duplicates > 0 ? `, ${summary.duplicates} duplicates` : "") +
+    (summary.conflicts > 0 ? `, ${summary.conflicts} in conflict` : "") +
+    (summary.others > 0 ? `, ${summary.others} of another manifest` : "") +
+    (summary.unclaimed > 0 ? `, ${summary.unclaimed} unclaimed` : "") +
     (summary.missingSecrets > 0 ? `, ${summary.missingSecrets} without a journaled secret` : "")
   return [
-    `Plan for namespace ${plan.namespace} (${plan.remoteCount} remote webhooks seen): ${counts}.`,
+    `Plan for namespace ${plan.namespace}, manifest ${plan.manifest} (${plan.remoteCount} remote webhooks seen): ${counts}.`,
     ...lines
   ].join("\n")
 }
@@ -99,10 +143,11 @@ export const planText = (plan: Plan.Plan, summary: ReturnType<typeof Plan.summar
  */
 export const planDocument = (file: string, plan: Plan.Plan, summary: ReturnType<typeof Plan.summary>) => ({
   manifest: file,
+  name: plan.manifest,
   namespace: plan.namespace,
   remoteWebhooks: plan.remoteCount,
   summary,
-  changesPending: summary.create + summary.update + summary.adopt + summary.orphaned + summary.duplicates > 0,
+  changesPending: Plan.hasChanges(plan),
   actions: plan.actions.map((action) => {
     switch (action._tag) {
       case "Create":
@@ -117,6 +162,12 @@ export const planDocument = (file: string, plan: Plan.Plan, summary: ReturnType<
         return { action: "orphaned", key: action.key ?? null, id: action.id, url: action.url }
       case "Duplicate":
         return { action: "duplicate", key: action.key, id: action.id, url: action.url }
+      case "Conflict":
+        return { action: "conflict", key: action.key, id: action.id, url: action.url, claimant: action.claimant }
+      case "Foreign":
+        return { action: "other", key: action.key ?? null, id: action.id, url: action.url, claimant: action.claimant }
+      case "Unclaimed":
+        return { action: "unclaimed", key: action.key ?? null, id: action.id, url: action.url }
     }
   })
 })

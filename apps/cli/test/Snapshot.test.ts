@@ -7,7 +7,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { MockServer } from "@exa-webhooks/mock-server"
 import { Effect } from "effect"
 import { spawnSync } from "node:child_process"
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, renameSync, symlinkSync, utimesSync, writeFileSync } from "node:fs"
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, symlinkSync, utimesSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
@@ -151,6 +151,7 @@ describe("bin/_launch", () => {
   it("is what bin/exa-webhooks runs, with or without a snapshot in apps/cli/dist", () => {
     const result = spawnSync(join(launcherDir, "exa-webhooks"), ["--version"], { encoding: "utf8" })
     assert.strictEqual(result.status, 0, result.stderr)
-    assert.strictEqual(result.stdout.trim(), "exa-webhooks 0.1.0")
+    const { version } = JSON.parse(readFileSync(join(here, "package.json"), "utf8")) as { version: string }
+    assert.strictEqual(result.stdout.trim(), `exa-webhooks ${version}`)
   })
 })

@@ -1,8 +1,12 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Stream } from "effect"
 import { HttpClient } from "effect/http"
+import { readFileSync } from "node:fs"
 import { WebhooksClient } from "../src/index.ts"
 import { HOOK_URL, publishEvent, stats, withMock } from "./fixtures/mock.ts"
+
+// The version the release wrote into package.json (the User-Agent follows it; a literal here would fail each release).
+const { version } = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }
 
 describe("WebhooksClient operations", () => {
   it.live("create, get, list, update and delete a webhook", () =>
@@ -58,7 +62,7 @@ describe("WebhooksClient operations", () => {
         yield* webhooks.list()
       }).pipe(Effect.provide(layer))
       assert.strictEqual(seen.length, 1)
-      assert.strictEqual(seen[0]!["user-agent"], "exa-webhooks-client/0.1.0")
+      assert.strictEqual(seen[0]!["user-agent"], `exa-webhooks-client/${version}`)
       assert.strictEqual(seen[0]!["x-api-key"], "exa-test-key-7c1f0e9a4b2d6e8f")
       assert.strictEqual(seen[0]!["accept"], "application/json")
     }))

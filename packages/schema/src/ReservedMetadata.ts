@@ -12,7 +12,7 @@
  */
 
 /**
- * Every key that starts with this prefix is reserved.
+ * Every key that starts with this prefix, in any case, is reserved.
  *
  * @category constants
  * @since 0.2.0
@@ -44,12 +44,23 @@ export const NAMESPACE = "exa-webhooks.namespace"
 export const MANIFEST_KEY = "exa-webhooks.key"
 
 /**
- * Whether a metadata key is reserved for exa-webhooks.
+ * The key under which the batch app stores the identity of the manifest that created a webhook: a namespace belongs to
+ * one manifest, and `--prune` deletes only what this manifest created.
+ *
+ * @category constants
+ * @since 0.4.0
+ */
+export const MANIFEST = "exa-webhooks.manifest"
+
+/**
+ * Whether a metadata key is reserved for exa-webhooks: it starts with {@link PREFIX} in any case, so that
+ * `EXA-WEBHOOKS.namespace` cannot pass for (or be mistaken for) the tag a tool wrote.
  *
  * @category guards
  * @since 0.2.0
  */
-export const isReserved = (key: string): boolean => key.startsWith(PREFIX)
+export const isReserved = (key: string): boolean =>
+  key.length >= PREFIX.length && key.slice(0, PREFIX.length).toLowerCase() === PREFIX
 
 /**
  * The reserved entries of a metadata record (empty when there are none).
@@ -78,5 +89,5 @@ export const problem = (metadata: Readonly<Record<string, string>> | undefined):
   return key === undefined
     ? undefined
     : `the metadata key ${JSON.stringify(key.length > 80 ? `${key.slice(0, 80)}…` : key)} is reserved: keys under ` +
-      `"${PREFIX}" are written by exa-webhooks itself (idempotency key, batch ownership); choose another key`
+      `"${PREFIX}" (in any case) are written by exa-webhooks itself (idempotency key, batch ownership); choose another key`
 }

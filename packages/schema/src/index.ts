@@ -128,3 +128,8 @@ export * as Monitor from "./Monitor.ts"
  * @since 0.4.0
  */
 export * as Printable from "./Printable.ts"
+
+/**
+ * @since 0.4.0
+ */
+export * as RequestBody from "./RequestBody.ts"

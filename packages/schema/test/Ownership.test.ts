@@ -26,9 +26,26 @@ describe("Ownership", () => {
     assert.include(message(decode(Ownership.UserMetadata, { note: "x".repeat(1001) })), "at most 1000 characters")
   })
 
+  it("the reserved prefix in another case is reserved too, and keys differing only in case are refused", () => {
+    for (const key of ["EXA-WEBHOOKS.namespace", "Exa-Webhooks.key", "exa-webhooks.MANIFEST"]) {
+      assert.isTrue(ReservedMetadata.isReserved(key), key)
+      assert.include(message(decode(Ownership.UserMetadata, { [key]: "x" })), "(in any case) are reserved", key)
+      assert.include(ReservedMetadata.problem({ [key]: "x" }), "is reserved", key)
+    }
+    assert.isFalse(ReservedMetadata.isReserved("exa-webhooks"))
+    assert.isFalse(ReservedMetadata.isReserved("exa_webhooks.namespace"))
+    assert.include(message(decode(Ownership.UserMetadata, { team: "a", Team: "b" })), "\"team\" and \"Team\" differ only in case")
+    assert.isUndefined(Ownership.caseClash(["a", "b", "A-"]))
+  })
+
   it("tags, of and userPart agree", () => {
     const metadata = { team: "growth", ...Ownership.tags("growth-team", "crm-sync"), [ReservedMetadata.IDEMPOTENCY_KEY]: "k1" }
-    assert.deepStrictEqual(Ownership.of(metadata), { namespace: "growth-team", key: "crm-sync" })
+    assert.deepStrictEqual(Ownership.of(metadata), { namespace: "growth-team", key: "crm-sync", manifest: undefined })
+    assert.deepStrictEqual(Ownership.of({ ...metadata, ...Ownership.tags("growth-team", "crm-sync", "infra/w.yaml") }), {
+      namespace: "growth-team",
+      key: "crm-sync",
+      manifest: "infra/w.yaml"
+    })
     assert.strictEqual(Ownership.of({ team: "growth" }), undefined)
     assert.strictEqual(Ownership.of(null), undefined)
     assert.deepStrictEqual(Ownership.userPart(metadata), { team: "growth" })

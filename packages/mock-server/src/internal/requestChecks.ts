@@ -12,19 +12,19 @@
  *
  * @since 0.1.0
  */
-import { Validation } from "@exa-webhooks/schema"
+import { RequestBody, Validation } from "@exa-webhooks/schema"
 import { ByteSize, Effect, Predicate } from "effect"
 import { HttpIncomingMessage, type HttpServerRequest } from "effect/http"
 import { InvalidRequest, PayloadTooLarge, UnsupportedMediaType } from "./failures.ts"
 
 /**
- * Largest request body accepted, in bytes (64 KiB). A webhook with 19 events, a URL and a few dozen metadata values of
- * 1,000 characters fits easily.
+ * Largest request body accepted, in bytes: the schema's `RequestBody.MAX_BYTES` (64 KiB), the bound the batch tool
+ * checks manifests against, so what validates is accepted here.
  *
  * @category constants
  * @since 0.1.0
  */
-export const MAX_BODY_BYTES = 64 * 1024
+export const MAX_BODY_BYTES = RequestBody.MAX_BYTES
 
 /**
  * One problem per key of `input` that `fields` does not define: a typo such as `event` or `limt` is named, with the
