@@ -300,6 +300,9 @@ const AUTO_LIMITS = [5, 10, 25, 50]
 // Without headers, then with each form the mock can send (one run each: every run is 500 creates, 10 to 100 s).
 const AUTO_HEADERS = [undefined, "ratelimit-policy", "ratelimit", "x-ratelimit"]
 
+/** One run's cells of the autopace table: its share of the limit, and its 429s. */
+const paceCell = (r) => r === undefined ? "" : `${fmt(r.ofLimit, 2)} | ${r.rateLimited} (${fmt((100 * r.rateLimited) / r.requests, 1)}%)`
+
 const autopace = async () => {
   const rows = []
   for (const headers of (options["auto-headers"] === "none" ? [undefined] : AUTO_HEADERS)) {
@@ -334,7 +337,6 @@ const autopace = async () => {
       }
     }
   }
-  const cell = (r) => r === undefined ? "" : `${fmt(r.ofLimit, 2)} | ${r.rateLimited} (${fmt((100 * r.rateLimited) / r.requests, 1)}%)`
   const lines = [
     "## A pace that finds the limit (`--rate-limit auto`)",
     "",
@@ -347,8 +349,8 @@ const autopace = async () => {
     "| limit | headers | auto: of limit | auto: 429s | default 10/s: of limit | default: 429s | told: of limit | told: 429s | failed (auto) |",
     "|---:|---|---:|---:|---:|---:|---:|---:|---:|",
     ...rows.map((r) =>
-      `| ${r.limit}/s | ${r.headers ?? "none"} | ${cell(r.auto)} | ${r.default === undefined ? " | " : cell(r.default)} | ${
-        r.told === undefined ? " | " : cell(r.told)
+      `| ${r.limit}/s | ${r.headers ?? "none"} | ${paceCell(r.auto)} | ${r.default === undefined ? " | " : paceCell(r.default)} | ${
+        r.told === undefined ? " | " : paceCell(r.told)
       } | ${r.auto.failed} |`
     ),
     ""
