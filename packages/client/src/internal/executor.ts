@@ -169,13 +169,12 @@ export const make = (settings: Settings): Executor => {
 
   // What a received answer becomes: the decoded body of a 2xx, else the error it is. The body is data: it is decoded
   // as received (a key that also occurs in metadata stays intact); only what an error shows of it is redacted.
-  const settle = <A>(
+  const outcome = <A>(
     call: Call,
     response: HttpClientResponse.HttpClientResponse,
     body: string,
     success: Schema.Decoder<A>
   ): Effect.Effect<A, WebhooksError> => {
-    pacer.observe?.(response.status, response.headers)
     if (response.status < 200 || response.status >= 300) {
       return Effect.flatMap(Clock.currentTimeMillis, (now) =>
         Effect.fail(Errors.fromResponse(call, {
@@ -194,6 +193,12 @@ export const make = (settings: Settings): Executor => {
       problem: Errors.problemOfIssue(decoded.failure.issue)
     }, context))
   }
+  // A learned rate (`"auto"`) takes in every answer first, whatever it becomes.
+  const { observe } = pacer
+  const settle: typeof outcome = observe === undefined
+    ? outcome
+    : (call, response, body, success) =>
+      Effect.andThen(observe(response.status, response.headers), outcome(call, response, body, success))
 
   // The failure of an attempt, for the schedule. A 429 pauses everyone first, not only this request: the key's budget
   // is spent for every fiber (and every process sharing the store), even when this request itself gives up.

@@ -11,11 +11,16 @@
  *   pause. Requests of this process that already hold an earlier turn wait for the pause's end when they wake, and
  *   take a new turn behind it, so they leave spaced by the rate again rather than all at once.
  *
+ * - A learned rate (`"auto"`, `autoRate.ts`) is one state per key: in the client, or in the store's
+ *   `LearnedRateStore` when it provides one (Redis, `RateLimitStore.layerMemory`), where every answer of every client
+ *   sharing the key is folded into it, so that they all space their turns by one rate.
+ *
  * Everything reads `Clock` and sleeps with `Effect.sleep` (the memory store too), so `TestClock` drives it.
  */
-import { Clock, Duration, Effect, Semaphore } from "effect"
+import { Clock, Duration, Effect, Option, Semaphore } from "effect"
 import type { Headers } from "effect/http"
 import { RateLimiter } from "effect/persistence"
+import { LearnedRateStore } from "../RateLimitStore.ts"
 import * as AutoRate from "./autoRate.ts"
 
 /** The turns of one client. */
@@ -26,8 +31,11 @@ export interface Pacer {
   readonly idle: () => boolean
   /** After a 429: holds every request (of every process sharing the store) until `millis` from now. */
   readonly pause: (millis: number) => Effect.Effect<void, RateLimiter.RateLimiterError>
-  /** Takes in every answer received (status and headers) when the rate is learned (`"auto"`); absent otherwise. */
-  readonly observe: ((status: number, headers: Headers.Headers) => void) | undefined
+  /**
+   * Takes in every answer received (status and headers) when the rate is learned (`"auto"`); absent otherwise. Never
+   * fails: a shared store that cannot be reached leaves the rate as it was (the next turn reports the outage).
+   */
+  readonly observe: ((status: number, headers: Headers.Headers) => Effect.Effect<void>) | undefined
   /** The rate turns are spaced by now, in requests per second. */
   readonly rate: () => number
 }
@@ -46,7 +54,7 @@ export const make = (options: {
     const limiter = yield* RateLimiter.make
     const clock = yield* Clock.Clock
     const learned = options.requestsPerSecond === "auto"
-      ? AutoRate.make(options.initial, clock.currentTimeMillisUnsafe())
+      ? yield* learner(options.key, options.initial, clock)
       : undefined
     const fixed = options.requestsPerSecond === "auto" ? options.initial : options.requestsPerSecond
     const rate = learned === undefined ? () => fixed : learned.rate
@@ -101,9 +109,42 @@ export const make = (options: {
         if (missing > 0) yield* consume(missing)
       })
 
-    const observe = learned === undefined
-      ? undefined
-      : (status: number, headers: Headers.Headers) => learned.observe(clock.currentTimeMillisUnsafe(), status, headers)
+    return { take, idle, pause, observe: learned?.observe, rate }
+  })
 
-    return { take, idle, pause, observe, rate }
+/**
+ * The learned rate of `key`: its state folded in this client, or, when the store shares one
+ * (`LearnedRateStore`), folded there with the answers of every client of the key; the client spaces its turns by the
+ * state its last answer returned (read once at the start, so a client joining others starts at their rate).
+ */
+const learner = (key: string, initial: number, clock: Clock.Clock) =>
+  Effect.gen(function*() {
+    let state = AutoRate.initial(initial, clock.currentTimeMillisUnsafe())
+    const rate = () => state.rate
+    const shared = yield* Effect.serviceOption(LearnedRateStore)
+    if (Option.isNone(shared)) {
+      const observe = (status: number, headers: Headers.Headers) =>
+        Effect.sync(() => {
+          const now = clock.currentTimeMillisUnsafe()
+          state = AutoRate.observe(state, now, status, AutoRate.quotaOf(headers, now))
+        })
+      return { rate, observe }
+    }
+    const store = shared.value
+    const storeKey = `${key}:learned-rate`
+    const fold = (step: (state: AutoRate.State, now: number) => AutoRate.State) =>
+      store.modify(storeKey, (stored, now) => step(AutoRate.fromStored(stored) ?? AutoRate.initial(initial, now), now)).pipe(
+        Effect.match({
+          onFailure: () => undefined,
+          onSuccess: (next) => {
+            state = next
+          }
+        })
+      )
+    yield* fold((current) => current)
+    const observe = (status: number, headers: Headers.Headers) => {
+      const quota = AutoRate.quotaOf(headers, clock.currentTimeMillisUnsafe())
+      return fold((current, now) => AutoRate.observe(current, now, status, quota))
+    }
+    return { rate, observe }
   })
