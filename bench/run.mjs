@@ -297,44 +297,54 @@ const race = async (mockArgs, limit) => {
 // ---------------------------------------------------------------------------------------------------------------
 
 const AUTO_LIMITS = [5, 10, 25, 50]
-// Without headers, then with each form the mock can send (one run each: every run is 500 creates, 10 to 100 s).
+// Without headers, then with each form the mock can send.
 const AUTO_HEADERS = [undefined, "ratelimit-policy", "ratelimit", "x-ratelimit"]
 
 /** One run's cells of the autopace table: its share of the limit, and its 429s. */
 const paceCell = (r) => r === undefined ? "" : `${fmt(r.ofLimit, 2)} | ${r.rateLimited} (${fmt((100 * r.rateLimited) / r.requests, 1)}%)`
 
+/** 500 creates by our client at `rate` against a mock of its own at `limit` (with `headers`), one process each. */
+const paceRun = async (limit, headers, rate, startAfterMillis) => {
+  const mock = await startMock(["--rate-limit", String(limit), ...(headers === undefined ? [] : ["--rate-limit-headers", headers])])
+  try {
+    await new Promise((resolve) => setTimeout(resolve, startAfterMillis))
+    const result = await runJson(contender("ours.mjs"), [
+      "--base-url", mock.url, "--count", String(CREATES), "--op", "create", "--concurrency", "64", "--client-rate", rate
+    ], { timeoutMillis: 240_000 })
+    const stats = await mock.stats()
+    const { created } = countItems(await listStored(mock.url))
+    return {
+      created,
+      failed: result.failed.length,
+      rateLimited: stats.rateLimited,
+      requests: stats.requests,
+      ofLimit: created / (result.wallMs / 1000) / limit,
+      wallMs: result.wallMs
+    }
+  } finally {
+    await mock.stop()
+  }
+}
+
 const autopace = async () => {
   const rows = []
-  for (const headers of (options["auto-headers"] === "none" ? [undefined] : AUTO_HEADERS)) {
-    for (const limit of AUTO_LIMITS) {
-      const mock = await startMock(["--rate-limit", String(limit), ...(headers === undefined ? [] : ["--rate-limit-headers", headers])])
-      try {
-        const runs = {}
-        // The learned pace, then the default pace (not told the limit) and the told pace, each against a fresh mock.
-        for (const [key, rate] of [["auto", "auto"], ["default", "10"], ["told", String(limit)]]) {
-          if (headers !== undefined && key !== "auto") continue
-          await mock.reset()
-          const result = await runJson(contender("ours.mjs"), [
-            "--base-url", mock.url, "--count", String(CREATES), "--op", "create", "--concurrency", "64", "--client-rate", rate
-          ], { timeoutMillis: 240_000 })
-          const stats = await mock.stats()
-          const { created } = countItems(await listStored(mock.url))
-          runs[key] = {
-            created,
-            failed: result.failed.length,
-            rateLimited: stats.rateLimited,
-            requests: stats.requests,
-            ofLimit: created / (result.wallMs / 1000) / limit,
-            wallMs: result.wallMs
-          }
-        }
-        rows.push({ limit, headers, ...runs })
-        const a = runs.auto
-        log(`  auto at ${limit}/s (${headers ?? "no headers"}): ${fmt(a.ofLimit, 2)} of the limit, ${a.rateLimited} x 429 ` +
-          `of ${a.requests}, ${a.failed} failed`)
-      } finally {
-        await mock.stop()
-      }
+  for (const limit of AUTO_LIMITS) {
+    // The runs of one limit side by side, each with its own mock: a paced run uses a few percent of a core, and one
+    // after another they would take 18 minutes. Started a second apart, so that their start-ups do not overlap.
+    const variants = [
+      ...AUTO_HEADERS.map((headers) => ({ headers, key: "auto", rate: "auto" })),
+      { headers: undefined, key: "default", rate: "10" },
+      { headers: undefined, key: "told", rate: String(limit) }
+    ]
+    const done = await Promise.all(variants.map((v, i) => paceRun(limit, v.headers, v.rate, i * 1_000)))
+    for (const headers of AUTO_HEADERS) {
+      const runs = Object.fromEntries(
+        variants.flatMap((v, i) => (v.headers === headers ? [[v.key, done[i]]] : []))
+      )
+      rows.push({ limit, headers, ...runs })
+      const a = runs.auto
+      log(`  auto at ${limit}/s (${headers ?? "no headers"}): ${fmt(a.ofLimit, 2)} of the limit, ${a.rateLimited} x 429 ` +
+        `of ${a.requests}, ${a.failed} failed`)
     }
   }
   const lines = [
@@ -344,7 +354,8 @@ const autopace = async () => {
     "rate-limit headers and with each form the mock can send (`--rate-limit-headers`); beside it, without headers, the",
     "default pace (10/s, not told the limit) and the told pace (`rateLimit: N`). `of limit` is webhooks stored per second",
     "of wall time over N; 429s are the mock's count. Target: `auto` at least 0.9 of the limit with at most 2% of",
-    "requests answered 429. One run each (a run is itself 500 requests over 10 to 100 s).",
+    "requests answered 429. One run each (a run is itself 500 requests over 10 to 100 s); the six runs of one limit go",
+    "side by side, each with its own mock, started a second apart (a paced run uses a few percent of a core).",
     "",
     "| limit | headers | auto: of limit | auto: 429s | default 10/s: of limit | default: 429s | told: of limit | told: 429s | failed (auto) |",
     "|---:|---|---:|---:|---:|---:|---:|---:|---:|",
@@ -802,17 +813,21 @@ const batchManifests = async () => {
 const SHARED_PROCESSES = 4
 const SHARED_CREATES = 125
 const SHARED_LIMIT = 50
+const SHARED_CREATES_AT_10 = 50
 
 /** A manifest of `n` webhooks in `namespace` (block YAML, as in `batchManifest`). */
 const namespacedManifest = (namespace, n) => batchManifest(n).replace(/^namespace: bench$/m, `namespace: ${namespace}`)
 
-/** Runs SHARED_PROCESSES applies at once against a fresh mock at SHARED_LIMIT/s; what the mock saw. */
-const applyTogether = async (batch, dir, store) => {
-  const mock = await startMock(["--rate-limit", String(SHARED_LIMIT)])
+/**
+ * Runs SHARED_PROCESSES applies of `creates` webhooks each at once against a fresh mock at `limit`/s, each with
+ * `--rate-limit rate` (told the limit, or "auto"; none: the default) and the store when given; what the mock saw.
+ */
+const applyTogether = async (batch, dir, store, { rate = String(SHARED_LIMIT), limit = SHARED_LIMIT, creates = SHARED_CREATES } = {}) => {
+  const mock = await startMock(["--rate-limit", String(limit)])
   try {
     const files = Array.from({ length: SHARED_PROCESSES }, (_, i) => {
-      const file = join(dir, `${store === undefined ? "alone" : "shared"}-${i}.yaml`)
-      writeFileSync(file, namespacedManifest(`job-${i}`, SHARED_CREATES))
+      const file = join(dir, `${store === undefined ? "alone" : "shared"}-${rate}-${limit}-${i}.yaml`)
+      writeFileSync(file, namespacedManifest(`job-${i}`, creates))
       return file
     })
     const env = { ...process.env, EXA_API_KEY: API_KEY, NO_COLOR: "1" }
@@ -837,7 +852,7 @@ const applyTogether = async (batch, dir, store) => {
     const started = performance.now()
     const runs = await Promise.all(files.map((file) =>
       measured(batch, [
-        "apply", file, "--base-url", mock.url, "--json", "--rate-limit", String(SHARED_LIMIT),
+        "apply", file, "--base-url", mock.url, "--json", ...(rate === "default" ? [] : ["--rate-limit", rate]),
         ...(store === undefined ? [] : ["--rate-limit-store", store])
       ], env)
     ))
@@ -861,10 +876,10 @@ const applyTogether = async (batch, dir, store) => {
       rateLimited: stats.rateLimited,
       created: copies.size,
       duplicates,
-      ofLimit: answered / (wallMs / 1000) / SHARED_LIMIT,
+      ofLimit: answered / (wallMs / 1000) / limit,
       activeMs: last - first,
       // n requests from the first to the last span n - 1 intervals.
-      ofLimitActive: (answered - 1) / ((last - first) / 1000) / SHARED_LIMIT,
+      ofLimitActive: (answered - 1) / ((last - first) / 1000) / limit,
       share429: stats.requests === 0 ? Number.NaN : stats.rateLimited / stats.requests
     }
   } finally {
@@ -893,14 +908,33 @@ const sharedBudget = async () => {
   const redis = await startRedis()
   let shared
   let alone
+  let autoShared
+  let autoAlone
+  let defaultAt10
+  let autoAt10
   try {
     shared = await applyTogether(batch, dir, redis.url)
     alone = await applyTogether(batch, dir, undefined)
+    // Not told the limit: `--rate-limit auto`, learning one rate through the store, or each process on its own.
+    autoShared = await applyTogether(batch, dir, redis.url, { rate: "auto" })
+    autoAlone = await applyTogether(batch, dir, undefined, { rate: "auto" })
+    // Two jobs started without a store on Exa's default plan: the default pace (10/s each), and auto, each learning.
+    defaultAt10 = await applyTogether(batch, dir, undefined, { rate: "default", limit: 10, creates: SHARED_CREATES_AT_10 })
+    autoAt10 = await applyTogether(batch, dir, undefined, { rate: "auto", limit: 10, creates: SHARED_CREATES_AT_10 })
   } finally {
     await redis.stop()
     rmSync(dir, { recursive: true, force: true })
   }
-  for (const [label, r] of [["shared", shared], ["alone", alone]]) {
+  for (
+    const [label, r] of [
+      ["shared", shared],
+      ["alone", alone],
+      ["auto, shared", autoShared],
+      ["auto, alone", autoAlone],
+      ["default at 10/s, alone", defaultAt10],
+      ["auto at 10/s, alone", autoAt10]
+    ]
+  ) {
     log(`  ${label}: ${fmt(r.ofLimitActive, 2)}x the limit while sending (${fmt(r.ofLimit, 2)}x over the whole run), ` +
       `${r.rateLimited} x 429 of ${r.requests} (${fmt(r.share429 * 100, 2)}%), ` +
       `${r.created} created, ${r.duplicates} duplicates, exits ${r.exits.join(" ")}`)
@@ -913,7 +947,8 @@ const sharedBudget = async () => {
       `${SHARED_PROCESSES} \`exa-webhooks-batch apply\` processes started together, each creating ${SHARED_CREATES} webhooks ` +
         `(its own namespace, the same API key, \`--rate-limit ${SHARED_LIMIT}\`) against the mock at ${SHARED_LIMIT} requests/second; ` +
         "once with `--rate-limit-store` pointing all of them at one `redis-server`, once without (each process paces itself to the " +
-        `whole limit). "of the limit": requests answered other than 429 per second, over ${SHARED_LIMIT}; "while sending" ` +
+        "whole limit); then the same two with `--rate-limit auto` instead of the limit (with the store, they learn one rate " +
+        `together; without it, each learns its own). "of the limit": requests answered other than 429 per second, over ${SHARED_LIMIT}; "while sending" ` +
         "counts from the first request the mock received to the last (its counter sampled every 20 ms), \"whole run\" from " +
         "the start of the processes to the end of the last (start-up of four processes on a busy machine included). " +
         "Targets with the store: at least 0.9x, at most 1% answered 429, no duplicates.",
@@ -922,12 +957,22 @@ const sharedBudget = async () => {
       "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
       sharedBudgetRow("shared through Redis", shared),
       sharedBudgetRow("per process (no store)", alone),
+      sharedBudgetRow("`auto`, learned through Redis", autoShared),
+      sharedBudgetRow("`auto`, per process (no store)", autoAlone),
       "",
-      `Both runs should create all ${total}; a process whose requests were refused more often than its retries allow ` +
+      `The same ${SHARED_PROCESSES} processes, ${SHARED_CREATES_AT_10} creates each, against the mock at 10/s (Exa's published limit), no store: ` +
+        "not told the limit, at the default pace (10/s each), and with `--rate-limit auto`.",
+      "",
+      "| pace | wall s | sending s | requests | 429s | 429 share | of the limit, while sending | of the limit, whole run | created | duplicates | exit codes |",
+      "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+      sharedBudgetRow("default (10/s each)", defaultAt10),
+      sharedBudgetRow("`auto`, each learning alone", autoAt10),
+      "",
+      `Every run should create all its webhooks (${total} in the first table); a process whose requests were refused more often than its retries allow ` +
         "reports those entries as failed (exit 1), and the next apply would create them.",
       ""
     ],
-    headline: { shared, alone }
+    headline: { shared, alone, autoShared, autoAlone, defaultAt10, autoAt10 }
   }
 }
 
@@ -937,6 +982,7 @@ const sections = [
   { name: "startup", run: startup, estimateMs: 150_000 },
   { name: "throughput", run: throughput, estimateMs: 60_000 },
   { name: "chaos", run: chaos, estimateMs: 45_000 },
+  { name: "autopace", run: autopace, estimateMs: 320_000 },
   { name: "overhead", run: overhead, estimateMs: 200_000 },
   { name: "listing", run: listing, estimateMs: 60_000 },
   { name: "lookups", run: lookups, estimateMs: 30_000 },
@@ -944,9 +990,7 @@ const sections = [
   { name: "batch-plan", run: batchPlan, estimateMs: 40_000 },
   { name: "batch-manifests", run: batchManifests, estimateMs: 180_000 },
   { name: "capacity", run: capacity, estimateMs: 90_000 },
-  { name: "shared-budget", run: sharedBudget, estimateMs: 60_000 },
-  // Over the ten-minute budget of a full run: `node bench/run.mjs --only autopace` (about 12 minutes).
-  { name: "autopace", run: autopace, estimateMs: 720_000 }
+  { name: "shared-budget", run: sharedBudget, estimateMs: 150_000 },
 ]
 
 const results = {}
@@ -981,6 +1025,21 @@ const headlineLines = () => {
       )
     }
   }
+  const ap = results.autopace?.headline
+  if (ap !== undefined) {
+    const plain = ap.filter((r) => r.headers === undefined)
+    const headed = ap.filter((r) => r.headers !== undefined)
+    const share = (r) => `${fmt((100 * r.rateLimited) / r.requests, 1)}%`
+    const per = (pick) => plain.map((r) => pick(r)).join(" / ")
+    out.push(
+      `- A pace that finds the limit, 500 creates against the mock at ${plain.map((r) => r.limit).join(" / ")} requests/s, ` +
+        `not told the limit: \`--rate-limit auto\` reached ${per((r) => fmt(r.auto.ofLimit, 2))} of it with ` +
+        `${per((r) => share(r.auto))} answered 429 (target at least 0.9 and at most 2%); with the mock's rate-limit headers ` +
+        `${fmt(Math.min(...headed.map((r) => r.auto.ofLimit)), 2)} at worst and ${Math.max(...headed.map((r) => r.auto.rateLimited))} x 429 at most. ` +
+        `The default pace (10/s): ${per((r) => fmt(r.default.ofLimit, 2))} with ${per((r) => share(r.default))} answered 429; ` +
+        `told the limit: ${per((r) => fmt(r.told.ofLimit, 2))}.`
+    )
+  }
   const ch = results.chaos?.headline
   if (ch !== undefined) {
     out.push(
@@ -994,7 +1053,10 @@ const headlineLines = () => {
     out.push(
       `- ${SHARED_PROCESSES} processes x ${SHARED_CREATES} creates, one key, mock at ${SHARED_LIMIT}/s: with the budget shared through ` +
         `Redis ${fmt(sb.shared.ofLimitActive, 2)}x the limit while sending, ${fmt(sb.shared.share429 * 100, 2)}% answered 429, ` +
-        `${sb.shared.duplicates} duplicates; each process on its own ${fmt(sb.alone.share429 * 100, 2)}% answered 429.`
+        `${sb.shared.duplicates} duplicates; each process on its own ${fmt(sb.alone.share429 * 100, 2)}% answered 429. ` +
+        `Not told the limit (\`--rate-limit auto\`): learning one rate through Redis ${fmt(sb.autoShared.ofLimitActive, 2)}x, ` +
+        `${fmt(sb.autoShared.share429 * 100, 2)}% answered 429; each learning alone ${fmt(sb.autoAlone.ofLimitActive, 2)}x, ` +
+        `${fmt(sb.autoAlone.share429 * 100, 2)}%.`
     )
   }
   const o = results.overhead?.headline

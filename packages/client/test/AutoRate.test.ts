@@ -74,6 +74,10 @@ describe("the learned rate", () => {
     assert.strictEqual(learner.rate(), 25)
     const unix = AutoRate.quotaOf(Headers.fromInput({ "x-ratelimit-limit": "600", "x-ratelimit-reset": "1700000060" }), 1_700_000_000_000)
     assert.strictEqual(unix.perSecond, 10, "600 requests per 60 seconds")
+    // The mock's x-ratelimit form at 5/s: a bucket empty at 400 ms past a whole second is full one second later,
+    // sent as the whole second after that, 1.6 s away; read as 1.6 s, the rate would be 3.1/s.
+    const rounded = AutoRate.quotaOf(Headers.fromInput({ "x-ratelimit-limit": "5", "x-ratelimit-reset": "1700000002" }), 1_700_000_000_400)
+    assert.strictEqual(rounded.perSecond, 5)
     // 30 passed a second, then the budget is nearly spent: down before any 429.
     ok(learner, 0, 1_000, 1000 / 25, Headers.fromInput({ "ratelimit-limit": "25", "ratelimit-remaining": "20" }))
     learner.observe(1_000, 200, Headers.fromInput({ "ratelimit-limit": "25", "ratelimit-remaining": "1" }))

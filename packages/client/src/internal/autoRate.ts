@@ -124,8 +124,10 @@ export const quotaOf = (headers: Headers.Headers, now: number): Quota => {
   const remaining = numberOf(first(headers, "ratelimit-remaining", "x-ratelimit-remaining"))
   const reset = numberOf(first(headers, "ratelimit-reset", "x-ratelimit-reset"))
   if (limit === undefined || limit === 0) return { remaining }
-  // The time until the quota is whole again is at most its window; whole seconds, so at least one.
-  const resetSeconds = reset === undefined ? 1 : reset > 1e9 ? reset - now / 1000 : reset
+  // The time until the quota is whole again is at most its window; whole seconds, so at least one. A Unix time is a
+  // whole second rounded up: counted from now it reads up to a second long, which at a one-second window would halve
+  // the rate, so it is rounded down.
+  const resetSeconds = reset === undefined ? 1 : reset > 1e9 ? Math.floor(reset - now / 1000) : reset
   return { perSecond: limit / Math.max(1, resetSeconds), limit, remaining }
 }
 
