@@ -115,7 +115,8 @@ export interface ConfigOptions extends Options {
  * The defaults, and why:
  * - `baseUrl: "https://api.exa.ai"`: Exa's production API.
  * - `rateLimit: 10`: the requests per second of Exa's default plan; pacing at the limit avoids 429s instead of
- *   recovering from them. Raise it if your plan allows more.
+ *   recovering from them. Raise it if your plan allows more. Not `"auto"`: on that plan it gains nothing, since it
+ *   must meet the limit (a 429) to find it.
  * - `timeout: 30 s`: webhook calls answer in well under a second; 30 s tolerates a slow network and still notices a
  *   connection that hangs.
  * - `onRecovered: "recreate"`: a recovered webhook has no secret (Exa returns it only on create), and a webhook
