@@ -35,6 +35,18 @@ const failure = (url: string) => Effect.flip(Effect.scoped(Layer.build(RateLimit
 const lists = (webhooks: WebhooksClient.Service, n: number) =>
   Effect.forEach(Array.from({ length: n }), () => webhooks.list(), { concurrency: "unbounded" })
 
+/**
+ * A client built by `WebhooksClient.layerConfig` from `env`, for the current scope: each call is a separate build of
+ * the layer (its own connection to the store), as a separate process would have.
+ */
+const clientFromEnv = (env: Record<string, string>) =>
+  Layer.build(
+    WebhooksClient.layerConfig().pipe(
+      Layer.provide(NodeHttpClient.layerUndici),
+      Layer.provide(ConfigProvider.layer(ConfigProvider.fromEnv({ env })))
+    )
+  ).pipe(Effect.map((context) => Context.get(context, WebhooksClient.WebhooksClient)))
+
 const read = (env: Record<string, string>) => RateLimitStore.config.parse(ConfigProvider.fromUnknown(env))
 
 describe("RateLimitStore", () => {
@@ -243,13 +255,7 @@ describe.skipIf(!RedisServer.available())("RateLimitStore with a real Redis", ()
       const redis = yield* RedisServer.start
       const mock = yield* MockServer.MockServer
       const env = { EXA_API_KEY: API_KEY, EXA_BASE_URL: mock.url, EXA_RATE_LIMIT: "auto", EXA_RATE_LIMIT_STORE: redis.url }
-      const client = () =>
-        Layer.build(
-          WebhooksClient.layerConfig().pipe(
-            Layer.provide(NodeHttpClient.layerUndici),
-            Layer.provide(ConfigProvider.layer(ConfigProvider.fromEnv({ env })))
-          )
-        ).pipe(Effect.map((context) => Context.get(context, WebhooksClient.WebhooksClient)))
+      const client = () => clientFromEnv(env)
       const clients = [yield* client(), yield* client(), yield* client()]
       const started = Date.now()
       yield* Effect.forEach(clients, (webhooks, c) =>
@@ -285,14 +291,7 @@ describe.skipIf(!RedisServer.available())("RateLimitStore with a real Redis", ()
         EXA_MAX_RETRIES: "0",
         EXA_RATE_LIMIT_STORE: redis.url
       }
-      // Two separate builds of the layer: two connections to Redis, two clients, as two processes would have.
-      const client = () =>
-        Layer.build(
-          WebhooksClient.layerConfig().pipe(
-            Layer.provide(NodeHttpClient.layerUndici),
-            Layer.provide(ConfigProvider.layer(ConfigProvider.fromEnv({ env })))
-          )
-        ).pipe(Effect.map((context) => Context.get(context, WebhooksClient.WebhooksClient)))
+      const client = () => clientFromEnv(env)
       const [a, b] = [yield* client(), yield* client()]
       // 15 each at 10/s: the mock's bucket (10) cannot absorb 30 at once, so only the shared pacing keeps it at 0.
       yield* Effect.all([lists(a, 15), lists(b, 15)], { concurrency: 2 })
