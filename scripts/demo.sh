@@ -2,7 +2,9 @@
 # make demo: walks one webhook through its whole life with the CLI, against the embedded mock on a free port.
 #   1. starts bin/exa-webhooks-mock --port 0 (its first stdout line is its base URL) and a tiny local receiver;
 #   2. runs create, list, get, update, attempts (after one delivery) and delete, printing each command;
-#   3. always stops both servers, and exits non-zero as soon as a step fails.
+#   3. verifies one delivery with `listen`, keeps examples/webhooks.yaml in sync with exa-webhooks-batch, and ends with
+#      an event received by a local app through `listen --from-api` (no public URL);
+#   4. always stops every process it started, and exits non-zero as soon as a step fails.
 # The same commands work against Exa itself: set EXA_API_KEY to your key and drop --base-url.
 set -euo pipefail
 
@@ -179,4 +181,41 @@ say "Batch: where the secrets went"
 printf '%s(journal: %s, mode %s, %s entries; keys: %s)%s\n' "$dim" "$secrets" "$(stat -c %a "$secrets")" \
   "$(wc -l <"$secrets")" "$("$node" -e 'console.log(require("node:fs").readFileSync(process.argv[1], "utf8").trim().split("\n").map((l) => JSON.parse(l).key).join(", "))' "$secrets")" "$reset"
 batch_run secret examples/webhooks.yaml crm-sync --secrets-file "$secrets" | sed 's/^\(whsec_.\{6\}\).*/\1... (the full secret; shortened here)/'
-say "Batch done. Stopping the mock."
+say "Batch done."
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Local development without a public URL: `listen --from-api` polls the Events API and delivers each event to the app
+# on this machine, signed with the webhook's secret, as Exa would. The "app" here is `exa-webhooks listen` itself,
+# which verifies every delivery with that secret and prints it.
+# ---------------------------------------------------------------------------------------------------------------------
+say "Local development: your app, and Exa's events delivered to it by 'listen --from-api' (no tunnel, no public URL)"
+"$node" -e 'console.log("whsec_demo_" + require("node:crypto").randomBytes(24).toString("hex"))' >"$work/app.secret"
+chmod 600 "$work/app.secret"
+"$cli" listen --port 0 --secret-file "$work/app.secret" >"$work/app.out" 2>"$work/app.err" &
+pids+=($!)
+app_url=$(first_line "$work/app.out") || { cat "$work/app.err" >&2; exit 1; }
+echo "your app (verifying with the webhook's secret): $app_url/hooks/exa"
+printf '%s$ exa-webhooks listen --from-api --forward-to %s/hooks/exa --secret-file %s --base-url %s --checkpoint-file %s --poll-interval 500ms%s\n' \
+  "$dim" "$app_url" "$work/app.secret" "$base_url" "$work/listen.checkpoint.json" "$reset"
+"$cli" listen --from-api --forward-to "$app_url/hooks/exa" --secret-file "$work/app.secret" --base-url "$base_url" \
+  --checkpoint-file "$work/listen.checkpoint.json" --poll-interval 500ms >"$work/from-api.out" 2>"$work/from-api.err" &
+from_api_pid=$!
+pids+=("$from_api_pid")
+# Started once it has said where it starts (events from now on; written to its checkpoint first).
+for _ in $(seq 100); do grep -q "^polling " "$work/from-api.err" && break; sleep 0.1; done
+grep -q "^polling " "$work/from-api.err" || { echo "demo: listen --from-api did not start" >&2; cat "$work/from-api.err" >&2; exit 1; }
+head -n 1 "$work/from-api.err" | sed 's/^/  /'
+
+say "Something happens in a Webset (here: the mock makes an event)"
+run trigger webset.idle --base-url "$base_url"
+for _ in $(seq 100); do grep -q " delivered webset.idle " "$work/from-api.out" && break; sleep 0.1; done
+grep -q " delivered webset.idle " "$work/from-api.out" || { echo "demo: no event came through --from-api" >&2; cat "$work/from-api.err" >&2; exit 1; }
+for _ in $(seq 50); do grep -q " verified webset.idle " "$work/app.out" && break; sleep 0.1; done
+grep -q " verified webset.idle " "$work/app.out" || { echo "demo: the app did not verify the event" >&2; cat "$work/app.err" >&2; exit 1; }
+echo "listen --from-api printed:"
+sed 's/^/  /' "$work/from-api.out"
+echo "your app printed:"
+sed -n '2,$p' "$work/app.out" | sed 's/^/  /'
+kill -INT "$from_api_pid"
+wait "$from_api_pid" 2>/dev/null || true
+say "Done: an event received through listen --from-api and verified by the app with the webhook's secret. Stopping the mock."

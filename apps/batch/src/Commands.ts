@@ -18,6 +18,8 @@ import * as Import from "./Import.ts"
 import * as Journal from "./Journal.ts"
 import * as ManifestFile from "./ManifestFile.ts"
 import { Output } from "@exa-webhooks/cli-kit/Output"
+import * as KitSession from "@exa-webhooks/cli-kit/Session"
+import * as UrlProbe from "@exa-webhooks/cli-kit/UrlProbe"
 import * as Plan from "./Plan.ts"
 import * as Program from "./Program.ts"
 import * as Progress from "./Progress.ts"
@@ -121,7 +123,14 @@ export const plan = Command.make(
       Flag.withDescription(`exit ${ExitCode.ChangesPending} when changes are pending (for CI), 0 when there are none`),
       Flag.withDefault(false)
     ),
-    verbose: Flag.Boolean("verbose").pipe(Flag.withDescription("also list unchanged webhooks"), Flag.withDefault(false))
+    verbose: Flag.Boolean("verbose").pipe(Flag.withDescription("also list unchanged webhooks"), Flag.withDefault(false)),
+    checkUrls: Flag.Boolean("check-urls").pipe(
+      Flag.withDescription(
+        "also probe each URL of the manifest (one HEAD request from this machine, with no key or secret) and fail " +
+          "(exit 2) if one redirects (Exa does not follow redirects), does not resolve, fails TLS or refuses the connection"
+      ),
+      Flag.withDefault(false)
+    )
   },
   Effect.fn("Commands.plan")(function*(flags) {
     const loaded = yield* load(flags.manifest)
@@ -140,7 +149,22 @@ export const plan = Command.make(
     const claimed = Render.claimantsWarning(computed)
     if (claimed !== undefined) yield* output.warn(claimed)
     const summary = Plan.summary(computed)
-    yield* output.result(Render.planDocument(flags.manifest, computed, summary), () => Render.planText(computed, summary, flags.verbose))
+    const checks = flags.checkUrls
+      ? yield* UrlProbe.probeAll(loaded.webhooks.map((webhook) => webhook.url)).pipe(Effect.provide(KitSession.transport))
+      : undefined
+    yield* output.result(
+      { ...Render.planDocument(flags.manifest, computed, summary), ...(checks === undefined ? {} : { urlChecks: checks }) },
+      () =>
+        Render.planText(computed, summary, flags.verbose) +
+        (checks === undefined ? "" : `\nURL checks:\n${checks.map((c) => `  ${c.ok ? "ok  " : "FAIL"}  ${c.message}`).join("\n")}`)
+    )
+    const failing = (checks ?? []).filter((check) => !check.ok)
+    if (failing.length > 0) {
+      return yield* new UsageError({
+        message: `--check-urls: ${failing.length} of ${checks!.length} URLs would fail every delivery (listed above); fix ` +
+          "them in the manifest before apply"
+      })
+    }
     if (flags.detailedExitCode && Plan.hasChanges(computed)) return yield* new Exiting({ code: ExitCode.ChangesPending })
   })
 ).pipe(

@@ -5,40 +5,27 @@
  *
  * @since 0.1.0
  */
-import { EventType, IdempotencyKey, Page, Printable, Webhook, WebhookId } from "@exa-webhooks/schema"
+import { EventType, IdempotencyKey, Printable, Webhook, WebhookId } from "@exa-webhooks/schema"
 import { Effect, Option, Redacted, Stdio, Stream } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
 import { Confirm, ConfirmationDeclined } from "@exa-webhooks/cli-kit/Confirm"
 import * as Input from "./Input.ts"
 import { Output, StdoutError } from "@exa-webhooks/cli-kit/Output"
+import * as KitSession from "@exa-webhooks/cli-kit/Session"
+import * as UrlProbe from "@exa-webhooks/cli-kit/UrlProbe"
+import { all, cursor, cursorOf, limit, moreHint } from "./Paging.ts"
 import * as Program from "./Program.ts"
 import * as Render from "./Render.ts"
+import { root, session } from "./Root.ts"
 import * as SecretFile from "./SecretFile.ts"
 import * as Session from "./Session.ts"
 import * as UncertainCreate from "./UncertainCreate.ts"
 import { UsageError } from "@exa-webhooks/cli-kit/UsageError"
-// Receiving (verify, listen) lives in its own modules; only registered here.
+// Receiving (verify, listen), events and replay live in their own modules; only registered here.
+import * as EventCommands from "./EventCommands.ts"
 import * as Listen from "./Listen.ts"
+import * as Replay from "./Replay.ts"
 import * as Verify from "./Verify.ts"
-
-/**
- * The root command: global flags, no action of its own.
- *
- * @since 0.1.0
- */
-export const root = Command.make(Program.NAME).pipe(
-  Command.withSharedFlags(Session.flags),
-  Command.withDescription(
-    [
-      "Create and manage Exa Websets webhooks from a terminal or a CI job.",
-      "  The API key is read from EXA_API_KEY or --api-key-file PATH; there is no --api-key flag, because command",
-      "  lines leak into shell history and process lists. Every input is checked before anything is sent.",
-      "  Run 'exa-webhooks COMMAND --help' for a command's flags."
-    ].join("\n")
-  )
-)
-
-const session = Effect.flatMap(root, Session.resolve)
 
 // Flags -------------------------------------------------------------------------------------------------------------
 
@@ -67,42 +54,8 @@ const metadata = Flag.String("metadata").pipe(
   Flag.atLeast(0)
 )
 
-const limit = Flag.String("limit").pipe(
-  Flag.withDescription(
-    `page size, ${Page.PAGE_LIMIT.minimum} to ${Page.PAGE_LIMIT.maximum} (default ${Page.PAGE_LIMIT.default}; with --all, per request)`
-  ),
-  Flag.withMetavar("N"),
-  Flag.withSchema(Page.PageLimit),
-  Flag.optional
-)
-
-const all = Flag.Boolean("all").pipe(
-  Flag.withDescription("follow every page and print everything"),
-  Flag.withDefault(false)
-)
-
-const cursor = Flag.String("cursor").pipe(
-  Flag.withDescription("start at this page (the nextCursor of a previous page)"),
-  Flag.withMetavar("CURSOR"),
-  Flag.withSchema(Page.Cursor),
-  Flag.optional
-)
-
 const metadataOf = (values: ReadonlyArray<string>) =>
   values.length === 0 ? Effect.succeed(undefined) : Input.metadata(values)
-
-const cursorOf = Effect.fn("Commands.cursor")(function*(value: Option.Option<string>, everyPage: boolean) {
-  if (Option.isNone(value)) return undefined
-  if (everyPage) return yield* new UsageError({ message: "--cursor and --all cannot be combined: --all starts at the first page" })
-  return value.value
-})
-
-const moreHint = (page: Page.Envelope<unknown>, what: string) =>
-  page.hasMore
-    ? `more ${what} exist: pass --all to print every page${
-      page.nextCursor === null ? "" : `, or --cursor ${page.nextCursor} for the next one`
-    }`
-    : undefined
 
 // create ------------------------------------------------------------------------------------------------------------
 
@@ -143,6 +96,13 @@ export const create = Command.make(
           "signing secret (the old secret stops working)"
       ),
       Flag.withDefault(false)
+    ),
+    checkUrl: Flag.Boolean("check-url").pipe(
+      Flag.withDescription(
+        "first probe the URL (one HEAD request from this machine, with no key or secret) and create nothing if it " +
+          "redirects (Exa does not follow redirects), does not resolve, fails TLS or refuses the connection"
+      ),
+      Flag.withDefault(false)
     )
   },
   Effect.fn("Commands.create")(function*(flags) {
@@ -163,6 +123,7 @@ export const create = Command.make(
     const output = yield* Output
 
     if (s.dryRun) {
+      if (flags.checkUrl) yield* output.note(`dry run: --check-url would first probe ${body.url} (a HEAD request)`)
       if (Option.isSome(flags.secretFile)) yield* SecretFile.check(flags.secretFile.value)
       // The preview shows the create itself; with a key, the real run first lists webhooks to find an earlier one.
       return yield* Session.preview(
@@ -173,6 +134,12 @@ export const create = Command.make(
           : "with --idempotency-key the real run first lists webhooks to find one created under the same key, and " +
             "lists them again after the create to settle a run with the same key going on at the same time"
       )
+    }
+
+    if (flags.checkUrl) {
+      const check = yield* UrlProbe.probe(body.url).pipe(Effect.provide(KitSession.transport))
+      if (!check.ok) return yield* new UsageError({ message: `--check-url: ${check.message}; nothing was created` })
+      yield* output.note(`--check-url: ${check.message}`)
     }
 
     yield* Effect.scoped(Effect.gen(function*() {
@@ -506,5 +473,17 @@ export const attempts = Command.make(
  * @since 0.1.0
  */
 export const command = root.pipe(
-  Command.withSubcommands([create, list, get, update, remove, attempts, Verify.command, Listen.command])
+  Command.withSubcommands([
+    create,
+    list,
+    get,
+    update,
+    remove,
+    attempts,
+    EventCommands.events,
+    EventCommands.trigger,
+    Replay.command,
+    Verify.command,
+    Listen.command
+  ])
 )

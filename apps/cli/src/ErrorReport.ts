@@ -10,8 +10,11 @@ import * as KitErrorReport from "@exa-webhooks/cli-kit/ErrorReport"
 import type { Report } from "@exa-webhooks/cli-kit/Output"
 import { VerifyError } from "@exa-webhooks/receiver"
 import { Validation } from "@exa-webhooks/schema"
+import { CheckpointWriteError } from "./CheckpointFile.ts"
+import { TriggerFailed } from "./EventCommands.ts"
 import * as ExitCode from "./ExitCode.ts"
 import * as Program from "./Program.ts"
+import { ReplayIncomplete } from "./Replay.ts"
 import { SecretFileError } from "./SecretFile.ts"
 import { UncertainCreate } from "./UncertainCreate.ts"
 
@@ -70,6 +73,12 @@ export const settingNames: KitErrorReport.SettingNames = {
 }
 
 const specific = (error: unknown): Report | undefined => {
+  if (error instanceof ReplayIncomplete || error instanceof TriggerFailed) {
+    return { type: error._tag, message: error.message, exitCode: ExitCode.ApiFailure }
+  }
+  if (error instanceof CheckpointWriteError) {
+    return { type: error._tag, message: error.message, exitCode: ExitCode.ApiFailure, details: { path: error.path } }
+  }
   if (error instanceof SecretFileError) {
     return { type: "SecretFileError", message: error.message, exitCode: ExitCode.ApiFailure, details: { path: error.path } }
   }

@@ -11,28 +11,38 @@
  * and failed forwards go to stderr (`{"rejected": {...}}`, `{"warning": ...}` with `--json`): the listener keeps
  * running whatever arrives. Ctrl-C (or SIGTERM) stops it; like every command it then exits with 130.
  *
+ * `listen --from-api --forward-to URL` receives nothing: it polls Exa's Events API instead (see `FromApi`).
+ *
  * @since 0.2.0
  */
 import { Signature, Verifier, VerifyError } from "@exa-webhooks/receiver"
-import { Event, Printable, Validation } from "@exa-webhooks/schema"
+import { Event, type EventType, Printable, Validation } from "@exa-webhooks/schema"
 import { Cause, DateTime, Duration, Effect, Layer, Option, Result, Schema, SchemaGetter } from "effect"
 import { Command, Flag } from "effect/cli"
 import { FetchHttpClient, HttpClient, HttpClientRequest } from "effect/http"
 import type * as Http from "node:http"
 import type { AddressInfo } from "node:net"
 import { Output } from "@exa-webhooks/cli-kit/Output"
+import { Events } from "@exa-webhooks/client"
+import * as Delivery from "./Delivery.ts"
 import { MAX_BODY_BYTES } from "./DeliveryBody.ts"
+import { since, types } from "./EventCommands.ts"
+import * as FromApi from "./FromApi.ts"
+import { root, session } from "./Root.ts"
+import { DurationText, type Since } from "./Since.ts"
 import * as SigningSecrets from "./SigningSecrets.ts"
 import { UsageError } from "@exa-webhooks/cli-kit/UsageError"
 
 const encodeEvent = Schema.encodeSync(Event.Event)
 
+const ForwardUrl = Delivery.targetUrl("forward-to")
+
 /**
- * How long a forward waits for the app's answer.
+ * How long a forward waits for the app's answer (a delivery's, see `Delivery.TIMEOUT`).
  *
  * @since 0.2.0
  */
-export const FORWARD_TIMEOUT = Duration.seconds(30)
+export const FORWARD_TIMEOUT = Delivery.TIMEOUT
 
 // Headers that describe one hop, not the delivery: the forward makes its own.
 const hopByHop: ReadonlySet<string> = new Set([
@@ -58,19 +68,6 @@ const Port = Schema.String.check(
 ).pipe(Schema.decodeTo(Schema.Int, {
   decode: SchemaGetter.transform((text: string) => Number(text)),
   encode: SchemaGetter.transform((n: number) => String(n))
-}))
-
-const ForwardUrl = Schema.String.check(
-  Schema.makeFilter((text: string) => {
-    const url = URL.parse(text.trim())
-    if (url === null || (url.protocol !== "http:" && url.protocol !== "https:")) {
-      return `forward-to must be an absolute http(s) URL such as http://127.0.0.1:3000/hooks/exa, got ${Validation.quote(text)}`
-    }
-    return (url.username === "" && url.password === "") || "forward-to must not carry credentials (user:password@)"
-  }, { expected: "an absolute http(s) URL" })
-).pipe(Schema.decodeTo(Schema.String, {
-  decode: SchemaGetter.transform((text: string) => new URL(text.trim()).href),
-  encode: SchemaGetter.transform((href: string) => href)
 }))
 
 const hostForUrl = (host: string) => (host.includes(":") ? `[${host}]` : host)
@@ -106,6 +103,47 @@ const headersOf = (request: Http.IncomingMessage): Record<string, string> =>
     )
   )
 
+/** `listen --from-api`: checks what only a receiver takes, then polls (see `FromApi`). */
+const fromApi = Effect.fn("Listen.fromApi")(function*(flags: {
+  readonly port: Option.Option<number>
+  readonly host: Option.Option<string>
+  readonly tolerance: Option.Option<number>
+  readonly secretFile: Option.Option<string>
+  readonly forwardTo: Option.Option<string>
+  readonly since: Option.Option<Since>
+  readonly types: ReadonlyArray<EventType.EventType>
+  readonly checkpointFile: Option.Option<string>
+  readonly pollInterval: Duration.Duration
+}) {
+  const receiverOnly = [
+    ["--port", Option.isSome(flags.port)],
+    ["--host", Option.isSome(flags.host)],
+    ["--tolerance", Option.isSome(flags.tolerance)]
+  ].filter(([, given]) => given).map(([name]) => name)
+  if (receiverOnly.length > 0) {
+    return yield* new UsageError({
+      message: `${receiverOnly.join(", ")} cannot be combined with --from-api: it listens on no port, it polls Exa's ` +
+        "Events API and delivers to --forward-to"
+    })
+  }
+  if (Option.isNone(flags.forwardTo)) {
+    return yield* new UsageError({ message: "--from-api needs --forward-to URL: your app, where each event is delivered" })
+  }
+  if ((yield* root).dryRun) {
+    return yield* new UsageError({ message: "listen --from-api has no dry run: it would only wait for events" })
+  }
+  const secret = yield* SigningSecrets.forSigning(flags.secretFile)
+  return yield* FromApi.run({
+    session: yield* session,
+    forwardTo: flags.forwardTo.value,
+    secret,
+    since: flags.since,
+    types: flags.types,
+    checkpointFile: flags.checkpointFile,
+    pollInterval: flags.pollInterval
+  }).pipe(Effect.provide(Delivery.layer))
+})
+
 /**
  * The command.
  *
@@ -118,27 +156,76 @@ export const command = Command.make(
       Flag.withDescription("the port to listen on (default 0: a free one; the URL is printed first)"),
       Flag.withMetavar("PORT"),
       Flag.withSchema(Port),
-      Flag.withDefault(0)
+      Flag.optional
     ),
     host: Flag.String("host").pipe(
       Flag.withDescription("the address to listen on (default 127.0.0.1: only this machine can connect)"),
       Flag.withMetavar("HOST"),
-      Flag.withDefault("127.0.0.1")
+      Flag.optional
     ),
-    secretFile: SigningSecrets.secretFileFlag,
+    secretFile: SigningSecrets.secretFileFlag.pipe(Flag.optional),
     forwardTo: Flag.String("forward-to").pipe(
-      Flag.withDescription("also POST each verified delivery, with its original headers and body, to this URL (your app)"),
+      Flag.withDescription(
+        "also POST each verified delivery, with its original headers and body, to this URL (your app); with " +
+          "--from-api, where each event is delivered"
+      ),
       Flag.withMetavar("URL"),
       Flag.withSchema(ForwardUrl),
       Flag.optional
     ),
-    tolerance: SigningSecrets.toleranceFlag
+    tolerance: SigningSecrets.toleranceOption,
+    fromApi: Flag.Boolean("from-api").pipe(
+      Flag.withDescription(
+        "no public URL needed: poll Exa's Events API and deliver each event to --forward-to as Exa would (signed with " +
+          `--secret-file or ${SigningSecrets.ENV}), resuming after a restart from a checkpoint file`
+      ),
+      Flag.withDefault(false)
+    ),
+    since: since("with --from-api and no checkpoint yet: first deliver the events since then (10m, 2h, or an RFC 3339 time)"),
+    types: types.pipe(Flag.withDescription("with --from-api: only events of this type; repeat the flag for several")),
+    checkpointFile: Flag.String("checkpoint-file").pipe(
+      Flag.withDescription(
+        "with --from-api: where the listener keeps its place (default: one per API, key and --forward-to under " +
+          "$XDG_STATE_HOME/exa-webhooks/listen, or ~/.local/state/exa-webhooks/listen)"
+      ),
+      Flag.withMetavar("PATH"),
+      Flag.optional
+    ),
+    pollInterval: Flag.String("poll-interval").pipe(
+      Flag.withDescription(
+        `with --from-api: how long to wait between two polls (default ${Duration.format(Events.defaults.pollInterval)}: ` +
+          "one request, 5% of the 10 requests a second Exa allows a team)"
+      ),
+      Flag.withMetavar("DURATION"),
+      Flag.withSchema(DurationText),
+      Flag.withDefault(Events.defaults.pollInterval)
+    )
   },
   Effect.fn("Listen.command")(function*(flags) {
-    const listenPort = flags.port
+    if (flags.fromApi) return yield* fromApi(flags)
+    const forwardOnly = [
+      ["--since", Option.isSome(flags.since)],
+      ["--type", flags.types.length > 0],
+      ["--checkpoint-file", Option.isSome(flags.checkpointFile)]
+    ].filter(([, given]) => given).map(([name]) => name)
+    if (forwardOnly.length > 0) {
+      return yield* new UsageError({
+        message: `${forwardOnly.join(", ")} ${forwardOnly.length === 1 ? "needs" : "need"} --from-api: ${
+          forwardOnly.length === 1 ? "it chooses" : "they choose"
+        } what it polls`
+      })
+    }
+    if (Option.isNone(flags.secretFile)) {
+      return yield* new UsageError({
+        message: "listen needs --secret-file PATH (the webhook's signing secret, as 'create --secret-file' wrote it) " +
+          "to verify deliveries; or --from-api --forward-to URL to poll Exa's events instead of receiving them"
+      })
+    }
+    const listenPort = Option.getOrElse(flags.port, () => 0)
+    const host = Option.getOrElse(flags.host, () => "127.0.0.1")
     const forwardTo = Option.getOrUndefined(flags.forwardTo)
-    const toleranceSeconds = flags.tolerance
-    const secrets = yield* SigningSecrets.read(flags.secretFile)
+    const toleranceSeconds = Option.getOrElse(flags.tolerance, () => 300)
+    const secrets = yield* SigningSecrets.read(flags.secretFile.value)
     const output = yield* Output
     const verifier = yield* Verifier.make({ secrets, tolerance: Duration.seconds(toleranceSeconds) })
     // A forward never follows a redirect: the body and its signature were meant for the app at --forward-to, and a
@@ -166,10 +253,10 @@ export const command = Command.make(
           created.once("error", (error) =>
             resume(Effect.fail(
               new UsageError({
-                message: `cannot listen on ${flags.host}:${listenPort} (${error.message}); choose another --port, or 0 for a free one`
+                message: `cannot listen on ${host}:${listenPort} (${error.message}); choose another --port, or 0 for a free one`
               })
             )))
-          created.listen(listenPort, flags.host, () => resume(Effect.succeed(created)))
+          created.listen(listenPort, host, () => resume(Effect.succeed(created)))
         }),
         (running) =>
           Effect.callback<void>((resume) => {
@@ -177,7 +264,7 @@ export const command = Command.make(
             running.close(() => resume(Effect.void))
           })
       )
-      const url = `http://${hostForUrl(flags.host)}:${(server.address() as AddressInfo).port}`
+      const url = `http://${hostForUrl(host)}:${(server.address() as AddressInfo).port}`
 
       const refused = (error: VerifyError.VerifyError) =>
         json
@@ -273,8 +360,8 @@ export const command = Command.make(
           `(timestamps within ${toleranceSeconds} s)${forwardTo === undefined ? "" : `, forwarding verified ones to ${forwardTo}`}; ` +
           "Ctrl-C to stop"
       )
-      if (flags.host !== "127.0.0.1" && flags.host !== "::1" && flags.host !== "localhost") {
-        yield* output.warn(`listening on ${flags.host}: other machines may be able to reach this listener`)
+      if (host !== "127.0.0.1" && host !== "::1" && host !== "localhost") {
+        yield* output.warn(`listening on ${host}: other machines may be able to reach this listener`)
       }
       return yield* Effect.never
     }))
@@ -284,13 +371,20 @@ export const command = Command.make(
     "Run a local receiver for development: verify each delivery's signature, print verified events (one line each; " +
       "JSON lines with --json), answer 200 for genuine deliveries and 400/401 with the reason otherwise, and " +
       "optionally forward genuine ones to your app. The first line printed is the URL to give the webhook. " +
+      "With --from-api, no public URL is needed: it polls Exa's Events API and delivers each event to --forward-to, " +
+      "signed with the webhook's secret as Exa would, one line per event with your app's answer; a failing app gets " +
+      "the event again with backoff, and a checkpoint file makes a restart resume where it stopped. " +
       "Ctrl-C stops it (exit 130)."
   ),
-  Command.withShortDescription("a local receiver that verifies deliveries (and forwards them to your app)"),
+  Command.withShortDescription("a local receiver that verifies deliveries; --from-api: Exa's events to your app"),
   Command.withExamples([
     {
       command: "exa-webhooks listen --port 4242 --secret-file ./exa.secret --forward-to http://127.0.0.1:3000/hooks/exa",
       description: "then point the webhook at http://127.0.0.1:4242 (exa-webhooks update ID --url ...)"
+    },
+    {
+      command: "exa-webhooks listen --from-api --forward-to http://127.0.0.1:3000/hooks/exa --secret-file ./exa.secret --since 10m",
+      description: "no tunnel: the last 10 minutes of events, then each new one, delivered to your app"
     }
   ])
 )

@@ -8,13 +8,15 @@
  *
  * @since 0.1.0
  */
-import { type Page, Printable, ReservedMetadata, Webhook, WebhookAttempt } from "@exa-webhooks/schema"
+import { Event, type Page, Printable, ReservedMetadata, Webhook, WebhookAttempt } from "@exa-webhooks/schema"
 import { DateTime, Schema } from "effect"
 import * as Table from "./Table.ts"
 
 const encodeWebhook = Schema.encodeSync(Webhook.Webhook)
 const encodeWebhookPage = Schema.encodeSync(Webhook.ListWebhooksResponse)
 const encodeAttemptPage = Schema.encodeSync(WebhookAttempt.ListWebhookAttemptsResponse)
+const encodeEvent = Schema.encodeSync(Event.ReceivedEvent)
+const encodeEventPage = Schema.encodeSync(Event.ListEventsResponse)
 
 /**
  * A webhook in its wire form (ISO-8601 timestamps).
@@ -91,3 +93,47 @@ export const attemptTable = (attempts: ReadonlyArray<WebhookAttempt.WebhookAttem
       Printable.escape(a.eventId)
     ])
   )
+
+/**
+ * An event in its wire form, as a webhook delivery carries it.
+ *
+ * @since 0.4.0
+ */
+export const eventDocument = (event: Event.ReceivedEvent) => encodeEvent(event)
+
+/**
+ * A page (or every page) of events in the shape of `GET /v0/events`.
+ *
+ * @since 0.4.0
+ */
+export const eventListDocument = (page: Page.Envelope<Event.ReceivedEvent>) => encodeEventPage(page)
+
+// What an event is about: its data's id and kind, when it has them.
+const subject = (event: Event.ReceivedEvent) => {
+  const { id, object } = event.data
+  return typeof id === "string" ? Printable.escape(typeof object === "string" ? `${object} ${id}` : id) : ""
+}
+
+/**
+ * Events as a table, newest first (the API's order).
+ *
+ * @since 0.4.0
+ */
+export const eventTable = (events: ReadonlyArray<Event.ReceivedEvent>): string =>
+  Table.render(
+    ["CREATED", "TYPE", "EVENT ID", "ABOUT"],
+    events.map((e) => [DateTime.formatIso(e.createdAt), Printable.escape(e.type), Printable.escape(e.id), subject(e)])
+  )
+
+/**
+ * One event as labelled lines, then its data as indented JSON.
+ *
+ * @since 0.4.0
+ */
+export const eventDetails = (event: Event.ReceivedEvent): string =>
+  [
+    ["id", Printable.escape(event.id)],
+    ["type", Printable.escape(event.type)],
+    ["created", DateTime.formatIso(event.createdAt)]
+  ].map(([label, value]) => `  ${label!.padEnd(9)}${value}`).join("\n") +
+  `\n  data\n${JSON.stringify(encodeEvent(event).data, null, 2).split("\n").map((line) => `    ${line}`).join("\n")}`

@@ -4,11 +4,12 @@
  * blank lines ignored, so the file `create --secret-file` writes works as it is. Secrets are held as `Redacted` from
  * the moment they are read and never printed; only their count is.
  *
- * Also the `--tolerance` flag both commands share.
+ * Also the `--tolerance` flag both commands share, and the one secret that `listen --from-api` and `replay` sign
+ * deliveries with ({@link forSigning}: `--secret-file`, else `EXA_WEBHOOK_SECRET`).
  *
  * @since 0.2.0
  */
-import { Effect, FileSystem, Option, Redacted, Schema, SchemaGetter } from "effect"
+import { Config, Effect, FileSystem, Option, Redacted, Schema, SchemaGetter } from "effect"
 import { Flag } from "effect/cli"
 import { Output } from "@exa-webhooks/cli-kit/Output"
 import { UsageError } from "@exa-webhooks/cli-kit/UsageError"
@@ -52,6 +53,19 @@ export const toleranceFlag = Flag.String("tolerance").pipe(
 )
 
 /**
+ * `--tolerance SECONDS` without its default, for a command that must know whether it was given (`listen --from-api`
+ * takes none).
+ *
+ * @since 0.4.0
+ */
+export const toleranceOption = Flag.String("tolerance").pipe(
+  Flag.withDescription("how far the signed timestamp may be from now, either way, in seconds (default 300)"),
+  Flag.withMetavar("SECONDS"),
+  Flag.withSchema(ToleranceSeconds),
+  Flag.optional
+)
+
+/**
  * Reads the secrets of `path`; fails with a `UsageError` naming the flag when the file cannot be read or holds no
  * secret, and warns when other users can read it.
  *
@@ -83,4 +97,33 @@ export const read = Effect.fn("SigningSecrets.read")(function*(path: string) {
     yield* (yield* Output).warn(`${path} can be read by other users; restrict it with: chmod 600 ${path}`)
   }
   return secrets
+})
+
+/**
+ * The environment variable that holds the secret `listen --from-api` and `replay` sign with, when no `--secret-file`
+ * is given.
+ *
+ * @since 0.4.0
+ */
+export const ENV = "EXA_WEBHOOK_SECRET"
+
+/**
+ * The secret to sign deliveries with: the first secret of `--secret-file` (the current one, during a rotation), else
+ * `EXA_WEBHOOK_SECRET`; a `UsageError` naming both when there is none.
+ *
+ * @since 0.4.0
+ */
+export const forSigning = Effect.fn("SigningSecrets.forSigning")(function*(file: Option.Option<string>) {
+  if (Option.isSome(file)) return (yield* read(file.value))[0]!
+  const fromEnv = yield* Config.option(Config.Redacted(ENV)).pipe(
+    Effect.orElseSucceed(() => Option.none<Redacted.Redacted<string>>())
+  )
+  const secret = Option.map(fromEnv, (value) => Redacted.value(value).trim())
+  if (Option.isNone(secret) || secret.value === "") {
+    return yield* new UsageError({
+      message: `no signing secret: pass --secret-file PATH (as written by 'create --secret-file', or the batch tool's ` +
+        `'secret' output) or set ${ENV}; deliveries are signed with it so that your app's verification accepts them`
+    })
+  }
+  return Redacted.make(secret.value)
 })

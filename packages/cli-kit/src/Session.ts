@@ -9,8 +9,10 @@
  * @since 0.1.0
  */
 import { ClientOptions, WebhooksClient } from "@exa-webhooks/client"
+import * as Transport from "@exa-webhooks/client/Transport"
 import { BaseUrl, ClientSettings } from "@exa-webhooks/schema"
-import { Config, Effect, Option } from "effect"
+import { Config, Effect, Layer, Option } from "effect"
+import { HttpClient } from "effect/http"
 import type { Duration, Redacted } from "effect"
 import { Flag } from "effect/cli"
 import * as ApiKey from "./ApiKey.ts"
@@ -177,3 +179,14 @@ export const clientConfig = (
  */
 export const configUsage = (error: Config.ConfigError): UsageError =>
   new UsageError({ message: `invalid client setting in the environment: ${configLine(error.message)}` })
+
+/**
+ * The bins' `HttpClient` for requests that are not the API's (deliveries, URL checks): the client's Node transport
+ * (undici, the proxy of `HTTPS_PROXY` / `HTTP_PROXY` unless `NO_PROXY` lists the host, never following a redirect). A
+ * malformed proxy variable is a usage error naming it.
+ *
+ * @since 0.4.0
+ */
+export const transport: Layer.Layer<HttpClient.HttpClient, UsageError> = Transport.layerConfig().pipe(
+  Layer.catchTag("ConfigError", (error) => Layer.effect(HttpClient.HttpClient, Effect.fail(configUsage(error))))
+)

@@ -18,7 +18,9 @@ import type { Stream } from "effect"
 import { HttpClient } from "effect/http"
 import { RateLimiter } from "effect/persistence"
 import * as ClientOptions from "./ClientOptions.ts"
+import type * as Events from "./Events.ts"
 import * as Errors from "./internal/errors.ts"
+import * as EventOperations from "./internal/events.ts"
 import * as Executor from "./internal/executor.ts"
 import * as Operations from "./internal/operations.ts"
 import * as Pacing from "./internal/pacing.ts"
@@ -193,6 +195,12 @@ export interface Service {
     id: string,
     options?: Omit<AttemptsOptions, "cursor">
   ) => Stream.Stream<WebhookAttempt.WebhookAttempt, WebhooksError>
+  /**
+   * The Events API (`GET /v0/events`, `GET /v0/events/{id}`) and a stream of new events from a checkpoint, paced by
+   * the same limiter as every other request (see `Events`).
+   * @since 0.4.0
+   */
+  readonly events: Events.Service
 }
 
 /**
@@ -275,17 +283,20 @@ const makeWith = Effect.fnUntraced(function*(options: Options, env: Errors.Conte
     pacer,
     env
   })
-  return WebhooksClient.of(yield* Operations.make({
+  const context: Errors.Context = {
+    baseUrl: settings.baseUrl,
+    origin: new URL(settings.baseUrl).origin,
+    redact: redactor(Redacted.value(options.apiKey)),
+    env
+  }
+  const webhooks = yield* Operations.make({
     executor,
-    context: {
-      baseUrl: settings.baseUrl,
-      origin: new URL(settings.baseUrl).origin,
-      redact: redactor(Redacted.value(options.apiKey)),
-      env
-    },
+    context,
     apiKey: options.apiKey,
     onRecovered: options.onRecovered ?? defaults.onRecovered
-  }))
+  })
+  // One executor, so the events are paced by the same limiter (and key) as every other request.
+  return WebhooksClient.of({ ...webhooks, events: EventOperations.make({ executor, context, apiKey: options.apiKey }) })
 })
 
 /**

@@ -265,8 +265,22 @@ export class NotFoundError extends Schema.TaggedError<NotFoundError>()("NotFound
   get namesWebhook(): boolean {
     return /\/webhooks\/[^/]+/.test(this.path ?? "")
   }
+  /**
+   * Whether the path names an event (`/events/{id}`): no such event, or one Exa no longer keeps.
+   * @since 0.4.0
+   */
+  get namesEvent(): boolean {
+    return /\/events\/[^/]+/.test(this.path ?? "")
+  }
   override get message(): string {
-    return answered(this, this.namesWebhook ? " No webhook with this id exists for this key." : " The route does not exist.")
+    return answered(
+      this,
+      this.namesWebhook
+        ? " No webhook with this id exists for this key."
+        : this.namesEvent
+        ? " No event with this id exists for this key (or it is no longer kept)."
+        : " The route does not exist."
+    )
   }
 }
 

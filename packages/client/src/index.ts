@@ -12,6 +12,11 @@
 export * as ClientOptions from "./ClientOptions.ts"
 
 /**
+ * @since 0.4.0
+ */
+export * as Events from "./Events.ts"
+
+/**
  * @since 0.3.0
  */
 export * as RateLimitStore from "./RateLimitStore.ts"

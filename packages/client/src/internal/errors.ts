@@ -207,7 +207,11 @@ export const fromResponse = (operation: Operation, response: {
       const error = new Errors.NotFoundError(fields)
       return new Errors.NotFoundError({
         ...fields,
-        advice: error.namesWebhook ? "List webhooks to see their ids." : `Check the base URL (${context.baseUrl}).`
+        advice: error.namesWebhook
+          ? "List webhooks to see their ids."
+          : error.namesEvent
+          ? "List events to see their ids."
+          : `Check the base URL (${context.baseUrl}).`
       })
     }
     case 429:

@@ -19,7 +19,8 @@ import { USER_AGENT } from "./version.ts"
 /** One HTTP call: the operation (method, full path) plus its query and JSON body. */
 export interface Call extends Errors.Operation {
   readonly method: "GET" | "POST" | "PATCH" | "DELETE"
-  readonly urlParams?: Readonly<Record<string, string>> | undefined
+  /** A repeated parameter (the events list's `types`) is an array. */
+  readonly urlParams?: Readonly<Record<string, string | ReadonlyArray<string>>> | undefined
   readonly body?: unknown
 }
 

@@ -210,6 +210,6 @@ export const make = Effect.fnUntraced(function*(deps: Dependencies) {
     })
   }))
 
-  const service: Service = { create, get, list, listAll, update, delete: remove, attempts, listAllAttempts }
+  const service: Omit<Service, "events"> = { create, get, list, listAll, update, delete: remove, attempts, listAllAttempts }
   return service
 })

@@ -75,3 +75,7 @@ export const update = make(endpoints.update)
 export const remove = make(endpoints.delete)
 /** `GET /websets/v0/webhooks/{id}/attempts`. */
 export const attempts = make(endpoints.attempts)
+/** `GET /websets/v0/events`. */
+export const listEvents = make(WebhooksApi.Events.endpoints.list)
+/** `GET /websets/v0/events/{id}`. */
+export const getEvent = make(WebhooksApi.Events.endpoints.get)
