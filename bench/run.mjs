@@ -1,6 +1,7 @@
 // The benchmark runner behind `make bench` and `pnpm bench`: every benchmark one after another, all traffic to the
-// mock on 127.0.0.1, a hard stop before ten minutes, and docs/benchmarks.md written from this one run (every ratio
-// in it compares figures measured here, contenders interleaved, medians where a figure is repeated).
+// mock on 127.0.0.1, a time budget (15 minutes unless told: a section that would not fit is not started, and the run
+// stops at the budget), and docs/benchmarks.md written from this one run (every ratio in it compares figures measured
+// here, contenders interleaved, medians with min and max where a figure is repeated).
 //
 // Usage: node bench/run.mjs [--only startup,throughput,chaos,overhead,listing,lookups,scale,batch-plan,batch-manifests,
 //        capacity,shared-budget,autopace] [--runs N] [--budget-minutes M]
@@ -28,6 +29,7 @@ import {
   redisServerBinary,
   root,
   runJson,
+  spread,
   startMock,
   startRedis
 } from "./lib.mjs"
@@ -36,8 +38,8 @@ const options = parseArgs(process.argv.slice(2))
 const only = options.only?.split(",")
 const RUNS = Number(options.runs ?? 15)
 const OUT = resolvePath(root, options.out ?? "docs/benchmarks.md")
-// `--budget-minutes N` for a run of every section (more than ten minutes on 2 cores); `make bench` keeps ten minutes.
-const BUDGET_MS = Number(options["budget-minutes"] ?? 9.5) * 60_000
+// `make bench BUDGET=M` passes `--budget-minutes M`; every section fits in the default on 2 cores.
+const BUDGET_MS = Number(options["budget-minutes"] ?? 15) * 60_000
 const began = performance.now()
 const elapsed = () => performance.now() - began
 const contender = (name) => join(benchDir, "contenders", name)
@@ -65,6 +67,19 @@ export const throughputContenders = [
     label: "our client, `Effect.forEach` (concurrency 64)",
     script: "ours.mjs",
     args: (limit) => ["--op", "create", "--concurrency", "64", "--client-rate", String(limit ?? "Infinity")]
+  },
+  // exa-js has no retries: the same two with the 429 retry loop a careful user writes (contenders/exa-js.mjs).
+  {
+    id: "e",
+    label: "exa-js, sequential loop + 20-line 429 retry",
+    script: "exa-js.mjs",
+    args: () => ["--mode", "loop", "--op", "create", "--retry-429", "true"]
+  },
+  {
+    id: "f",
+    label: "exa-js, `Promise.all` + 20-line 429 retry",
+    script: "exa-js.mjs",
+    args: () => ["--mode", "all", "--op", "create", "--retry-429", "true"]
   }
 ]
 
@@ -177,20 +192,26 @@ const startup = async () => {
     const m = Object.fromEntries([...samples].map(([key, values]) => [key, median(values.map((v) => v.wall))]))
     const cpu = Object.fromEntries([...samples].map(([key, values]) => [key, median(values.map((v) => v.cpu))]))
     const base = m.node
+    // The ratio of two commands in each round (they ran a few hundred ms apart): its median, min and max.
+    const perRound = (key, versus) => samples.get(key).map((v, i) => v.wall / samples.get(versus)[i].wall)
+    const ratio = (key, versus) => `${spread(perRound(key, versus), 2)}x`
     const row = (c, versus) =>
-      `| ${c.label} | ${fmt(m[c.key], 1)} | ${fmt(m[c.key] / base, 2)}x | ${
-        versus === undefined ? "" : `${fmt(m[c.key] / m[versus], 2)}x`
-      } | ${fmt(cpu[c.key])} | ${fmt(cpu[c.key] / cpu.node, 2)}x | ${versus === undefined ? "" : `${fmt(cpu[c.key] / cpu[versus], 2)}x`} |`
+      `| ${c.label} | ${spread(samples.get(c.key).map((v) => v.wall), 1)} | ${c.key === "node" ? "1.00x" : ratio(c.key, "node")} | ${
+        versus === undefined ? "" : ratio(c.key, versus)
+      } | ${spread(samples.get(c.key).map((v) => v.cpu))} | ${fmt(cpu[c.key] / cpu.node, 2)}x | ${
+        versus === undefined ? "" : `${fmt(cpu[c.key] / cpu[versus], 2)}x`
+      } |`
     const by = (key) => commands.find((c) => c.key === key)
     const lines = [
       "## Start-up",
       "",
-      `Median of ${rounds} runs each, every command once per round in rotating order; the same Node for all; one fresh`,
+      `${rounds} rounds, every command once per round in rotating order (\`node -e 0\` among them); the same Node for all; one fresh`,
       "`NODE_COMPILE_CACHE` shared by every command (the launcher sets one, and the exa-js script gets the same help).",
-      "`list` runs against the mock holding 5 webhooks. Targets: `--help` at most 2.0x `node -e 0`, `list` at most 3.0x,",
-      "both faster than the exa-js script. `exa-webhooks` is the launcher `bin/exa-webhooks` (it runs the plain bundle,",
-      "or the V8 startup snapshot if `make snapshot` built one); the bundle without the launcher and the snapshot are",
-      "measured on their own below.",
+      "Times are the median (min-max) of the rounds; a ratio is taken within each round, then its median (min-max).",
+      "`list` runs against the mock holding 5 webhooks. Targets (issue 25): `--help` of both bins at most 1.5x `node -e 0`,",
+      "`list` at most 2.5x, and faster than the exa-js script. `exa-webhooks` is the launcher `bin/exa-webhooks` (it runs",
+      "the plain bundle, or the V8 startup snapshot if `make snapshot` built one); the bundle without the launcher and the",
+      "snapshot are measured on their own below. CPU is user + system from GNU time (10 ms steps), ratios of medians.",
       "",
       "| command | wall ms | / `node -e 0` | / exa-js script | CPU ms | CPU / `node -e 0` | CPU / exa-js script |",
       "|---|---:|---:|---:|---:|---:|---:|",
@@ -223,12 +244,17 @@ const startup = async () => {
       ""
     ]
     const headline = {
-      help: m.help / base,
-      list: m.list / base,
-      helpVsJs: m.help / m["help-js"],
-      listVsJs: m.list / m["list-js"],
-      jsHelp: m["help-js"] / base,
-      jsList: m["list-js"] / base,
+      node: spread(samples.get("node").map((v) => v.wall), 1),
+      help: median(perRound("help", "node")),
+      list: median(perRound("list", "node")),
+      helpRange: ratio("help", "node"),
+      listRange: ratio("list", "node"),
+      batchHelpRange: by("batch-help") === undefined ? undefined : ratio("batch-help", "node"),
+      helpVsJs: median(perRound("help", "help-js")),
+      listVsJs: median(perRound("list", "list-js")),
+      listVsJsRange: ratio("list", "list-js"),
+      jsHelp: median(perRound("help-js", "node")),
+      jsList: median(perRound("list-js", "node")),
       cpuHelp: cpu.help / cpu.node,
       cpuList: cpu.list / cpu.node,
       cpuJsHelp: cpu["help-js"] / cpu.node,
@@ -389,7 +415,11 @@ const throughput = async () => {
     "process, one after another, the mock reset before each. `creates/s / limit` is webhooks stored per second of wall",
     "time divided by the limit (1.00 = the whole allowance used for creates). `failed` is creates the contender",
     "reported as failed; `duplicates` are webhooks stored more than once for one item; 429s come from `/_mock/stats`.",
-    "Our client is given the plan's limit as `rateLimit`, as its README says to.",
+    "Our client is given the plan's limit as `rateLimit`, as its README says to; its default pace (not told the limit)",
+    "and `rateLimit: \"auto\"` are beside the told pace in the next section. exa-js has no retries: (e) and (f) wrap each",
+    "create in the 429 retry a careful user writes (`bench/contenders/exa-js.mjs`: up to 8 attempts, jittered backoff",
+    "from 250 ms; exa-js's error has no headers, so no `Retry-After`; 429 only, since re-sending a create after a 500",
+    "could store it twice).",
     ""
   ]
   const headline = {}
@@ -437,10 +467,9 @@ const OVERHEAD_ROUNDS = 5
 const overhead = async () => {
   const mock = await startMock()
   const contenders = [
-    { key: "ours", label: "our client (undici transport)", script: "ours.mjs", args: ["--concurrency", "32"] },
-    // The bins' and the README's transport (the client's Transport: NodeHttpClient over undici's EnvHttpProxyAgent), and
-    // on it effect's HttpClient alone (`--bare`: no validation, decoding, retries, pacing or timeout), the floor of any
-    // client built on it and the reference of the client's own cost; then effect's node:http client and FetchHttpClient.
+    // The bins' and the README's transport (the client's Transport: effect's NodeHttpClient over node:http keep-alive
+    // agents when no proxy is set), and on it effect's HttpClient alone (`--bare`: no validation, decoding, retries,
+    // pacing or timeout), the floor of any client built on it and the reference of the client's own cost.
     { key: "ours-transport", label: "our client (Transport, the bins')", script: "ours.mjs", args: ["--concurrency", "32", "--transport", "transport"] },
     {
       key: "bare-transport",
@@ -462,13 +491,8 @@ const overhead = async () => {
       script: "ours.mjs",
       args: ["--concurrency", "32", "--transport", "transport", "--bare", "true", "--tracing", "off"]
     },
-    {
-      key: "ours-effect-node-http",
-      label: "our client (effect's NodeHttpClient, node:http)",
-      script: "ours.mjs",
-      args: ["--concurrency", "32", "--transport", "effect-node-http"]
-    },
-    { key: "ours-fetch", label: "our client (FetchHttpClient)", script: "ours.mjs", args: ["--concurrency", "32", "--transport", "fetch"] },
+    // The Transport's path through a proxy: effect's NodeHttpClient over undici.
+    { key: "ours-undici", label: "our client (undici, the proxied path)", script: "ours.mjs", args: ["--concurrency", "32", "--transport", "undici"] },
     { key: "fetch", label: "raw `fetch`", script: "fetch.mjs", args: ["--concurrency", "32"] },
     // The floor of the bins' transport: node:http with a keep-alive agent and nothing else.
     { key: "raw-node-http", label: "raw `node:http` (keep-alive agent)", script: "rawhttp.mjs", args: ["--concurrency", "32"] },
@@ -503,25 +527,31 @@ const overhead = async () => {
     await mock.stop()
   }
   const m = (key, f) => median(samples.get(key).map(f))
-  const figures = Object.fromEntries(contenders.map((c) => [c.key, {
-    creates: m(c.key, (r) => r.ok / (r.wallMs / 1000)),
-    gets: m(c.key, (r) => r.gets / (r.getWallMs / 1000)),
-    cpuCreate: m(c.key, (r) => r.opCpuMs / r.ok),
-    cpuGet: m(c.key, (r) => r.getCpuMs / r.gets),
-    rss: m(c.key, (r) => r.maxRssMiB),
-    coldCreates: m(c.key, (r) => r.cold.ok / (r.cold.wallMs / 1000)),
-    coldGets: m(c.key, (r) => r.cold.gets / (r.cold.getWallMs / 1000))
-  }]))
+  const all = (key, f) => samples.get(key).map(f)
+  const pick = {
+    creates: (r) => r.ok / (r.wallMs / 1000),
+    gets: (r) => r.gets / (r.getWallMs / 1000),
+    cpuCreate: (r) => r.opCpuMs / r.ok,
+    cpuGet: (r) => r.getCpuMs / r.gets,
+    rss: (r) => r.maxRssMiB,
+    coldCreates: (r) => r.cold.ok / (r.cold.wallMs / 1000),
+    coldGets: (r) => r.cold.gets / (r.cold.getWallMs / 1000)
+  }
+  const figures = Object.fromEntries(contenders.map((c) => [
+    c.key,
+    Object.fromEntries(Object.entries(pick).map(([field, f]) => [field, m(c.key, f)]))
+  ]))
   const f = figures.fetch
+  const h = figures["raw-node-http"]
   // Per round: the client's CPU per request over the bare client's, both on the Transport and measured in that round.
-  const perRequest = { cpuCreate: (r) => r.opCpuMs / r.ok, cpuGet: (r) => r.getCpuMs / r.gets }
   const ratios = (field, ours = "ours-transport", bare = "bare-transport") =>
-    samples.get(ours).map((r, i) => perRequest[field](r) / perRequest[field](samples.get(bare)[i]))
+    samples.get(ours).map((r, i) => pick[field](r) / pick[field](samples.get(bare)[i]))
   const ratioRange = (field, ours, bare) => {
     const all = ratios(field, ours, bare)
     return `${fmt(median(all), 2)}x (${fmt(Math.min(...all), 2)}-${fmt(Math.max(...all), 2)})`
   }
   figures.vsBare = { cpuCreate: median(ratios("cpuCreate")), cpuGet: median(ratios("cpuGet")) }
+  figures.vsBareRange = { cpuCreate: ratioRange("cpuCreate"), cpuGet: ratioRange("cpuGet") }
   figures.vsBareUntraced = {
     cpuCreate: median(ratios("cpuCreate", "ours-transport-untraced", "bare-transport-untraced")),
     cpuGet: median(ratios("cpuGet", "ours-transport-untraced", "bare-transport-untraced"))
@@ -535,12 +565,17 @@ const overhead = async () => {
     "requests/s are bounded by it for every contender. The last two columns are those first",
     `${OVERHEAD_WARM} from the process's start (cold: compiling the HTTP stack and the client's code is in them).`,
     "",
-    "| contender | creates/s | gets/s | CPU ms / create | CPU ms / get | peak RSS MiB | creates/s vs fetch | gets/s vs fetch | CPU/create vs fetch | cold: creates/s vs fetch | cold: gets/s vs fetch |",
-    "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    "CPU per request is given against both floors: raw `node:http` with a keep-alive agent (the floor of the bins'",
+    "transport) and raw `fetch` (what exa-js uses). Figures are medians (min-max) of the rounds; ratios are of medians.",
+    "",
+    "| contender | creates/s | gets/s | CPU ms / create | CPU ms / get | CPU/create vs node:http | vs fetch | CPU/get vs node:http | vs fetch | peak RSS MiB | cold: creates/s vs fetch | cold: gets/s vs fetch |",
+    "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ...contenders.map((c) => {
       const x = figures[c.key]
-      return `| ${c.label} | ${fmt(x.creates)} | ${fmt(x.gets)} | ${fmt(x.cpuCreate, 2)} | ${fmt(x.cpuGet, 2)} | ${fmt(x.rss)} | ` +
-        `${fmt(x.creates / f.creates, 2)}x | ${fmt(x.gets / f.gets, 2)}x | ${fmt(x.cpuCreate / f.cpuCreate, 2)}x | ` +
+      return `| ${c.label} | ${spread(all(c.key, pick.creates))} | ${spread(all(c.key, pick.gets))} | ` +
+        `${spread(all(c.key, pick.cpuCreate), 3)} | ${spread(all(c.key, pick.cpuGet), 3)} | ` +
+        `${fmt(x.cpuCreate / h.cpuCreate, 2)}x | ${fmt(x.cpuCreate / f.cpuCreate, 2)}x | ` +
+        `${fmt(x.cpuGet / h.cpuGet, 2)}x | ${fmt(x.cpuGet / f.cpuGet, 2)}x | ${fmt(x.rss)} | ` +
         `${fmt(x.coldCreates / f.coldCreates, 2)}x | ${fmt(x.coldGets / f.coldGets, 2)}x |`
     }),
     "",
@@ -554,7 +589,7 @@ const overhead = async () => {
       "node:http without a proxy (undici only through one), so the undici row above is the proxied path's.",
     ""
   ]
-  log(`overhead: ours ${fmt(figures.ours.creates)} creates/s, fetch ${fmt(f.creates)}, exa-js ${fmt(figures["exa-js"].creates)}`)
+  log(`overhead: ours ${fmt(figures["ours-transport"].creates)} creates/s, fetch ${fmt(f.creates)}, exa-js ${fmt(figures["exa-js"].creates)}`)
   return { lines, headline: figures }
 }
 
@@ -584,20 +619,9 @@ const listing = async () => {
   // One above the default store limit, so the lookup benchmark can create while 10,000 are present.
   const mock = await startMock(["--max-webhooks", String(FILL + 1)])
   const contenders = [
-    { key: "ours", label: "our client, `listAll` (`Stream.runCount`)", script: "ours.mjs", args: [] },
-    // The same listing over the bins' transport (the client's Transport), and over effect's node:http client.
-    {
-      key: "ours-transport",
-      label: "our client, `listAll`, Transport (the bins')",
-      script: "ours.mjs",
-      args: ["--transport", "transport"]
-    },
-    {
-      key: "ours-effect-node-http",
-      label: "our client, `listAll`, effect's NodeHttpClient (node:http)",
-      script: "ours.mjs",
-      args: ["--transport", "effect-node-http"]
-    },
+    // Over the bins' and the README's transport (the client's Transport), and over undici (its path through a proxy).
+    { key: "ours", label: "our client, `listAll` (`Stream.runCount`), Transport (the bins')", script: "ours.mjs", args: ["--transport", "transport"] },
+    { key: "ours-undici", label: "our client, `listAll`, undici (the proxied path)", script: "ours.mjs", args: ["--transport", "undici"] },
     { key: "fetch", label: "raw `fetch`, page loop (limit 200)", script: "fetch.mjs", args: [] },
     { key: "exa-js", label: "exa-js, `listAll({ limit: 200 })`", script: "exa-js.mjs", args: [] }
   ]
@@ -628,7 +652,8 @@ const listing = async () => {
   const lines = [
     `## Listing ${FILL.toLocaleString("en")} webhooks, and the lookup of an ambiguous create`,
     "",
-    `Every webhook of a mock holding ${FILL.toLocaleString("en")} (50 pages of 200); ${OVERHEAD_ROUNDS} rounds interleaved, medians.`,
+    `Every webhook of a mock holding ${FILL.toLocaleString("en")} (50 pages of 200); ${OVERHEAD_ROUNDS} rounds interleaved, median (min-max);`,
+    "ratios are of medians.",
     "Each contender first lists one webhook, untimed: exa-js reads `globalThis.fetch` when it is imported, which loads",
     "Node's fetch before any timing, while the raw fetch loop and our client would otherwise load their HTTP stack",
     "inside the timed listing.",
@@ -636,8 +661,9 @@ const listing = async () => {
     "| contender | wall ms | vs raw fetch | vs exa-js | CPU ms | CPU vs exa-js | peak RSS MiB |",
     "|---|---:|---:|---:|---:|---:|---:|",
     ...contenders.map((c) =>
-      `| ${c.label} | ${fmt(wall[c.key])} | ${fmt(wall[c.key] / wall.fetch, 2)}x | ${fmt(wall[c.key] / wall["exa-js"], 2)}x | ` +
-      `${fmt(cpu[c.key])} | ${fmt(cpu[c.key] / cpu["exa-js"], 2)}x | ${fmt(rss[c.key])} |`
+      `| ${c.label} | ${spread(samples.get(c.key).map((r) => r.wallMs))} | ${fmt(wall[c.key] / wall.fetch, 2)}x | ` +
+      `${fmt(wall[c.key] / wall["exa-js"], 2)}x | ${spread(samples.get(c.key).map((r) => r.opCpuMs))} | ` +
+      `${fmt(cpu[c.key] / cpu["exa-js"], 2)}x | ${fmt(rss[c.key])} |`
     ),
     "",
     `A create whose outcome was unknown is looked up before it is sent again: one listing of every webhook for its`,
@@ -646,8 +672,8 @@ const listing = async () => {
       `**${fmt(looked / plain, 1)}x**, i.e. about ${fmt(looked - plain)} ms per ambiguous create at this size.`,
     ""
   ]
-  log(`listing: ours ${fmt(wall.ours)} ms (CPU ${fmt(cpu.ours)}), ours over Transport ${fmt(wall["ours-transport"])} ms ` +
-    `(CPU ${fmt(cpu["ours-transport"])}), fetch ${fmt(wall.fetch)} ms (CPU ${fmt(cpu.fetch)}), ` +
+  log(`listing: ours ${fmt(wall.ours)} ms (CPU ${fmt(cpu.ours)}), ours over undici ${fmt(wall["ours-undici"])} ms ` +
+    `(CPU ${fmt(cpu["ours-undici"])}), fetch ${fmt(wall.fetch)} ms (CPU ${fmt(cpu.fetch)}), ` +
     `exa-js ${fmt(wall["exa-js"])} ms (CPU ${fmt(cpu["exa-js"])}); lookup ${fmt(looked / plain, 1)}x a create`)
   return { lines, headline: { wall, cpu, looked, plain } }
 }
@@ -782,7 +808,7 @@ const batchPlan = async () => {
   out.forEach(log)
   return {
     lines: ["## `exa-webhooks-batch plan` against 10,000 remote webhooks", "", "From `apps/batch/bench/run.mjs plan`:", "", "```", ...out, "```", ""],
-    headline: undefined
+    headline: out.find((line) => line.startsWith("plan against"))
   }
 }
 
@@ -1009,24 +1035,26 @@ const headlineLines = () => {
   const s = results.startup?.headline
   if (s !== undefined) {
     out.push(
-      `- Start-up (wall time): \`exa-webhooks --help\` **${fmt(s.help, 2)}x** \`node -e 0\` (target 1.5x; the exa-js script ${fmt(s.jsHelp, 2)}x, ` +
-        `so ours takes **${fmt(s.helpVsJs, 2)}x** its time); \`list\` **${fmt(s.list, 2)}x** (target 2.5x and under exa-js; exa-js ${fmt(s.jsList, 2)}x, ` +
-        `so **${fmt(s.listVsJs, 2)}x**). In CPU time: \`--help\` ${fmt(s.cpuHelp, 2)}x (exa-js ${fmt(s.cpuJsHelp, 2)}x), \`list\` ` +
-        `${fmt(s.cpuList, 2)}x (exa-js ${fmt(s.cpuJsList, 2)}x).`
+      `- Start-up, wall time per interleaved round, median (min-max); \`node -e 0\` ${s.node} ms: \`exa-webhooks --help\` ` +
+        `**${s.helpRange}** \`node -e 0\`${s.batchHelpRange === undefined ? "" : `, \`exa-webhooks-batch --help\` **${s.batchHelpRange}**`} ` +
+        `(target 1.5x; the exa-js script's usage text ${fmt(s.jsHelp, 2)}x); \`exa-webhooks list\` **${s.listRange}** (target 2.5x), ` +
+        `**${s.listVsJsRange}** the exa-js script doing the same list (target under 1x). CPU: \`--help\` ${fmt(s.cpuHelp, 2)}x ` +
+        `\`node -e 0\` (exa-js ${fmt(s.cpuJsHelp, 2)}x), \`list\` ${fmt(s.cpuList, 2)}x (exa-js ${fmt(s.cpuJsList, 2)}x).`
     )
   }
   const t = results.throughput?.headline?.[50]
   if (t !== undefined) {
-    const d = t.find((r) => r.id === "d")
-    const c = t.find((r) => r.id === "c")
-    const b = t.find((r) => r.id === "b")
-    if (d && c && b) {
-      out.push(
-        `- 500 creates under a limit of 50/s: our client stored ${d.created} (${d.failed} failed, ${d.rateLimited} x 429) at ` +
-          `${fmt(d.perSecond / 50, 2)}x the limit; exa-js with \`Promise.all\` stored ${c.created} (${c.failed} failed, ` +
-          `${c.rateLimited} x 429), exa-js in a loop ${b.created} (${b.failed} failed).`
-      )
+    const cell = (id) => {
+      const r = t.find((x) => x.id === id)
+      return r === undefined
+        ? "not run"
+        : `${r.created} stored, ${r.failed} failed, ${fmt(r.perSecond / 50, 2)}x the limit, ${r.requests} requests (${r.rateLimited} x 429)`
     }
+    out.push(
+      `- 500 creates under a limit of 50/s: our client told the limit ${cell("d")}; \`exa-webhooks-batch apply\` ${cell("a")}; ` +
+        `exa-js in a loop ${cell("b")}; with \`Promise.all\` ${cell("c")}; exa-js with a 20-line 429 retry, in a loop ${cell("e")}, ` +
+        `with \`Promise.all\` ${cell("f")}.`
+    )
   }
   const ap = results.autopace?.headline
   if (ap !== undefined) {
@@ -1065,24 +1093,24 @@ const headlineLines = () => {
   const o = results.overhead?.headline
   if (o !== undefined) {
     out.push(
-      `- Overhead per request with no limit, on the client's Transport (the bins'): our client's CPU per request ` +
-        `${fmt(o.vsBare.cpuCreate, 2)}x (creates) and ${fmt(o.vsBare.cpuGet, 2)}x (gets) that of effect's bare HttpClient on ` +
-        `the same transport (target at most 1.15x), ${fmt(o.vsBareUntraced.cpuCreate, 2)}x and ${fmt(o.vsBareUntraced.cpuGet, 2)}x with ` +
-        `tracing off on both sides (like with like: the bare client's one span against our two); ` +
-        `${fmt(o["ours-transport"].creates / o.fetch.creates, 2)}x the creates/s of raw ` +
-        `fetch and ${fmt(o["ours-transport"].gets / o.fetch.gets, 2)}x its gets/s (exa-js ${fmt(o["exa-js"].creates / o.fetch.creates, 2)}x ` +
-        `and ${fmt(o["exa-js"].gets / o.fetch.gets, 2)}x); the first ${OVERHEAD_WARM} from a cold start ` +
-        `${fmt(o["ours-transport"].coldCreates / o.fetch.coldCreates, 2)}x and ${fmt(o["ours-transport"].coldGets / o.fetch.coldGets, 2)}x.`
+      `- CPU per request with no limit (median of ${OVERHEAD_ROUNDS} interleaved rounds), our client on the Transport (the bins'): ` +
+        `create ${fmt(o["ours-transport"].cpuCreate * 1000)} µs, get ${fmt(o["ours-transport"].cpuGet * 1000)} µs; ` +
+        `${fmt(o["ours-transport"].cpuCreate / o["raw-node-http"].cpuCreate, 2)}x and ` +
+        `${fmt(o["ours-transport"].cpuGet / o["raw-node-http"].cpuGet, 2)}x raw \`node:http\` (the transport's floor), ` +
+        `${fmt(o["ours-transport"].cpuCreate / o.fetch.cpuCreate, 2)}x and ${fmt(o["ours-transport"].cpuGet / o.fetch.cpuGet, 2)}x raw \`fetch\`, ` +
+        `${fmt(o["ours-transport"].cpuCreate / o["exa-js"].cpuCreate, 2)}x and ${fmt(o["ours-transport"].cpuGet / o["exa-js"].cpuGet, 2)}x exa-js. ` +
+        `Against effect's bare HttpClient on the same transport (target at most 1.15x): creates ${o.vsBareRange.cpuCreate}, ` +
+        `gets ${o.vsBareRange.cpuGet} (per round, median (min-max)); ${fmt(o.vsBareUntraced.cpuCreate, 2)}x and ` +
+        `${fmt(o.vsBareUntraced.cpuGet, 2)}x with tracing off on both sides.`
     )
   }
   const l = results.listing?.headline
   if (l !== undefined) {
     out.push(
-      `- Listing 10,000 webhooks: our \`listAll\` ${fmt(l.wall.ours / l.wall["exa-js"], 2)}x the wall time of exa-js ` +
-        `(raw fetch ${fmt(l.wall.fetch / l.wall["exa-js"], 2)}x), ${fmt(l.cpu.ours / l.cpu["exa-js"], 2)}x its CPU; ` +
-        `over the client's Transport (the bins') ${fmt(l.wall["ours-transport"] / l.wall["exa-js"], 2)}x its wall time, ` +
-        `${fmt(l.cpu["ours-transport"] / l.cpu["exa-js"], 2)}x its CPU; over effect's node:http NodeHttpClient ` +
-        `${fmt(l.wall["ours-effect-node-http"] / l.wall["exa-js"], 2)}x its wall time.`
+      `- Listing 10,000 webhooks (median of ${OVERHEAD_ROUNDS} interleaved): our \`listAll\` over the Transport ` +
+        `${fmt(l.wall.ours / l.wall["exa-js"], 2)}x the wall time of exa-js and ${fmt(l.cpu.ours / l.cpu["exa-js"], 2)}x its CPU ` +
+        `(raw fetch ${fmt(l.wall.fetch / l.wall["exa-js"], 2)}x and ${fmt(l.cpu.fetch / l.cpu["exa-js"], 2)}x); over undici (the proxied path) ` +
+        `${fmt(l.wall["ours-undici"] / l.wall["exa-js"], 2)}x and ${fmt(l.cpu["ours-undici"] / l.cpu["exa-js"], 2)}x.`
     )
   }
   const m = results["batch-manifests"]?.headline
@@ -1093,6 +1121,8 @@ const headlineLines = () => {
         `file (target 2x); the slowest hostile file under 1 MB judged in ${fmt(m.hostile, 2)} s (target 1 s).`
     )
   }
+  const p = results["batch-plan"]?.headline
+  if (p !== undefined) out.push(`- \`exa-webhooks-batch plan\` of 5,000 entries against the mock holding the remote webhooks: ${p.replace(/^plan against /, "")}.`)
   const k = results.lookups?.headline
   if (k !== undefined) {
     out.push(
@@ -1104,6 +1134,16 @@ const headlineLines = () => {
 }
 
 const write = (note) => {
+  const date = new Date().toISOString().replace(/\.\d+Z$/, "Z")
+  const took = `${fmt(elapsed() / 1000)} s${note === undefined ? "" : `; ${note}`}`
+  // The headline with the run it comes from, as the README carries it (between its bench:headline markers).
+  const headline = [
+    `Run of ${date} on ${machine()}; took ${took}; budget ${fmt(BUDGET_MS / 60_000, 1)} minutes` +
+      `${only === undefined ? "" : `; only ${only.join(", ")}`}.`,
+    "",
+    ...headlineLines(),
+    ...(skipped.length === 0 ? [] : [`- Not measured in this run: ${skipped.map((line) => line.split(":")[0]).join("; ")} (see docs/benchmarks.md).`])
+  ]
   const text = [
     "# Benchmarks",
     "",
@@ -1111,13 +1151,13 @@ const write = (note) => {
     "described here; ratios compare figures from this same run. All traffic goes to the mock on 127.0.0.1.",
     "",
     `- Machine: ${machine()}`,
-    `- Date: ${new Date().toISOString().replace(/\.\d+Z$/, "Z")}`,
-    `- Took ${fmt(elapsed() / 1000)} s${note === undefined ? "" : `; ${note}`}`,
+    `- Date: ${date}`,
+    `- Took ${took}`,
     "- The machine is shared (other jobs were running): absolute times are noisy, the ratios less so.",
     "",
     "## Headline",
     "",
-    ...headlineLines(),
+    ...headline,
     "",
     ...Object.values(results).flatMap((r) => r.lines),
     ...(skipped.length === 0 ? [] : ["## Not measured in this run", "", ...skipped.map((s) => `- ${s}`), ""])
@@ -1130,7 +1170,7 @@ const write = (note) => {
   if (OUT === resolvePath(root, "docs/benchmarks.md") && only === undefined && existsSync(readme)) {
     const before = readFileSync(readme, "utf8")
     if (marked.test(before)) {
-      writeFileSync(readme, before.replace(marked, (_, open, close) => `${open}${headlineLines().join("\n")}\n${close}`))
+      writeFileSync(readme, before.replace(marked, (_, open, close) => `${open}${headline.join("\n")}\n${close}`))
       log(`updated the headline in ${readme}`)
     }
   }

@@ -15,16 +15,14 @@ import { API_KEY, createBody, parseArgs, report } from "../lib.mjs"
 const args = parseArgs(process.argv.slice(2))
 const count = Number(args.count ?? 500)
 const concurrency = Number(args.concurrency ?? 64)
-// --transport transport (the bins' and the README's: @exa-webhooks/client/Transport, effect's NodeHttpClient over undici's
-// EnvHttpProxyAgent, here with no proxy), effect-node-http (effect's NodeHttpClient over node:http keep-alive agents),
-// fetch (FetchHttpClient over Node's fetch) or undici (default: NodeHttpClient.layerUndici).
-const transport = args.transport === "transport"
-  ? Transport.layer()
-  : args.transport === "effect-node-http"
-  ? NodeHttpClient.layerNodeHttpNoAgent.pipe(Layer.provide(NodeHttpClient.layerAgentOptions({ keepAlive: true })))
+// --transport transport (default; the bins' and the README's: @exa-webhooks/client/Transport, effect's NodeHttpClient
+// over node:http keep-alive agents when no proxy is set, as here), undici (NodeHttpClient.layerUndici: the Transport's
+// path through a proxy) or fetch (FetchHttpClient over Node's fetch).
+const transport = args.transport === "undici"
+  ? NodeHttpClient.layerUndici
   : args.transport === "fetch"
   ? NodeHttpClient.layerFetch
-  : NodeHttpClient.layerUndici
+  : Transport.layer()
 
 // GET /webhooks requests sent (counted once per attempt), for --op ambiguous.
 let listRequests = 0
