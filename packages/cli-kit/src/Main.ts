@@ -74,7 +74,7 @@ export const environmentSection = (notes: { readonly apiKey?: string } = {}): st
     "ENVIRONMENT",
     `  EXA_API_KEY      the API key (or --api-key-file PATH)${notes.apiKey ?? ""}`,
     "  EXA_BASE_URL     the API base URL (or --base-url URL); default https://api.exa.ai",
-    "  EXA_RATE_LIMIT   requests per second (or --rate-limit N); default 10",
+    "  EXA_RATE_LIMIT   requests per second, or auto (or --rate-limit N); default 10",
     "  EXA_TIMEOUT      how long one request may take (or --timeout DURATION); default 30 seconds",
     "  EXA_MAX_RETRIES  retries of a failed request that is safe to repeat (default 5)",
     "  EXA_RATE_LIMIT_STORE",
