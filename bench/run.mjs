@@ -191,7 +191,6 @@ const startup = async () => {
     rmSync(`${snapshotBlob}.stamp`, { force: true })
     const m = Object.fromEntries([...samples].map(([key, values]) => [key, median(values.map((v) => v.wall))]))
     const cpu = Object.fromEntries([...samples].map(([key, values]) => [key, median(values.map((v) => v.cpu))]))
-    const base = m.node
     // The ratio of two commands in each round (they ran a few hundred ms apart): its median, min and max.
     const perRound = (key, versus) => samples.get(key).map((v, i) => v.wall / samples.get(versus)[i].wall)
     const ratio = (key, versus) => `${spread(perRound(key, versus), 2)}x`
@@ -322,7 +321,6 @@ const race = async (mockArgs, limit) => {
 // A pace that finds the limit: `--rate-limit auto` against servers whose limit the client is not told
 // ---------------------------------------------------------------------------------------------------------------
 
-const AUTO_LIMITS = [5, 10, 25, 50]
 // Without headers, then with each form the mock can send.
 const AUTO_HEADERS = [undefined, "ratelimit-policy", "ratelimit", "x-ratelimit"]
 
@@ -352,27 +350,38 @@ const paceRun = async (limit, headers, rate, startAfterMillis) => {
   }
 }
 
+// The runs of 10/s (50 s each) beside those of 5/s (100 s), started once those are past their start-up; 25/s and 50/s
+// on their own: a run of 10 s shares no second of it with another's start-up (beside the 5/s runs, the 50/s ones
+// reached only 0.72-0.78 of the limit, told it or not).
+const AUTO_WAVES = [[5, 10], [25], [50]]
+
 const autopace = async () => {
   const rows = []
-  for (const limit of AUTO_LIMITS) {
-    // The runs of one limit side by side, each with its own mock: a paced run uses a few percent of a core, and one
-    // after another they would take 18 minutes. Started a second apart, so that their start-ups do not overlap.
-    const variants = [
-      ...AUTO_HEADERS.map((headers) => ({ headers, key: "auto", rate: "auto" })),
-      { headers: undefined, key: "default", rate: "10" },
-      { headers: undefined, key: "told", rate: String(limit) }
-    ]
-    const done = await Promise.all(variants.map((v, i) => paceRun(limit, v.headers, v.rate, i * 1_000)))
-    for (const headers of AUTO_HEADERS) {
-      const runs = Object.fromEntries(
-        variants.flatMap((v, i) => (v.headers === headers ? [[v.key, done[i]]] : []))
-      )
-      rows.push({ limit, headers, ...runs })
-      const a = runs.auto
-      log(`  auto at ${limit}/s (${headers ?? "no headers"}): ${fmt(a.ofLimit, 2)} of the limit, ${a.rateLimited} x 429 ` +
-        `of ${a.requests}, ${a.failed} failed`)
+  for (const wave of AUTO_WAVES) {
+    // The runs of a wave side by side, each with its own mock: a paced run uses a few percent of a core, and one
+    // after another they would take 18 minutes. Started a second apart, so that their start-ups do not overlap, and
+    // a second limit's runs 8 s after the first's.
+    const variants = wave.flatMap((limit, l) =>
+      [
+        ...AUTO_HEADERS.map((headers) => ({ limit, headers, key: "auto", rate: "auto" })),
+        { limit, headers: undefined, key: "default", rate: "10" },
+        { limit, headers: undefined, key: "told", rate: String(limit) }
+      ].map((v, i) => ({ ...v, startAfter: l * 8_000 + i * 1_000 }))
+    )
+    const done = await Promise.all(variants.map((v) => paceRun(v.limit, v.headers, v.rate, v.startAfter)))
+    for (const limit of wave) {
+      for (const headers of AUTO_HEADERS) {
+        const runs = Object.fromEntries(
+          variants.flatMap((v, i) => (v.limit === limit && v.headers === headers ? [[v.key, done[i]]] : []))
+        )
+        rows.push({ limit, headers, ...runs })
+        const a = runs.auto
+        log(`  auto at ${limit}/s (${headers ?? "no headers"}): ${fmt(a.ofLimit, 2)} of the limit, ${a.rateLimited} x 429 ` +
+          `of ${a.requests}, ${a.failed} failed`)
+      }
     }
   }
+  rows.sort((a, b) => a.limit - b.limit)
   const lines = [
     "## A pace that finds the limit (`--rate-limit auto`)",
     "",
@@ -380,8 +389,9 @@ const autopace = async () => {
     "rate-limit headers and with each form the mock can send (`--rate-limit-headers`); beside it, without headers, the",
     "default pace (10/s, not told the limit) and the told pace (`rateLimit: N`). `of limit` is webhooks stored per second",
     "of wall time over N; 429s are the mock's count. Target: `auto` at least 0.9 of the limit with at most 2% of",
-    "requests answered 429. One run each (a run is itself 500 requests over 10 to 100 s); the six runs of one limit go",
-    "side by side, each with its own mock, started a second apart (a paced run uses a few percent of a core).",
+    "requests answered 429. One run each (a run is itself 500 requests over 10 to 100 s), each with its own mock; the runs",
+    "of 5/s side by side, started a second apart, and those of 10/s beside them from 8 s on; then those of 25/s, then",
+    "those of 50/s (a paced run uses a few percent of a core, but a run of 10 s must not share its seconds with start-ups).",
     "",
     "| limit | headers | auto: of limit | auto: 429s | default 10/s: of limit | default: 429s | told: of limit | told: 429s | failed (auto) |",
     "|---:|---|---:|---:|---:|---:|---:|---:|---:|",
@@ -460,9 +470,18 @@ const chaos = async () => {
 
 // Per request: the figures are those of OVERHEAD_COUNT creates and gets after a first OVERHEAD_WARM from the process's
 // start, which are reported apart (cold: they include compiling the HTTP stack and the client's code).
-const OVERHEAD_COUNT = 2000
-const OVERHEAD_WARM = 500
+const OVERHEAD_COUNT = 1000
+const OVERHEAD_WARM = 300
 const OVERHEAD_ROUNDS = 5
+
+/** The steps of the overhead section's ladder, in the order they are added to the bare client. */
+const LADDER = [
+  { part: "input", label: "input checked (schema)" },
+  { part: "decode", label: "body decoded (Webhook schema)" },
+  { part: "timeout", label: "`Effect.timeoutOrElse`" },
+  { part: "retry", label: "`Effect.retry` (Schedule)" },
+  { part: "span", label: "operation span" }
+]
 
 const overhead = async () => {
   const mock = await startMock()
@@ -491,6 +510,15 @@ const overhead = async () => {
       script: "ours.mjs",
       args: ["--concurrency", "32", "--transport", "transport", "--bare", "true", "--tracing", "off"]
     },
+    // The ladder from the bare client to ours: effect's parts the client is made of, added one at a time to the bare
+    // client, each as the client uses it (`--parts`, contenders/ours.mjs). Each step's cost is its CPU per request less
+    // the step below's; what is left between the top step and our client is the client's own code.
+    ...LADDER.map((_, i) => ({
+      key: `ladder-${i}`,
+      label: `bare + ${LADDER.slice(0, i + 1).map((s) => s.label).join(" + ")}`,
+      script: "ours.mjs",
+      args: ["--concurrency", "32", "--transport", "transport", "--bare", "true", "--parts", LADDER.slice(0, i + 1).map((s) => s.part).join(",")]
+    })),
     // The Transport's path through a proxy: effect's NodeHttpClient over undici.
     { key: "ours-undici", label: "our client (undici, the proxied path)", script: "ours.mjs", args: ["--concurrency", "32", "--transport", "undici"] },
     { key: "fetch", label: "raw `fetch`", script: "fetch.mjs", args: ["--concurrency", "32"] },
@@ -546,11 +574,21 @@ const overhead = async () => {
   // Per round: the client's CPU per request over the bare client's, both on the Transport and measured in that round.
   const ratios = (field, ours = "ours-transport", bare = "bare-transport") =>
     samples.get(ours).map((r, i) => pick[field](r) / pick[field](samples.get(bare)[i]))
-  const ratioRange = (field, ours, bare) => {
-    const all = ratios(field, ours, bare)
-    return `${fmt(median(all), 2)}x (${fmt(Math.min(...all), 2)}-${fmt(Math.max(...all), 2)})`
-  }
+  const ratioRange = (field, ours, bare) => `${spread(ratios(field, ours, bare), 2)}x`
   figures.vsBare = { cpuCreate: median(ratios("cpuCreate")), cpuGet: median(ratios("cpuGet")) }
+  const ladderKeys = ["bare-transport", ...LADDER.map((_, i) => `ladder-${i}`), "ours-transport"]
+  const ladderRows = () =>
+    ladderKeys.map((key, i) => {
+      const label = key === "bare-transport"
+        ? "effect's bare `HttpClient` (Transport)"
+        : key === "ours-transport"
+        ? "our client (its own code on top of the step above)"
+        : `+ ${LADDER[i - 1].label}`
+      const step = (field) => i === 0 ? "" : `${fmt((figures[key][field] - figures[ladderKeys[i - 1]][field]) * 1000)}`
+      return `| ${label} | ${spread(all(key, pick.cpuCreate).map((v) => v * 1000))} | ${step("cpuCreate")} | ` +
+        `${spread(all(key, pick.cpuGet).map((v) => v * 1000))} | ${step("cpuGet")} |`
+    })
+  figures.ladder = Object.fromEntries(ladderKeys.map((key) => [key, { cpuCreate: figures[key].cpuCreate, cpuGet: figures[key].cpuGet }]))
   figures.vsBareRange = { cpuCreate: ratioRange("cpuCreate"), cpuGet: ratioRange("cpuGet") }
   figures.vsBareUntraced = {
     cpuCreate: median(ratios("cpuCreate", "ours-transport-untraced", "bare-transport-untraced")),
@@ -587,6 +625,15 @@ const overhead = async () => {
       `gets ${ratioRange("cpuGet", "ours-transport-untraced", "bare-transport-untraced")}. With tracing on, the bare client makes one span ` +
       "per request (effect's HTTP span) and ours two (the operation's, and the HTTP span beneath it). The Transport is " +
       "node:http without a proxy (undici only through one), so the undici row above is the proxied path's.",
+    "",
+    "Where the difference goes: effect's parts the client is made of, added one at a time to the bare client (each as",
+    "the client uses it; `bench/contenders/ours.mjs --parts`), CPU per request, median (min-max) of the rounds; a step's",
+    "cost is its median less the step above it. The last row is what the client's own code adds on top of effect's",
+    "parts (input normalisation, the pacer's check, the error mapping, the call records).",
+    "",
+    "| step | CPU µs / create | step's cost | CPU µs / get | step's cost |",
+    "|---|---:|---:|---:|---:|",
+    ...ladderRows(),
     ""
   ]
   log(`overhead: ours ${fmt(figures["ours-transport"].creates)} creates/s, fetch ${fmt(f.creates)}, exa-js ${fmt(figures["exa-js"].creates)}`)
@@ -1004,19 +1051,21 @@ const sharedBudget = async () => {
 
 // ---------------------------------------------------------------------------------------------------------------
 
+// In the order of what users feel most; the estimates are a run's durations on 2 shared cores, so that a section
+// is started only when it fits in what is left of the budget.
 const sections = [
-  { name: "startup", run: startup, estimateMs: 150_000 },
-  { name: "throughput", run: throughput, estimateMs: 60_000 },
-  { name: "chaos", run: chaos, estimateMs: 45_000 },
-  { name: "autopace", run: autopace, estimateMs: 320_000 },
-  { name: "overhead", run: overhead, estimateMs: 200_000 },
+  { name: "startup", run: startup, estimateMs: 60_000 },
+  { name: "throughput", run: throughput, estimateMs: 70_000 },
+  { name: "chaos", run: chaos, estimateMs: 60_000 },
+  { name: "autopace", run: autopace, estimateMs: 160_000 },
+  { name: "overhead", run: overhead, estimateMs: 220_000 },
   { name: "listing", run: listing, estimateMs: 60_000 },
   { name: "lookups", run: lookups, estimateMs: 30_000 },
-  { name: "scale", run: scale, estimateMs: 90_000 },
   { name: "batch-plan", run: batchPlan, estimateMs: 40_000 },
   { name: "batch-manifests", run: batchManifests, estimateMs: 180_000 },
-  { name: "capacity", run: capacity, estimateMs: 90_000 },
   { name: "shared-budget", run: sharedBudget, estimateMs: 150_000 },
+  { name: "scale", run: scale, estimateMs: 90_000 },
+  { name: "capacity", run: capacity, estimateMs: 90_000 }
 ]
 
 const results = {}
@@ -1101,7 +1150,14 @@ const headlineLines = () => {
         `${fmt(o["ours-transport"].cpuCreate / o["exa-js"].cpuCreate, 2)}x and ${fmt(o["ours-transport"].cpuGet / o["exa-js"].cpuGet, 2)}x exa-js. ` +
         `Against effect's bare HttpClient on the same transport (target at most 1.15x): creates ${o.vsBareRange.cpuCreate}, ` +
         `gets ${o.vsBareRange.cpuGet} (per round, median (min-max)); ${fmt(o.vsBareUntraced.cpuCreate, 2)}x and ` +
-        `${fmt(o.vsBareUntraced.cpuGet, 2)}x with tracing off on both sides.`
+        `${fmt(o.vsBareUntraced.cpuGet, 2)}x with tracing off on both sides. Where the difference goes (µs per create / get, ` +
+        `each of effect's parts added in turn to the bare client): ${
+          Object.keys(o.ladder).slice(1).map((key, i, keys) => {
+            const below = o.ladder[i === 0 ? "bare-transport" : keys[i - 1]]
+            const name = key === "ours-transport" ? "the client's own code" : LADDER[i].label
+            return `${name} ${fmt((o.ladder[key].cpuCreate - below.cpuCreate) * 1000)} / ${fmt((o.ladder[key].cpuGet - below.cpuGet) * 1000)}`
+          }).join(", ")
+        }.`
     )
   }
   const l = results.listing?.headline
