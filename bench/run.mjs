@@ -1058,7 +1058,7 @@ const sections = [
   { name: "startup", run: startup, estimateMs: 60_000 },
   { name: "throughput", run: throughput, estimateMs: 70_000 },
   { name: "chaos", run: chaos, estimateMs: 60_000 },
-  { name: "autopace", run: autopace, estimateMs: 160_000 },
+  { name: "autopace", run: autopace, estimateMs: 240_000 },
   { name: "overhead", run: overhead, estimateMs: 220_000 },
   { name: "listing", run: listing, estimateMs: 60_000 },
   { name: "lookups", run: lookups, estimateMs: 30_000 },
