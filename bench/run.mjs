@@ -4,7 +4,7 @@
 // here, contenders interleaved, medians with min and max where a figure is repeated).
 //
 // Usage: node bench/run.mjs [--only startup,throughput,chaos,overhead,listing,lookups,scale,batch-plan,batch-manifests,
-//        capacity,shared-budget,autopace] [--runs N] [--budget-minutes M]
+//        capacity,shared-budget,autopace] [--runs N] [--budget-minutes M] [--autopace-limits 5,10,25,50]
 //        [--out docs/benchmarks.md]
 // Needs a build (`make setup`). Sections whose program is missing on this branch (apps/batch) print a line and are
 // skipped; adding a contender is one entry in `throughputContenders` or `startupCommands`.
@@ -353,7 +353,12 @@ const paceRun = async (limit, headers, rate, startAfterMillis) => {
 // The runs of 10/s (50 s each) beside those of 5/s (100 s), started once those are past their start-up; 25/s and 50/s
 // on their own: a run of 10 s shares no second of it with another's start-up (beside the 5/s runs, the 50/s ones
 // reached only 0.72-0.78 of the limit, told it or not).
-const AUTO_WAVES = [[5, 10], [25], [50]]
+const AUTO_WAVES = [[5, 10], [25], [50]].map((wave) =>
+  wave.filter((limit) => options["autopace-limits"] === undefined || options["autopace-limits"].split(",").includes(String(limit)))
+).filter((wave) => wave.length > 0)
+// A run learns in its first seconds, when another process's start-up would take the CPU from it: the runs of a fast
+// limit (20 s or less) are started 3 s apart, the first one the learned pace without headers.
+const autoStagger = (limit) => limit >= 25 ? 3_000 : 1_000
 
 const autopace = async () => {
   const rows = []
@@ -366,7 +371,7 @@ const autopace = async () => {
         ...AUTO_HEADERS.map((headers) => ({ limit, headers, key: "auto", rate: "auto" })),
         { limit, headers: undefined, key: "default", rate: "10" },
         { limit, headers: undefined, key: "told", rate: String(limit) }
-      ].map((v, i) => ({ ...v, startAfter: l * 8_000 + i * 1_000 }))
+      ].map((v, i) => ({ ...v, startAfter: l * 8_000 + i * autoStagger(limit) }))
     )
     const done = await Promise.all(variants.map((v) => paceRun(v.limit, v.headers, v.rate, v.startAfter)))
     for (const limit of wave) {
@@ -391,7 +396,8 @@ const autopace = async () => {
     "of wall time over N; 429s are the mock's count. Target: `auto` at least 0.9 of the limit with at most 2% of",
     "requests answered 429. One run each (a run is itself 500 requests over 10 to 100 s), each with its own mock; the runs",
     "of 5/s side by side, started a second apart, and those of 10/s beside them from 8 s on; then those of 25/s, then",
-    "those of 50/s (a paced run uses a few percent of a core, but a run of 10 s must not share its seconds with start-ups).",
+    "those of 50/s, started 3 s apart (a paced run uses a few percent of a core, but a run learns in its first seconds,",
+    "which must not be shared with another process's start-up).",
     "",
     "| limit | headers | auto: of limit | auto: 429s | default 10/s: of limit | default: 429s | told: of limit | told: 429s | failed (auto) |",
     "|---:|---|---:|---:|---:|---:|---:|---:|---:|",
