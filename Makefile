@@ -12,12 +12,15 @@ TURBO := pnpm exec turbo
 
 .PHONY: setup toolchain build typecheck lint test pack-test pack install uninstall release bench snapshot demo clean
 
-## setup: install the toolchain, redis-server (for the shared rate-limit store tests), tinyproxy (for the proxy tests)
-## and dependencies, then build
+## setup: install the toolchain, redis-server (for the shared rate-limit store and apply lock tests), tinyproxy (for
+## the proxy tests), age and jq (for the encrypted journal's interoperability and the CI example's tests) and
+## dependencies, then build
 ## (every other target starts with this)
 setup: toolchain
 	@scripts/redis-server.sh
 	@scripts/tinyproxy.sh
+	@scripts/debian-tool.sh age age "the encrypted secrets journal's interoperability tests"
+	@scripts/debian-tool.sh jq jq "the CI example's test (its secret sink reads the secret with jq)"
 	@pnpm install --frozen-lockfile --reporter=silent
 	@$(TURBO) run build --output-logs=errors-only
 

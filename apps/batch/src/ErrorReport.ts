@@ -1,22 +1,25 @@
 /**
- * The failures of `exa-webhooks-batch` (manifest problems, the secrets journal, a partly failed apply, client
- * errors) reduced to what is reported (a line, plus fields for `--json`) and the exit code; the kit's `ErrorReport`
- * reports the failures both bins share (usage, a declined confirmation, a lost stdout, parse errors, bugs).
+ * The failures that only `exa-webhooks-batch` raises (manifest problems, the secrets journal, a partly failed apply)
+ * reduced to what is reported (a line, plus fields for `--json`) and the exit code. Every other failure (usage,
+ * client errors, a lost stdout, bugs) is reported by the kit.
  *
  * @since 0.1.0
  */
-import { WebhooksError } from "@exa-webhooks/client"
-import * as KitErrorReport from "@exa-webhooks/cli-kit/ErrorReport"
+import * as ExitCode from "@exa-webhooks/cli-kit/ExitCode"
 import type { Report } from "@exa-webhooks/cli-kit/Output"
-import * as Apply from "./Apply.ts"
+import { AgeError } from "./Age.ts"
 import { ApplyFailed } from "./Commands.ts"
-import * as ExitCode from "./ExitCode.ts"
 import { JournalError } from "./Journal.ts"
+import { LockError, LockLost } from "./Lock.ts"
 import { ManifestError } from "./ManifestFile.ts"
 import * as ManifestFile from "./ManifestFile.ts"
-import * as Program from "./Program.ts"
 
-const specific = (error: unknown): Report | undefined => {
+/**
+ * The report of one of this bin's own failures, `undefined` for the rest.
+ *
+ * @since 0.1.0
+ */
+export const of = (error: unknown): Report | undefined => {
   if (error instanceof ManifestError) {
     return {
       type: "ManifestError",
@@ -37,27 +40,15 @@ const specific = (error: unknown): Report | undefined => {
     }
   }
   if (error instanceof ApplyFailed) return { type: "ApplyFailed", message: error.message, exitCode: ExitCode.ApiFailure }
-  if (WebhooksError.isWebhooksError(error)) {
+  if (error instanceof LockError) {
     return {
-      type: error._tag,
-      message: KitErrorReport.describe(error, Apply.settingNames),
-      exitCode: error._tag === "InvalidInputError" ? ExitCode.Usage : ExitCode.ApiFailure,
-      details: KitErrorReport.apiDetails(error)
+      type: "LockError",
+      message: `${error.message} (nothing was sent)`,
+      exitCode: ExitCode.Usage,
+      ...(error.holder === undefined ? {} : { details: { holder: error.holder } })
     }
   }
+  if (error instanceof LockLost) return { type: "LockLost", message: error.message, exitCode: ExitCode.ApiFailure }
+  if (error instanceof AgeError) return { type: "AgeError", message: error.message, exitCode: ExitCode.Usage }
   return undefined
 }
-
-/**
- * How `exa-webhooks-batch` reports failures.
- *
- * @since 0.1.0
- */
-export const reporter: KitErrorReport.Reporter = KitErrorReport.make({ program: Program.NAME, specific })
-
-/**
- * The report for a failure of a command.
- *
- * @since 0.1.0
- */
-export const of = reporter.of

@@ -19,6 +19,7 @@
  *
  * @since 0.1.0
  */
+import { createHash } from "node:crypto"
 import { type EventType, Ownership, ReservedMetadata, Webhook } from "@exa-webhooks/schema"
 import { Schema } from "effect"
 
@@ -137,18 +138,43 @@ export const createBody = (namespace: string, manifest: string, webhook: Desired
   metadata: { ...webhook.metadata, ...Ownership.tags(namespace, webhook.key, manifest) }
 })
 
-// The client adds a random UUID as each create's idempotency key (36 characters, a metadata value).
-const IDEMPOTENCY_KEY_SHAPE = "00000000-0000-0000-0000-000000000000"
+const digest = (...parts: ReadonlyArray<string>) => createHash("sha256").update(parts.join("\n")).digest("hex")
 
 /**
- * The body of the create request for `webhook` as it is sent: {@link createBody} plus the idempotency key the client
- * stores in the metadata. Its encoded size is what the API's body limit judges.
+ * The idempotency key of the create of `key` in `namespace`: the same in every apply, on every machine, so that two
+ * applies creating one key at once converge on one webhook (the client's race check keeps the oldest and the other
+ * apply gets it, without its secret). `replacing` is the webhook a rotation replaces: a rotation has a key of its own
+ * (the replaced webhook still carries the create's), shared by every apply rotating that same webhook.
  *
  * @since 0.4.0
  */
-export const sentBody = (namespace: string, manifest: string, webhook: Desired): Webhook.CreateWebhookParameters => {
+export const idempotencyKey = (namespace: string, key: string, replacing?: string): string =>
+  `exa-webhooks-batch:${digest(namespace, key, ...(replacing === undefined ? [] : ["rotate", replacing]))}`
+
+// Each run's id is a random UUID (36 characters, a metadata value).
+const RUN_SHAPE = "00000000-0000-0000-0000-000000000000"
+
+/**
+ * The body of the create request for `webhook` as it is sent: {@link createBody} plus the run's id and the
+ * idempotency key the client stores in the metadata. Its encoded size is what the API's body limit judges.
+ *
+ * @since 0.4.0
+ */
+export const sentBody = (
+  namespace: string,
+  manifest: string,
+  webhook: Desired,
+  run: string = RUN_SHAPE
+): Webhook.CreateWebhookParameters => {
   const body = createBody(namespace, manifest, webhook)
-  return { ...body, metadata: { ...body.metadata, [ReservedMetadata.IDEMPOTENCY_KEY]: IDEMPOTENCY_KEY_SHAPE } }
+  return {
+    ...body,
+    metadata: {
+      ...body.metadata,
+      [ReservedMetadata.APPLY_RUN]: run,
+      [ReservedMetadata.IDEMPOTENCY_KEY]: idempotencyKey(namespace, webhook.key)
+    }
+  }
 }
 
 /**

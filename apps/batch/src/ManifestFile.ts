@@ -11,9 +11,10 @@
  */
 import { Ownership, RequestBody, Validation, Webhook } from "@exa-webhooks/schema"
 import { Effect, FileSystem, Result, Schema } from "effect"
+import type { PlatformError } from "effect"
 import * as Fs from "node:fs"
 import * as Path from "node:path"
-import * as FileErrors from "./internal/fileErrors.ts"
+import * as FileErrors from "@exa-webhooks/cli-kit/FileProblem"
 import * as YamlReader from "./internal/yamlReader.ts"
 import * as Manifest from "./Manifest.ts"
 
@@ -418,11 +419,7 @@ export const parse = (
   return Result.fail(failWith(file, locate(file, source, read, listed), unlisted))
 }
 
-const reason = (file: string, error: { readonly reason: { readonly _tag: string; readonly message: string; readonly cause?: unknown } }) => {
-  const code = (error.reason.cause as { readonly code?: unknown } | undefined)?.code
-  if (error.reason._tag === "NotFound" && code !== "ENOTDIR") return "no such file"
-  return FileErrors.describe(typeof code === "string" ? code : undefined, file, error.reason.message)
-}
+const reason = (file: string, error: PlatformError.PlatformError) => FileErrors.of(error, file)
 
 const at = (file: string, message: string): ManifestError => failWith(file, [{ file, line: 1, column: 1, message }])
 
@@ -449,6 +446,21 @@ export const load = Effect.fn("ManifestFile.load")(function*(
   const bytes = yield* fs.readFile(file).pipe(
     Effect.mapError((error) => at(file, `cannot read the manifest (${reason(file, error)})`))
   )
+  return yield* fromBytes(file, bytes, env, nameFromPath(file))
+})
+
+/**
+ * Validates the bytes of a manifest read from elsewhere (standard input): a binary or non-UTF-8 text is a
+ * {@link ManifestError} too. `pathName` is the name the manifest goes by when it sets none.
+ *
+ * @since 0.5.0
+ */
+export const fromBytes = Effect.fn("ManifestFile.fromBytes")(function*(
+  file: string,
+  bytes: Uint8Array,
+  env: Readonly<Record<string, string | undefined>>,
+  pathName: string
+) {
   const nul = bytes.indexOf(0)
   if (nul !== -1) {
     const line = bytes.subarray(0, nul).reduce((n, byte) => (byte === 10 ? n + 1 : n), 1)
@@ -458,7 +470,7 @@ export const load = Effect.fn("ManifestFile.load")(function*(
     try: () => new TextDecoder("utf-8", { fatal: true }).decode(bytes),
     catch: () => at(file, "not UTF-8 text; save the manifest as UTF-8")
   })
-  return yield* Effect.fromResult(parse(file, text.replace(/^\uFEFF/, ""), env, nameFromPath(file)))
+  return yield* Effect.fromResult(parse(file, text.replace(/^\uFEFF/, ""), env, pathName))
 })
 
 /**

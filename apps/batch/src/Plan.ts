@@ -59,7 +59,23 @@ export type Action =
     readonly remoteMetadata: Readonly<Record<string, string>>
   }
   | { readonly _tag: "Orphan"; readonly key: string | undefined; readonly id: string; readonly url: string }
-  | { readonly _tag: "Duplicate"; readonly key: string; readonly id: string; readonly url: string }
+  /**
+   * A second webhook of this manifest under one key. `keptId` is the one kept (the one whose secret this journal
+   * holds, else the oldest); `journaled` whether this one's secret is in this journal. `deletable` when apply deletes
+   * it: this journal shows this manifest created it (or chose to replace it, in a rotation), or the user asked
+   * (`--delete-duplicates`, `--delete-duplicate ID`). Otherwise another apply (another checkout, another CI runner) may
+   * have made it and hold its secret: it is reported, never deleted.
+   */
+  | {
+    readonly _tag: "Duplicate"
+    readonly key: string
+    readonly id: string
+    readonly url: string
+    readonly keptId: string
+    readonly keptJournaled: boolean
+    readonly journaled: boolean
+    readonly deletable: boolean
+  }
   /** A key of this manifest that another manifest's webhook holds: nothing is created or changed for it. */
   | { readonly _tag: "Conflict"; readonly key: string; readonly id: string; readonly url: string; readonly claimant: string }
   /** Another manifest's webhook in this namespace (or in the namespace written in another case): never touched. */
@@ -99,6 +115,13 @@ export interface Options {
   readonly journaled: ReadonlySet<string>
   /** Take over the webhooks of this namespace that another manifest created. */
   readonly claim?: boolean | undefined
+  /**
+   * Ids of webhooks this journal shows this manifest created or chose to replace (its entries' ids and `replaces`):
+   * a duplicate among them is deleted. Default: `journaled`.
+   */
+  readonly created?: ReadonlySet<string> | undefined
+  /** Delete every duplicate (`--delete-duplicates`), or these ones (`--delete-duplicate ID`). */
+  readonly deleteDuplicates?: boolean | ReadonlySet<string> | undefined
 }
 
 const sameEvents = (a: ReadonlyArray<string>, b: ReadonlyArray<string>) => {
@@ -225,9 +248,20 @@ export const make = (
         : { _tag: "Update", key: webhook.key, id: keep!.id, webhook, changes, remoteMetadata: keep!.metadata, missingSecret }
     )
     for (const other of extra) {
+      const asked = options.deleteDuplicates === true ||
+        (typeof options.deleteDuplicates === "object" && options.deleteDuplicates.has(other.id))
       actions.push(
         mine.includes(other)
-          ? { _tag: "Duplicate", key: webhook.key, id: other.id, url: other.url }
+          ? {
+            _tag: "Duplicate",
+            key: webhook.key,
+            id: other.id,
+            url: other.url,
+            keptId: keep!.id,
+            keptJournaled: options.journaled.has(keep!.id),
+            journaled: options.journaled.has(other.id),
+            deletable: asked || (options.created ?? options.journaled).has(other.id)
+          }
           : { _tag: "Unclaimed", key: webhook.key, id: other.id, url: other.url }
       )
     }
@@ -295,9 +329,7 @@ export const summary = (plan: Plan) => {
     conflicts: count("Conflict"),
     others: count("Foreign"),
     unclaimed: count("Unclaimed"),
-    missingSecrets: plan.actions.filter((action) =>
-      action._tag === "Adopt" || ((action._tag === "Unchanged" || action._tag === "Update") && action.missingSecret)
-    ).length
+    missingSecrets: missingSecrets(plan).length
   }
 }
 
@@ -309,8 +341,30 @@ export const summary = (plan: Plan) => {
  */
 export const hasChanges = (plan: Plan): boolean =>
   plan.actions.some((action) =>
-    action._tag !== "Unchanged" && action._tag !== "Conflict" && action._tag !== "Foreign" && action._tag !== "Unclaimed"
+    action._tag !== "Unchanged" && action._tag !== "Conflict" && action._tag !== "Foreign" && action._tag !== "Unclaimed" &&
+    !(action._tag === "Duplicate" && !action.deletable)
   )
+
+/**
+ * The webhooks of this manifest whose secret is held nowhere this tool knows of (not in the journal, not taken by a
+ * secret sink): `key` and `id` of each kept webhook, in plan order.
+ *
+ * @since 0.4.0
+ */
+export const missingSecrets = (plan: Plan): ReadonlyArray<{ readonly key: string; readonly id: string }> =>
+  plan.actions.flatMap((action) =>
+    action._tag === "Adopt" || ((action._tag === "Unchanged" || action._tag === "Update") && action.missingSecret)
+      ? [{ key: action.key, id: action.id }]
+      : []
+  )
+
+/**
+ * Whether `plan --detailed-exit-code` exits 3: changes are pending, or a webhook's secret is missing (a CI job should
+ * not pass while a webhook of the manifest cannot be verified).
+ *
+ * @since 0.4.0
+ */
+export const needsAttention = (plan: Plan): boolean => hasChanges(plan) || missingSecrets(plan).length > 0
 
 /**
  * Who else claims this plan's namespace: each claimant with the webhooks of it the plan saw (conflicts included).

@@ -8,6 +8,7 @@
  *
  * @since 0.1.0
  */
+import * as Text from "@exa-webhooks/cli-kit/Text"
 import { Printable } from "@exa-webhooks/schema"
 import * as Plan from "./Plan.ts"
 
@@ -70,56 +71,87 @@ export const claimantsWarning = (plan: Plan.Plan): string | undefined => {
     `is this manifest (${plan.manifest}) before a move or rename, run apply --claim to take its webhooks over`
 }
 
+// The mark and word of each kind of action, in the plan's colours: green adds, yellow changes, red removes,
+// magenta needs a person's attention, dim is left alone.
+const MARKS = {
+  create: Text.green("+ create"),
+  update: Text.yellow("~ update"),
+  adopt: Text.cyan("> adopt"),
+  unchanged: Text.dim("= unchanged"),
+  secret: Text.magenta("! secret"),
+  orphaned: Text.red("- orphaned"),
+  duplicate: Text.red("- duplicate"),
+  duplicateKept: Text.magenta("! duplicate"),
+  conflict: Text.magenta("! conflict"),
+  other: Text.dim("  other"),
+  unclaimed: Text.dim("  unclaimed")
+} as const
+
+const where = (journaled: boolean) => (journaled ? "secret in this journal" : "secret not in this journal")
+
 /**
- * One line per action that matters (unchanged ones only with `verbose`), then the counts.
+ * The plan line of a second webhook under one key: both ids, which one's secret this journal holds, and whether apply
+ * deletes it.
+ *
+ * @since 0.4.0
+ */
+export const duplicateLine = (action: Extract<Plan.Action, { readonly _tag: "Duplicate" }>): string =>
+  `${action.deletable ? "- duplicate" : "! duplicate"}  ${action.key} ${text(action.id)} ${duplicateDetail(action)}`
+
+// The plan row's detail of a duplicate, after its id.
+const duplicateDetail = (action: Extract<Plan.Action, { readonly _tag: "Duplicate" }>): string => {
+  const both = `(${where(action.journaled)}) besides ${text(action.keptId)} (kept; ${where(action.keptJournaled)})`
+  return action.deletable
+    ? `${both}; apply deletes ${text(action.id)}`
+    : `${both}; this journal did not create it (another apply may hold its secret): both are left alone; ` +
+      `apply --delete-duplicate ${text(action.id)} (or --delete-duplicates) deletes it`
+}
+
+/**
+ * One line per action that matters (unchanged ones only with `verbose`), in aligned columns (what, key, id,
+ * details), after a line of counts.
  *
  * @since 0.1.0
  */
-export const planText = (plan: Plan.Plan, summary: ReturnType<typeof Plan.summary>, verbose = false): string => {
-  const lines: Array<string> = []
+export const planText = (plan: Plan.Plan, summary: ReturnType<typeof Plan.summary>, verbose = false): Text.Text => {
+  const rows: Array<ReadonlyArray<Text.Text>> = []
+  const row = (mark: Text.Text, key: string | undefined, id: string | undefined, detail: string) =>
+    rows.push([mark, key === undefined ? "(no key)" : text(key), id === undefined ? "" : `(${text(id)})`, detail])
   for (const action of plan.actions) {
     switch (action._tag) {
       case "Create":
-        lines.push(`+ create     ${action.key}  ${text(action.webhook.url)}  [${action.webhook.events.join(", ")}]`)
+        row(MARKS.create, action.key, undefined, `${text(action.webhook.url)}  [${action.webhook.events.map(text).join(", ")}]`)
         break
       case "Update":
-        lines.push(`~ update     ${action.key} (${text(action.id)})  ${action.changes.map(changeText).join("; ")}`)
-        if (action.missingSecret) lines.push(`! secret     ${action.key} (${text(action.id)})  ${secretNote}`)
+        row(MARKS.update, action.key, action.id, action.changes.map(changeText).join("; "))
+        if (action.missingSecret) row(MARKS.secret, action.key, action.id, secretNote)
         break
       case "Adopt":
-        lines.push(
-          `> adopt      ${action.key} (${text(action.id)})  tag an existing untagged webhook${
-            action.changes.length > 0 ? `; ${action.changes.map(changeText).join("; ")}` : ""
-          }; its ${secretNote}`
+        row(
+          MARKS.adopt,
+          action.key,
+          action.id,
+          `tag an existing untagged webhook${action.changes.length > 0 ? `; ${action.changes.map(changeText).join("; ")}` : ""}; its ${secretNote}`
         )
         break
       case "Unchanged":
-        if (verbose) lines.push(`= unchanged  ${action.key} (${text(action.id)})`)
-        if (action.missingSecret) lines.push(`! secret     ${action.key} (${text(action.id)})  ${secretNote}`)
+        if (verbose) row(MARKS.unchanged, action.key, action.id, "")
+        if (action.missingSecret) row(MARKS.secret, action.key, action.id, secretNote)
         break
       case "Orphan":
-        lines.push(
-          `- orphaned   ${action.key === undefined ? "(no key)" : text(action.key)} (${text(action.id)})  ${text(action.url)}  ` +
-            "(apply --prune deletes it)"
-        )
+        row(MARKS.orphaned, action.key, action.id, `${text(action.url)}  (apply --prune deletes it)`)
         break
       case "Duplicate":
-        lines.push(`- duplicate  ${action.key} (${text(action.id)})  a second webhook under this key; apply deletes it`)
+        row(action.deletable ? MARKS.duplicate : MARKS.duplicateKept, action.key, action.id, duplicateDetail(action))
         break
       case "Conflict":
-        lines.push(`! conflict   ${action.key} (${text(action.id)})  ${conflictText(action)}`)
+        row(MARKS.conflict, action.key, action.id, conflictText(action))
         break
       case "Foreign":
-        lines.push(
-          `  other      ${action.key === undefined ? "(no key)" : text(action.key)} (${text(action.id)})  ${text(action.url)}  ` +
-            `of ${text(action.claimant)}; never touched`
-        )
+        row(MARKS.other, action.key, action.id, `${text(action.url)}  of ${text(action.claimant)}; never touched`)
         break
       case "Unclaimed":
-        lines.push(
-          `  unclaimed  ${action.key === undefined ? "(no key)" : text(action.key)} (${text(action.id)})  ${text(action.url)}  ` +
-            "no manifest recorded and not in this one; never pruned"
-        )
+        row(MARKS.unclaimed, action.key, action.id, `${text(action.url)}  no manifest recorded and not in this one; never pruned`)
         break
     }
   }
@@ -130,10 +162,10 @@ export const planText = (plan: Plan.Plan, summary: ReturnType<typeof Plan.summar
     (summary.others > 0 ? `, ${summary.others} of another manifest` : "") +
     (summary.unclaimed > 0 ? `, ${summary.unclaimed} unclaimed` : "") +
     (summary.missingSecrets > 0 ? `, ${summary.missingSecrets} without a journaled secret` : "")
-  return [
+  return Text.join([
     `Plan for namespace ${plan.namespace}, manifest ${plan.manifest} (${plan.remoteCount} remote webhooks seen): ${counts}.`,
-    ...lines
-  ].join("\n")
+    ...Text.columns(rows)
+  ], "\n")
 }
 
 /**
@@ -161,7 +193,16 @@ export const planDocument = (file: string, plan: Plan.Plan, summary: ReturnType<
       case "Orphan":
         return { action: "orphaned", key: action.key ?? null, id: action.id, url: action.url }
       case "Duplicate":
-        return { action: "duplicate", key: action.key, id: action.id, url: action.url }
+        return {
+          action: "duplicate",
+          key: action.key,
+          id: action.id,
+          url: action.url,
+          keptId: action.keptId,
+          journaled: action.journaled,
+          keptJournaled: action.keptJournaled,
+          deletes: action.deletable
+        }
       case "Conflict":
         return { action: "conflict", key: action.key, id: action.id, url: action.url, claimant: action.claimant }
       case "Foreign":

@@ -1,14 +1,10 @@
 /**
- * Entry point of `exa-webhooks-batch`: runs the command through the kit's `Main.run` (failures on stderr as one line,
- * or one JSON object with `--json`; the exit codes of `ExitCode`).
+ * Entry point of `exa-webhooks-batch`: the kit's `Bin.run` runs the program (see `Program.ts`).
  *
  * @since 0.1.0
  */
-import * as Main from "@exa-webhooks/cli-kit/Main"
+import * as Bin from "@exa-webhooks/cli-kit/Bin"
 import { setFlagsFromString } from "node:v8"
-import * as Commands from "./Commands.ts"
-import * as ErrorReport from "./ErrorReport.ts"
-import * as ExitCode from "./ExitCode.ts"
 import * as Program from "./Program.ts"
 
 // V8 lets the young generation grow to tens of MB while a large manifest is parsed (every node of the parse is
@@ -17,15 +13,4 @@ import * as Program from "./Program.ts"
 // CLI process owns its heap, so it may set this.
 setFlagsFromString("--semi-space-growth-factor=1")
 
-Main.run({
-  program: Program.NAME,
-  version: Program.VERSION,
-  command: Commands.command,
-  reporter: ErrorReport.reporter,
-  helpSections: [
-    Main.environmentSection({ apiKey: "; validate and secret need none" }),
-    ExitCode.helpSection
-  ],
-  interrupted:
-    "interrupted; nothing more was sent; secrets of the webhooks created so far are in the journal (run apply again to finish)"
-})
+Bin.run(Program.definition)

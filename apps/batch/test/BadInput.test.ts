@@ -165,12 +165,12 @@ describe("bad input", () => {
     assert.strictEqual(result.failure.problems.length, ManifestFile.MAX_PROBLEMS)
     assert.strictEqual(result.failure.unlisted, 900)
     assert.deepStrictEqual(result.failure.problems.slice(0, 2).map((p) => p.line), [5, 7])
-    assert.include(ErrorReport.of(result.failure).message, "100 problems in m.yaml (and 900 more broken entries, not listed: fix these first); nothing was sent")
+    assert.include(ErrorReport.of(result.failure)!.message, "100 problems in m.yaml (and 900 more broken entries, not listed: fix these first); nothing was sent")
     const more = ManifestFile.parse("m.yaml", `${text}${Array.from({ length: 1500 }, (_, i) => `  - key: j${i}\n`).join("")}`, {})
     assert.isTrue(Result.isFailure(more))
     if (Result.isSuccess(more)) return
     assert.strictEqual(more.failure.unlisted, ManifestFile.MAX_UNLISTED, "counting stops")
-    assert.include(ErrorReport.of(more.failure).message, "(and over 1,000 more broken entries, not listed")
+    assert.include(ErrorReport.of(more.failure)!.message, "(and over 1,000 more broken entries, not listed")
   })
 
   it("every problem of a file is reported at once", () => {
@@ -260,12 +260,12 @@ describe("bad input", () => {
         assert.strictEqual(error.problems[0]?.file, file.path)
         assert.strictEqual(error.problems[0]?.line, file.line, error.message)
         assert.include(error.message, file.says)
-        assert.strictEqual(ErrorReport.of(error).exitCode, 2)
+        assert.strictEqual(ErrorReport.of(error)!.exitCode, 2)
       }
       for (const c of cases) {
         const error = yield* Effect.flip(ManifestFile.load(writeManifest(c.text, dir, "case.yaml"), {}))
-        assert.strictEqual(ErrorReport.of(error).exitCode, 2, c.name)
-        assert.include(ErrorReport.of(error).message, "nothing was sent")
+        assert.strictEqual(ErrorReport.of(error)!.exitCode, 2, c.name)
+        assert.include(ErrorReport.of(error)!.message, "nothing was sent")
       }
     }).pipe(Effect.provide(NodeFileSystem.layer)))
 

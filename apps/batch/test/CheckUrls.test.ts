@@ -42,6 +42,12 @@ describe("plan --check-urls", () => {
       assert.include(result.stderr, "--check-urls: 1 of 2 URLs would fail every delivery")
       const text = yield* run(["plan", manifest, "--check-urls"], { env: envFor(mock) })
       assert.include(text.stdout, `FAIL  ${url}/old redirects (302) to ${url}/ok`)
+      // For a pull request: the same findings, the URLs inert (no link, no markup).
+      const markdown = yield* run(["plan", manifest, "--check-urls", "--format", "markdown"], { env: envFor(mock) })
+      assert.strictEqual(markdown.code, 2, markdown.stderr)
+      assert.include(markdown.stdout, "**URL checks**")
+      assert.include(markdown.stdout, "- **FAIL**: http&#58;//127&#46;0&#46;0&#46;1&#58;")
+      assert.notInclude(markdown.stdout.split("**URL checks**")[1], `${url}/old`)
       assert.strictEqual((yield* stats).creates, 0)
     }).pipe(Effect.provide(mockLayer())), 60_000)
 })

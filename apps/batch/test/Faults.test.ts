@@ -3,9 +3,7 @@ import { MockServer } from "@exa-webhooks/mock-server"
 import { Effect } from "effect"
 import { spawn } from "node:child_process"
 import { existsSync, readFileSync } from "node:fs"
-import { BIN, envFor, journal, json, manifestOf, mockLayer, remote, run, stats, writeManifest } from "./fixtures/batch.ts"
-
-const journalOf = (manifest: string) => manifest.replace(/\.yaml$/, ".secrets.jsonl")
+import { BIN, envFor, journal, journalOf, json, manifestOf, mockLayer, remote, run, stats, writeManifest } from "./fixtures/batch.ts"
 
 /** Checks the invariant: exactly one remote webhook per key of the namespace. */
 const onePerKey = (webhooks: ReadonlyArray<{ readonly metadata: Record<string, string> | null }>, namespace: string, count: number) => {

@@ -7,7 +7,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, symlinkSync, 
 import { join } from "node:path"
 import * as JournalText from "../src/internal/journalText.ts"
 import * as Journal from "../src/Journal.ts"
-import { envFor, journal, json, manifestOf, mockLayer, run, stats, tempDir, writeManifest } from "./fixtures/batch.ts"
+import { envFor, journal, json, manifestOf, mockLayer, run, runBin, stats, tempDir, writeManifest } from "./fixtures/batch.ts"
 
 describe("the secrets journal", () => {
   it.live("is created 0600; a journal others can read, or another apply holds, is refused before anything is sent; a git work tree that does not ignore it gets a warning", () =>
@@ -29,7 +29,8 @@ describe("the secrets journal", () => {
       chmodSync(secrets, 0o600)
       // Another apply (this test's own process stands in for it) holds the journal: refused, nothing sent.
       writeFileSync(`${secrets}.lock`, `${process.pid}\n`)
-      const locked = yield* run(["apply", manifest, "--secrets-file", secrets], { env })
+      // (A process of its own: the lock names a process other than the one that runs the apply.)
+      const locked = yield* runBin(["apply", manifest, "--secrets-file", secrets], { env })
       assert.strictEqual(locked.code, 2, locked.stderr)
       assert.include(locked.stderr, `another apply (pid ${process.pid}) is using the secrets journal`)
       assert.strictEqual((yield* stats).requests, 0)

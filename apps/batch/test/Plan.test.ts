@@ -1,30 +1,8 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Ownership, Webhook } from "@exa-webhooks/schema"
-import { Schema } from "effect"
-import type * as Manifest from "../src/Manifest.ts"
+import { Ownership } from "@exa-webhooks/schema"
+import type { Webhook } from "@exa-webhooks/schema"
 import * as Plan from "../src/Plan.ts"
-
-let next = 0
-const remote = (metadata: Record<string, string>, url = "https://example.com/hooks/x"): Webhook.Webhook =>
-  Schema.decodeUnknownSync(Webhook.Webhook)({
-    id: `webhook_${++next}`,
-    object: "webhook",
-    status: "active",
-    events: ["webset.created"],
-    url,
-    secret: null,
-    metadata,
-    createdAt: new Date(1_700_000_000_000 + next * 1000).toISOString(),
-    updatedAt: new Date(1_700_000_000_000 + next * 1000).toISOString()
-  })
-
-const desired = (key: string, url = "https://example.com/hooks/x"): Manifest.Desired => ({
-  key,
-  index: 0,
-  url,
-  events: ["webset.created"],
-  metadata: {}
-})
+import { desired, remote } from "./fixtures/plan.ts"
 
 const tagged = (namespace: string, key: string, manifest?: string) => remote(Ownership.tags(namespace, key, manifest))
 

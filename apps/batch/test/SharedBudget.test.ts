@@ -3,7 +3,7 @@ import { RedisServer } from "@exa-webhooks/cli-kit/testing"
 import { MockServer } from "@exa-webhooks/mock-server"
 import { Effect, Schedule } from "effect"
 import { createServer } from "node:net"
-import { envFor, journal, manifestOf, mockLayer, remote, run, stats, writeManifest } from "./fixtures/batch.ts"
+import { envFor, journal, journalOf, manifestOf, mockLayer, remote, runBin as run, stats, writeManifest } from "./fixtures/batch.ts"
 import type { Result } from "./fixtures/batch.ts"
 
 // Several processes, one API key: each applies its own manifest (its own namespace) with the client paced at the
@@ -12,8 +12,6 @@ import type { Result } from "./fixtures/batch.ts"
 // sends enough to outlast the first bucket and its own start-up.
 
 const LIMIT = 20
-
-const journalOf = (manifest: string) => manifest.replace(/\.yaml$/, ".secrets.jsonl")
 
 /** Runs `processes` applies at once, `creates` each, with `extra` flags; their results and manifests. */
 const applyAll = (processes: number, creates: number, extra: ReadonlyArray<string>) =>

@@ -3,13 +3,11 @@ import { RedisServer, SIGNAL_EXIT_CODES as CODES, signalledWhileSilent, signalle
 import type { Result } from "@exa-webhooks/cli-kit/testing"
 import { MockServer } from "@exa-webhooks/mock-server"
 import { Effect, Schedule } from "effect"
-import { API_KEY, envFor, journal, json, lines, manifestOf, mockLayer, remote, run, stats, writeManifest } from "./fixtures/batch.ts"
+import { API_KEY, envFor, journal, journalOf, json, lines, manifestOf, mockLayer, remote, runBin as run, stats, writeManifest } from "./fixtures/batch.ts"
 
 // Ctrl-C (SIGINT) and SIGTERM end every command within 2 s, whatever it is waiting on, with exit 130 or 143, one line
 // on stderr, and the secret of every webhook whose create was answered in the journal. A rate-limit store that stops
 // answering (a redis-server stopped with SIGSTOP) fails the run like one that went away.
-
-const journalOf = (manifest: string) => manifest.replace(/\.yaml$/, ".secrets.jsonl")
 
 const stoppedInTime = (result: Result, signal: keyof typeof CODES) => {
   assert.strictEqual(result.code, CODES[signal], result.stderr)

@@ -52,7 +52,7 @@ describe("what plan and import print", () => {
         assert.strictEqual(result.code, 0, result.stderr)
         assert.notInclude(result.stdout + result.stderr, PASSWORD)
       }
-      assert.include(text.stdout, `+ create     added  ${masked("added")}`)
+      assert.match(text.stdout, new RegExp(`^\\+ create {2,}added {2,}${masked("added").replace(/[.*+?^${}()|[\]\\]/g, "\\$&")} {2}\\[`, "m"))
       assert.include(text.stdout, `url: ${masked("old")} -> ${masked("new")}`)
       const actions = json(document).actions
       assert.strictEqual(actions.find((a: any) => a.action === "create").url, masked("added"))

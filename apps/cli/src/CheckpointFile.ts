@@ -16,7 +16,7 @@
  */
 import { Events } from "@exa-webhooks/client"
 import { Config, Effect, FileSystem, Option, Path, Redacted, Result, Schema } from "effect"
-import type { PlatformError } from "effect"
+import * as FileProblem from "@exa-webhooks/cli-kit/FileProblem"
 import { homedir } from "node:os"
 import { UsageError } from "@exa-webhooks/cli-kit/UsageError"
 
@@ -75,9 +75,6 @@ export const defaultPath = Effect.fn("CheckpointFile.defaultPath")(function*(
   return path.join(base, "exa-webhooks", "listen", `${name}.json`)
 })
 
-const reasonOf = (error: PlatformError.PlatformError) =>
-  error.reason._tag === "PermissionDenied" ? "permission denied" : error.reason._tag === "NotFound" ? "no such file" : error.reason.message
-
 // Whether a process with this id runs (EPERM: it does, as another user).
 const running = (pid: number) => {
   try {
@@ -102,7 +99,7 @@ const lock = Effect.fn("CheckpointFile.lock")(function*(file: string) {
       return
     }
     if (taken.failure.reason._tag !== "AlreadyExists") {
-      return yield* new UsageError({ message: `--checkpoint-file: cannot create ${lockPath} (${reasonOf(taken.failure)})` })
+      return yield* new UsageError({ message: `--checkpoint-file: cannot create ${lockPath} (${FileProblem.of(taken.failure, lockPath, { creating: true })})` })
     }
     const holder = Number((yield* fs.readFileString(lockPath).pipe(Effect.orElseSucceed(() => ""))).trim())
     if (Number.isSafeInteger(holder) && holder > 0 && running(holder)) {
@@ -129,7 +126,7 @@ export const open = Effect.fn("CheckpointFile.open")(function*(file: string) {
   const absolute = path.resolve(file)
   const directory = path.dirname(absolute)
   yield* fs.makeDirectory(directory, { recursive: true, mode: 0o700 }).pipe(
-    Effect.mapError((error) => new UsageError({ message: `--checkpoint-file: cannot create ${directory} (${reasonOf(error)})` }))
+    Effect.mapError((error) => new UsageError({ message: `--checkpoint-file: cannot create ${directory} (${FileProblem.of(error, directory, { creating: true })})` }))
   )
   yield* lock(absolute)
   const text = yield* fs.readFileString(absolute).pipe(
@@ -137,7 +134,7 @@ export const open = Effect.fn("CheckpointFile.open")(function*(file: string) {
     Effect.catch((error) =>
       error.reason._tag === "NotFound"
         ? Effect.succeed(Option.none<string>())
-        : Effect.fail(new UsageError({ message: `--checkpoint-file: cannot read ${absolute} (${reasonOf(error)})` }))
+        : Effect.fail(new UsageError({ message: `--checkpoint-file: cannot read ${absolute} (${FileProblem.of(error, absolute)})` }))
     )
   )
   let stored = Option.none<Events.Checkpoint>()
@@ -164,7 +161,7 @@ export const open = Effect.fn("CheckpointFile.open")(function*(file: string) {
       Effect.mapError((error) =>
         new CheckpointWriteError({
           path: absolute,
-          message: `cannot write the checkpoint ${absolute} (${reasonOf(error)}); stopped so that no event is delivered ` +
+          message: `cannot write the checkpoint ${absolute} (${FileProblem.of(error, absolute, { creating: true })}); stopped so that no event is delivered ` +
             "without being recorded (the last one delivered may come again on the next start)"
         })
       )

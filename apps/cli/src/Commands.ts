@@ -8,13 +8,15 @@
 import { EventType, IdempotencyKey, Printable, Webhook, WebhookId } from "@exa-webhooks/schema"
 import { Effect, Option, Redacted, Stdio, Stream } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
+import * as Completion from "@exa-webhooks/cli-kit/Completion"
 import { Confirm, ConfirmationDeclined } from "@exa-webhooks/cli-kit/Confirm"
+import * as Dash from "@exa-webhooks/cli-kit/Dash"
+import * as Help from "@exa-webhooks/cli-kit/Help"
 import * as Input from "./Input.ts"
 import { Output, StdoutError } from "@exa-webhooks/cli-kit/Output"
 import * as KitSession from "@exa-webhooks/cli-kit/Session"
 import * as UrlProbe from "@exa-webhooks/cli-kit/UrlProbe"
 import { all, cursor, cursorOf, limit, moreHint } from "./Paging.ts"
-import * as Program from "./Program.ts"
 import * as Render from "./Render.ts"
 import { root, session } from "./Root.ts"
 import * as SecretFile from "./SecretFile.ts"
@@ -25,6 +27,7 @@ import { UsageError } from "@exa-webhooks/cli-kit/UsageError"
 import * as EventCommands from "./EventCommands.ts"
 import * as Listen from "./Listen.ts"
 import * as Replay from "./Replay.ts"
+import * as SigningSecrets from "./SigningSecrets.ts"
 import * as Verify from "./Verify.ts"
 
 // Flags -------------------------------------------------------------------------------------------------------------
@@ -37,11 +40,11 @@ const webhookId = Argument.String("id").pipe(
 )
 
 const urlDescription = "where Exa POSTs the events: an absolute http(s) URL"
-const eventsDescription = `an event to subscribe to (e.g. webset.item.enriched); repeat the flag or separate ` +
+const eventsDescription = `an event to subscribe to; repeat the flag or separate ` +
   `with commas, 1 to ${Webhook.MAX_EVENTS} in all`
 const metadataDescription = `a key=value pair to attach (repeatable; values up to ${Webhook.MAX_METADATA_VALUE_LENGTH} characters)`
 
-const events = Flag.String("event").pipe(
+const events = Completion.flag("event", EventType.values).pipe(
   Flag.withDescription(eventsDescription),
   Flag.withMetavar("EVENT"),
   Flag.withSchema(EventType.EventList),
@@ -111,6 +114,12 @@ export const create = Command.make(
       events: flags.events.flat(),
       metadata: yield* metadataOf(flags.metadata)
     })
+    if (Option.isSome(flags.secretFile) && Dash.isDash(flags.secretFile.value)) {
+      return yield* Dash.refuse(
+        "--secret-file",
+        "the secret goes to a new 0600 file, created before the request is sent (without --secret-file it is printed on stdout)"
+      )
+    }
     const givenKey = Option.getOrUndefined(flags.idempotencyKey)
     if (flags.replace && givenKey === undefined) {
       return yield* new UsageError({
@@ -192,7 +201,7 @@ export const create = Command.make(
       if (secret === undefined) {
         yield* output.warn(
           `Exa returned no signing secret for webhook ${webhook.id}; deliveries cannot be verified. ` +
-            `Delete it (${Program.NAME} delete ${webhook.id} --yes) and create it again.`
+            `Delete it (${root.name} delete ${webhook.id} --yes) and create it again.`
         )
         return yield* output.result(document, () => `Created webhook ${Printable.escape(webhook.id)}.\n${Render.webhookDetails(webhook)}`)
       }
@@ -207,7 +216,7 @@ export const create = Command.make(
                   `left alone; the secret is in ${file.temporary} (mode 0600): move it where you need it`
                 : `webhook ${webhook.id} was created, but its secret could not be written to ${file.path} ` +
                   `(${error.message}); the secret cannot be recovered: delete the webhook ` +
-                  `(${Program.NAME} delete ${webhook.id} --yes) and create it again`
+                  `(${root.name} delete ${webhook.id} --yes) and create it again`
             })
           )
         )
@@ -236,7 +245,7 @@ export const create = Command.make(
         Effect.mapError((error) =>
           new StdoutError({
             message: `webhook ${webhook.id} was created, but ${error.message}, and with it its signing secret, which ` +
-              `cannot be recovered: delete the webhook (${Program.NAME} delete ${webhook.id} --yes) and create it again`
+              `cannot be recovered: delete the webhook (${root.name} delete ${webhook.id} --yes) and create it again`
           })
         )
       )
@@ -324,7 +333,7 @@ export const update = Command.make(
   {
     id: webhookId,
     url: Flag.String("url").pipe(Flag.withDescription(`new URL: ${urlDescription}`), Flag.withMetavar("URL"), Flag.optional),
-    events: Flag.String("event").pipe(
+    events: Completion.flag("event", EventType.values).pipe(
       Flag.withDescription(`replaces the subscribed events: ${eventsDescription}`),
       Flag.withMetavar("EVENT"),
       Flag.withSchema(EventType.EventList),
@@ -420,7 +429,7 @@ export const attempts = Command.make(
   "attempts",
   {
     id: webhookId,
-    eventType: Flag.String("event-type").pipe(
+    eventType: Completion.flag("event-type", EventType.values).pipe(
       Flag.withDescription("only attempts that delivered this event type"),
       Flag.withMetavar("EVENT"),
       Flag.withSchema(EventType.EventType),
@@ -482,8 +491,25 @@ export const command = root.pipe(
     attempts,
     EventCommands.events,
     EventCommands.trigger,
-    Replay.command,
-    Verify.command,
-    Listen.command
+    Replay.command.pipe(Help.page({
+      environment: [SigningSecrets.variable],
+      exitCodes: { 1: "the API failed, or some events were not taken by the app (each is named)" }
+    })),
+    Verify.command.pipe(Help.page({
+      offline: true,
+      environment: [SigningSecrets.variable],
+      exitCodes: {
+        1: "not a genuine delivery: the message names the check that failed",
+        2: "invalid usage or input (a missing flag, no secret, an unreadable file, a body over 10 MiB): nothing was checked"
+      }
+    })),
+    Listen.command.pipe(Help.page({
+      environment: [SigningSecrets.variable],
+      exitCodes: {
+        1: "with --from-api: the API failed, or the checkpoint could not be written",
+        2: "invalid usage (a bad flag, no secret, an unreadable secret file, a port in use): nothing was started",
+        130: "stopped (Ctrl-C)"
+      }
+    }))
   ])
 )

@@ -11,11 +11,10 @@
  */
 import { Signature } from "@exa-webhooks/receiver"
 import { Printable, Validation } from "@exa-webhooks/schema"
-import { Clock, Duration, Effect, Layer, type Redacted, Schedule, Schema, SchemaGetter } from "effect"
+import { Clock, type Config, Duration, Effect, Layer, type Redacted, Schedule, Schema, SchemaGetter } from "effect"
 import { HttpClient, HttpClientRequest } from "effect/http"
 import * as KitSession from "@exa-webhooks/cli-kit/Session"
 import { Output } from "@exa-webhooks/cli-kit/Output"
-import { UsageError } from "@exa-webhooks/cli-kit/UsageError"
 
 /**
  * The rule of a URL events are delivered to (`listen --forward-to`, `replay --to`), for the flag `flag`: an absolute
@@ -39,11 +38,11 @@ export const targetUrl = (flag: string) =>
 
 /**
  * The `HttpClient` deliveries go through: the bins' transport (proxy from the environment; never follows a
- * redirect). A malformed proxy variable is a usage error naming it.
+ * redirect). A malformed proxy variable is a `ConfigError` naming it (a usage error, as the kit reports it).
  *
  * @since 0.4.0
  */
-export const layer: Layer.Layer<HttpClient.HttpClient, UsageError> = KitSession.transport
+export const layer: Layer.Layer<HttpClient.HttpClient, Config.ConfigError> = KitSession.transport
 
 /**
  * How long a delivery waits for the app's answer (what Exa's own deliveries allow is not documented; the mock allows

@@ -4,7 +4,8 @@
  *
  * @since 0.4.0
  */
-import { Effect, Stream } from "effect"
+import * as Dash from "@exa-webhooks/cli-kit/Dash"
+import type { Effect, Stream } from "effect"
 
 /**
  * Largest body read, in bytes (10 MiB): `listen` answers a larger one 413 without keeping it, `verify` refuses it
@@ -21,25 +22,4 @@ export const MAX_BODY_BYTES = 10 * 1024 * 1024
  * @since 0.4.0
  */
 export const collect = <E, R>(stream: Stream.Stream<Uint8Array, E, R>): Effect.Effect<Uint8Array | undefined, E, R> =>
-  Effect.suspend(() => {
-    const chunks: Array<Uint8Array> = []
-    let size = 0
-    return Stream.runForEachWhile(stream, (chunk) =>
-      Effect.sync(() => {
-        size += chunk.length
-        if (size > MAX_BODY_BYTES) return false
-        chunks.push(chunk)
-        return true
-      })).pipe(
-        Effect.map(() => {
-          if (size > MAX_BODY_BYTES) return undefined
-          const body = new Uint8Array(size)
-          let at = 0
-          for (const chunk of chunks) {
-            body.set(chunk, at)
-            at += chunk.length
-          }
-          return body
-        })
-      )
-  })
+  Dash.collect(stream, MAX_BODY_BYTES)

@@ -13,8 +13,8 @@ import { Output } from "@exa-webhooks/cli-kit/Output"
 import { UsageError } from "@exa-webhooks/cli-kit/UsageError"
 import { WebhooksClient } from "@exa-webhooks/client"
 import * as DryRun from "./DryRun.ts"
+import * as Root from "./Root.ts"
 import { all, cursor, cursorOf, limit, moreHint } from "./Paging.ts"
-import * as Program from "./Program.ts"
 import * as Render from "./Render.ts"
 import { root, session } from "./Root.ts"
 import * as Session from "./Session.ts"
@@ -217,8 +217,8 @@ export const trigger = Command.make(
     )
     if (subscribers === 0) {
       yield* output.note(
-        `no webhook is subscribed to ${type}; the event is in the Events API ('${Program.NAME} events list', ` +
-          `'${Program.NAME} listen --from-api')`
+        `no webhook is subscribed to ${type}; the event is in the Events API ('${Root.NAME} events list', ` +
+          `'${Root.NAME} listen --from-api')`
       )
     }
   })

@@ -31,6 +31,7 @@ import * as FromApi from "./FromApi.ts"
 import { root, session } from "./Root.ts"
 import { DurationText, type Since } from "./Since.ts"
 import * as SigningSecrets from "./SigningSecrets.ts"
+import * as Dash from "@exa-webhooks/cli-kit/Dash"
 import { UsageError } from "@exa-webhooks/cli-kit/UsageError"
 
 const encodeEvent = Schema.encodeSync(Event.Event)
@@ -103,6 +104,10 @@ const headersOf = (request: Http.IncomingMessage): Record<string, string> =>
     )
   )
 
+// Where the receiver listens unless told: a free port, and only this machine.
+const DEFAULT_PORT = 0
+const DEFAULT_HOST = "127.0.0.1"
+
 /** `listen --from-api`: checks what only a receiver takes, then polls (see `FromApi`). */
 const fromApi = Effect.fn("Listen.fromApi")(function*(flags: {
   readonly port: Option.Option<number>
@@ -132,6 +137,9 @@ const fromApi = Effect.fn("Listen.fromApi")(function*(flags: {
   if ((yield* root).dryRun) {
     return yield* new UsageError({ message: "listen --from-api has no dry run: it would only wait for events" })
   }
+  if (Option.isSome(flags.checkpointFile) && Dash.isDash(flags.checkpointFile.value)) {
+    return yield* Dash.refuse("--checkpoint-file", "the checkpoint is a file rewritten after each delivery and locked")
+  }
   const secret = yield* SigningSecrets.forSigning(flags.secretFile)
   return yield* FromApi.run({
     session: yield* session,
@@ -153,17 +161,17 @@ export const command = Command.make(
   "listen",
   {
     port: Flag.String("port").pipe(
-      Flag.withDescription("the port to listen on (default 0: a free one; the URL is printed first)"),
+      Flag.withDescription(`the port to listen on (default ${DEFAULT_PORT}: a free one; the URL is printed first)`),
       Flag.withMetavar("PORT"),
       Flag.withSchema(Port),
       Flag.optional
     ),
     host: Flag.String("host").pipe(
-      Flag.withDescription("the address to listen on (default 127.0.0.1: only this machine can connect)"),
+      Flag.withDescription(`the address to listen on (default ${DEFAULT_HOST}: only this machine can connect)`),
       Flag.withMetavar("HOST"),
       Flag.optional
     ),
-    secretFile: SigningSecrets.secretFileFlag.pipe(Flag.optional),
+    secretFile: SigningSecrets.secretFileFlag,
     forwardTo: Flag.String("forward-to").pipe(
       Flag.withDescription(
         "also POST each verified delivery, with its original headers and body, to this URL (your app); with " +
@@ -177,7 +185,7 @@ export const command = Command.make(
     fromApi: Flag.Boolean("from-api").pipe(
       Flag.withDescription(
         "no public URL needed: poll Exa's Events API and deliver each event to --forward-to as Exa would (signed with " +
-          `--secret-file or ${SigningSecrets.ENV}), resuming after a restart from a checkpoint file`
+          `--secret-file or ${Verifier.SECRET_ENV}), resuming after a restart from a checkpoint file`
       ),
       Flag.withDefault(false)
     ),
@@ -215,19 +223,13 @@ export const command = Command.make(
         } what it polls`
       })
     }
-    if (Option.isNone(flags.secretFile)) {
-      return yield* new UsageError({
-        message: "listen needs --secret-file PATH (the webhook's signing secret, as 'create --secret-file' wrote it) " +
-          "to verify deliveries; or --from-api --forward-to URL to poll Exa's events instead of receiving them"
-      })
-    }
-    const listenPort = Option.getOrElse(flags.port, () => 0)
-    const host = Option.getOrElse(flags.host, () => "127.0.0.1")
+    const listenPort = Option.getOrElse(flags.port, () => DEFAULT_PORT)
+    const host = Option.getOrElse(flags.host, () => DEFAULT_HOST)
     const forwardTo = Option.getOrUndefined(flags.forwardTo)
-    const toleranceSeconds = Option.getOrElse(flags.tolerance, () => 300)
-    const secrets = yield* SigningSecrets.read(flags.secretFile.value)
+    const tolerance = Option.match(flags.tolerance, { onNone: () => Verifier.DEFAULT_TOLERANCE, onSome: Duration.seconds })
+    const secrets = yield* SigningSecrets.read(flags.secretFile)
     const output = yield* Output
-    const verifier = yield* Verifier.make({ secrets, tolerance: Duration.seconds(toleranceSeconds) })
+    const verifier = yield* Verifier.make({ secrets, tolerance })
     // A forward never follows a redirect: the body and its signature were meant for the app at --forward-to, and a
     // 3xx is reported as the app's answer (fetch would otherwise re-send both to wherever it points).
     const client = yield* Effect.provide(
@@ -357,10 +359,10 @@ export const command = Command.make(
       yield* output.line({ listening: url }, () => url)
       yield* output.note(
         `listening on ${url}: verifying deliveries with ${secrets.length} secret${secrets.length === 1 ? "" : "s"} ` +
-          `(timestamps within ${toleranceSeconds} s)${forwardTo === undefined ? "" : `, forwarding verified ones to ${forwardTo}`}; ` +
+          `(timestamps within ${Duration.toSeconds(tolerance)} s)${forwardTo === undefined ? "" : `, forwarding verified ones to ${forwardTo}`}; ` +
           "Ctrl-C to stop"
       )
-      if (host !== "127.0.0.1" && host !== "::1" && host !== "localhost") {
+      if (host !== DEFAULT_HOST && host !== "::1" && host !== "localhost") {
         yield* output.warn(`listening on ${host}: other machines may be able to reach this listener`)
       }
       return yield* Effect.never

@@ -20,13 +20,13 @@
  */
 import type { WebhookAttempt } from "@exa-webhooks/schema"
 import { EventId, Printable, WebhookId } from "@exa-webhooks/schema"
+import { Verifier } from "@exa-webhooks/receiver"
 import { DateTime, Effect, Option, type Redacted, Schema, Stream } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
 import { Output } from "@exa-webhooks/cli-kit/Output"
 import type { UsageError } from "@exa-webhooks/cli-kit/UsageError"
 import * as Delivery from "./Delivery.ts"
 import { since } from "./EventCommands.ts"
-import * as Program from "./Program.ts"
 import * as Root from "./Root.ts"
 import * as Session from "./Session.ts"
 import * as Since from "./Since.ts"
@@ -212,7 +212,7 @@ export const run = Effect.fn("Replay.run")(function*(options: Options) {
       if (summary.refused + summary.failed > 0) {
         return yield* new ReplayIncomplete({
           message: `${summary.refused + summary.failed} of ${results.length} events were not delivered (listed above); ` +
-            `run '${Program.NAME} replay ${webhook.id}' again with --event ID for each once the app takes them`
+            `run '${Root.NAME} replay ${webhook.id}' again with --event ID for each once the app takes them`
         })
       }
     }))
@@ -252,9 +252,8 @@ export const command = Command.make(
     secretFile: SigningSecrets.secretFileFlag.pipe(
       Flag.withDescription(
         "the webhook's signing secret, to sign the deliveries (as 'create --secret-file' wrote it, or the batch tool's " +
-          `'secret' output); default ${SigningSecrets.ENV}`
-      ),
-      Flag.optional
+          `'secret' output); default ${Verifier.SECRET_ENV}`
+      )
     )
   },
   Effect.fn("Replay.command")(function*(flags) {

@@ -6,15 +6,21 @@
  */
 import { Effect } from "effect"
 import { Command } from "effect/cli"
-import * as Program from "./Program.ts"
 import * as Session from "./Session.ts"
+
+/**
+ * The bin's name.
+ *
+ * @since 0.4.0
+ */
+export const NAME = "exa-webhooks"
 
 /**
  * The root command: global flags, no action of its own.
  *
  * @since 0.1.0
  */
-export const root = Command.make(Program.NAME).pipe(
+export const root = Command.make(NAME).pipe(
   Command.withSharedFlags(Session.flags),
   Command.withDescription(
     [

@@ -13,6 +13,7 @@
  */
 import { Effect, FileSystem, Path, Redacted, Schema } from "effect"
 import type { PlatformError } from "effect"
+import * as FileProblem from "@exa-webhooks/cli-kit/FileProblem"
 import { UsageError } from "@exa-webhooks/cli-kit/UsageError"
 
 /**
@@ -42,14 +43,8 @@ export interface Reserved {
 
 const EXISTS = "it already exists; refusing to overwrite it (choose a new path: the secret is shown only once)"
 
-const reasonOf = (error: PlatformError.PlatformError) =>
-  error.reason._tag === "AlreadyExists"
-    ? EXISTS
-    : error.reason._tag === "NotFound"
-    ? "its directory does not exist"
-    : error.reason._tag === "PermissionDenied"
-    ? "permission denied"
-    : error.reason.message
+const reasonOf = (error: PlatformError.PlatformError, path: string) =>
+  error.reason._tag === "AlreadyExists" ? EXISTS : FileProblem.of(error, path, { creating: true })
 
 /**
  * Checks, without creating anything, that `--secret-file` names a path that does not exist yet in an existing
@@ -70,7 +65,7 @@ export const check = Effect.fn("SecretFile.check")(function*(file: string) {
     Effect.orElseSucceed(() => false)
   )
   if (!isDirectory) {
-    return yield* new UsageError({ message: `--secret-file: cannot use ${absolute}: its directory does not exist` })
+    return yield* new UsageError({ message: `--secret-file: cannot use ${absolute}: ${FileProblem.describe("ENOENT", absolute, "")}` })
   }
   return absolute
 })
@@ -92,7 +87,7 @@ export const reserve = Effect.fn("SecretFile.reserve")(function*(file: string) {
   const nonce = yield* Effect.sync(() => globalThis.crypto.randomUUID().slice(0, 8))
   const temporary = path.join(path.dirname(absolute), `.${path.basename(absolute)}.${nonce}.tmp`)
   const handle = yield* fs.open(temporary, { flag: "wx", mode: 0o600 }).pipe(
-    Effect.mapError((error) => new UsageError({ message: `--secret-file: cannot create ${absolute}: ${reasonOf(error)}` }))
+    Effect.mapError((error) => new UsageError({ message: `--secret-file: cannot create ${absolute}: ${reasonOf(error, temporary)}` }))
   )
   let keepTemporary = false
   // Runs before the handle is closed (finalizers run in reverse order); unlinking an open file is fine on POSIX.

@@ -1,5 +1,5 @@
 /**
- * `exa-webhooks verify --secret-file F --signature HEADER [FILE|-]`: checks one saved delivery (its raw body and its
+ * `exa-webhooks verify [--secret-file F] --signature HEADER [FILE|-]`: checks one saved delivery (its raw body and its
  * `Exa-Signature` header) exactly as a receiver built on `@exa-webhooks/receiver` would. Exit 0 when it is genuine
  * (the event is printed), 1 when it is not (the reason is printed), 2 for a usage problem (nothing was checked),
  * a body larger than `listen` takes (`DeliveryBody.MAX_BODY_BYTES`, 10 MiB) among them: it is read as a stream and
@@ -11,6 +11,8 @@ import { Verifier } from "@exa-webhooks/receiver"
 import { Event, Printable } from "@exa-webhooks/schema"
 import { Duration, Effect, FileSystem, Option, Schema, Stdio } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
+import * as Dash from "@exa-webhooks/cli-kit/Dash"
+import * as FileProblem from "@exa-webhooks/cli-kit/FileProblem"
 import { Output } from "@exa-webhooks/cli-kit/Output"
 import * as DeliveryBody from "./DeliveryBody.ts"
 import * as SigningSecrets from "./SigningSecrets.ts"
@@ -21,9 +23,12 @@ const encodeEvent = Schema.encodeSync(Event.Event)
 // `--signature 'Exa-Signature: t=...'` (a header line copied whole) is read as the header's value.
 const headerValue = (value: string) => value.replace(/^\s*exa-signature\s*:/i, "").trim()
 
+// The body comes from standard input when no file, or -, is given.
+const bodyFromStdin = (file: Option.Option<string>) => Option.isNone(file) || Dash.isDash(file.value)
+
 const readBody = Effect.fn("Verify.readBody")(function*(file: Option.Option<string>) {
-  const stdin = Option.isNone(file) || file.value === "-"
-  const source = stdin ? "stdin" : file.value
+  const stdin = bodyFromStdin(file)
+  const source = Option.isNone(file) || stdin ? "stdin" : file.value
   const body = yield* (stdin
     ? Stdio.Stdio.use((stdio) => DeliveryBody.collect(stdio.stdin)).pipe(
       Effect.mapError((error) => new UsageError({ message: `cannot read the body from stdin (${error.message})` }))
@@ -31,9 +36,8 @@ const readBody = Effect.fn("Verify.readBody")(function*(file: Option.Option<stri
     : FileSystem.FileSystem.use((fs) => DeliveryBody.collect(fs.stream(source))).pipe(
       Effect.mapError((error) =>
         new UsageError({
-          message: `cannot read the body from ${source} (${
-            error.reason._tag === "NotFound" ? "no such file" : error.reason.message
-          }); pass the file holding the delivery's raw body, or - for stdin`
+          message: `cannot read the body from ${source} (${FileProblem.of(error, source)}); pass the file holding the ` +
+            "delivery's raw body, or - for stdin"
         })
       )
     ))
@@ -67,6 +71,12 @@ export const command = Command.make(
   },
   Effect.fn("Verify.command")(function*(flags) {
     const toleranceSeconds = flags.tolerance
+    if (Option.isSome(flags.secretFile) && Dash.isDash(flags.secretFile.value) && bodyFromStdin(flags.file)) {
+      return yield* new UsageError({
+        message: "--secret-file - and the body both read standard input; pass the body as a FILE, or the secret in a " +
+          `file or ${Verifier.SECRET_ENV}`
+      })
+    }
     const secrets = yield* SigningSecrets.read(flags.secretFile)
     const body = yield* readBody(flags.file)
     const event = yield* Verifier.verify(

@@ -11,21 +11,15 @@ import * as NodePath from "@effect/platform-node/NodePath"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import * as NodeStdio from "@effect/platform-node/NodeStdio"
 import { startupSnapshot } from "node:v8"
+import * as Bin from "@exa-webhooks/cli-kit/Bin"
 import * as Confirm from "@exa-webhooks/cli-kit/Confirm"
-import * as Main from "@exa-webhooks/cli-kit/Main"
 import * as Output from "@exa-webhooks/cli-kit/Output"
-import * as Commands from "./Commands.ts"
-import * as ErrorReport from "./ErrorReport.ts"
-import * as ExitCode from "./ExitCode.ts"
 import * as Program from "./Program.ts"
 
 // What main.ts imports, named so that the bundler keeps (and the snapshot holds) their evaluated modules.
 const preloaded = [
-  Commands,
+  Bin,
   Confirm,
-  ErrorReport,
-  ExitCode,
-  Main,
   NodeFileSystem,
   NodePath,
   NodeRuntime,

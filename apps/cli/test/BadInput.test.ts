@@ -80,7 +80,7 @@ const cases: ReadonlyArray<Case> = [
   {
     name: "a --secret-file in a directory that does not exist",
     args: create("--secret-file", join(dir, "no", "such", "dir", "s")),
-    says: ["--secret-file", "directory does not exist"]
+    says: ["--secret-file", `the folder ${join(dir, "no", "such", "dir")} does not exist`]
   },
   { name: "a malformed client setting", args: create(), env: { EXA_TIMEOUT: "soon" }, says: ["EXA_TIMEOUT", '"soon"', "--timeout"] },
   // The rules of @exa-webhooks/schema, applied by the parser (Flag.withSchema / withFallbackConfig): named by flag or

@@ -4,7 +4,7 @@ import { Effect } from "effect"
 import { existsSync, mkdtempSync, readFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { CLI, envFor, HOOK_URL, json, mockLayer, run, stats } from "./fixtures/cli.ts"
+import { CLI, envFor, HOOK_URL, json, mockLayer, run, runBin, stats } from "./fixtures/cli.ts"
 
 // `script` (util-linux) runs the CLI on a pseudo-terminal, the only reliable way to give it a terminal on stdin.
 const SCRIPT = "/usr/bin/script"
@@ -21,7 +21,7 @@ const deleteOnTerminal = (env: Record<string, string>, id: string, keys: string)
   Effect.gen(function*() {
     const stdoutFile = join(mkdtempSync(join(tmpdir(), "exa-webhooks-tty-")), "stdout")
     const command = `${quote(process.execPath)} ${quote(CLI)} delete ${quote(id)} > ${quote(stdoutFile)}`
-    const result = yield* run([], {
+    const result = yield* runBin([], {
       env,
       // Typed once the question is on screen, as a person would.
       answer: { when: "[y/N]", keys },

@@ -70,8 +70,12 @@ describe("exa-webhooks events and trigger, against the mock", () => {
         [["listen", "--from-api", "--forward-to", "http://127.0.0.1:3000/hooks", "--port", "4242"], "--port cannot be combined with --from-api"],
         [["listen", "--from-api"], "--from-api needs --forward-to URL"],
         [["listen", "--since", "10m", "--secret-file", "x"], "--since needs --from-api: it chooses what it polls"],
-        [["listen"], "listen needs --secret-file PATH"],
+        [["listen"], "no signing secret: pass --secret-file PATH"],
         [["listen", "--from-api", "--forward-to", "http://127.0.0.1:3000/hooks"], "no signing secret: pass --secret-file PATH"],
+        [
+          ["listen", "--from-api", "--forward-to", "http://127.0.0.1:3000/hooks", "--checkpoint-file", "-"],
+          "--checkpoint-file -: the checkpoint is a file rewritten after each delivery and locked"
+        ],
         [["listen", "--from-api", "--forward-to", "http://127.0.0.1:3000/hooks", "--since", "soon"], "since must be a duration such as 30s"]
       ] as const
       for (const [args, message] of cases) {

@@ -6,7 +6,7 @@ import { Effect } from "effect"
 import { chmodSync, existsSync, mkdtempSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { API_KEY, CLI, envFor, HOOK_URL, json, lines, mockLayer, requestsReceived, run, stats } from "./fixtures/cli.ts"
+import { API_KEY, CLI, envFor, HOOK_URL, json, lines, mockLayer, requestsReceived, run, runBin, stats } from "./fixtures/cli.ts"
 
 describe("failures of the API or the network: exit 1, one line naming the error, status and request id", () => {
   it.live("an unknown id, as text and as JSON", () =>
@@ -30,8 +30,17 @@ describe("failures of the API or the network: exit 1, one line naming the error,
       assert.strictEqual(error.method, "GET")
       assert.isString(error.requestId)
       assert.strictEqual(error.retryable, false)
-      assert.strictEqual(error.advice, "List webhooks to see their ids.")
-      assert.include(error.message, "List webhooks to see their ids.", "the line renders the advice too")
+      // The advice in the CLI's terms, said once; Exa's own message (which says the same in HTTP's terms) stays in
+      // the document's serverMessage, not in the line.
+      assert.strictEqual(error.advice, "Run 'exa-webhooks list' to see the ids.")
+      assert.include(error.message, "Run 'exa-webhooks list' to see the ids.", "the line renders the advice too")
+      assert.isString(error.serverMessage)
+      for (const said of [text.stderr, error.message]) {
+        assert.strictEqual(said.split("exa-webhooks list").length - 1, 1, said)
+        assert.notInclude(said, "GET /websets/v0/webhooks to")
+        assert.notMatch(said, /list webhooks/i)
+        assert.strictEqual(said.split("No webhook").length - 1, 1, said)
+      }
     }).pipe(Effect.provide(mockLayer())))
 
   it.live("a wrong key", () =>
@@ -166,14 +175,14 @@ describe("stdout that cannot be written", () => {
       const env = envFor(mock)
       for (const asJson of [false, true]) {
         const args = ["create", "--url", HOOK_URL, "--event", "webset.created", ...(asJson ? ["--json"] : [])]
-        const created = yield* run([], { env, command: toFullDisk(args) })
+        const created = yield* runBin([], { env, command: toFullDisk(args) })
         assert.strictEqual(created.code, 1, created.stderr)
         const last = lines(created.stderr).at(-1)!
         const message = asJson ? JSON.parse(last).error.message : last
         assert.match(message, /was created, but the result could not be written to stdout \(ENOSPC.*cannot be recovered/)
       }
       assert.strictEqual((yield* stats).webhooks, 2)
-      const listed = yield* run([], { env, command: toFullDisk(["list"]) })
+      const listed = yield* runBin([], { env, command: toFullDisk(["list"]) })
       assert.strictEqual(listed.code, 1)
       assert.match(listed.stderr, /^exa-webhooks: the result could not be written to stdout/)
     }).pipe(Effect.provide(mockLayer())))

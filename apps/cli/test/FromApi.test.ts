@@ -61,7 +61,8 @@ describe("listen --from-api, in process", () => {
       const { printed, run } = listen(mock, yourApp.url, checkpoint)
       const fiber = yield* Effect.forkChild(run)
       yield* eventsMade(mock, 10)
-      yield* eventually(() => yourApp.accepted().length >= 10, "the app did not get 10 events")
+      // A delivery's line is printed after its checkpoint is written, a moment after the app answered.
+      yield* eventually(() => yourApp.accepted().length >= 10 && printed.stdout.length >= 10, "the app did not get 10 events")
       yield* Fiber.interrupt(fiber)
       const all = yield* eventIds(mock)
       assert.strictEqual(all.length, 10)

@@ -10,7 +10,7 @@ import type { Result } from "@exa-webhooks/cli-kit/testing"
 import { MockServer } from "@exa-webhooks/mock-server"
 import { Effect } from "effect"
 import { Signature } from "@exa-webhooks/receiver"
-import { API_KEY, envFor, lines, mockLayer, run, stats } from "./fixtures/cli.ts"
+import { API_KEY, envFor, lines, mockLayer, runBin as run, stats } from "./fixtures/cli.ts"
 import { listen, post, secretFile } from "./fixtures/listener.ts"
 
 // Ctrl-C (SIGINT) and SIGTERM end every command within 2 s, whatever it is waiting on, with exit 130 or 143 and one

@@ -12,7 +12,7 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { beforeAll } from "vitest"
-import { envFor, HOOK_URL, json, mockLayer, run } from "./fixtures/cli.ts"
+import { envFor, HOOK_URL, json, mockLayer, runBin as run } from "./fixtures/cli.ts"
 
 const here = fileURLToPath(new URL("..", import.meta.url))
 const snapshotScript = join(here, "snapshot.mjs")

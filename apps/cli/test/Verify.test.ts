@@ -6,20 +6,14 @@ import { chmodSync, mkdtempSync, readFileSync, truncateSync, writeFileSync } fro
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { CLI, json, run } from "./fixtures/cli.ts"
-import { secretFile } from "./fixtures/listener.ts"
+import { eventBody, secretFile } from "./fixtures/listener.ts"
 
 const SECRET = "whsec_cli_verify_7d41c08e2b"
 const vectors: ReadonlyArray<{ secret: string; timestamp: number; body: string; header: string; name: string }> = JSON.parse(
   readFileSync(new URL("../../../packages/receiver/test/fixtures/vectors.json", import.meta.url), "utf8")
 ).vectors
 
-const body = JSON.stringify({
-  id: "event_cli_1",
-  object: "event",
-  type: "webset.item.enriched",
-  data: { id: "witem_1" },
-  createdAt: "2026-01-01T00:00:00.000Z"
-})
+const body = eventBody("event_cli_1", "webset.item.enriched", "witem_1")
 
 const bodyFile = (text: string) => {
   const path = join(mkdtempSync(join(tmpdir(), "exa-webhooks-verify-")), "body.json")

@@ -1,14 +1,17 @@
 /**
  * Where the API key comes from, and how it may be shown.
  *
- * The key is read from `--api-key-file PATH` or the `EXA_API_KEY` variable, never from a flag value: a key typed on
+ * The key is read from `--api-key-file PATH` (`-`: standard input) or the `EXA_API_KEY` variable, never from a flag value: a key typed on
  * a command line ends up in shell history and in every process listing on the machine. It is held as a `Redacted`
  * from the moment it is read, so it cannot reach a log, an error or `--dry-run` output by accident; {@link mask} is the
  * only way it is ever displayed.
  *
  * @since 0.1.0
  */
-import { Config, Effect, FileSystem, Option, Redacted } from "effect"
+import { ClientOptions } from "@exa-webhooks/client"
+import { Config, Effect, Option, Redacted } from "effect"
+import * as Dash from "./Dash.ts"
+import * as PrivateFile from "./PrivateFile.ts"
 import { UsageError } from "./UsageError.ts"
 
 /**
@@ -16,14 +19,17 @@ import { UsageError } from "./UsageError.ts"
  *
  * @since 0.1.0
  */
-export const ENV = "EXA_API_KEY"
+export const ENV = ClientOptions.settings.apiKey.env
 
 /**
  * Where a key was found, for messages (never the key itself).
  *
  * @since 0.1.0
  */
-export type Source = { readonly _tag: "File"; readonly path: string } | { readonly _tag: "Env" }
+export type Source =
+  | { readonly _tag: "File"; readonly path: string }
+  | { readonly _tag: "Stdin" }
+  | { readonly _tag: "Env" }
 
 /**
  * A key and where it came from.
@@ -42,40 +48,35 @@ const keyConfig = Config.option(Config.Redacted(ENV))
 const isPlausible = (key: string) =>
   key.length > 0 && ![...key].some((char) => /\s/u.test(char) || char.charCodeAt(0) < 0x20 || char.charCodeAt(0) === 0x7f)
 
+// A key file holds one line; anything much larger is another file.
+const MAX_KEY_FILE_BYTES = 64 * 1024
+
 const fromFile = Effect.fn("ApiKey.fromFile")(function*(path: string) {
-  const fs = yield* FileSystem.FileSystem
-  const text = yield* fs.readFileString(path).pipe(
-    Effect.mapError((error) =>
-      new UsageError({
-        message: `--api-key-file: cannot read ${path} (${
-          error.reason._tag === "NotFound"
-            ? "no such file"
-            : error.reason._tag === "PermissionDenied"
-            ? "permission denied"
-            : error.reason.message
-        }); pass the path of a file that holds only your Exa API key`
-      })
-    )
-  )
+  const flag = `--${ClientOptions.settings.apiKey.flag.name}`
+  const { path: file, text } = yield* Dash.read(path, {
+    flag,
+    hint: "pass the path of a file that holds only your Exa API key, or - to read it from standard input",
+    maxBytes: MAX_KEY_FILE_BYTES
+  })
+  const source = file ?? "standard input"
   const key = text.trim()
   if (key.length === 0) {
-    return yield* new UsageError({ message: `--api-key-file: ${path} is empty; it must hold your Exa API key` })
+    return yield* new UsageError({ message: `${flag}: ${source} is empty; it must hold your Exa API key` })
   }
   if (!isPlausible(key)) {
     return yield* new UsageError({
-      message: `--api-key-file: ${path} holds more than one line or word; it must hold only your Exa API key`
+      message: `${flag}: ${source} holds more than one line or word; it must hold only your Exa API key`
     })
   }
   // Warn (not fail) on a key file others can read: ssh's rule, but a CI runner's files are often 0644 by design.
-  const info = yield* Effect.option(fs.stat(path))
-  const loose = Option.isSome(info) && (info.value.mode & 0o077) !== 0
-  return { value: Redacted.make(key), source: { _tag: "File", path } as const, loose }
+  const loose = file === undefined ? undefined : yield* PrivateFile.check(file)
+  return { value: Redacted.make(key), source: file === undefined ? { _tag: "Stdin" } as const : { _tag: "File", path: file } as const, loose }
 })
 
 /**
  * Resolves the key: `--api-key-file` when given (an explicit flag wins), else `EXA_API_KEY`. Fails with a
- * {@link UsageError} naming the flag or variable when there is no usable key. `loose` is true when the key file can
- * be read by other users.
+ * {@link UsageError} naming the flag or variable when there is no usable key. `loose` is the warning to give when the
+ * key file can be read by other users. `--api-key-file -` reads the key from standard input.
  *
  * @since 0.1.0
  */
@@ -92,7 +93,7 @@ export const resolve = Effect.fn("ApiKey.resolve")(function*(file: Option.Option
   if (!isPlausible(key)) {
     return yield* new UsageError({ message: `${ENV} holds whitespace or control characters; it must hold only the key` })
   }
-  return { value: Redacted.make(key), source: { _tag: "Env" } as const, loose: false }
+  return { value: Redacted.make(key), source: { _tag: "Env" } as const, loose: undefined }
 })
 
 /**

@@ -29,6 +29,29 @@ export const ApiFailure = 1
 export const Usage = 2
 
 /**
+ * What each code means, as the EXIT CODES section of `--help` says it; a command may give a code its own meaning,
+ * add one (`plan --detailed-exit-code`'s 3) or drop one that it never exits with (`null`), see `Help.ExitCodes`.
+ *
+ * @category help
+ * @since 0.5.0
+ */
+export type Meanings = Readonly<Record<number, string | null>>
+
+/**
+ * The meanings every command starts from.
+ *
+ * @category help
+ * @since 0.5.0
+ */
+export const meanings: Meanings = {
+  0: "success",
+  1: "the API or the network failed; the message names the error, HTTP status and request id",
+  2: "invalid usage or input, a missing or unreadable API key, or a declined confirmation: nothing was sent",
+  130: "interrupted (Ctrl-C)",
+  143: "stopped by SIGTERM"
+}
+
+/**
  * The shell convention for a process stopped by SIGINT (128 + 2).
  *
  * @since 0.1.0

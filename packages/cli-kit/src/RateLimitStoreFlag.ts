@@ -5,27 +5,26 @@
  *
  * @since 0.3.0
  */
-import { RateLimitStore } from "@exa-webhooks/client"
-import { RedisUrl } from "@exa-webhooks/schema"
+import { ClientOptions, RedisUrl } from "@exa-webhooks/client"
 import { Config, Effect, Option, Redacted } from "effect"
 import { Flag } from "effect/cli"
 import { UsageError } from "./UsageError.ts"
+
+// Its name, variable and description: the client's settings table.
+const setting = ClientOptions.settings.rateLimitStore
 
 /**
  * The flag (a `Redacted` value: the address may hold a password).
  *
  * @since 0.3.0
  */
-export const flag = Flag.Redacted("rate-limit-store").pipe(
-  Flag.withDescription(
-    `share one rate budget with every process using this key and store (or ${RateLimitStore.ENV}); ` +
-      "e.g. redis://127.0.0.1:6379/0"
-  ),
-  Flag.withMetavar("URL"),
+export const flag = Flag.Redacted(setting.flag.name).pipe(
+  Flag.withDescription(`${setting.description} (or ${setting.env}); e.g. redis://127.0.0.1:6379/0`),
+  Flag.withMetavar(setting.flag.metavar),
   Flag.optional
 )
 
-const fromEnv = Config.option(Config.String(RateLimitStore.ENV))
+const fromEnv = Config.option(Config.String(setting.env))
 
 const check = Effect.fn("RateLimitStoreFlag.check")(function*(value: string, origin: string) {
   const problem = RedisUrl.problem(value)
@@ -41,10 +40,10 @@ const check = Effect.fn("RateLimitStoreFlag.check")(function*(value: string, ori
  * @since 0.3.0
  */
 export const resolve = Effect.fn("RateLimitStoreFlag.resolve")(function*(given: Option.Option<Redacted.Redacted<string>>) {
-  if (Option.isSome(given)) return Option.some(yield* check(Redacted.value(given.value).trim(), "--rate-limit-store"))
+  if (Option.isSome(given)) return Option.some(yield* check(Redacted.value(given.value).trim(), `--${setting.flag.name}`))
   const variable = Option.filter(
     yield* fromEnv.pipe(Effect.orElseSucceed(() => Option.none<string>())),
     (value) => value.trim() !== ""
   )
-  return Option.isSome(variable) ? Option.some(yield* check(variable.value.trim(), RateLimitStore.ENV)) : Option.none()
+  return Option.isSome(variable) ? Option.some(yield* check(variable.value.trim(), setting.env)) : Option.none()
 })

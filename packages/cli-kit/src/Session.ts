@@ -1,85 +1,73 @@
 /**
- * The flags every command of both bins shares, and what they resolve to before anything is sent: the API key
- * (`EXA_API_KEY` or `--api-key-file`, never a flag value), the base URL (`--base-url` or `EXA_BASE_URL`), the pace
- * (`--rate-limit` or `EXA_RATE_LIMIT`) and the per-request timeout (`--timeout` or `EXA_TIMEOUT`). Each value flag
- * takes its rule from `@exa-webhooks/schema` (`Flag.withSchema`) and its variable through `Flag.withFallbackConfig`,
- * so a bad value, typed or in the environment, is a parse error naming the flag or the variable (exit 2, nothing
- * sent), never a defect. A bin adds its own shared flags (`--dry-run`) and builds its client from the session.
+ * The flags every API command of both bins shares, and what they resolve to before anything is sent: the API key
+ * (`EXA_API_KEY` or `--api-key-file`, never a flag value), the base URL, the pace, the per-request timeout and the
+ * shared rate-limit store. Each flag is read off the client's settings table (`ClientOptions.settings`: its name,
+ * value name, variable, rule, default and description), takes its rule through `Flag.withSchema` and its variable
+ * through `Flag.withFallbackConfig`, so a bad value, typed or in the environment, is a parse error naming the flag or
+ * the variable (exit 2, nothing sent), never a defect. A session then provides the client ({@link withClient}).
  *
  * @since 0.1.0
  */
 import { ClientOptions, WebhooksClient } from "@exa-webhooks/client"
+import type { ClientSettings, RateLimitStore, RedisUrl, WebhooksError } from "@exa-webhooks/client"
 import * as Transport from "@exa-webhooks/client/Transport"
-import { BaseUrl, ClientSettings } from "@exa-webhooks/schema"
 import { Config, Effect, Layer, Option } from "effect"
-import { HttpClient } from "effect/http"
+import type { HttpClient } from "effect/http"
 import type { Duration, Redacted } from "effect"
 import { Flag } from "effect/cli"
 import * as ApiKey from "./ApiKey.ts"
-import { configLine } from "./ErrorReport.ts"
-import type { RedisUrl } from "@exa-webhooks/schema"
-import * as RateLimitStoreFlag from "./RateLimitStoreFlag.ts"
 import { Output } from "./Output.ts"
+import * as RateLimitStoreFlag from "./RateLimitStoreFlag.ts"
 import { UsageError } from "./UsageError.ts"
 
 /**
- * The environment variable that overrides the API's base URL.
+ * What a setting's flag says after its description: `(default 10, or EXA_RATE_LIMIT)`.
  *
- * @since 0.1.0
+ * @category flags
+ * @since 0.5.0
  */
-export const BASE_URL_ENV = "EXA_BASE_URL"
+export const describeSetting = <A, E>(entry: ClientOptions.Setting<A, E>): string => {
+  const fallback = ClientOptions.defaultText(entry)
+  return `${entry.description} (${fallback === undefined ? "" : `default ${fallback}, `}or ${entry.env})`
+}
 
 /**
- * The environment variable that sets the pace, in requests per second.
+ * The flag of a setting of the table: its name and value name, its rule, its variable as the fallback.
  *
- * @since 0.2.0
+ * @category flags
+ * @since 0.5.0
  */
-export const RATE_LIMIT_ENV = "EXA_RATE_LIMIT"
+export const settingFlag = <A>(entry: ClientOptions.Setting<A, string>): Flag.Flag<Option.Option<A>> => {
+  const flag = entry.flag
+  if (flag === undefined) throw new Error(`the setting ${entry.option} has no flag`)
+  return Flag.String(flag.name).pipe(
+    Flag.withDescription(describeSetting(entry)),
+    Flag.withMetavar(flag.metavar),
+    Flag.withSchema(entry.schema),
+    Flag.withFallbackConfig(Config.schema(entry.schema, entry.env)),
+    Flag.optional
+  )
+}
 
-/**
- * The environment variable that sets the per-request timeout.
- *
- * @since 0.2.0
- */
-export const TIMEOUT_ENV = "EXA_TIMEOUT"
+const { settings } = ClientOptions
 
 /**
  * The flags shared by every subcommand; they may be given before or after the subcommand's name.
  *
+ * @category flags
  * @since 0.1.0
  */
 export const flags = {
-  baseUrl: Flag.String("base-url").pipe(
+  baseUrl: settingFlag(settings.baseUrl),
+  apiKeyFile: Flag.String(settings.apiKey.flag.name).pipe(
     Flag.withDescription(
-      `API base URL (default ${WebhooksClient.defaults.baseUrl}, or ${BASE_URL_ENV}); e.g. the mock's http://127.0.0.1:PORT`
+      `read ${settings.apiKey.description} from this file, or - for standard input (default: the ${settings.apiKey.env} variable)`
     ),
-    Flag.withMetavar("URL"),
-    Flag.withSchema(BaseUrl.BaseUrl),
-    Flag.withFallbackConfig(Config.schema(BaseUrl.BaseUrl, BASE_URL_ENV)),
+    Flag.withMetavar(settings.apiKey.flag.metavar),
     Flag.optional
   ),
-  apiKeyFile: Flag.String("api-key-file").pipe(
-    Flag.withDescription(`read the API key from this file (default: the ${ApiKey.ENV} environment variable)`),
-    Flag.withMetavar("PATH"),
-    Flag.optional
-  ),
-  rateLimit: Flag.String("rate-limit").pipe(
-    Flag.withDescription(
-      `requests per second, shared by every concurrent request, or "auto" to learn it from the server's answers ` +
-        `(default ${WebhooksClient.defaults.rateLimit}, or ${RATE_LIMIT_ENV})`
-    ),
-    Flag.withMetavar("N"),
-    Flag.withSchema(ClientSettings.RateLimitFromString),
-    Flag.withFallbackConfig(Config.schema(ClientSettings.RateLimitFromString, RATE_LIMIT_ENV)),
-    Flag.optional
-  ),
-  timeout: Flag.String("timeout").pipe(
-    Flag.withDescription(`how long one request may take, e.g. "10 seconds" (default 30 seconds, or ${TIMEOUT_ENV})`),
-    Flag.withMetavar("DURATION"),
-    Flag.withSchema(ClientSettings.TimeoutFromString),
-    Flag.withFallbackConfig(Config.schema(ClientSettings.TimeoutFromString, TIMEOUT_ENV)),
-    Flag.optional
-  ),
+  rateLimit: settingFlag(settings.rateLimit),
+  timeout: settingFlag(settings.timeout),
   rateLimitStore: RateLimitStoreFlag.flag,
   // Not offered, but caught: someone will try it, and the answer should explain why it is missing rather than say
   // "unknown flag". Its value is never echoed.
@@ -87,9 +75,10 @@ export const flags = {
 }
 
 /**
- * The parsed values of {@link flags}. (`--json` is not among them: it is a global flag, read before parsing; see
- * `Output.JsonFlag`.)
+ * The parsed values of {@link flags}. (`--json` and `--color` are not among them: they are global flags, read before
+ * parsing; see `Output`.)
  *
+ * @category models
  * @since 0.1.0
  */
 export interface Flags {
@@ -107,6 +96,7 @@ export interface Flags {
 /**
  * Everything a command needs to reach the API.
  *
+ * @category models
  * @since 0.1.0
  */
 export interface Session {
@@ -125,23 +115,20 @@ export interface Session {
  * `--api-key`, or a missing or unreadable key; warns when the key file can be read by other users. (A malformed base
  * URL, rate or timeout never gets here: the parser has refused it.)
  *
+ * @category constructors
  * @since 0.1.0
  */
 export const resolve = Effect.fn("Session.resolve")(function*(given: Flags) {
   if (Option.isSome(given.apiKey)) {
     return yield* new UsageError({
       message: `--api-key is not supported: a key on the command line leaks into shell history and process lists; ` +
-        `set ${ApiKey.ENV} or pass --api-key-file PATH instead (and consider rotating the key you just typed)`
+        `set ${ApiKey.ENV} or pass --${settings.apiKey.flag.name} PATH instead (and consider rotating the key you just typed)`
     })
   }
   const baseUrl = Option.getOrElse(given.baseUrl, () => WebhooksClient.defaults.baseUrl).replace(/\/+$/, "")
   const rateLimitStore = yield* RateLimitStoreFlag.resolve(given.rateLimitStore)
   const key = yield* ApiKey.resolve(given.apiKeyFile)
-  if (key.loose && key.source._tag === "File") {
-    yield* (yield* Output).warn(
-      `${key.source.path} can be read by other users; restrict it with: chmod 600 ${key.source.path}`
-    )
-  }
+  if (key.loose !== undefined) yield* (yield* Output).warn(key.loose)
   const session: Session = {
     apiKey: key.value,
     baseUrl,
@@ -157,6 +144,7 @@ export const resolve = Effect.fn("Session.resolve")(function*(given: Flags) {
  * run sends nothing), and the rate and timeout when given; the rest (`EXA_MAX_RETRIES`, `EXA_RETRY_*`, and the rate
  * and timeout when not given) as the client reads them from the environment (`ClientOptions.fromEnv`).
  *
+ * @category client
  * @since 0.2.0
  */
 export const clientConfig = (
@@ -173,20 +161,38 @@ export const clientConfig = (
 })
 
 /**
- * A bad client setting in the environment (`EXA_RATE_LIMIT=fast`, say) as the usage error it is.
+ * The client of a session, over the `HttpClient` it is given (the Node transport, or `--dry-run`'s recorder). A bad
+ * retry variable fails it with a `ConfigError`, an unreachable store with `RateLimitStoreUnavailableError`, both
+ * before anything is sent (and both reported by the kit).
  *
- * @since 0.1.0
+ * @category client
+ * @since 0.5.0
  */
-export const configUsage = (error: Config.ConfigError): UsageError =>
-  new UsageError({ message: `invalid client setting in the environment: ${configLine(error.message)}` })
+export const clientLayer = (session: Session, options: { readonly sends: boolean } = { sends: true }) =>
+  WebhooksClient.layerConfig(clientConfig(session, options))
 
 /**
- * The bins' `HttpClient` for requests that are not the API's (deliveries, URL checks): the client's Node transport
- * (undici, the proxy of `HTTPS_PROXY` / `HTTP_PROXY` unless `NO_PROXY` lists the host, never following a redirect). A
- * malformed proxy variable is a usage error naming it.
+ * The bins' `HttpClient`, for the API's requests and for those that are not the API's (deliveries, URL checks): the
+ * client's Node transport (`@exa-webhooks/client/Transport`: undici with keep-alive, never following a redirect,
+ * through the proxy that `HTTPS_PROXY` / `HTTP_PROXY` name unless `NO_PROXY` lists the host). A malformed proxy
+ * variable is a `ConfigError` naming it (reported by the kit as a usage error).
  *
+ * @category client
  * @since 0.4.0
  */
-export const transport: Layer.Layer<HttpClient.HttpClient, UsageError> = Transport.layerConfig().pipe(
-  Layer.catchTag("ConfigError", (error) => Layer.effect(HttpClient.HttpClient, Effect.fail(configUsage(error))))
-)
+export const transport: Layer.Layer<HttpClient.HttpClient, Config.ConfigError> = Transport.layerConfig()
+
+/**
+ * Runs `effect` with the client of a session, sending through {@link transport}.
+ *
+ * @category client
+ * @since 0.5.0
+ */
+export const withClient = <A, E, R>(
+  session: Session,
+  effect: Effect.Effect<A, E, R>
+): Effect.Effect<
+  A,
+  E | Config.ConfigError | WebhooksError.InvalidOptionsError | RateLimitStore.RateLimitStoreUnavailableError,
+  Exclude<R, WebhooksClient.WebhooksClient>
+> => Effect.provide(effect, clientLayer(session).pipe(Layer.provide(transport)))

@@ -1,12 +1,19 @@
 /**
- * Test fixtures of the bins: runs a built bin (its esbuild bundle, which turbo builds before the tests) as a
- * subprocess with exactly the environment a test gives it, against the in-process mock server.
+ * Test fixtures of the bins: runs a bin in this process (`inProcess`, over the kit's `Bin.program`: what most tests
+ * use) or its built bundle as a subprocess (`runner`: for what only a process shows, signals, `kill -9`, pipes),
+ * with exactly the environment a test gives it, against the in-process mock server.
  *
  * @since 0.1.0
  */
+import { assert } from "@effect/vitest"
+import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
+import * as NodePath from "@effect/platform-node/NodePath"
 import { MockServer } from "@exa-webhooks/mock-server"
-import { Effect, Fiber, Layer, Schedule } from "effect"
+import { Cause, Console, Effect, Exit, Fiber, Layer, PlatformError, Schedule, Sink, Stdio, Stream } from "effect"
 import type { Scope } from "effect"
+import * as Bin from "./Bin.ts"
+import * as Confirm from "./Confirm.ts"
+import * as ExitCode from "./ExitCode.ts"
 import { spawn } from "node:child_process"
 import { existsSync } from "node:fs"
 import { connect, createServer } from "node:net"
@@ -104,6 +111,100 @@ export const runner = (bin: string) => (args: ReadonlyArray<string>, options: Ru
       stopInterrupter()
       child.kill("SIGKILL")
     })
+  })
+
+// A line as console.log writes it.
+const consoleLine = (...parts: ReadonlyArray<unknown>) => `${parts.map(String).join(" ")}\n`
+
+/** Options of an {@link inProcess} run, besides those of {@link RunOptions} that apply. */
+export interface InProcessOptions extends Omit<RunOptions, "command" | "cwd" | "answer"> {
+  /**
+   * Stdin is a terminal, and these are the answers typed to the questions asked, in order (each question is written
+   * to stderr, as on a terminal); without it stdin is not a terminal and nobody is asked.
+   */
+  readonly terminal?: ReadonlyArray<string> | undefined
+  /** Stdout is a terminal (colour under `--color auto`; `create` does not warn that the secret goes to a file). */
+  readonly stdoutIsTerminal?: boolean | undefined
+  /** Stderr is a terminal (colour under `--color auto`, progress drawn as a status line). */
+  readonly stderrIsTerminal?: boolean | undefined
+  /** Stdout refuses every write, as a closed pipe or a full disk does. */
+  readonly brokenStdout?: boolean | undefined
+}
+
+/**
+ * A runner of the bin `definition` in this process (`Bin.program`): the same parsing, commands, reports and exit
+ * codes as the built bin, with stdout and stderr captured, stdin given, the environment exactly `env`, the real file
+ * system, and no process started. `interruptWhen` interrupts the run as the signal would (130, or 143 for SIGTERM);
+ * what only a process has (a signal's 2 s deadline, flushing to a slow pipe, `kill -9`) is for {@link runner}.
+ */
+export const inProcess = (definition: Bin.Definition) =>
+(args: ReadonlyArray<string>, options: InProcessOptions = {}): Effect.Effect<Result> =>
+  Effect.gen(function*() {
+    let stdout = ""
+    let stderr = ""
+    const decoder = new TextDecoder()
+    const text = (chunk: string | Uint8Array) => (typeof chunk === "string" ? chunk : decoder.decode(chunk))
+    const console: Console.Console = {
+      ...globalThis.console,
+      log: (...parts) => void (stdout += consoleLine(...parts)),
+      info: (...parts) => void (stdout += consoleLine(...parts)),
+      error: (...parts) => void (stderr += consoleLine(...parts)),
+      warn: (...parts) => void (stderr += consoleLine(...parts)),
+      debug: (...parts) => void (stderr += consoleLine(...parts))
+    }
+    const stdio = Stdio.make({
+      args: Effect.succeed(args),
+      stdout: () =>
+        options.brokenStdout === true
+          ? Sink.forEach(() =>
+            Effect.fail(PlatformError.systemError({
+              _tag: "BadResource",
+              module: "Stdio",
+              method: "stdout",
+              cause: new Error("EPIPE: broken pipe, write")
+            }))
+          )
+          : Sink.forEach((chunk: string | Uint8Array) => Effect.sync(() => void (stdout += text(chunk)))),
+      stderr: () => Sink.forEach((chunk: string | Uint8Array) => Effect.sync(() => void (stderr += text(chunk)))),
+      stdin: options.stdin === undefined ? Stream.empty : Stream.make(new TextEncoder().encode(options.stdin)),
+      stdinIsTerminal: Effect.succeed(options.terminal !== undefined),
+      stdoutIsTerminal: Effect.succeed(options.stdoutIsTerminal === true),
+      stderrIsTerminal: Effect.succeed(options.stderrIsTerminal === true)
+    })
+    const answers = [...(options.terminal ?? [])]
+    const confirm = Layer.succeed(Confirm.Confirm, {
+      interactive: Effect.succeed(options.terminal !== undefined),
+      ask: (question) =>
+        Effect.sync(() => {
+          stderr += `${question} [y/N] \n`
+          return /^y(es)?$/i.test((answers.shift() ?? "").trim())
+        })
+    })
+    let received: ExitCode.Signal | undefined
+    const run = Bin.program(definition, { args, env: options.env ?? {}, signal: () => received }).pipe(
+      Effect.provideService(Console.Console, console),
+      Effect.provide(Layer.mergeAll(NodeFileSystem.layer, NodePath.layer, Layer.succeed(Stdio.Stdio, stdio), confirm))
+    )
+    const fiber = yield* Effect.forkChild(run)
+    let signalledAt: number | undefined
+    if (options.interruptWhen !== undefined) {
+      yield* Effect.forkChild(Effect.andThen(
+        options.interruptWhen,
+        Effect.suspend(() => {
+          received = (options.signal ?? "SIGINT") === "SIGTERM" ? "SIGTERM" : "SIGINT"
+          signalledAt = performance.now()
+          return Fiber.interrupt(fiber)
+        })
+      ))
+    }
+    const exit = yield* Fiber.await(fiber)
+    const code = Exit.isSuccess(exit)
+      ? exit.value
+      : Cause.hasInterruptsOnly(exit.cause)
+      ? ExitCode.ofSignal(received)
+      : ExitCode.ApiFailure
+    const stoppedIn = signalledAt === undefined ? undefined : Math.round(performance.now() - signalledAt)
+    return { code, signal: null, stdout, stderr, stoppedIn }
   })
 
 /** A loopback TCP server whose connections the test can watch. */
@@ -276,6 +377,20 @@ export const json = (result: Result): any => JSON.parse(result.stdout)
 
 /** The non-empty lines of a text. */
 export const lines = (text: string): Array<string> => text.split("\n").filter((line) => line.trim() !== "")
+
+/**
+ * What a run through an unreachable proxy on `port` must show, for both bins: exit 1, one line naming the proxy with
+ * its password masked, the password nowhere in the output, and nothing sent to the mock.
+ */
+export const assertUnreachableProxy = (result: Result, port: number, password: string) =>
+  Effect.gen(function*() {
+    assert.strictEqual(result.code, 1, result.stderr)
+    const said = lines(result.stderr)
+    assert.lengthOf(said, 1, result.stderr)
+    assert.include(said[0], `proxy http://****@127.0.0.1:${port}`)
+    assert.notInclude(result.stderr + result.stdout, password)
+    assert.strictEqual((yield* stats).requests, 0)
+  })
 
 /**
  * A real `redis-server` for the tests of the shared rate-limit store (the client's test fixture, shared): `available()`

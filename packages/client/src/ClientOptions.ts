@@ -12,12 +12,13 @@
  * ```
  * @since 0.3.0
  */
-import { BaseUrl, ClientSettings } from "@exa-webhooks/schema"
-import type { RedisUrl } from "@exa-webhooks/schema"
-import { Config, Duration, Option } from "effect"
+import { BaseUrl } from "@exa-webhooks/schema"
+import { Config, Duration, Option, Schema } from "effect"
 import type { Redacted } from "effect"
 import type { HttpClient } from "effect/http"
+import * as ClientSettings from "./ClientSettings.ts"
 import * as RateLimitStore from "./RateLimitStore.ts"
+import * as RedisUrl from "./RedisUrl.ts"
 
 /**
  * What `create` does with a webhook it finds was already created under its idempotency key (by an attempt whose
@@ -149,50 +150,194 @@ export const defaults = {
 } as const
 
 /**
- * The environment variable of each setting that has one.
+ * One setting as every front end states it: the option it sets, the environment variable it is read from, the flag
+ * the bins offer for it, its rule (a schema from the text a person types), its default and one line saying what it
+ * is. {@link settings} holds them all; {@link env} and {@link fromEnv} are read off it, and so are the bins' flags,
+ * the ENVIRONMENT section of their help and the names an error's advice gives a setting.
+ *
+ * @category settings
+ * @since 0.5.0
+ */
+export interface Setting<A = unknown, E = string> {
+  /** The option of {@link Options} it sets, as `WebhooksError.Setting` names it (`rateLimit`, `retry.maxRetries`). */
+  readonly option: string
+  /** The environment variable it is read from. */
+  readonly env: string
+  /**
+   * The bins' flag (without `--`) and the name of its value, when they offer one; `file`: the flag names a file that
+   * holds the value (the key is never typed on a command line).
+   */
+  readonly flag?: { readonly name: string; readonly metavar: string; readonly file?: boolean | undefined } | undefined
+  /** The rule, from the text of the variable or the flag; `encode` gives the text of a value (its default, say). */
+  readonly schema: Schema.ConstraintCodec<A, E>
+  /** The value when nothing sets it; `undefined`: none (the key is required; no store means this process's own). */
+  readonly default?: A | undefined
+  /** What it is, in a few words (no default, no variable name: they are shown from the fields above). */
+  readonly description: string
+}
+
+/**
+ * A {@link Setting} the bins offer a flag for.
+ *
+ * @category settings
+ * @since 0.5.0
+ */
+export type Flagged<A = unknown, E = string> = Setting<A, E> & { readonly flag: NonNullable<Setting<A, E>["flag"]> }
+
+function setting<A, E = string>(value: Flagged<A, E>): Flagged<A, E>
+function setting<A, E = string>(value: Setting<A, E>): Setting<A, E>
+function setting<A, E>(value: Setting<A, E>): Setting<A, E> {
+  return value
+}
+
+/**
+ * Every setting the client reads from the environment, once (see {@link Setting}).
+ *
+ * @category settings
+ * @since 0.5.0
+ */
+export const settings = {
+  apiKey: setting({
+    option: "apiKey",
+    env: "EXA_API_KEY",
+    flag: { name: "api-key-file", metavar: "PATH", file: true },
+    schema: Schema.Redacted(Schema.String),
+    description: "the API key"
+  }),
+  baseUrl: setting({
+    option: "baseUrl",
+    env: "EXA_BASE_URL",
+    flag: { name: "base-url", metavar: "URL" },
+    schema: BaseUrl.BaseUrl,
+    default: defaults.baseUrl,
+    description: "the API's base URL"
+  }),
+  rateLimit: setting({
+    option: "rateLimit",
+    env: "EXA_RATE_LIMIT",
+    flag: { name: "rate-limit", metavar: "N" },
+    schema: ClientSettings.RateLimitFromString,
+    default: defaults.rateLimit,
+    description: "requests per second, shared by every request of the run, or auto to learn it from the server's answers"
+  }),
+  timeout: setting({
+    option: "timeout",
+    env: "EXA_TIMEOUT",
+    flag: { name: "timeout", metavar: "DURATION" },
+    schema: ClientSettings.TimeoutFromString,
+    default: defaults.timeout,
+    description: "how long one request may take"
+  }),
+  rateLimitStore: setting({
+    option: "rateLimitStore",
+    env: RateLimitStore.ENV,
+    flag: { name: "rate-limit-store", metavar: "URL" },
+    schema: RedisUrl.RedisUrlString,
+    description: "redis://[user:password@]host[:port][/db]: one rate budget shared by every process using this key and " +
+      `store; one that stops answering fails the run within ${ClientSettings.formatDuration(RateLimitStore.defaults.outageWait)}`
+  }),
+  maxRetries: setting({
+    option: "retry.maxRetries",
+    env: "EXA_MAX_RETRIES",
+    schema: ClientSettings.MaxRetriesFromString,
+    default: defaults.retry.maxRetries,
+    description: "retries of a failed request that is safe to repeat"
+  }),
+  retryBaseDelay: setting({
+    option: "retry.baseDelay",
+    env: "EXA_RETRY_BASE_DELAY",
+    schema: ClientSettings.DelayFromString,
+    default: defaults.retry.baseDelay,
+    description: "the longest wait before the first retry (doubled for each later one)"
+  }),
+  retryMaxDelay: setting({
+    option: "retry.maxDelay",
+    env: "EXA_RETRY_MAX_DELAY",
+    schema: ClientSettings.DelayFromString,
+    default: defaults.retry.maxDelay,
+    description: "the longest wait before any retry"
+  }),
+  retryMaxElapsed: setting({
+    option: "retry.maxElapsed",
+    env: "EXA_RETRY_MAX_ELAPSED",
+    schema: ClientSettings.DelayFromString,
+    default: defaults.retry.maxElapsed,
+    description: "how long one call may keep retrying"
+  }),
+  retryAfterCap: setting({
+    option: "retry.retryAfterCap",
+    env: "EXA_RETRY_AFTER_CAP",
+    schema: ClientSettings.DelayFromString,
+    default: defaults.retry.retryAfterCap,
+    description: "the longest Retry-After waited out; a longer one fails at once"
+  })
+} as const
+
+/**
+ * A setting's default as a person would type it (`10`, `30 seconds`), or `undefined` when it has none.
+ *
+ * @category settings
+ * @since 0.5.0
+ */
+export const defaultText = <A, E>(entry: Setting<A, E>): string | undefined =>
+  entry.default === undefined ? undefined : String(Schema.encodeSync(entry.schema)(entry.default))
+
+/**
+ * The environment variable of each setting that has one (read off {@link settings}).
  *
  * @category configuration
  * @since 0.3.0
  */
 export const env = {
-  apiKey: "EXA_API_KEY",
-  baseUrl: "EXA_BASE_URL",
-  rateLimit: "EXA_RATE_LIMIT",
-  timeout: "EXA_TIMEOUT",
-  rateLimitStore: RateLimitStore.ENV,
+  apiKey: settings.apiKey.env,
+  baseUrl: settings.baseUrl.env,
+  rateLimit: settings.rateLimit.env,
+  timeout: settings.timeout.env,
+  rateLimitStore: settings.rateLimitStore.env,
   retry: {
-    maxRetries: "EXA_MAX_RETRIES",
-    baseDelay: "EXA_RETRY_BASE_DELAY",
-    maxDelay: "EXA_RETRY_MAX_DELAY",
-    maxElapsed: "EXA_RETRY_MAX_ELAPSED",
-    retryAfterCap: "EXA_RETRY_AFTER_CAP"
+    maxRetries: settings.maxRetries.env,
+    baseDelay: settings.retryBaseDelay.env,
+    maxDelay: settings.retryMaxDelay.env,
+    maxElapsed: settings.retryMaxElapsed.env,
+    retryAfterCap: settings.retryAfterCap.env
   }
 } as const
 
-// Checked with the schema's rules as they are read, so a bad variable fails the layer with a ConfigError naming the
-// variable rather than an InvalidOptionsError naming the option.
-const optional = <A>(read: Config.Config<A>) => Config.map(Config.option(read), Option.getOrUndefined)
-const delay = (name: string) => optional(Config.schema(ClientSettings.DelayFromString, name))
+/**
+ * A setting read from its variable, checked by its rule: its default when the variable is unset.
+ *
+ * @category configuration
+ * @since 0.5.0
+ */
+export const config = <A, E>(entry: Setting<A, E>): Config.Config<A> => {
+  const read = Config.schema(entry.schema, entry.env)
+  return entry.default === undefined ? read : Config.withDefault(read, entry.default)
+}
+
+// Checked with the rules as they are read, so a bad variable fails the layer with a ConfigError naming the variable
+// rather than an InvalidOptionsError naming the option. The retry knobs are left `undefined` when unset: the client's
+// own defaults apply (the same values).
+const optional = <A, E>(entry: Setting<A, E>) => Config.map(Config.option(Config.schema(entry.schema, entry.env)), Option.getOrUndefined)
 
 /**
- * Each setting of {@link ConfigOptions} read from its environment variable ({@link env}), with its default. Spread
- * it and replace what your application reads elsewhere; a setting left out of `layerConfig`'s record takes its
- * default, not its variable.
+ * Each setting of {@link ConfigOptions} read from its environment variable ({@link settings}), with its default.
+ * Spread it and replace what your application reads elsewhere; a setting left out of `layerConfig`'s record takes
+ * its default, not its variable.
  *
  * @category configuration
  * @since 0.3.0
  */
 export const fromEnv = {
-  apiKey: Config.Redacted(env.apiKey),
-  baseUrl: Config.schema(BaseUrl.BaseUrl, env.baseUrl).pipe(Config.withDefault(defaults.baseUrl)),
-  rateLimit: Config.schema(ClientSettings.RateLimitFromString, env.rateLimit).pipe(Config.withDefault(defaults.rateLimit)),
-  timeout: Config.schema(ClientSettings.TimeoutFromString, env.timeout).pipe(Config.withDefault(defaults.timeout)),
+  apiKey: config(settings.apiKey),
+  baseUrl: config(settings.baseUrl),
+  rateLimit: config(settings.rateLimit),
+  timeout: config(settings.timeout),
   retry: Config.all({
-    maxRetries: optional(Config.schema(ClientSettings.MaxRetriesFromString, env.retry.maxRetries)),
-    baseDelay: delay(env.retry.baseDelay),
-    maxDelay: delay(env.retry.maxDelay),
-    maxElapsed: delay(env.retry.maxElapsed),
-    retryAfterCap: delay(env.retry.retryAfterCap)
+    maxRetries: optional(settings.maxRetries),
+    baseDelay: optional(settings.retryBaseDelay),
+    maxDelay: optional(settings.retryMaxDelay),
+    maxElapsed: optional(settings.retryMaxElapsed),
+    retryAfterCap: optional(settings.retryAfterCap)
   }) as Config.Config<RetryOptions | undefined>,
   rateLimitStore: RateLimitStore.config
 } satisfies Config.Wrap<ConfigOptions>

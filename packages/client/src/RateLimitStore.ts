@@ -39,9 +39,10 @@
  *
  * @since 0.3.0
  */
-import { RedisUrl } from "@exa-webhooks/schema"
 import { Config, Context, Duration, Effect, Layer, Option, Redacted, Schedule, Schema } from "effect"
+import type { Scope } from "effect"
 import { RateLimiter, Redis } from "effect/persistence"
+import * as RedisUrl from "./RedisUrl.ts"
 
 /**
  * The environment variable {@link layerConfig} reads: the store's address, e.g. `redis://127.0.0.1:6379/0`.
@@ -472,6 +473,32 @@ export const layerRedis = (
       )
     })
   )
+
+/**
+ * A connection to the store of `options` for the scope, with the same guarantees as {@link layerRedis}'s (a deadline
+ * on the connect, every command bounded, closed at once with the scope): for an application that keeps more than the
+ * rate budget in the same Redis, such as the batch tool's apply lock. Fails with
+ * {@link RateLimitStoreUnavailableError} when the store cannot be used.
+ *
+ * @example
+ * ```ts
+ * const redis = yield* RateLimitStore.connectRedis({ url })
+ * yield* redis.send("SET", "my-key", "value", "NX", "PX", "30000")
+ * ```
+ * @since 0.4.0
+ */
+export const connectRedis = (
+  options: RedisOptions
+): Effect.Effect<Redis.Redis["Service"], RateLimitStoreUnavailableError, Scope.Scope> =>
+  Effect.gen(function*() {
+    const url = yield* parsed(options.url)
+    const outageWait = Duration.fromInputUnsafe(options.outageWait ?? defaults.outageWait)
+    return yield* connect(url, {
+      name: RedisUrl.display(url),
+      connectTimeout: Duration.fromInputUnsafe(options.connectTimeout ?? defaults.connectTimeout),
+      callTimeout: callTimeoutOf(outageWait)
+    })
+  })
 
 /**
  * {@link ENV}, parsed (`Option.none()` when it is unset or empty). A malformed address is a `ConfigError` naming the

@@ -528,6 +528,12 @@ export class UnconfirmedCreateError extends Schema.TaggedError<UnconfirmedCreate
   ...Request,
   idempotencyKey: Schema.String,
   webhookId: Schema.String,
+  /**
+   * The signing secret Exa returned for `webhookId` (its only copy): a caller that keeps secrets (the batch tool's
+   * journal) keeps this one too, since the webhook exists whether or not it turns out to be the one kept.
+   * @since 0.4.0
+   */
+  secret: Schema.optional(Schema.Redacted(Schema.String)),
   /** Why the check failed: the lookup's own error (the key redacted). */
   detail: Schema.String,
   ...Guidance

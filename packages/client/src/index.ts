@@ -12,6 +12,11 @@
 export * as ClientOptions from "./ClientOptions.ts"
 
 /**
+ * @since 0.2.0
+ */
+export * as ClientSettings from "./ClientSettings.ts"
+
+/**
  * @since 0.4.0
  */
 export * as Events from "./Events.ts"
@@ -20,6 +25,11 @@ export * as Events from "./Events.ts"
  * @since 0.3.0
  */
 export * as RateLimitStore from "./RateLimitStore.ts"
+
+/**
+ * @since 0.3.0
+ */
+export * as RedisUrl from "./RedisUrl.ts"
 
 /**
  * @since 0.1.0

@@ -2,9 +2,9 @@
  * Exported values whose types are inferred from the public entry points, as an application writes them: the
  * declaration emit must name every one through `@exa-webhooks/*` and `effect` alone.
  */
-import { WebhooksClient, WebhooksError } from "@exa-webhooks/client"
+import { ClientSettings, WebhooksClient, WebhooksError } from "@exa-webhooks/client"
 import { Verifier, VerifyError } from "@exa-webhooks/receiver"
-import { ApiError, ClientSettings, Event, EventType, Page, Validation, Webhook, WebhookAttempt, WebhooksApi } from "@exa-webhooks/schema"
+import { ApiError, Event, EventType, Page, Validation, Webhook, WebhookAttempt, WebhooksApi } from "@exa-webhooks/schema"
 import { Effect, Redacted, Schema } from "effect"
 
 // schema ------------------------------------------------------------------------------------------------------------

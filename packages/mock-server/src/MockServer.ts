@@ -17,7 +17,7 @@ import { FetchHttpClient, HttpClient, HttpRouter } from "effect/http"
 import { randomInt } from "node:crypto"
 import * as Http from "node:http"
 import type { AddressInfo } from "node:net"
-import { ClientSettings, type EventType, Validation } from "@exa-webhooks/schema"
+import { type EventType, Validation } from "@exa-webhooks/schema"
 import * as Failures from "./internal/failures.ts"
 import * as RequestPipeline from "./internal/requestPipeline.ts"
 import * as ControlRoutes from "./internal/controlRoutes.ts"
@@ -123,7 +123,7 @@ const Fraction = Schema.Finite.check(Schema.isBetween({ minimum: 0, maximum: 1 }
 const OptionsSchema = Schema.Struct({
   port: Schema.optional(Schema.Int.check(Schema.isBetween({ minimum: 0, maximum: 65535 }))),
   host: Schema.optional(Schema.String.check(Schema.isMinLength(1))),
-  rateLimit: Schema.optional(ClientSettings.RateLimit),
+  rateLimit: Schema.optional(Schema.Finite.check(Schema.isGreaterThan(0))),
   retryAfter: Schema.optional(Schema.Boolean),
   rateLimitHeaders: Schema.optional(Schema.Array(Schema.Literals(RateLimitHeaders.STYLES))),
   latencyMillis: Schema.optional(NonNegativeInt),

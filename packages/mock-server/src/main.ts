@@ -30,15 +30,18 @@ const HeaderStyles = Schema.String.pipe(
   })
 )
 
+// The command's port: a fixed one that a README or a script can name (the library's default, 0, picks a free one).
+const PORT = 4010
+
 const command = Command.make(
   NAME,
   {
     port: Flag.Int("port").pipe(
-      Flag.withDescription("Port to listen on; 0 picks a free one (default 4010)"),
-      Flag.withDefault(4010)
+      Flag.withDescription(`Port to listen on; 0 picks a free one (default ${PORT})`),
+      Flag.withDefault(PORT)
     ),
     host: Flag.String("host").pipe(
-      Flag.withDescription("Address to listen on (default 127.0.0.1)"),
+      Flag.withDescription(`Address to listen on (default ${MockServer.defaults.host})`),
       Flag.withDefault(MockServer.defaults.host)
     ),
     apiKey: Flag.Redacted("api-key").pipe(
@@ -64,7 +67,7 @@ const command = Command.make(
       Flag.optional
     ),
     latency: Flag.Int("latency").pipe(
-      Flag.withDescription("Milliseconds added to every API response (default 0)"),
+      Flag.withDescription(`Milliseconds added to every API response (default ${MockServer.defaults.latencyMillis})`),
       Flag.withDefault(MockServer.defaults.latencyMillis)
     ),
     faultRate: Flag.Finite("fault-rate").pipe(
@@ -87,15 +90,17 @@ const command = Command.make(
       Flag.withDefault(MockServer.defaults.allowRemoteDelivery)
     ),
     maxWebhooks: Flag.Int("max-webhooks").pipe(
-      Flag.withDescription("Most webhooks stored at once; a create beyond it gets 409 (default 10000)"),
+      Flag.withDescription(`Most webhooks stored at once; a create beyond it gets 409 (default ${MockServer.defaults.maxWebhooks})`),
       Flag.withDefault(MockServer.defaults.maxWebhooks)
     ),
     maxAttempts: Flag.Int("max-attempts").pipe(
-      Flag.withDescription("Most delivery attempts kept, all webhooks together; the oldest go first (default 10000)"),
+      Flag.withDescription(
+        `Most delivery attempts kept, all webhooks together; the oldest go first (default ${MockServer.defaults.maxAttempts})`
+      ),
       Flag.withDefault(MockServer.defaults.maxAttempts)
     ),
     maxEvents: Flag.Int("max-events").pipe(
-      Flag.withDescription("Most events kept for GET /v0/events; the oldest go first (default 10000)"),
+      Flag.withDescription(`Most events kept for GET /v0/events; the oldest go first (default ${MockServer.defaults.maxEvents})`),
       Flag.withDefault(MockServer.defaults.maxEvents)
     ),
     simulate: Flag.Finite("simulate").pipe(
@@ -107,7 +112,7 @@ const command = Command.make(
       Flag.optional
     ),
     simulateTypes: Flag.String("simulate-types").pipe(
-      Flag.withDescription("With --simulate: only these event types, comma-separated (default: all 19)"),
+      Flag.withDescription(`With --simulate: only these event types, comma-separated (default: all ${EventType.values.length})`),
       Flag.withMetavar("TYPES"),
       Flag.withSchema(EventType.EventList),
       Flag.optional
@@ -118,15 +123,19 @@ const command = Command.make(
       Flag.optional
     ),
     deliveryAttempts: Flag.Int("delivery-attempts").pipe(
-      Flag.withDescription("Tries per webhook and event, the first included, 1..10 (default 3)"),
+      Flag.withDescription(`Tries per webhook and event, the first included, 1..10 (default ${MockServer.defaults.deliveryAttempts})`),
       Flag.withDefault(MockServer.defaults.deliveryAttempts)
     ),
     deliveryRetryDelay: Flag.Int("delivery-retry-delay").pipe(
-      Flag.withDescription("Milliseconds before the second delivery try, doubled for each later one (default 500)"),
+      Flag.withDescription(
+        `Milliseconds before the second delivery try, doubled for each later one (default ${MockServer.defaults.deliveryRetryDelayMillis})`
+      ),
       Flag.withDefault(MockServer.defaults.deliveryRetryDelayMillis)
     ),
     deliveryTimeout: Flag.Int("delivery-timeout").pipe(
-      Flag.withDescription("Milliseconds a delivery waits for the receiver's response (default 5000)"),
+      Flag.withDescription(
+        `Milliseconds a delivery waits for the receiver's response (default ${MockServer.defaults.deliveryTimeoutMillis})`
+      ),
       Flag.withDefault(MockServer.defaults.deliveryTimeoutMillis)
     )
   },

@@ -1,13 +1,13 @@
-import { ApiError, Endpoints, Webhook, WebhookAttempt } from "@exa-webhooks/schema"
+import { ApiError, Webhook, WebhookAttempt } from "@exa-webhooks/schema"
 import { expect, layer } from "@effect/vitest"
 import { DateTime, Effect, Schema } from "effect"
 import { request as httpRequest } from "node:http"
 import { MockServer } from "../src/index.ts"
-import { call, expectNested, hook, KEY } from "./support.ts"
+import { apiPaths, call, expectNested, hook, KEY, webhookPath } from "./support.ts"
 
-const WEBHOOKS = Endpoints.pathOf(Endpoints.list)
-const one = (id: string) => Endpoints.pathOf(Endpoints.get, id)
-const attemptsOf = (id: string) => Endpoints.pathOf(Endpoints.attempts, id)
+const WEBHOOKS = apiPaths.webhooks.list({ query: {} })
+const one = (id: string) => webhookPath("get", id)
+const attemptsOf = (id: string) => webhookPath("attempts", id)
 
 const decodeWebhook = Schema.decodeUnknownSync(Webhook.Webhook)
 const decodeList = Schema.decodeUnknownSync(Webhook.ListWebhooksResponse)

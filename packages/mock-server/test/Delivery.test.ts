@@ -1,4 +1,4 @@
-import { Endpoints, Event, WebhookAttempt } from "@exa-webhooks/schema"
+import { Event, WebhookAttempt } from "@exa-webhooks/schema"
 import { expect, layer } from "@effect/vitest"
 import { Effect, Schema } from "effect"
 import { TestClock } from "effect/testing"
@@ -8,10 +8,10 @@ import type { AddressInfo } from "node:net"
 import { MAX_BACKGROUND_EVENTS } from "../src/internal/controlRoutes.ts"
 import { MAX_RESPONSE_BODY_CHARS } from "../src/internal/delivery.ts"
 import { MockServer } from "../src/index.ts"
-import { call, hook, receiver } from "./support.ts"
+import { apiPaths, call, hook, receiver, webhookPath } from "./support.ts"
 
-const WEBHOOKS = Endpoints.pathOf(Endpoints.list)
-const attemptsOf = (id: string) => Endpoints.pathOf(Endpoints.attempts, id)
+const WEBHOOKS = apiPaths.webhooks.list({ query: {} })
+const attemptsOf = (id: string) => webhookPath("attempts", id)
 const decodeAttempts = Schema.decodeUnknownSync(WebhookAttempt.ListWebhookAttemptsResponse)
 
 const publish = (url: string, type: string, data: object, query = "") =>
@@ -82,7 +82,7 @@ layer(MockServer.layer({ deliveryAttempts: 3, deliveryRetryDelayMillis: 10 }))("
       const hookB = (yield* call(mock.url, "POST", WEBHOOKS, { body: hook(`${b.url}/b`, ["webset.created"]) })).body
       yield* call(mock.url, "POST", WEBHOOKS, { body: hook(`${b.url}/other-type`, ["webset.deleted"]) })
       const gone = (yield* call(mock.url, "POST", WEBHOOKS, { body: hook(`${b.url}/deleted`, ["webset.created"]) })).body
-      yield* call(mock.url, "DELETE", Endpoints.pathOf(Endpoints.remove, gone.id))
+      yield* call(mock.url, "DELETE", webhookPath("delete", gone.id))
 
       const reply = yield* publish(mock.url, "webset.created", { id: "webset_1", status: "running" })
       expect(reply.status).toBe(200)

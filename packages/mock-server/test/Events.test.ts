@@ -1,14 +1,14 @@
 // The Events API of the mock: every event it emits is served by GET /v0/events (filters, cursor pages that never skip
 // or repeat) and GET /v0/events/{id}, as delivered; attempts name their event; POST /_mock/events without data
 // carries a realistic sample of every type.
-import { Endpoints, Event, EventType, WebhookAttempt, WebhooksApi } from "@exa-webhooks/schema"
+import { Event, EventType, WebhookAttempt, WebhooksApi } from "@exa-webhooks/schema"
 import { expect, layer } from "@effect/vitest"
 import { DateTime, Effect, Schema } from "effect"
 import { MockServer } from "../src/index.ts"
-import { call, expectNested, hook, receiver } from "./support.ts"
+import { apiPaths, call, expectNested, hook, receiver, webhookPath } from "./support.ts"
 
 const EVENTS = `${WebhooksApi.BASE_PATH}/events`
-const WEBHOOKS = Endpoints.pathOf(Endpoints.list)
+const WEBHOOKS = apiPaths.webhooks.list({ query: {} })
 
 const decodePage = Schema.decodeUnknownSync(Event.ListEventsResponse)
 const decodeEvent = Schema.decodeUnknownSync(Event.ReceivedEvent)
@@ -234,7 +234,7 @@ layer(MockServer.layer({ deliveryAttempts: 2, deliveryRetryDelayMillis: 5 }))("t
       const events = [yield* publish(mock.url, "webset.item.enriched"), yield* publish(mock.url, "webset.item.enriched")]
 
       const failed = decodeAttempts(
-        (yield* call(mock.url, "GET", `${Endpoints.pathOf(Endpoints.attempts, failing.id)}?successful=false`)).body
+        (yield* call(mock.url, "GET", `${webhookPath("attempts", failing.id)}?successful=false`)).body
       )
       expect(failed.data.map((a) => [a.eventId, a.attempt, a.successful])).toEqual([
         [events[1]!.id, 2, false],
@@ -246,7 +246,7 @@ layer(MockServer.layer({ deliveryAttempts: 2, deliveryRetryDelayMillis: 5 }))("t
         const served = decodeEvent((yield* call(mock.url, "GET", `${EVENTS}/${eventId}`)).body)
         expect(served).toMatchObject({ id: eventId, type: "webset.item.enriched" })
       }
-      const ok = decodeAttempts((yield* call(mock.url, "GET", Endpoints.pathOf(Endpoints.attempts, working.id))).body)
+      const ok = decodeAttempts((yield* call(mock.url, "GET", webhookPath("attempts", working.id))).body)
       expect(ok.data.map((a) => [a.eventId, a.successful])).toEqual([[events[1]!.id, true], [events[0]!.id, true]])
     }))
 })

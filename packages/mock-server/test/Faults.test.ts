@@ -1,11 +1,11 @@
-import { ApiError, Endpoints } from "@exa-webhooks/schema"
+import { ApiError } from "@exa-webhooks/schema"
 import { expect, it as test, layer } from "@effect/vitest"
 import { DateTime, Effect, Schema } from "effect"
 import { TestClock } from "effect/testing"
 import { MockServer } from "../src/index.ts"
-import { call, hook } from "./support.ts"
+import { apiPaths, call, hook, webhookPath } from "./support.ts"
 
-const WEBHOOKS = Endpoints.pathOf(Endpoints.list)
+const WEBHOOKS = apiPaths.webhooks.list({ query: {} })
 const RECEIVER = "http://127.0.0.1:9/hook"
 const decodeNested = Schema.decodeUnknownSync(ApiError.NestedErrorBody)
 const decodeFlat = Schema.decodeUnknownSync(ApiError.FlatErrorBody)
@@ -121,13 +121,13 @@ layer(MockServer.layer({ ambiguousFaultRate: 1, seed: 3 }))("--ambiguous-fault-r
       expect(listed.status).toBe(200)
       expect(listed.body.data).toHaveLength(10)
       const id = listed.body.data[0].id as string
-      expect(yield* outcome(mock.url, "PATCH", Endpoints.pathOf(Endpoints.update, id), { events: ["webset.idle"] }))
+      expect(yield* outcome(mock.url, "PATCH", webhookPath("update", id), { events: ["webset.idle"] }))
         .not.toBe(200)
-      expect((yield* call(mock.url, "GET", Endpoints.pathOf(Endpoints.get, id))).body.events).toEqual(["webset.idle"])
-      expect(yield* outcome(mock.url, "DELETE", Endpoints.pathOf(Endpoints.remove, id))).not.toBe(200)
-      expect((yield* call(mock.url, "GET", Endpoints.pathOf(Endpoints.get, id))).status).toBe(404)
+      expect((yield* call(mock.url, "GET", webhookPath("get", id))).body.events).toEqual(["webset.idle"])
+      expect(yield* outcome(mock.url, "DELETE", webhookPath("delete", id))).not.toBe(200)
+      expect((yield* call(mock.url, "GET", webhookPath("get", id))).status).toBe(404)
       // A failed request is not applied, so it meets no ambiguous fault.
-      expect(yield* outcome(mock.url, "DELETE", Endpoints.pathOf(Endpoints.remove, id))).toBe(404)
+      expect(yield* outcome(mock.url, "DELETE", webhookPath("delete", id))).toBe(404)
       expect(yield* mock.stats).toMatchObject({ updates: 1, deletes: 1, webhooks: 9, ambiguousFaults: 12 })
     }))
 })
@@ -166,7 +166,7 @@ layer(MockServer.layer())("/_mock/reset and /_mock/stats", (it) => {
       expect(reset.status).toBe(200)
       expect(reset.body).toEqual(Schema.encodeSync(MockServer.Stats)(yield* mock.stats))
       expect(reset.body).toMatchObject({ requests: 0, creates: 0, webhooks: 0, responses: {} })
-      expect((yield* call(mock.url, "GET", Endpoints.pathOf(Endpoints.get, created.body.id))).status).toBe(404)
+      expect((yield* call(mock.url, "GET", webhookPath("get", created.body.id))).status).toBe(404)
     }))
 })
 

@@ -1,13 +1,12 @@
 // The rate-limit headers a pacer can learn from (off by default): every response to a request with a valid key says
 // where the key's quota stands, in the forms asked for.
-import { Endpoints } from "@exa-webhooks/schema"
 import { describe, expect, it as test, layer } from "@effect/vitest"
 import { Effect } from "effect"
 import * as RateLimitHeaders from "../src/internal/rateLimitHeaders.ts"
 import { MockServer } from "../src/index.ts"
-import { call } from "./support.ts"
+import { apiPaths, call } from "./support.ts"
 
-const WEBHOOKS = Endpoints.pathOf(Endpoints.list)
+const WEBHOOKS = apiPaths.webhooks.list({ query: {} })
 const NAMES = [
   "ratelimit-limit",
   "ratelimit-remaining",

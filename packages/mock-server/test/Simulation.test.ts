@@ -1,10 +1,10 @@
 // Simulated Webset activity: events of mixed types at a rate, stored, served by the Events API and delivered; the same
 // seed gives the same sequence of event types.
-import { Endpoints, Event, WebhooksApi } from "@exa-webhooks/schema"
+import { Event, WebhooksApi } from "@exa-webhooks/schema"
 import { expect, it as test, layer } from "@effect/vitest"
 import { Effect, Schema } from "effect"
 import { MockServer } from "../src/index.ts"
-import { call, hook, receiver } from "./support.ts"
+import { apiPaths, call, hook, receiver, webhookPath } from "./support.ts"
 
 const EVENTS = `${WebhooksApi.BASE_PATH}/events`
 const decodeTyped = Schema.decodeUnknownSync(Event.TypedEvent)
@@ -70,7 +70,7 @@ test.live("simulated events are delivered to the webhooks subscribed to their ty
   Effect.gen(function*() {
     const r = yield* receiver([{ status: 200 }])
     const mock = yield* MockServer.make({ simulate: { rate: 100 } })
-    const created = (yield* call(mock.url, "POST", Endpoints.pathOf(Endpoints.list), {
+    const created = (yield* call(mock.url, "POST", apiPaths.webhooks.list({ query: {} }), {
       body: hook(r.url, ["webset.item.created", "webset.item.enriched"])
     })).body
     yield* until(Effect.sync(() => r.received.length), (n) => n >= 4)
@@ -80,7 +80,7 @@ test.live("simulated events are delivered to the webhooks subscribed to their ty
       expect(["webset.item.created", "webset.item.enriched"]).toContain(event.type)
       expect((yield* call(mock.url, "GET", `${EVENTS}/${event.id}`)).body).toEqual(event)
     }
-    const attempts = (yield* call(mock.url, "GET", Endpoints.pathOf(Endpoints.attempts, created.id))).body.data
+    const attempts = (yield* call(mock.url, "GET", webhookPath("attempts", created.id))).body.data
     expect(attempts.length).toBeGreaterThanOrEqual(4)
   }).pipe(Effect.scoped))
 

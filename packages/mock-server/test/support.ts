@@ -1,8 +1,9 @@
 // Test helpers: plain `fetch` against the mock (so the tests exercise the wire, not our own client), and a tiny
 // webhook receiver on 127.0.0.1.
-import { ApiError } from "@exa-webhooks/schema"
+import { ApiError, WebhooksApi } from "@exa-webhooks/schema"
 import { expect } from "@effect/vitest"
 import { Effect, Schema } from "effect"
+import { HttpApiClient } from "effect/http-api"
 import { createServer, type IncomingHttpHeaders } from "node:http"
 import type { AddressInfo } from "node:net"
 
@@ -108,3 +109,17 @@ export const receiver = (
     ),
     (r) => Effect.sync(r.close)
   )
+
+/**
+ * The API's paths, built from its one definition (`WebhooksApi`) by effect's `HttpApiClient.urlBuilder`:
+ * `apiPaths.webhooks.list({ query: {} })` is `/websets/v0/webhooks`, `apiPaths.webhooks.get({ params: { id } })` one webhook's.
+ */
+export const apiPaths = HttpApiClient.urlBuilder(WebhooksApi.WebhooksApi)
+
+/** The path of the endpoint of one webhook (`get`, `update`, `delete`, `attempts`). */
+export const webhookPath = (endpoint: "get" | "update" | "delete" | "attempts", id: string): string =>
+  // Every one of them takes the id; `attempts` also a query, here none.
+  (apiPaths.webhooks[endpoint] as (request: { readonly params: { readonly id: string }; readonly query: {} }) => string)({
+    params: { id },
+    query: {}
+  })

@@ -146,6 +146,15 @@ export const verify = (input: Input, options: Options): Effect.Effect<Event.Even
 export const layer = (options: Options): Layer.Layer<Verifier> => Layer.effect(Verifier, make(options))
 
 /**
+ * The variable that holds a webhook's signing secrets (one, or several separated by whitespace while you rotate):
+ * read by {@link layerConfig}, and by `exa-webhooks verify` and `listen` when no secret file is given.
+ *
+ * @category configuration
+ * @since 0.5.0
+ */
+export const SECRET_ENV = "EXA_WEBHOOK_SECRET"
+
+/**
  * The service from configuration: by default `EXA_WEBHOOK_SECRET` (one secret, or several separated by whitespace,
  * newest first) and `EXA_WEBHOOK_TOLERANCE` (a duration such as `5 minutes`; default 5 minutes).
  *
@@ -159,7 +168,7 @@ export const layerConfig = (configs: {
   Layer.effect(
     Verifier,
     Effect.gen(function*() {
-      const secret = yield* (configs.secrets ?? Config.Redacted("EXA_WEBHOOK_SECRET"))
+      const secret = yield* (configs.secrets ?? Config.Redacted(SECRET_ENV))
       const tolerance = yield* (configs.tolerance ?? Config.Duration("EXA_WEBHOOK_TOLERANCE").pipe(
         Config.withDefault(DEFAULT_TOLERANCE)
       ))

@@ -26,6 +26,7 @@ import { Timestamp } from "./Webhook.ts"
 import * as Webset from "./Webset.ts"
 import * as WebsetItem from "./WebsetItem.ts"
 import * as WebsetSearch from "./WebsetSearch.ts"
+import { quote } from "./Validation.ts"
 
 /**
  * The envelope of an event, `data` as received.
@@ -322,7 +323,7 @@ const problemOfWindow = (query: {
 const QueryTimestamp = Schema.String.check(
   Schema.makeFilter((value: string) =>
     !/^\d{4}-\d{2}-\d{2}[Tt]\S+ \d{2}:\d{2}$/.test(value) ||
-    `expected an RFC 3339 date-time, got ${JSON.stringify(value)}: a "+" in a query string arrives as a space, so ` +
+    `expected an RFC 3339 date-time, got ${quote(value)}: a "+" in a query string arrives as a space, so ` +
       `send the offset's "+" as %2B (or give the time in UTC, ending in Z)`, {
     expected: "an RFC 3339 date-time",
     toJsonSchema: () => ({ format: "date-time" })

@@ -18,6 +18,7 @@
 import { Schema } from "effect"
 import * as ReservedMetadata from "./ReservedMetadata.ts"
 import { MAX_METADATA_VALUE_LENGTH, Metadata } from "./Webhook.ts"
+import { quote } from "./Validation.ts"
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._:/-]*$/
 
@@ -31,7 +32,7 @@ const name = (what: string, metadataKey: string, example: string) =>
         return `${what} is stored as the metadata value ${metadataKey}, so it is at most ${MAX_METADATA_VALUE_LENGTH} characters; this one has ${value.length}`
       }
       return NAME.test(value) ||
-        `${what} ${JSON.stringify(value)} may hold only letters, digits and . _ : / -, and must start with a letter or digit, e.g. "${example}"`
+        `${what} ${quote(value)} may hold only letters, digits and . _ : / -, and must start with a letter or digit, e.g. "${example}"`
     }, {
       expected: `a ${what} such as "${example}"`,
       toJsonSchema: () => ({ minLength: 1, maxLength: MAX_METADATA_VALUE_LENGTH, pattern: NAME.source })

@@ -13,6 +13,7 @@
  * @since 0.2.0
  */
 import { Schema, SchemaGetter } from "effect"
+import { quote } from "./Validation.ts"
 
 /**
  * Default, smallest and largest page size of every list endpoint (the spec's `limit`: `minimum: 1`,
@@ -37,7 +38,7 @@ export const limitProblem = (value: string): string | undefined => {
   const n = Number(value)
   return /^\d+$/.test(value) && n >= PAGE_LIMIT.minimum && n <= PAGE_LIMIT.maximum
     ? undefined
-    : `limit must be a whole number from ${PAGE_LIMIT.minimum} to ${PAGE_LIMIT.maximum}, got ${JSON.stringify(value)}`
+    : `limit must be a whole number from ${PAGE_LIMIT.minimum} to ${PAGE_LIMIT.maximum}, got ${quote(value)}`
 }
 
 /**

@@ -10,6 +10,7 @@
  * ```
  * @since 0.2.0
  */
+import { quote } from "./Validation.ts"
 
 /**
  * Every key that starts with this prefix, in any case, is reserved.
@@ -53,6 +54,25 @@ export const MANIFEST_KEY = "exa-webhooks.key"
 export const MANIFEST = "exa-webhooks.manifest"
 
 /**
+ * The key under which the batch app records which `apply` run sent a create (a random id per run): when the answer to
+ * a create is lost, the run recognises its own webhook (and may replace it to learn its secret) without ever deleting
+ * one that another apply, running at the same time, created under the same idempotency key.
+ *
+ * @category constants
+ * @since 0.4.0
+ */
+export const APPLY_RUN = "exa-webhooks.apply-run"
+
+/**
+ * The key under which the batch app records that a secret sink (`apply --secrets-to`) took a webhook's secret: the
+ * sink's fingerprint. The next `plan`, in a CI job whose journal is gone, then knows the secret is held.
+ *
+ * @category constants
+ * @since 0.4.0
+ */
+export const SECRET_SINK = "exa-webhooks.secret-sink"
+
+/**
  * Whether a metadata key is reserved for exa-webhooks: it starts with {@link PREFIX} in any case, so that
  * `EXA-WEBHOOKS.namespace` cannot pass for (or be mistaken for) the tag a tool wrote.
  *
@@ -88,6 +108,6 @@ export const problem = (metadata: Readonly<Record<string, string>> | undefined):
   const key = Object.keys(metadata ?? {}).find(isReserved)
   return key === undefined
     ? undefined
-    : `the metadata key ${JSON.stringify(key.length > 80 ? `${key.slice(0, 80)}…` : key)} is reserved: keys under ` +
+    : `the metadata key ${quote(key)} is reserved: keys under ` +
       `"${PREFIX}" (in any case) are written by exa-webhooks itself (idempotency key, batch ownership); choose another key`
 }

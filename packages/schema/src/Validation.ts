@@ -102,7 +102,8 @@ export const QUOTE_LIMIT = 80
 
 /**
  * `value` as a JSON string for a message, cut to {@link QUOTE_LIMIT} characters (control and invisible format
- * characters escaped, see `Printable`: a quoted value never acts on the terminal).
+ * characters escaped, see `Printable`: a quoted value never acts on the terminal). The one way every message of the
+ * schema, the client and the bins quotes what a person gave, with the one limit.
  *
  * @example
  * ```ts
@@ -111,10 +112,10 @@ export const QUOTE_LIMIT = 80
  * @category messages
  * @since 0.2.0
  */
-export const quote = (value: string, limit: number = QUOTE_LIMIT): string =>
-  value.length <= limit
+export const quote = (value: string): string =>
+  value.length <= QUOTE_LIMIT
     ? escapeJson(JSON.stringify(value))
-    : `${escapeJson(JSON.stringify(`${value.slice(0, limit)}…`))} (${value.length} characters)`
+    : `${escapeJson(JSON.stringify(`${value.slice(0, QUOTE_LIMIT)}…`))} (${value.length} characters)`
 
 /**
  * Whether `value` holds a control character (C0, DEL or C1: line breaks, tabs, NUL, escape, ...).

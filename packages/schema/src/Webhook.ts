@@ -15,7 +15,7 @@ import { maskValue } from "./UrlCredentials.ts"
 import * as Validation from "./Validation.ts"
 
 // A URL as given, for a message: never its password.
-const quote = (value: string, limit?: number) => Validation.quote(maskValue(value), limit)
+const quote = (value: string) => Validation.quote(maskValue(value))
 
 /**
  * Largest number of events one webhook can subscribe to (the spec's `maxItems`).
@@ -79,7 +79,7 @@ const writtenHost = (value: string): string => {
 export const WebhookUrl = Schema.String.check(
   Schema.makeFilter((value: string) => {
     if (value.length > MAX_URL_LENGTH) {
-      return `a URL is at most ${MAX_URL_LENGTH} characters; got ${value.length} (${quote(value, 40)})`
+      return `a URL is at most ${MAX_URL_LENGTH} characters; got ${value.length} (${quote(value)})`
     }
     // Parsed once, for both the absolute form and the scheme. The parser also accepts "https:/host" and "http:host"
     // (fixing them up); the text we send must be absolute.
@@ -256,7 +256,7 @@ export const parseTimestamp = (value: string): number | undefined => {
 export const Timestamp = Schema.String.check(
   Schema.makeFilter((value: string) =>
     parseTimestamp(value) !== undefined ||
-    `expected an RFC 3339 date-time such as "2023-11-07T05:31:56Z", got ${quote(value, 40)}`, {
+    `expected an RFC 3339 date-time such as "2023-11-07T05:31:56Z", got ${quote(value)}`, {
     expected: "an RFC 3339 date-time",
     toJsonSchema: () => ({ format: "date-time" })
   })

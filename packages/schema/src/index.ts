@@ -12,11 +12,6 @@ export * as ApiError from "./ApiError.ts"
 /**
  * @since 0.1.0
  */
-export * as Endpoints from "./Endpoints.ts"
-
-/**
- * @since 0.1.0
- */
 export * as Event from "./Event.ts"
 
 /**
@@ -73,16 +68,6 @@ export * as Ownership from "./Ownership.ts"
  * @since 0.2.0
  */
 export * as Page from "./Page.ts"
-
-/**
- * @since 0.2.0
- */
-export * as ClientSettings from "./ClientSettings.ts"
-
-/**
- * @since 0.3.0
- */
-export * as RedisUrl from "./RedisUrl.ts"
 
 /**
  * @since 0.4.0

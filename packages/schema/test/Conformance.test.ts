@@ -8,7 +8,6 @@ import { Schema } from "effect"
 import { OpenApi } from "effect/http-api"
 import { existsSync, readFileSync } from "node:fs"
 import {
-  Endpoints,
   Entity,
   Event,
   EventType,
@@ -236,18 +235,6 @@ const conformance = (facts: any) => {
       expect(accepts(schema, { limit: String(limit.maximum + 1) })).toBe(false)
     }
     expect(accepts(Webhook.ListWebhooksQuery, { cursor: "" })).toBe(facts.cursorMinLength === 0)
-  })
-
-  it("our endpoint table has the spec's webhook paths and methods", () => {
-    const ours = new Map<string, Array<string>>()
-    for (const e of Endpoints.all) {
-      const path = "/v0" + e.path.replace(":id", "{id}")
-      ours.set(path, [...(ours.get(path) ?? []), e.method.toLowerCase()])
-    }
-    const webhooks = facts.paths.filter((p: any) => p.path.startsWith("/v0/webhooks"))
-    expect(webhooks.map((p: any) => [p.path, p.methods])).toEqual(
-      [...ours].map(([path, methods]) => [path, methods.toSorted()])
-    )
   })
 
   describe("the HttpApi definition", () => {

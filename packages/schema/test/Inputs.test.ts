@@ -1,6 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Schema } from "effect"
-import { BaseUrl, IdempotencyKey, ReservedMetadata, Validation, Webhook, WebhookId } from "../src/index.ts"
+import { BaseUrl, IdempotencyKey, Ownership, Page, ReservedMetadata, Validation, Webhook, WebhookId } from "../src/index.ts"
 
 const problemOf = <S extends Schema.Decoder<unknown>>(schema: S, input: unknown): string | undefined => {
   const exit = Schema.decodeUnknownExit(schema)(input)
@@ -113,5 +113,24 @@ describe("Validation.quote", () => {
     assert.strictEqual(Validation.quote("ab"), "\"ab\"")
     assert.include(Validation.quote("x".repeat(1000)), "(1000 characters)")
     assert.isBelow(Validation.quote("x".repeat(1000)).length, 120)
+  })
+
+  it("is how every rule echoes what a person gave, with its one limit", () => {
+    const long = "x".repeat(1000)
+    const quoted = Validation.quote(long)
+    assert.strictEqual(quoted, `"${"x".repeat(Validation.QUOTE_LIMIT)}…" (1000 characters)`)
+    for (
+      const message of [
+        ReservedMetadata.problem({ [`exa-webhooks.${long}`]: "v" }),
+        Page.limitProblem(long),
+        problemOf(Ownership.Namespace, `${long}!`.slice(-900)),
+        problemOf(Webhook.WebhookUrl, `https://example.com/${long}`.replace("https", "ftp")),
+        problemOf(Webhook.Timestamp, long),
+        problemOf(IdempotencyKey.IdempotencyKey, `\n${long}`.slice(0, 900))
+      ]
+    ) {
+      assert.isDefined(message)
+      assert.match(message!, /"[^"]{1,81}…" \(\d+ characters\)/, message)
+    }
   })
 })

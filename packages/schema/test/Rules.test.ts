@@ -1,9 +1,8 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Duration, Schema } from "effect"
+import { Schema } from "effect"
 import {
   ApiError,
   BaseUrl,
-  ClientSettings,
   Page,
   Webhook,
   WebhookAttempt
@@ -54,30 +53,5 @@ describe("BaseUrl: scheme:// and no credentials", () => {
       assert.isDefined(failure(BaseUrl.BaseUrl, value), value)
       assert.notInclude(failure(BaseUrl.BaseUrl, value) ?? "", ":pw@", "the password is never quoted")
     }
-  })
-})
-
-describe("ClientSettings", () => {
-  it("a rate limit is a positive, finite number of requests per second", () => {
-    for (const bad of [0, -1, Number.NaN, Number.POSITIVE_INFINITY]) assert.isDefined(ClientSettings.rateLimitProblem(bad))
-    assert.isUndefined(ClientSettings.rateLimitProblem(0.5))
-    assert.strictEqual(Schema.decodeUnknownSync(ClientSettings.RateLimitFromString)("2.5"), 2.5)
-    for (const bad of ["fast", "0", "-3", "1e3", "0x10", ""]) {
-      assert.include(failure(ClientSettings.RateLimitFromString, bad) ?? "", "positive number of requests per second", bad)
-    }
-  })
-
-  it("a timeout is a positive, finite duration; a delay may be zero", () => {
-    assert.isTrue(Duration.equals(Schema.decodeUnknownSync(ClientSettings.TimeoutFromString)("10 seconds"), Duration.seconds(10)))
-    for (const bad of ["soon", "0 seconds", "Infinity"]) assert.isDefined(failure(ClientSettings.TimeoutFromString, bad), bad)
-    assert.isDefined(ClientSettings.timeoutProblem(Duration.zero))
-    assert.isUndefined(ClientSettings.delayProblem(Duration.zero))
-    assert.isDefined(ClientSettings.delayProblem(Duration.infinity))
-  })
-
-  it("retries are a whole number, 0 or more", () => {
-    assert.strictEqual(Schema.decodeUnknownSync(ClientSettings.MaxRetriesFromString)("0"), 0)
-    for (const bad of ["-1", "1.5", "many"]) assert.isDefined(failure(ClientSettings.MaxRetriesFromString, bad), bad)
-    assert.isDefined(ClientSettings.maxRetriesProblem(2.5))
   })
 })

@@ -9,7 +9,9 @@
 import { Schema } from "effect"
 
 /**
- * One line of the journal.
+ * One entry of the journal: a webhook's signing secret, in the clear (`secret`) or encrypted to the journal's age
+ * recipients (`sealed`: the ASCII-armored age file, which `age -d` reads as it is). `replaces` is the webhook a
+ * rotation replaced: the next apply may delete it as a duplicate, since this manifest chose to replace it.
  *
  * @since 0.1.0
  */
@@ -18,29 +20,76 @@ export const Entry = Schema.Struct({
   key: Schema.String,
   id: Schema.String,
   url: Schema.String,
-  secret: Schema.String,
-  createdAt: Schema.String
-})
+  secret: Schema.optionalKey(Schema.String),
+  sealed: Schema.optionalKey(Schema.String),
+  createdAt: Schema.String,
+  replaces: Schema.optionalKey(Schema.String)
+}).check(
+  Schema.makeFilter((entry) =>
+    (entry.secret === undefined) !== (entry.sealed === undefined) || "an entry holds either secret or sealed"
+  )
+)
 
 /**
  * @since 0.1.0
  */
 export type Entry = typeof Entry.Type
 
-const decodeEntry = Schema.decodeUnknownOption(Schema.fromJsonString(Entry))
+/**
+ * A secret sink's acknowledgement of an entry: the sink command (`sink`, a fingerprint of its text) exited 0 after
+ * reading the secret of webhook `id`. The next apply with the same sink hands over only what it has not acknowledged.
+ *
+ * @since 0.4.0
+ */
+export const Acknowledgement = Schema.Struct({
+  namespace: Schema.String,
+  key: Schema.String,
+  id: Schema.String,
+  sink: Schema.String,
+  acknowledgedAt: Schema.String
+})
 
-/** How every entry line starts: `JSON.stringify` keeps the field order of {@link Entry}, namespace first. */
+/**
+ * @since 0.4.0
+ */
+export type Acknowledgement = typeof Acknowledgement.Type
+
+/**
+ * A line of the journal: an entry or an acknowledgement.
+ *
+ * @since 0.4.0
+ */
+export type Record = Entry | Acknowledgement
+
+const decodeEntry = Schema.decodeUnknownOption(Schema.fromJsonString(Entry))
+const decodeAcknowledgement = Schema.decodeUnknownOption(Schema.fromJsonString(Acknowledgement))
+
+const decodeRecord = (line: string): Record | undefined => {
+  const entry = decodeEntry(line)
+  if (entry._tag === "Some") return entry.value
+  const ack = decodeAcknowledgement(line)
+  return ack._tag === "Some" ? ack.value : undefined
+}
+
+/**
+ * Whether a record is an entry (rather than an acknowledgement).
+ *
+ * @since 0.4.0
+ */
+export const isEntry = (record: Record): record is Entry => !("sink" in record)
+
+/** How every line starts: `JSON.stringify` keeps the field order of {@link Entry} and {@link Acknowledgement}, namespace
+ * first. */
 export const LINE_START = "{\"namespace\":"
 
-/** A line's entry; a line that holds the start of a cut entry followed by a whole one (the tail of an older
+/** A line's record; a line that holds the start of a cut entry followed by a whole one (the tail of an older
  * version's append onto a cut line) gives that whole one. */
-const entryOf = (line: string): Entry | undefined => {
-  const whole = decodeEntry(line)
-  if (whole._tag === "Some") return whole.value
+const recordOf = (line: string): Record | undefined => {
+  const whole = decodeRecord(line)
+  if (whole !== undefined) return whole
   const inner = line.lastIndexOf(LINE_START)
   if (inner <= 0) return undefined
-  const salvaged = decodeEntry(line.slice(inner))
-  return salvaged._tag === "Some" ? salvaged.value : undefined
+  return decodeRecord(line.slice(inner))
 }
 
 /**
@@ -65,6 +114,7 @@ export interface Unreadable {
  */
 export interface Parsed {
   readonly entries: ReadonlyArray<Entry>
+  readonly acknowledgements: ReadonlyArray<Acknowledgement>
   readonly unreadable: ReadonlyArray<Unreadable>
   readonly cut: { readonly line: number; readonly text: string } | undefined
   readonly unterminated: boolean
@@ -77,6 +127,8 @@ export interface Parsed {
  */
 export const parse = (text: string): Parsed => {
   const entries: Array<Entry> = []
+  const acknowledgements: Array<Acknowledgement> = []
+  const add = (record: Record) => (isEntry(record) ? entries.push(record) : acknowledgements.push(record))
   const unreadable: Array<Unreadable> = []
   const terminated = text.length === 0 || text.endsWith("\n")
   const lastBreak = text.lastIndexOf("\n")
@@ -85,15 +137,18 @@ export const parse = (text: string): Parsed => {
   for (const line of body.split("\n")) {
     number++
     if (line.trim() === "") continue
-    const entry = entryOf(line)
-    if (entry === undefined) unreadable.push({ line: number, text: line })
-    else entries.push(entry)
+    const record = recordOf(line)
+    if (record === undefined) unreadable.push({ line: number, text: line })
+    else add(record)
   }
-  if (terminated) return { entries, unreadable, cut: undefined, unterminated: false }
+  if (terminated) return { entries, acknowledgements, unreadable, cut: undefined, unterminated: false }
   const last = text.slice(lastBreak + 1)
-  const entry = entryOf(last)
-  if (entry !== undefined) return { entries: [...entries, entry], unreadable, cut: undefined, unterminated: true }
-  return { entries, unreadable, cut: { line: number, text: last }, unterminated: false }
+  const record = recordOf(last)
+  if (record !== undefined) {
+    add(record)
+    return { entries, acknowledgements, unreadable, cut: undefined, unterminated: true }
+  }
+  return { entries, acknowledgements, unreadable, cut: { line: number, text: last }, unterminated: false }
 }
 
 /**
@@ -107,7 +162,8 @@ export const isJournal = (text: string): boolean => {
   if (text.trim() === "") return true
   const firstBreak = text.indexOf("\n")
   const first = firstBreak === -1 ? text : text.slice(0, firstBreak)
-  if (entryOf(first) !== undefined) return true
+  const record = recordOf(first)
+  if (record !== undefined && isEntry(record)) return true
   // A first entry cut short: the only line, unterminated, and the start of an entry.
   return firstBreak === -1 && (first.startsWith(LINE_START) || LINE_START.startsWith(first))
 }
@@ -124,7 +180,25 @@ export const line = (entry: Entry): string =>
       key: entry.key,
       id: entry.id,
       url: entry.url,
-      secret: entry.secret,
-      createdAt: entry.createdAt
+      ...(entry.secret === undefined ? {} : { secret: entry.secret }),
+      ...(entry.sealed === undefined ? {} : { sealed: entry.sealed }),
+      createdAt: entry.createdAt,
+      ...(entry.replaces === undefined ? {} : { replaces: entry.replaces })
+    })
+  }\n`
+
+/**
+ * One journal line for `ack`, with its line break.
+ *
+ * @since 0.4.0
+ */
+export const acknowledgementLine = (ack: Acknowledgement): string =>
+  `${
+    JSON.stringify({
+      namespace: ack.namespace,
+      key: ack.key,
+      id: ack.id,
+      sink: ack.sink,
+      acknowledgedAt: ack.acknowledgedAt
     })
   }\n`

@@ -20,6 +20,7 @@
  *
  * @since 0.4.0
  */
+import { Validation } from "@exa-webhooks/schema"
 import { CST, Lexer } from "yaml"
 
 /**
@@ -218,10 +219,8 @@ const describe = (kind: K, token: string): string => {
     case K.FlowOpen:
     case K.FlowClose:
       return `"${token}"`
-    default: {
-      const text = token.length > 40 ? `${token.slice(0, 40)}…` : token
-      return JSON.stringify(text)
-    }
+    default:
+      return Validation.quote(token)
   }
 }
 
@@ -800,7 +799,7 @@ class Reader {
   private checkPlain(token: string, offset: number): void {
     const first = token[0]
     if (first === "@" || first === "`" || first === "%" || first === "|" || first === ">" || first === ",") {
-      this.fail(`YAML: a value cannot start with ${first} unless it is quoted; write "${token.length > 20 ? `${token.slice(0, 20)}…` : token}"`, offset)
+      this.fail(`YAML: a value cannot start with ${first} unless it is quoted; write ${Validation.quote(token)}`, offset)
     }
   }
 

@@ -15,10 +15,11 @@
  * (by `createdAt`, then id). The winner deletes the others; a loser deletes its own and gets the winner (`"return"`,
  * without secret) or an `IdempotencyConflictError`. A loser whose webhook was already deleted by the winner knows it
  * lost because its webhook is no longer listed. A check that cannot list fails closed: `UnconfirmedCreateError`,
- * naming the webhook made, never a success that may be a duplicate.
+ * naming the webhook made (and carrying its secret, redacted, for a caller that keeps secrets), never a success that
+ * may be a duplicate.
  */
 import { Webhook } from "@exa-webhooks/schema"
-import { DateTime, Effect, Option, Ref } from "effect"
+import { DateTime, Effect, Option, Redacted, Ref } from "effect"
 import type { OnRecovered } from "../ClientOptions.ts"
 import { IdempotencyConflictError, UnconfirmedCreateError } from "../WebhooksError.ts"
 import type { WebhooksError } from "../WebhooksError.ts"
@@ -126,6 +127,7 @@ export const run = (deps: Dependencies, request: Request): Effect.Effect<Webhook
           path,
           idempotencyKey: request.token,
           webhookId: created.id,
+          ...(created.secret === null ? {} : { secret: Redacted.make(created.secret) }),
           detail: error.message,
           advice: recoveryAdvice(request.token)
         })

@@ -1,9 +1,10 @@
 /**
  * The client's options checked and completed with their defaults, once, when the layer is built: an option out of
- * range fails with `InvalidOptionsError` naming it. Each rule is the schema package's (`BaseUrl`, `ClientSettings`),
+ * range fails with `InvalidOptionsError` naming it. Each rule is `BaseUrl` (the schema package's) or `ClientSettings`,
  * the one the bins' flags and the environment are checked by.
  */
-import { BaseUrl, ClientSettings } from "@exa-webhooks/schema"
+import { BaseUrl } from "@exa-webhooks/schema"
+import * as ClientSettings from "../ClientSettings.ts"
 import { Duration, Effect, Option, Redacted } from "effect"
 import { defaults } from "../ClientOptions.ts"
 import type { Options, RetryOptions } from "../ClientOptions.ts"

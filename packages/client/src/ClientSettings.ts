@@ -6,7 +6,7 @@
  *
  * @example
  * ```ts
- * import { ClientSettings } from "@exa-webhooks/schema"
+ * import { ClientSettings } from "@exa-webhooks/client"
  *
  * ClientSettings.rateLimitProblem(0) // "must be a positive number of requests per second, got 0"
  * Schema.decodeUnknownSync(ClientSettings.TimeoutFromString)("10 seconds") // Duration.seconds(10)
@@ -14,6 +14,7 @@
  * @since 0.2.0
  */
 import { Duration, Option, Schema, SchemaGetter } from "effect"
+import { Validation } from "@exa-webhooks/schema"
 
 /**
  * Why `value` is not a usable rate limit (requests per second), or `undefined` when it is: a positive, finite
@@ -73,7 +74,7 @@ export const RateLimitFromString = Schema.String.check(
   Schema.makeFilter((text: string) =>
     text.trim() === AUTO ||
     (/^\s*\d+(\.\d+)?\s*$/.test(text) && rateLimitProblem(Number(text)) === undefined) ||
-    `must be a positive number of requests per second, such as 10 or 0.5, or "auto"; got ${JSON.stringify(text)}`, {
+    `must be a positive number of requests per second, such as 10 or 0.5, or "auto"; got ${Validation.quote(text)}`, {
     expected: "a positive number of requests per second, or \"auto\""
   })
 ).pipe(Schema.decodeTo(RateLimitSetting, {
@@ -108,6 +109,25 @@ export const delayProblem = (duration: Duration.Input): string | undefined => {
     : `must be a finite, non-negative duration such as "2 seconds"; got ${String(duration)}`
 }
 
+const whole = (n: number, unit: string) => `${n} ${unit}${n === 1 ? "" : "s"}`
+
+/**
+ * A duration as a person types it, and as this module reads it back: whole minutes, else whole seconds, else
+ * milliseconds (`"1 minute"`, `"30 seconds"`, `"500 millis"`).
+ *
+ * @category formatting
+ * @since 0.5.0
+ */
+export const formatDuration = (duration: Duration.Duration): string => {
+  const millis = Duration.toMillis(duration)
+  if (!Number.isFinite(millis)) return Schema.encodeSync(Schema.DurationFromString)(duration)
+  return millis !== 0 && millis % 60_000 === 0
+    ? whole(millis / 60_000, "minute")
+    : millis % 1000 === 0
+    ? whole(millis / 1000, "second")
+    : `${millis} millis`
+}
+
 const parseDuration = Schema.decodeUnknownOption(Schema.DurationFromString)
 const decodeDuration = Schema.decodeSync(Schema.DurationFromString)
 
@@ -115,12 +135,12 @@ const decodeDuration = Schema.decodeSync(Schema.DurationFromString)
 const durationFromString = (problem: (duration: Duration.Duration) => string | undefined, expected: string) =>
   Schema.String.check(
     Schema.makeFilter((text: string) => {
-      if (Option.isNone(parseDuration(text))) return `expected a duration such as "30 seconds" or "500 millis"; got ${JSON.stringify(text)}`
+      if (Option.isNone(parseDuration(text))) return `expected a duration such as "30 seconds" or "500 millis"; got ${Validation.quote(text)}`
       return problem(decodeDuration(text)) ?? true
     }, { expected })
   ).pipe(Schema.decodeTo(Schema.Duration, {
     decode: SchemaGetter.transform((text: string) => decodeDuration(text)),
-    encode: SchemaGetter.transform((duration: Duration.Duration) => Schema.encodeSync(Schema.DurationFromString)(duration))
+    encode: SchemaGetter.transform(formatDuration)
   }))
 
 /**
@@ -163,7 +183,7 @@ export const maxRetriesProblem = (value: number): string | undefined =>
 export const MaxRetriesFromString = Schema.String.check(
   Schema.makeFilter((text: string) =>
     (/^\s*\d+\s*$/.test(text) && maxRetriesProblem(Number(text)) === undefined) ||
-    `must be a whole number, 0 or more; got ${JSON.stringify(text)}`, { expected: "a whole number, 0 or more" })
+    `must be a whole number, 0 or more; got ${Validation.quote(text)}`, { expected: "a whole number, 0 or more" })
 ).pipe(Schema.decodeTo(Schema.Int, {
   decode: SchemaGetter.transform((text: string) => Number(text)),
   encode: SchemaGetter.transform((n: number) => String(n))

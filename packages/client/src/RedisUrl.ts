@@ -14,7 +14,7 @@
  * @since 0.3.0
  */
 import { Redacted, Schema } from "effect"
-import { hasControlCharacter } from "./Validation.ts"
+import { Validation } from "@exa-webhooks/schema"
 
 /**
  * Redis's own default port.
@@ -69,7 +69,7 @@ const unparsable = (value: string): string => {
 }
 
 const check = (value: string): Parsed => {
-  if (hasControlCharacter(value) || /\s/.test(value)) {
+  if (Validation.hasControlCharacter(value) || /\s/.test(value)) {
     return bad(`has spaces or control characters ${NOT_SHOWN}; expected ${FORM}`)
   }
   // Named only when it is one, `scheme://`: in `hunter2:x` the part before the colon may be the password.
