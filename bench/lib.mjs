@@ -19,6 +19,12 @@ export const median = (values) => {
   return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
 }
 
+/** `median (min-max)` of `values`, each with `digits` decimals: every repeated figure is printed with its spread. */
+export const spread = (values, digits = 0) =>
+  values.length === 0
+    ? "n/a"
+    : `${fmt(median(values), digits)} (${fmt(Math.min(...values), digits)}-${fmt(Math.max(...values), digits)})`
+
 /** Peak resident memory so far of a live process, in MiB (VmHWM), or NaN once it is gone. */
 export const peakRssMiB = (pid) => {
   try {
@@ -215,11 +221,6 @@ export const countItems = (stored) => {
 
 export const fmt = (value, digits = 0) => (Number.isFinite(value) ? value.toFixed(digits) : "n/a")
 
-/**
- * A batch manifest of `n` webhooks in the `bench` namespace, each with a stable key, as block-style YAML (the form
- * the batch README shows). JSON is valid YAML too, but effect's YAML parser takes time that grows much faster than
- * the file on JSON-style (flow) text: 1,000 entries took 1.5 s and 10,000 did not finish in 5 minutes.
- */
 /** The same manifest as {@link batchManifest}, written as pretty-printed JSON (which is YAML too). */
 export const batchManifestJson = (n) =>
   `${JSON.stringify({
@@ -231,6 +232,11 @@ export const batchManifestJson = (n) =>
     })
   }, null, 2)}\n`
 
+/**
+ * A batch manifest of `n` webhooks in the `bench` namespace, each with a stable key, as block-style YAML (the form
+ * the batch README shows). JSON is valid YAML too, but effect's YAML parser takes time that grows much faster than
+ * the file on JSON-style (flow) text: 1,000 entries took 1.5 s and 10,000 did not finish in 5 minutes.
+ */
 export const batchManifest = (n) => {
   const lines = ["version: 1", "namespace: bench", "webhooks:"]
   for (let i = 0; i < n; i++) {

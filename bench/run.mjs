@@ -1,9 +1,10 @@
 // The benchmark runner behind `make bench` and `pnpm bench`: every benchmark one after another, all traffic to the
-// mock on 127.0.0.1, a hard stop before ten minutes, and docs/benchmarks.md written from this one run (every ratio
-// in it compares figures measured here, contenders interleaved, medians where a figure is repeated).
+// mock on 127.0.0.1, a time budget (15 minutes unless told: a section that would not fit is not started, and the run
+// stops at the budget), and docs/benchmarks.md written from this one run (every ratio in it compares figures measured
+// here, contenders interleaved, medians with min and max where a figure is repeated).
 //
 // Usage: node bench/run.mjs [--only startup,throughput,chaos,overhead,listing,lookups,scale,batch-plan,batch-manifests,
-//        capacity,shared-budget] [--runs N]
+//        capacity,shared-budget,autopace] [--runs N] [--budget-minutes M] [--autopace-limits 5,10,25,50]
 //        [--out docs/benchmarks.md]
 // Needs a build (`make setup`). Sections whose program is missing on this branch (apps/batch) print a line and are
 // skipped; adding a contender is one entry in `throughputContenders` or `startupCommands`.
@@ -28,6 +29,7 @@ import {
   redisServerBinary,
   root,
   runJson,
+  spread,
   startMock,
   startRedis
 } from "./lib.mjs"
@@ -37,7 +39,9 @@ const options = parseArgs(process.argv.slice(2))
 const only = options.only?.split(",")
 const RUNS = Number(options.runs ?? 15)
 const OUT = resolvePath(root, options.out ?? "docs/benchmarks.md")
-const BUDGET_MS = 9.5 * 60_000
+// `make bench BUDGET=M` passes `--budget-minutes M`; every section takes about 21 minutes on 2 cores (the estimates
+// below), so the default runs those that users feel most and lists the rest as not measured.
+const BUDGET_MS = Number(options["budget-minutes"] ?? 15) * 60_000
 const began = performance.now()
 const elapsed = () => performance.now() - began
 const contender = (name) => join(benchDir, "contenders", name)
@@ -65,6 +69,19 @@ export const throughputContenders = [
     label: "our client, `Effect.forEach` (concurrency 64)",
     script: "ours.mjs",
     args: (limit) => ["--op", "create", "--concurrency", "64", "--client-rate", String(limit ?? "Infinity")]
+  },
+  // exa-js has no retries: the same two with the 429 retry loop a careful user writes (contenders/exa-js.mjs).
+  {
+    id: "e",
+    label: "exa-js, sequential loop + 20-line 429 retry",
+    script: "exa-js.mjs",
+    args: () => ["--mode", "loop", "--op", "create", "--retry-429", "true"]
+  },
+  {
+    id: "f",
+    label: "exa-js, `Promise.all` + 20-line 429 retry",
+    script: "exa-js.mjs",
+    args: () => ["--mode", "all", "--op", "create", "--retry-429", "true"]
   }
 ]
 
@@ -125,6 +142,108 @@ const race = async (mockArgs, limit) => {
   return rows
 }
 
+// ---------------------------------------------------------------------------------------------------------------
+// A pace that finds the limit: `--rate-limit auto` against servers whose limit the client is not told
+// ---------------------------------------------------------------------------------------------------------------
+
+// Without headers, then with each form the mock can send.
+const AUTO_HEADERS = [undefined, "ratelimit-policy", "ratelimit", "x-ratelimit"]
+
+/** One run's cells of the autopace table: its share of the limit, and its 429s. */
+const paceCell = (r) => r === undefined ? "" : `${fmt(r.ofLimit, 2)} | ${r.rateLimited} (${fmt((100 * r.rateLimited) / r.requests, 1)}%)`
+
+/** 500 creates by our client at `rate` against a mock of its own at `limit` (with `headers`), one process each. */
+const paceRun = async (limit, headers, rate, startAfterMillis) => {
+  const mock = await startMock(["--rate-limit", String(limit), ...(headers === undefined ? [] : ["--rate-limit-headers", headers])])
+  try {
+    await new Promise((resolve) => setTimeout(resolve, startAfterMillis))
+    const result = await runJson(contender("ours.mjs"), [
+      "--base-url", mock.url, "--count", String(CREATES), "--op", "create", "--concurrency", "64", "--client-rate", rate
+    ], { timeoutMillis: 240_000 })
+    const stats = await mock.stats()
+    const { created } = countItems(await listStored(mock.url))
+    return {
+      created,
+      failed: result.failed.length,
+      rateLimited: stats.rateLimited,
+      requests: stats.requests,
+      ofLimit: created / (result.wallMs / 1000) / limit,
+      wallMs: result.wallMs
+    }
+  } finally {
+    await mock.stop()
+  }
+}
+
+// The runs of 10/s (50 s each) beside those of 5/s (100 s), started once those are past their start-up; 25/s and 50/s
+// on their own: a run of 10 s shares no second of it with another's start-up (beside the 5/s runs, the 50/s ones
+// reached only 0.72-0.78 of the limit, told it or not).
+const AUTO_WAVES = [[5, 10], [25], [50]].map((wave) =>
+  wave.filter((limit) => options["autopace-limits"] === undefined || options["autopace-limits"].split(",").includes(String(limit)))
+).filter((wave) => wave.length > 0)
+// A run learns in its first seconds, when another process's start-up would take the CPU from it: the runs of a fast
+// limit (20 s or less) are started 3 s apart, the first one the learned pace without headers.
+const autoStagger = (limit) => limit >= 25 ? 3_000 : 1_000
+
+const autopace = async () => {
+  const finished = []
+  for (const [w, wave] of AUTO_WAVES.entries()) {
+    // The runs of a wave side by side, each with its own mock: a paced run uses a few percent of a core, and one
+    // after another they would take 18 minutes. Started a second apart, so that their start-ups do not overlap, and
+    // a second limit's runs 8 s after the first's. The default pace's runs of the later limits (50 s each at 10/s,
+    // learning nothing) go with the first wave, from 16 s on, so that the later waves last 20 s rather than 50.
+    const later = AUTO_WAVES.slice(1).flat()
+    const variants = [
+      ...wave.flatMap((limit, l) =>
+        [
+          ...AUTO_HEADERS.map((headers) => ({ limit, headers, key: "auto", rate: "auto" })),
+          ...(w === 0 ? [{ limit, headers: undefined, key: "default", rate: "10" }] : []),
+          { limit, headers: undefined, key: "told", rate: String(limit) }
+        ].map((v, i) => ({ ...v, startAfter: l * 8_000 + i * autoStagger(limit) }))
+      ),
+      ...(w === 0
+        ? later.map((limit, j) => ({ limit, headers: undefined, key: "default", rate: "10", startAfter: 16_000 + j * 1_000 }))
+        : [])
+    ]
+    const done = await Promise.all(variants.map((v) => paceRun(v.limit, v.headers, v.rate, v.startAfter)))
+    variants.forEach((v, i) => finished.push({ ...v, result: done[i] }))
+  }
+  const rows = AUTO_WAVES.flat().toSorted((x, y) => x - y).flatMap((limit) =>
+    AUTO_HEADERS.map((headers) => {
+      const runs = Object.fromEntries(
+        finished.flatMap((v) => (v.limit === limit && v.headers === headers ? [[v.key, v.result]] : []))
+      )
+      const a = runs.auto
+      log(`  auto at ${limit}/s (${headers ?? "no headers"}): ${fmt(a.ofLimit, 2)} of the limit, ${a.rateLimited} x 429 ` +
+        `of ${a.requests}, ${a.failed} failed`)
+      return { limit, headers, ...runs }
+    })
+  )
+  const lines = [
+    "## A pace that finds the limit (`--rate-limit auto`)",
+    "",
+    `${CREATES} creates, 64 at a time, by our client with \`rateLimit: "auto"\` against the mock at \`--rate-limit N\`, without`,
+    "rate-limit headers and with each form the mock can send (`--rate-limit-headers`); beside it, without headers, the",
+    "default pace (10/s, not told the limit) and the told pace (`rateLimit: N`). `of limit` is webhooks stored per second",
+    "of wall time over N; 429s are the mock's count. Target: `auto` at least 0.9 of the limit with at most 2% of",
+    "requests answered 429. One run each (a run is itself 500 requests over 10 to 100 s), each with its own mock; the runs",
+    "of 5/s side by side, started a second apart, and those of 10/s beside them from 8 s on; then those of 25/s, then",
+    "those of 50/s, started 3 s apart (a paced run uses a few percent of a core, but a run learns in its first seconds,",
+    "which must not be shared with another process's start-up); the default pace's runs of 25 and 50/s, which learn",
+    "nothing, go with the first wave.",
+    "",
+    "| limit | headers | auto: of limit | auto: 429s | default 10/s: of limit | default: 429s | told: of limit | told: 429s | failed (auto) |",
+    "|---:|---|---:|---:|---:|---:|---:|---:|---:|",
+    ...rows.map((r) =>
+      `| ${r.limit}/s | ${r.headers ?? "none"} | ${paceCell(r.auto)} | ${r.default === undefined ? " | " : paceCell(r.default)} | ${
+        r.told === undefined ? " | " : paceCell(r.told)
+      } | ${r.auto.failed} |`
+    ),
+    ""
+  ]
+  return { lines, headline: rows }
+}
+
 const throughputTable = (rows, limit) => [
   `| contender | wall s | creates/s${limit === undefined ? "" : " / limit"} | created | failed | duplicates | 429s served | requests |`,
   "|---|---:|---:|---:|---:|---:|---:|---:|",
@@ -145,7 +264,11 @@ const throughput = async () => {
     "process, one after another, the mock reset before each. `creates/s / limit` is webhooks stored per second of wall",
     "time divided by the limit (1.00 = the whole allowance used for creates). `failed` is creates the contender",
     "reported as failed; `duplicates` are webhooks stored more than once for one item; 429s come from `/_mock/stats`.",
-    "Our client is given the plan's limit as `rateLimit`, as its README says to.",
+    "Our client is given the plan's limit as `rateLimit`, as its README says to; its default pace (not told the limit)",
+    "and `rateLimit: \"auto\"` are beside the told pace in the next section. exa-js has no retries: (e) and (f) wrap each",
+    "create in the 429 retry a careful user writes (`bench/contenders/exa-js.mjs`: up to 8 attempts, jittered backoff",
+    "from 250 ms; exa-js's error has no headers, so no `Retry-After`; 429 only, since re-sending a create after a 500",
+    "could store it twice).",
     ""
   ]
   const headline = {}
@@ -186,17 +309,25 @@ const chaos = async () => {
 
 // Per request: the figures are those of OVERHEAD_COUNT creates and gets after a first OVERHEAD_WARM from the process's
 // start, which are reported apart (cold: they include compiling the HTTP stack and the client's code).
-const OVERHEAD_COUNT = 2000
-const OVERHEAD_WARM = 500
+const OVERHEAD_COUNT = 1000
+const OVERHEAD_WARM = 300
 const OVERHEAD_ROUNDS = 5
+
+/** The steps of the overhead section's ladder, in the order they are added to the bare client. */
+const LADDER = [
+  { part: "input", label: "input checked (schema)" },
+  { part: "decode", label: "body decoded (Webhook schema)" },
+  { part: "timeout", label: "`Effect.timeoutOrElse`" },
+  { part: "retry", label: "`Effect.retry` (Schedule)" },
+  { part: "span", label: "operation span" }
+]
 
 const overhead = async () => {
   const mock = await startMock()
   const contenders = [
-    { key: "ours", label: "our client (undici transport)", script: "ours.mjs", args: ["--concurrency", "32"] },
-    // The bins' and the README's transport (the client's Transport: NodeHttpClient over undici's EnvHttpProxyAgent), and
-    // on it effect's HttpClient alone (`--bare`: no validation, decoding, retries, pacing or timeout), the floor of any
-    // client built on it and the reference of the client's own cost; then effect's node:http client and FetchHttpClient.
+    // The bins' and the README's transport (the client's Transport: effect's NodeHttpClient over node:http keep-alive
+    // agents when no proxy is set), and on it effect's HttpClient alone (`--bare`: no validation, decoding, retries,
+    // pacing or timeout), the floor of any client built on it and the reference of the client's own cost.
     { key: "ours-transport", label: "our client (Transport, the bins')", script: "ours.mjs", args: ["--concurrency", "32", "--transport", "transport"] },
     {
       key: "bare-transport",
@@ -204,13 +335,31 @@ const overhead = async () => {
       script: "ours.mjs",
       args: ["--concurrency", "32", "--transport", "transport", "--bare", "true"]
     },
+    // The same pair with tracing off on both sides by effect's settings (`--tracing off`): what an application that
+    // records no spans can set, for our client and the bare one alike.
     {
-      key: "ours-effect-node-http",
-      label: "our client (effect's NodeHttpClient, node:http)",
+      key: "ours-transport-untraced",
+      label: "our client (Transport), tracing off",
       script: "ours.mjs",
-      args: ["--concurrency", "32", "--transport", "effect-node-http"]
+      args: ["--concurrency", "32", "--transport", "transport", "--tracing", "off"]
     },
-    { key: "ours-fetch", label: "our client (FetchHttpClient)", script: "ours.mjs", args: ["--concurrency", "32", "--transport", "fetch"] },
+    {
+      key: "bare-transport-untraced",
+      label: "effect's HttpClient alone (Transport), tracing off",
+      script: "ours.mjs",
+      args: ["--concurrency", "32", "--transport", "transport", "--bare", "true", "--tracing", "off"]
+    },
+    // The ladder from the bare client to ours: effect's parts the client is made of, added one at a time to the bare
+    // client, each as the client uses it (`--parts`, contenders/ours.mjs). Each step's cost is its CPU per request less
+    // the step below's; what is left between the top step and our client is the client's own code.
+    ...LADDER.map((_, i) => ({
+      key: `ladder-${i}`,
+      label: `bare + ${LADDER.slice(0, i + 1).map((s) => s.label).join(" + ")}`,
+      script: "ours.mjs",
+      args: ["--concurrency", "32", "--transport", "transport", "--bare", "true", "--parts", LADDER.slice(0, i + 1).map((s) => s.part).join(",")]
+    })),
+    // The Transport's path through a proxy: effect's NodeHttpClient over undici.
+    { key: "ours-undici", label: "our client (undici, the proxied path)", script: "ours.mjs", args: ["--concurrency", "32", "--transport", "undici"] },
     { key: "fetch", label: "raw `fetch`", script: "fetch.mjs", args: ["--concurrency", "32"] },
     // The floor of the bins' transport: node:http with a keep-alive agent and nothing else.
     { key: "raw-node-http", label: "raw `node:http` (keep-alive agent)", script: "rawhttp.mjs", args: ["--concurrency", "32"] },
@@ -245,25 +394,45 @@ const overhead = async () => {
     await mock.stop()
   }
   const m = (key, f) => median(samples.get(key).map(f))
-  const figures = Object.fromEntries(contenders.map((c) => [c.key, {
-    creates: m(c.key, (r) => r.ok / (r.wallMs / 1000)),
-    gets: m(c.key, (r) => r.gets / (r.getWallMs / 1000)),
-    cpuCreate: m(c.key, (r) => r.opCpuMs / r.ok),
-    cpuGet: m(c.key, (r) => r.getCpuMs / r.gets),
-    rss: m(c.key, (r) => r.maxRssMiB),
-    coldCreates: m(c.key, (r) => r.cold.ok / (r.cold.wallMs / 1000)),
-    coldGets: m(c.key, (r) => r.cold.gets / (r.cold.getWallMs / 1000))
-  }]))
-  const f = figures.fetch
-  // Per round: the client's CPU per request over the bare client's, both on the Transport and measured in that round.
-  const perRequest = { cpuCreate: (r) => r.opCpuMs / r.ok, cpuGet: (r) => r.getCpuMs / r.gets }
-  const ratios = (field) =>
-    samples.get("ours-transport").map((r, i) => perRequest[field](r) / perRequest[field](samples.get("bare-transport")[i]))
-  const ratioRange = (field) => {
-    const all = ratios(field)
-    return `${fmt(median(all), 2)}x (${fmt(Math.min(...all), 2)}-${fmt(Math.max(...all), 2)})`
+  const all = (key, f) => samples.get(key).map(f)
+  const pick = {
+    creates: (r) => r.ok / (r.wallMs / 1000),
+    gets: (r) => r.gets / (r.getWallMs / 1000),
+    cpuCreate: (r) => r.opCpuMs / r.ok,
+    cpuGet: (r) => r.getCpuMs / r.gets,
+    rss: (r) => r.maxRssMiB,
+    coldCreates: (r) => r.cold.ok / (r.cold.wallMs / 1000),
+    coldGets: (r) => r.cold.gets / (r.cold.getWallMs / 1000)
   }
+  const figures = Object.fromEntries(contenders.map((c) => [
+    c.key,
+    Object.fromEntries(Object.entries(pick).map(([field, f]) => [field, m(c.key, f)]))
+  ]))
+  const f = figures.fetch
+  const h = figures["raw-node-http"]
+  // Per round: the client's CPU per request over the bare client's, both on the Transport and measured in that round.
+  const ratios = (field, ours = "ours-transport", bare = "bare-transport") =>
+    samples.get(ours).map((r, i) => pick[field](r) / pick[field](samples.get(bare)[i]))
+  const ratioRange = (field, ours, bare) => `${spread(ratios(field, ours, bare), 2)}x`
   figures.vsBare = { cpuCreate: median(ratios("cpuCreate")), cpuGet: median(ratios("cpuGet")) }
+  const ladderKeys = ["bare-transport", ...LADDER.map((_, i) => `ladder-${i}`), "ours-transport"]
+  const ladderRows = () =>
+    ladderKeys.map((key, i) => {
+      const label = key === "bare-transport"
+        ? "effect's bare `HttpClient` (Transport)"
+        : key === "ours-transport"
+        ? "our client (its own code on top of the step above)"
+        : `+ ${LADDER[i - 1].label}`
+      const step = (field) => i === 0 ? "" : `${fmt((figures[key][field] - figures[ladderKeys[i - 1]][field]) * 1000)}`
+      return `| ${label} | ${spread(all(key, pick.cpuCreate).map((v) => v * 1000))} | ${step("cpuCreate")} | ` +
+        `${spread(all(key, pick.cpuGet).map((v) => v * 1000))} | ${step("cpuGet")} |`
+    })
+  figures.ladder = Object.fromEntries(ladderKeys.map((key) => [key, { cpuCreate: figures[key].cpuCreate, cpuGet: figures[key].cpuGet }]))
+  figures.vsBareRange = { cpuCreate: ratioRange("cpuCreate"), cpuGet: ratioRange("cpuGet") }
+  figures.vsBareUntraced = {
+    cpuCreate: median(ratios("cpuCreate", "ours-transport-untraced", "bare-transport-untraced")),
+    cpuGet: median(ratios("cpuGet", "ours-transport-untraced", "bare-transport-untraced"))
+  }
   const lines = [
     "## Overhead with no limit",
     "",
@@ -273,21 +442,41 @@ const overhead = async () => {
     "requests/s are bounded by it for every contender. The last two columns are those first",
     `${OVERHEAD_WARM} from the process's start (cold: compiling the HTTP stack and the client's code is in them).`,
     "",
-    "| contender | creates/s | gets/s | CPU ms / create | CPU ms / get | peak RSS MiB | creates/s vs fetch | gets/s vs fetch | CPU/create vs fetch | cold: creates/s vs fetch | cold: gets/s vs fetch |",
-    "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    "CPU per request is given against both floors: raw `node:http` with a keep-alive agent (the floor of the bins'",
+    "transport) and raw `fetch` (what exa-js uses). Figures are medians (min-max) of the rounds; ratios are of medians.",
+    "",
+    "| contender | creates/s | gets/s | CPU ms / create | CPU ms / get | CPU/create vs node:http | vs fetch | CPU/get vs node:http | vs fetch | peak RSS MiB | cold: creates/s vs fetch | cold: gets/s vs fetch |",
+    "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ...contenders.map((c) => {
       const x = figures[c.key]
-      return `| ${c.label} | ${fmt(x.creates)} | ${fmt(x.gets)} | ${fmt(x.cpuCreate, 2)} | ${fmt(x.cpuGet, 2)} | ${fmt(x.rss)} | ` +
-        `${fmt(x.creates / f.creates, 2)}x | ${fmt(x.gets / f.gets, 2)}x | ${fmt(x.cpuCreate / f.cpuCreate, 2)}x | ` +
+      return `| ${c.label} | ${spread(all(c.key, pick.creates))} | ${spread(all(c.key, pick.gets))} | ` +
+        `${spread(all(c.key, pick.cpuCreate), 3)} | ${spread(all(c.key, pick.cpuGet), 3)} | ` +
+        `${fmt(x.cpuCreate / h.cpuCreate, 2)}x | ${fmt(x.cpuCreate / f.cpuCreate, 2)}x | ` +
+        `${fmt(x.cpuGet / h.cpuGet, 2)}x | ${fmt(x.cpuGet / f.cpuGet, 2)}x | ${fmt(x.rss)} | ` +
         `${fmt(x.coldCreates / f.coldCreates, 2)}x | ${fmt(x.coldGets / f.coldGets, 2)}x |`
     }),
     "",
     // The target: the client's CPU per request at most 1.15x that of effect's bare HttpClient on the same transport.
     `The client's CPU per request against effect's bare \`HttpClient\` on the same transport (Transport), per round ` +
-      `(median, min-max of the ${OVERHEAD_ROUNDS} rounds; target at most 1.15x): creates ${ratioRange("cpuCreate")}, gets ${ratioRange("cpuGet")}.`,
+      `(median, min-max of the ${OVERHEAD_ROUNDS} rounds; target at most 1.15x): creates ${ratioRange("cpuCreate")}, gets ${ratioRange("cpuGet")}; ` +
+      `with tracing off on both sides (effect's \`References.TracerEnabled\` false and \`HttpClient.TracerDisabledWhen\` always: ` +
+      `no span on either side, like with like) creates ${ratioRange("cpuCreate", "ours-transport-untraced", "bare-transport-untraced")}, ` +
+      `gets ${ratioRange("cpuGet", "ours-transport-untraced", "bare-transport-untraced")}. With tracing on, the bare client makes one span ` +
+      "per request (effect's HTTP span) and ours two (the operation's, and the HTTP span beneath it). The Transport is " +
+      "node:http without a proxy (undici only through one), so the undici row above is the proxied path's.",
+    "",
+    "Where the difference goes: effect's parts the client is made of, added one at a time to the bare client (each as",
+    "the client uses it; `bench/contenders/ours.mjs --parts`), CPU per request, median (min-max) of the rounds; a step's",
+    "cost is its median less the step above it. The last row is what the client's own code adds on top of effect's",
+    "parts (input normalisation, the pacer's check, the error mapping, the call records). A step's cost smaller than",
+    "the spread of its two rows is within this run's noise (a negative one is only that).",
+    "",
+    "| step | CPU µs / create | step's cost | CPU µs / get | step's cost |",
+    "|---|---:|---:|---:|---:|",
+    ...ladderRows(),
     ""
   ]
-  log(`overhead: ours ${fmt(figures.ours.creates)} creates/s, fetch ${fmt(f.creates)}, exa-js ${fmt(figures["exa-js"].creates)}`)
+  log(`overhead: ours ${fmt(figures["ours-transport"].creates)} creates/s, fetch ${fmt(f.creates)}, exa-js ${fmt(figures["exa-js"].creates)}`)
   return { lines, headline: figures }
 }
 
@@ -317,20 +506,9 @@ const listing = async () => {
   // One above the default store limit, so the lookup benchmark can create while 10,000 are present.
   const mock = await startMock(["--max-webhooks", String(FILL + 1)])
   const contenders = [
-    { key: "ours", label: "our client, `listAll` (`Stream.runCount`)", script: "ours.mjs", args: [] },
-    // The same listing over the bins' transport (the client's Transport), and over effect's node:http client.
-    {
-      key: "ours-transport",
-      label: "our client, `listAll`, Transport (the bins')",
-      script: "ours.mjs",
-      args: ["--transport", "transport"]
-    },
-    {
-      key: "ours-effect-node-http",
-      label: "our client, `listAll`, effect's NodeHttpClient (node:http)",
-      script: "ours.mjs",
-      args: ["--transport", "effect-node-http"]
-    },
+    // Over the bins' and the README's transport (the client's Transport), and over undici (its path through a proxy).
+    { key: "ours", label: "our client, `listAll` (`Stream.runCount`), Transport (the bins')", script: "ours.mjs", args: ["--transport", "transport"] },
+    { key: "ours-undici", label: "our client, `listAll`, undici (the proxied path)", script: "ours.mjs", args: ["--transport", "undici"] },
     { key: "fetch", label: "raw `fetch`, page loop (limit 200)", script: "fetch.mjs", args: [] },
     { key: "exa-js", label: "exa-js, `listAll({ limit: 200 })`", script: "exa-js.mjs", args: [] }
   ]
@@ -361,7 +539,8 @@ const listing = async () => {
   const lines = [
     `## Listing ${FILL.toLocaleString("en")} webhooks, and the lookup of an ambiguous create`,
     "",
-    `Every webhook of a mock holding ${FILL.toLocaleString("en")} (50 pages of 200); ${OVERHEAD_ROUNDS} rounds interleaved, medians.`,
+    `Every webhook of a mock holding ${FILL.toLocaleString("en")} (50 pages of 200); ${OVERHEAD_ROUNDS} rounds interleaved, median (min-max);`,
+    "ratios are of medians.",
     "Each contender first lists one webhook, untimed: exa-js reads `globalThis.fetch` when it is imported, which loads",
     "Node's fetch before any timing, while the raw fetch loop and our client would otherwise load their HTTP stack",
     "inside the timed listing.",
@@ -369,8 +548,9 @@ const listing = async () => {
     "| contender | wall ms | vs raw fetch | vs exa-js | CPU ms | CPU vs exa-js | peak RSS MiB |",
     "|---|---:|---:|---:|---:|---:|---:|",
     ...contenders.map((c) =>
-      `| ${c.label} | ${fmt(wall[c.key])} | ${fmt(wall[c.key] / wall.fetch, 2)}x | ${fmt(wall[c.key] / wall["exa-js"], 2)}x | ` +
-      `${fmt(cpu[c.key])} | ${fmt(cpu[c.key] / cpu["exa-js"], 2)}x | ${fmt(rss[c.key])} |`
+      `| ${c.label} | ${spread(samples.get(c.key).map((r) => r.wallMs))} | ${fmt(wall[c.key] / wall.fetch, 2)}x | ` +
+      `${fmt(wall[c.key] / wall["exa-js"], 2)}x | ${spread(samples.get(c.key).map((r) => r.opCpuMs))} | ` +
+      `${fmt(cpu[c.key] / cpu["exa-js"], 2)}x | ${fmt(rss[c.key])} |`
     ),
     "",
     `A create whose outcome was unknown is looked up before it is sent again: one listing of every webhook for its`,
@@ -379,8 +559,8 @@ const listing = async () => {
       `**${fmt(looked / plain, 1)}x**, i.e. about ${fmt(looked - plain)} ms per ambiguous create at this size.`,
     ""
   ]
-  log(`listing: ours ${fmt(wall.ours)} ms (CPU ${fmt(cpu.ours)}), ours over Transport ${fmt(wall["ours-transport"])} ms ` +
-    `(CPU ${fmt(cpu["ours-transport"])}), fetch ${fmt(wall.fetch)} ms (CPU ${fmt(cpu.fetch)}), ` +
+  log(`listing: ours ${fmt(wall.ours)} ms (CPU ${fmt(cpu.ours)}), ours over undici ${fmt(wall["ours-undici"])} ms ` +
+    `(CPU ${fmt(cpu["ours-undici"])}), fetch ${fmt(wall.fetch)} ms (CPU ${fmt(cpu.fetch)}), ` +
     `exa-js ${fmt(wall["exa-js"])} ms (CPU ${fmt(cpu["exa-js"])}); lookup ${fmt(looked / plain, 1)}x a create`)
   return { lines, headline: { wall, cpu, looked, plain } }
 }
@@ -515,7 +695,7 @@ const batchPlan = async () => {
   out.forEach(log)
   return {
     lines: ["## `exa-webhooks-batch plan` against 10,000 remote webhooks", "", "From `apps/batch/bench/run.mjs plan`:", "", "```", ...out, "```", ""],
-    headline: undefined
+    headline: out.find((line) => line.startsWith("plan against"))
   }
 }
 
@@ -546,17 +726,21 @@ const batchManifests = async () => {
 const SHARED_PROCESSES = 4
 const SHARED_CREATES = 125
 const SHARED_LIMIT = 50
+const SHARED_CREATES_AT_10 = 50
 
 /** A manifest of `n` webhooks in `namespace` (block YAML, as in `batchManifest`). */
 const namespacedManifest = (namespace, n) => batchManifest(n).replace(/^namespace: bench$/m, `namespace: ${namespace}`)
 
-/** Runs SHARED_PROCESSES applies at once against a fresh mock at SHARED_LIMIT/s; what the mock saw. */
-const applyTogether = async (batch, dir, store) => {
-  const mock = await startMock(["--rate-limit", String(SHARED_LIMIT)])
+/**
+ * Runs SHARED_PROCESSES applies of `creates` webhooks each at once against a fresh mock at `limit`/s, each with
+ * `--rate-limit rate` (told the limit, or "auto"; none: the default) and the store when given; what the mock saw.
+ */
+const applyTogether = async (batch, dir, store, { rate = String(SHARED_LIMIT), limit = SHARED_LIMIT, creates = SHARED_CREATES } = {}) => {
+  const mock = await startMock(["--rate-limit", String(limit)])
   try {
     const files = Array.from({ length: SHARED_PROCESSES }, (_, i) => {
-      const file = join(dir, `${store === undefined ? "alone" : "shared"}-${i}.yaml`)
-      writeFileSync(file, namespacedManifest(`job-${i}`, SHARED_CREATES))
+      const file = join(dir, `${store === undefined ? "alone" : "shared"}-${rate}-${limit}-${i}.yaml`)
+      writeFileSync(file, namespacedManifest(`job-${i}`, creates))
       return file
     })
     const env = { ...process.env, EXA_API_KEY: API_KEY, NO_COLOR: "1" }
@@ -581,7 +765,7 @@ const applyTogether = async (batch, dir, store) => {
     const started = performance.now()
     const runs = await Promise.all(files.map((file) =>
       measured(batch, [
-        "apply", file, "--base-url", mock.url, "--json", "--rate-limit", String(SHARED_LIMIT),
+        "apply", file, "--base-url", mock.url, "--json", ...(rate === "default" ? [] : ["--rate-limit", rate]),
         ...(store === undefined ? [] : ["--rate-limit-store", store])
       ], env)
     ))
@@ -605,10 +789,10 @@ const applyTogether = async (batch, dir, store) => {
       rateLimited: stats.rateLimited,
       created: copies.size,
       duplicates,
-      ofLimit: answered / (wallMs / 1000) / SHARED_LIMIT,
+      ofLimit: answered / (wallMs / 1000) / limit,
       activeMs: last - first,
       // n requests from the first to the last span n - 1 intervals.
-      ofLimitActive: (answered - 1) / ((last - first) / 1000) / SHARED_LIMIT,
+      ofLimitActive: (answered - 1) / ((last - first) / 1000) / limit,
       share429: stats.requests === 0 ? Number.NaN : stats.rateLimited / stats.requests
     }
   } finally {
@@ -637,14 +821,33 @@ const sharedBudget = async () => {
   const redis = await startRedis()
   let shared
   let alone
+  let autoShared
+  let autoAlone
+  let defaultAt10
+  let autoAt10
   try {
     shared = await applyTogether(batch, dir, redis.url)
     alone = await applyTogether(batch, dir, undefined)
+    // Not told the limit: `--rate-limit auto`, learning one rate through the store, or each process on its own.
+    autoShared = await applyTogether(batch, dir, redis.url, { rate: "auto" })
+    autoAlone = await applyTogether(batch, dir, undefined, { rate: "auto" })
+    // Two jobs started without a store on Exa's default plan: the default pace (10/s each), and auto, each learning.
+    defaultAt10 = await applyTogether(batch, dir, undefined, { rate: "default", limit: 10, creates: SHARED_CREATES_AT_10 })
+    autoAt10 = await applyTogether(batch, dir, undefined, { rate: "auto", limit: 10, creates: SHARED_CREATES_AT_10 })
   } finally {
     await redis.stop()
     rmSync(dir, { recursive: true, force: true })
   }
-  for (const [label, r] of [["shared", shared], ["alone", alone]]) {
+  for (
+    const [label, r] of [
+      ["shared", shared],
+      ["alone", alone],
+      ["auto, shared", autoShared],
+      ["auto, alone", autoAlone],
+      ["default at 10/s, alone", defaultAt10],
+      ["auto at 10/s, alone", autoAt10]
+    ]
+  ) {
     log(`  ${label}: ${fmt(r.ofLimitActive, 2)}x the limit while sending (${fmt(r.ofLimit, 2)}x over the whole run), ` +
       `${r.rateLimited} x 429 of ${r.requests} (${fmt(r.share429 * 100, 2)}%), ` +
       `${r.created} created, ${r.duplicates} duplicates, exits ${r.exits.join(" ")}`)
@@ -657,7 +860,8 @@ const sharedBudget = async () => {
       `${SHARED_PROCESSES} \`exa-webhooks-batch apply\` processes started together, each creating ${SHARED_CREATES} webhooks ` +
         `(its own namespace, the same API key, \`--rate-limit ${SHARED_LIMIT}\`) against the mock at ${SHARED_LIMIT} requests/second; ` +
         "once with `--rate-limit-store` pointing all of them at one `redis-server`, once without (each process paces itself to the " +
-        `whole limit). "of the limit": requests answered other than 429 per second, over ${SHARED_LIMIT}; "while sending" ` +
+        "whole limit); then the same two with `--rate-limit auto` instead of the limit (with the store, they learn one rate " +
+        `together; without it, each learns its own). "of the limit": requests answered other than 429 per second, over ${SHARED_LIMIT}; "while sending" ` +
         "counts from the first request the mock received to the last (its counter sampled every 20 ms), \"whole run\" from " +
         "the start of the processes to the end of the last (start-up of four processes on a busy machine included). " +
         "Targets with the store: at least 0.9x, at most 1% answered 429, no duplicates.",
@@ -666,29 +870,42 @@ const sharedBudget = async () => {
       "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
       sharedBudgetRow("shared through Redis", shared),
       sharedBudgetRow("per process (no store)", alone),
+      sharedBudgetRow("`auto`, learned through Redis", autoShared),
+      sharedBudgetRow("`auto`, per process (no store)", autoAlone),
       "",
-      `Both runs should create all ${total}; a process whose requests were refused more often than its retries allow ` +
+      `The same ${SHARED_PROCESSES} processes, ${SHARED_CREATES_AT_10} creates each, against the mock at 10/s (Exa's published limit), no store: ` +
+        "not told the limit, at the default pace (10/s each), and with `--rate-limit auto`.",
+      "",
+      "| pace | wall s | sending s | requests | 429s | 429 share | of the limit, while sending | of the limit, whole run | created | duplicates | exit codes |",
+      "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+      sharedBudgetRow("default (10/s each)", defaultAt10),
+      sharedBudgetRow("`auto`, each learning alone", autoAt10),
+      "",
+      `Every run should create all its webhooks (${total} in the first table); a process whose requests were refused more often than its retries allow ` +
         "reports those entries as failed (exit 1), and the next apply would create them.",
       ""
     ],
-    headline: { shared, alone }
+    headline: { shared, alone, autoShared, autoAlone, defaultAt10, autoAt10 }
   }
 }
 
 // ---------------------------------------------------------------------------------------------------------------
 
+// In the order of what users feel most; the estimates are a run's durations on 2 shared cores, so that a section
+// is started only when it fits in what is left of the budget.
 const sections = [
-  { name: "startup", run: startup, estimateMs: 150_000 },
-  { name: "throughput", run: throughput, estimateMs: 60_000 },
-  { name: "chaos", run: chaos, estimateMs: 45_000 },
-  { name: "overhead", run: overhead, estimateMs: 150_000 },
+  { name: "startup", run: startup, estimateMs: 60_000 },
+  { name: "throughput", run: throughput, estimateMs: 70_000 },
+  { name: "chaos", run: chaos, estimateMs: 60_000 },
+  { name: "autopace", run: autopace, estimateMs: 170_000 },
+  { name: "overhead", run: overhead, estimateMs: 220_000 },
   { name: "listing", run: listing, estimateMs: 60_000 },
   { name: "lookups", run: lookups, estimateMs: 30_000 },
-  { name: "scale", run: scale, estimateMs: 90_000 },
   { name: "batch-plan", run: batchPlan, estimateMs: 40_000 },
   { name: "batch-manifests", run: batchManifests, estimateMs: 180_000 },
-  { name: "capacity", run: capacity, estimateMs: 90_000 },
-  { name: "shared-budget", run: sharedBudget, estimateMs: 60_000 }
+  { name: "shared-budget", run: sharedBudget, estimateMs: 150_000 },
+  { name: "scale", run: scale, estimateMs: 90_000 },
+  { name: "capacity", run: capacity, estimateMs: 90_000 }
 ]
 
 const results = {}
@@ -699,22 +916,41 @@ const machine = () => {
     `${process.arch}; Node ${version}`
 }
 
+/** The share of a run's requests answered 429, as a percentage. */
+const rateLimitedShare = (r) => `${fmt((100 * r.rateLimited) / r.requests, 1)}%`
+
 const headlineLines = () => {
   const out = []
   const s = results.startup?.headline
   if (s !== undefined) out.push(startupHeadline(s))
   const t = results.throughput?.headline?.[50]
   if (t !== undefined) {
-    const d = t.find((r) => r.id === "d")
-    const c = t.find((r) => r.id === "c")
-    const b = t.find((r) => r.id === "b")
-    if (d && c && b) {
-      out.push(
-        `- 500 creates under a limit of 50/s: our client stored ${d.created} (${d.failed} failed, ${d.rateLimited} x 429) at ` +
-          `${fmt(d.perSecond / 50, 2)}x the limit; exa-js with \`Promise.all\` stored ${c.created} (${c.failed} failed, ` +
-          `${c.rateLimited} x 429), exa-js in a loop ${b.created} (${b.failed} failed).`
-      )
+    const cell = (id) => {
+      const r = t.find((x) => x.id === id)
+      return r === undefined
+        ? "not run"
+        : `${r.created} stored, ${r.failed} failed, ${fmt(r.perSecond / 50, 2)}x the limit, ${r.requests} requests (${r.rateLimited} x 429)`
     }
+    out.push(
+      `- 500 creates under a limit of 50/s: our client told the limit ${cell("d")}; \`exa-webhooks-batch apply\` ${cell("a")}; ` +
+        `exa-js in a loop ${cell("b")}; with \`Promise.all\` ${cell("c")}; exa-js with a 20-line 429 retry, in a loop ${cell("e")}, ` +
+        `with \`Promise.all\` ${cell("f")}.`
+    )
+  }
+  const ap = results.autopace?.headline
+  if (ap !== undefined) {
+    const plain = ap.filter((r) => r.headers === undefined)
+    const headed = ap.filter((r) => r.headers !== undefined)
+    const per = (pick) => plain.map((r) => pick(r)).join(" / ")
+    const share = rateLimitedShare
+    out.push(
+      `- A pace that finds the limit, 500 creates against the mock at ${plain.map((r) => r.limit).join(" / ")} requests/s, ` +
+        `not told the limit: \`--rate-limit auto\` reached ${per((r) => fmt(r.auto.ofLimit, 2))} of it with ` +
+        `${per((r) => share(r.auto))} answered 429 (target at least 0.9 and at most 2%); with the mock's rate-limit headers ` +
+        `${fmt(Math.min(...headed.map((r) => r.auto.ofLimit)), 2)} at worst and ${Math.max(...headed.map((r) => r.auto.rateLimited))} x 429 at most. ` +
+        `The default pace (10/s): ${per((r) => fmt(r.default.ofLimit, 2))} with ${per((r) => share(r.default))} answered 429; ` +
+        `told the limit: ${per((r) => fmt(r.told.ofLimit, 2))}.`
+    )
   }
   const ch = results.chaos?.headline
   if (ch !== undefined) {
@@ -729,28 +965,40 @@ const headlineLines = () => {
     out.push(
       `- ${SHARED_PROCESSES} processes x ${SHARED_CREATES} creates, one key, mock at ${SHARED_LIMIT}/s: with the budget shared through ` +
         `Redis ${fmt(sb.shared.ofLimitActive, 2)}x the limit while sending, ${fmt(sb.shared.share429 * 100, 2)}% answered 429, ` +
-        `${sb.shared.duplicates} duplicates; each process on its own ${fmt(sb.alone.share429 * 100, 2)}% answered 429.`
+        `${sb.shared.duplicates} duplicates; each process on its own ${fmt(sb.alone.share429 * 100, 2)}% answered 429. ` +
+        `Not told the limit (\`--rate-limit auto\`): learning one rate through Redis ${fmt(sb.autoShared.ofLimitActive, 2)}x, ` +
+        `${fmt(sb.autoShared.share429 * 100, 2)}% answered 429; each learning alone ${fmt(sb.autoAlone.ofLimitActive, 2)}x, ` +
+        `${fmt(sb.autoAlone.share429 * 100, 2)}%.`
     )
   }
   const o = results.overhead?.headline
   if (o !== undefined) {
     out.push(
-      `- Overhead per request with no limit, on the client's Transport (the bins'): our client's CPU per request ` +
-        `${fmt(o.vsBare.cpuCreate, 2)}x (creates) and ${fmt(o.vsBare.cpuGet, 2)}x (gets) that of effect's bare HttpClient on ` +
-        `the same transport (target at most 1.15x); ${fmt(o["ours-transport"].creates / o.fetch.creates, 2)}x the creates/s of raw ` +
-        `fetch and ${fmt(o["ours-transport"].gets / o.fetch.gets, 2)}x its gets/s (exa-js ${fmt(o["exa-js"].creates / o.fetch.creates, 2)}x ` +
-        `and ${fmt(o["exa-js"].gets / o.fetch.gets, 2)}x); the first ${OVERHEAD_WARM} from a cold start ` +
-        `${fmt(o["ours-transport"].coldCreates / o.fetch.coldCreates, 2)}x and ${fmt(o["ours-transport"].coldGets / o.fetch.coldGets, 2)}x.`
+      `- CPU per request with no limit (median of ${OVERHEAD_ROUNDS} interleaved rounds), our client on the Transport (the bins'): ` +
+        `create ${fmt(o["ours-transport"].cpuCreate * 1000)} µs, get ${fmt(o["ours-transport"].cpuGet * 1000)} µs; ` +
+        `${fmt(o["ours-transport"].cpuCreate / o["raw-node-http"].cpuCreate, 2)}x and ` +
+        `${fmt(o["ours-transport"].cpuGet / o["raw-node-http"].cpuGet, 2)}x raw \`node:http\` (the transport's floor), ` +
+        `${fmt(o["ours-transport"].cpuCreate / o.fetch.cpuCreate, 2)}x and ${fmt(o["ours-transport"].cpuGet / o.fetch.cpuGet, 2)}x raw \`fetch\`, ` +
+        `${fmt(o["ours-transport"].cpuCreate / o["exa-js"].cpuCreate, 2)}x and ${fmt(o["ours-transport"].cpuGet / o["exa-js"].cpuGet, 2)}x exa-js. ` +
+        `Against effect's bare HttpClient on the same transport (target at most 1.15x): creates ${o.vsBareRange.cpuCreate}, ` +
+        `gets ${o.vsBareRange.cpuGet} (per round, median (min-max)); ${fmt(o.vsBareUntraced.cpuCreate, 2)}x and ` +
+        `${fmt(o.vsBareUntraced.cpuGet, 2)}x with tracing off on both sides. Where the difference goes (µs per create / get, ` +
+        `each of effect's parts added in turn to the bare client): ${
+          Object.keys(o.ladder).slice(1).map((key, i, keys) => {
+            const below = o.ladder[i === 0 ? "bare-transport" : keys[i - 1]]
+            const name = key === "ours-transport" ? "the client's own code" : LADDER[i].label
+            return `${name} ${fmt((o.ladder[key].cpuCreate - below.cpuCreate) * 1000)} / ${fmt((o.ladder[key].cpuGet - below.cpuGet) * 1000)}`
+          }).join(", ")
+        }.`
     )
   }
   const l = results.listing?.headline
   if (l !== undefined) {
     out.push(
-      `- Listing 10,000 webhooks: our \`listAll\` ${fmt(l.wall.ours / l.wall["exa-js"], 2)}x the wall time of exa-js ` +
-        `(raw fetch ${fmt(l.wall.fetch / l.wall["exa-js"], 2)}x), ${fmt(l.cpu.ours / l.cpu["exa-js"], 2)}x its CPU; ` +
-        `over the client's Transport (the bins') ${fmt(l.wall["ours-transport"] / l.wall["exa-js"], 2)}x its wall time, ` +
-        `${fmt(l.cpu["ours-transport"] / l.cpu["exa-js"], 2)}x its CPU; over effect's node:http NodeHttpClient ` +
-        `${fmt(l.wall["ours-effect-node-http"] / l.wall["exa-js"], 2)}x its wall time.`
+      `- Listing 10,000 webhooks (median of ${OVERHEAD_ROUNDS} interleaved): our \`listAll\` over the Transport ` +
+        `${fmt(l.wall.ours / l.wall["exa-js"], 2)}x the wall time of exa-js and ${fmt(l.cpu.ours / l.cpu["exa-js"], 2)}x its CPU ` +
+        `(raw fetch ${fmt(l.wall.fetch / l.wall["exa-js"], 2)}x and ${fmt(l.cpu.fetch / l.cpu["exa-js"], 2)}x); over undici (the proxied path) ` +
+        `${fmt(l.wall["ours-undici"] / l.wall["exa-js"], 2)}x and ${fmt(l.cpu["ours-undici"] / l.cpu["exa-js"], 2)}x.`
     )
   }
   const m = results["batch-manifests"]?.headline
@@ -761,6 +1009,8 @@ const headlineLines = () => {
         `file (target 2x); the slowest hostile file under 1 MB judged in ${fmt(m.hostile, 2)} s (target 1 s).`
     )
   }
+  const p = results["batch-plan"]?.headline
+  if (p !== undefined) out.push(`- \`exa-webhooks-batch plan\` of 5,000 entries against the mock holding the remote webhooks: ${p.replace(/^plan against /, "")}.`)
   const k = results.lookups?.headline
   if (k !== undefined) {
     out.push(
@@ -772,6 +1022,16 @@ const headlineLines = () => {
 }
 
 const write = (note) => {
+  const date = new Date().toISOString().replace(/\.\d+Z$/, "Z")
+  const took = `${fmt(elapsed() / 1000)} s${note === undefined ? "" : `; ${note}`}`
+  // The headline with the run it comes from, as the README carries it (between its bench:headline markers).
+  const headline = [
+    `Run of ${date} on ${machine()}; took ${took}; budget ${fmt(BUDGET_MS / 60_000, 1)} minutes` +
+      `${only === undefined ? "" : `; only ${only.join(", ")}`}.`,
+    "",
+    ...headlineLines(),
+    ...(skipped.length === 0 ? [] : [`- Not measured in this run: ${skipped.map((line) => line.split(":")[0]).join("; ")} (see docs/benchmarks.md).`])
+  ]
   const text = [
     "# Benchmarks",
     "",
@@ -779,13 +1039,13 @@ const write = (note) => {
     "described here; ratios compare figures from this same run. All traffic goes to the mock on 127.0.0.1.",
     "",
     `- Machine: ${machine()}`,
-    `- Date: ${new Date().toISOString().replace(/\.\d+Z$/, "Z")}`,
-    `- Took ${fmt(elapsed() / 1000)} s${note === undefined ? "" : `; ${note}`}`,
+    `- Date: ${date}`,
+    `- Took ${took}`,
     "- The machine is shared (other jobs were running): absolute times are noisy, the ratios less so.",
     "",
     "## Headline",
     "",
-    ...headlineLines(),
+    ...headline,
     "",
     ...Object.values(results).flatMap((r) => r.lines),
     ...(skipped.length === 0 ? [] : ["## Not measured in this run", "", ...skipped.map((s) => `- ${s}`), ""])
@@ -798,7 +1058,7 @@ const write = (note) => {
   if (OUT === resolvePath(root, "docs/benchmarks.md") && only === undefined && existsSync(readme)) {
     const before = readFileSync(readme, "utf8")
     if (marked.test(before)) {
-      writeFileSync(readme, before.replace(marked, (_, open, close) => `${open}${headlineLines().join("\n")}\n${close}`))
+      writeFileSync(readme, before.replace(marked, (_, open, close) => `${open}${headline.join("\n")}\n${close}`))
       log(`updated the headline in ${readme}`)
     }
   }
@@ -809,7 +1069,7 @@ const stopAll = () => {
 }
 
 const deadline = setTimeout(() => {
-  skipped.push("the run hit its ten-minute stop; sections after the last one shown did not run")
+  skipped.push(`the run hit its ${fmt(BUDGET_MS / 60_000, 1)}-minute stop; sections after the last one shown did not run`)
   stopAll()
   write("stopped at the deadline")
   process.exit(1)
@@ -821,7 +1081,7 @@ log(`benchmarks: ${machine()}`)
 for (const section of sections) {
   if (only !== undefined && !only.includes(section.name)) continue
   if (elapsed() + section.estimateMs > BUDGET_MS) {
-    skipped.push(`${section.name}: not started, it would not finish within the ten-minute budget`)
+    skipped.push(`${section.name}: not started, it would not finish within the ${fmt(BUDGET_MS / 60_000, 1)}-minute budget`)
     log(`${section.name}: skipped (time budget)`)
     continue
   }

@@ -8,30 +8,29 @@
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { WebhooksClient } from "@exa-webhooks/client"
 import * as Transport from "@exa-webhooks/client/Transport"
-import { Effect, Exit, Layer, Redacted, Stream } from "effect"
+import * as Webhook from "@exa-webhooks/schema/Webhook"
+import { Data, Effect, Exit, Layer, Redacted, References, Result, Schedule, Schema, Stream } from "effect"
 import { HttpClient, HttpClientRequest } from "effect/http"
 import { API_KEY, createBody, parseArgs, report } from "../lib.mjs"
 
 const args = parseArgs(process.argv.slice(2))
 const count = Number(args.count ?? 500)
 const concurrency = Number(args.concurrency ?? 64)
-// --transport transport (the bins' and the README's: @exa-webhooks/client/Transport, effect's NodeHttpClient over undici's
-// EnvHttpProxyAgent, here with no proxy), effect-node-http (effect's NodeHttpClient over node:http keep-alive agents),
-// fetch (FetchHttpClient over Node's fetch) or undici (default: NodeHttpClient.layerUndici).
-const transport = args.transport === "transport"
-  ? Transport.layer()
-  : args.transport === "effect-node-http"
-  ? NodeHttpClient.layerNodeHttpNoAgent.pipe(Layer.provide(NodeHttpClient.layerAgentOptions({ keepAlive: true })))
+// --transport transport (default; the bins' and the README's: @exa-webhooks/client/Transport, effect's NodeHttpClient
+// over node:http keep-alive agents when no proxy is set, as here), undici (NodeHttpClient.layerUndici: the Transport's
+// path through a proxy) or fetch (FetchHttpClient over Node's fetch).
+const transport = args.transport === "undici"
+  ? NodeHttpClient.layerUndici
   : args.transport === "fetch"
   ? NodeHttpClient.layerFetch
-  : NodeHttpClient.layerUndici
+  : Transport.layer()
 
 // GET /webhooks requests sent (counted once per attempt), for --op ambiguous.
 let listRequests = 0
 const Webhooks = WebhooksClient.layer({
   apiKey: Redacted.make(API_KEY),
   baseUrl: args["base-url"],
-  rateLimit: Number(args["client-rate"] ?? "Infinity"),
+  rateLimit: args["client-rate"] === "auto" ? "auto" : Number(args["client-rate"] ?? "Infinity"),
   ...(args.op === "ambiguous"
     ? {
       onRecovered: "return",
@@ -70,14 +69,43 @@ const each = (items, run) =>
 
 // --bare true: effect's HttpClient alone over the same transport (execute, read the body, JSON.parse; no validation,
 // decoding, retries, pacing or timeout), the floor of any client built on it: a reference for the client's own cost.
+// --parts input,decode,timeout,retry,span (with --bare): effect's parts the client is made of, added to the bare
+// client one by one, each used as the client uses it (the create's input checked by its schema, the body decoded by
+// the Webhook schema, Effect.timeoutOrElse, Effect.retry with a jittered exponential Schedule and a `while`, an
+// operation span without a stack capture): the overhead section's ladder, which says what each part costs.
+const parts = new Set((args.parts ?? "").split(",").filter((part) => part !== ""))
+const checkInput = Schema.decodeUnknownResult(Webhook.CreateWebhookParameters)
+const decodeWebhook = Schema.decodeUnknownResult(Schema.fromJsonString(Webhook.Webhook))
+const fromResult = (result) => Result.isSuccess(result) ? Effect.succeed(result.success) : Effect.fail(result.failure)
+class Retryable extends Data.TaggedError("Retryable") {
+  get isRetryable() {
+    return true
+  }
+}
+const retrySchedule = Schedule.exponential("500 millis").pipe(
+  Schedule.jittered,
+  Schedule.upTo({ times: 5 }),
+  Schedule.while(({ input }) => input?.isRetryable === true)
+)
 const bare = Effect.gen(function*() {
   const http = yield* HttpClient.HttpClient
   const base = `${args["base-url"]}/websets/v0/webhooks`
   const headers = { "x-api-key": API_KEY }
-  const send = (request) => Effect.flatMap(http.execute(request), (response) => Effect.map(response.text, JSON.parse))
+  const read = parts.has("decode") ? (text) => fromResult(decodeWebhook(text)) : (text) => Effect.succeed(JSON.parse(text))
+  const exchange = (request) => Effect.flatMap(http.execute(request), (response) => Effect.flatMap(response.text, read))
+  const bounded = parts.has("timeout")
+    ? (request) => Effect.timeoutOrElse(exchange(request), { duration: "30 seconds", orElse: () => Effect.fail(new Retryable()) })
+    : exchange
+  const retried = parts.has("retry") ? (request) => Effect.retry(bounded(request), retrySchedule) : bounded
+  const send = parts.has("span")
+    ? (name, request) => Effect.withSpan(retried(request), name, { captureStackTrace: false })
+    : (_, request) => retried(request)
+  const input = parts.has("input") ? (body) => fromResult(checkInput(body)) : Effect.succeed
   return {
-    create: (body) => send(HttpClientRequest.bodyJsonUnsafe(HttpClientRequest.post(base, { headers }), body)),
-    get: (id) => send(HttpClientRequest.get(`${base}/${id}`, { headers }))
+    create: (body) =>
+      Effect.flatMap(input(body), (checked) =>
+        send("WebhooksClient.create", HttpClientRequest.bodyJsonUnsafe(HttpClientRequest.post(base, { headers }), checked))),
+    get: (id) => send("WebhooksClient.get", HttpClientRequest.get(`${base}/${id}`, { headers }))
   }
 })
 
@@ -125,4 +153,15 @@ const program = Effect.gen(function*() {
   return { ...(yield* phase(0, count)), ...(cold === undefined ? {} : { cold }) }
 })
 
-report(await Effect.runPromise(program.pipe(Effect.provide(args.bare === undefined ? Webhooks : transport))))
+// --tracing off: effect's own settings for an application that records no spans, given to both our client and the
+// bare one alike (like with like): no span is registered (`References.TracerEnabled`) and the HTTP client makes none
+// (`HttpClient.TracerDisabledWhen`).
+const tracing = args.tracing === "off"
+  ? (effect) =>
+    effect.pipe(
+      Effect.provideService(References.TracerEnabled, false),
+      Effect.provideService(HttpClient.TracerDisabledWhen, () => true)
+    )
+  : (effect) => effect
+
+report(await Effect.runPromise(tracing(program).pipe(Effect.provide(args.bare === undefined ? Webhooks : transport))))

@@ -101,7 +101,7 @@ describe("help pages show what applies", () => {
         else assert.isTrue(line!.endsWith(`; default ${fallback}`), line)
         if (setting.flag !== undefined) assert.include(line!, `(or --${setting.flag.name} ${setting.flag.metavar})`)
       }
-      assert.include(page.join("\n"), "EXA_RATE_LIMIT         requests per second, shared by every request of the run (or --rate-limit N); default 10")
+      assert.include(page.join("\n"), "EXA_RATE_LIMIT         requests per second, shared by every request of the run, or auto to learn it from the server's answers (or --rate-limit N); default 10")
       assert.include(page.join("\n"), "EXA_TIMEOUT            how long one request may take (or --timeout DURATION); default 30 seconds")
     }))
 })

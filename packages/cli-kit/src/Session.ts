@@ -9,7 +9,7 @@
  * @since 0.1.0
  */
 import { ClientOptions, WebhooksClient } from "@exa-webhooks/client"
-import type { RateLimitStore, RedisUrl, WebhooksError } from "@exa-webhooks/client"
+import type { ClientSettings, RateLimitStore, RedisUrl, WebhooksError } from "@exa-webhooks/client"
 import * as Transport from "@exa-webhooks/client/Transport"
 import { Config, Effect, Layer, Option } from "effect"
 import type { HttpClient } from "effect/http"
@@ -88,7 +88,7 @@ export interface Flags {
   readonly rateLimitStore: Option.Option<Redacted.Redacted<string>>
   readonly apiKey: Option.Option<string>
   /** Checked by `ClientSettings.RateLimitFromString`; from `--rate-limit`, else `EXA_RATE_LIMIT`. */
-  readonly rateLimit: Option.Option<number>
+  readonly rateLimit: Option.Option<ClientSettings.RateLimitSetting>
   /** Checked by `ClientSettings.TimeoutFromString`; from `--timeout`, else `EXA_TIMEOUT`. */
   readonly timeout: Option.Option<Duration.Duration>
 }
@@ -103,7 +103,7 @@ export interface Session {
   readonly apiKey: Redacted.Redacted<string>
   readonly baseUrl: string
   /** `undefined`: the client's default. */
-  readonly rateLimit: number | undefined
+  readonly rateLimit: ClientSettings.RateLimitSetting | undefined
   /** `undefined`: the client's default. */
   readonly timeout: Duration.Duration | undefined
   /** Where the rate budget is shared; `None`: in this process only. */

@@ -88,6 +88,10 @@ const classify = (error: unknown, host: string): Finding => {
     }
     current = c.cause
   }
+  // node:https (the Transport without a proxy) reports a failed handshake as EPROTO with OpenSSL's message, where
+  // undici (through a proxy) says ERR_SSL_<reason>: the same name for both.
+  const ssl = /SSL routines:[^:]*:([^:]+)/.exec(message)?.[1]
+  if (code === "EPROTO" && ssl !== undefined) code = `ERR_SSL_${ssl.toUpperCase().replaceAll(" ", "_")}`
   if (code !== undefined && DNS.has(code)) return { _tag: "NameNotResolved", host }
   if (code === "ECONNREFUSED") return { _tag: "ConnectionRefused" }
   if (code !== undefined && (TLS.has(code) || code.startsWith("ERR_TLS_") || code.startsWith("ERR_SSL_"))) {

@@ -113,7 +113,7 @@ describe("ApiKey", () => {
 describe("Session: the shared flags, read off the client's settings table", () => {
   it("each flag's description ends with the table's default and variable", () => {
     const { settings } = ClientOptions
-    assert.strictEqual(Session.describeSetting(settings.rateLimit), "requests per second, shared by every request of the run (default 10, or EXA_RATE_LIMIT)")
+    assert.strictEqual(Session.describeSetting(settings.rateLimit), "requests per second, shared by every request of the run, or auto to learn it from the server's answers (default 10, or EXA_RATE_LIMIT)")
     assert.strictEqual(Session.describeSetting(settings.timeout), "how long one request may take (default 30 seconds, or EXA_TIMEOUT)")
     assert.strictEqual(Session.describeSetting(settings.rateLimitStore), `${settings.rateLimitStore.description} (or EXA_RATE_LIMIT_STORE)`)
   })

@@ -74,9 +74,10 @@ export interface Options {
   /**
    * Requests per second, shared by every fiber using this layer (and every process using the same key in a shared
    * `RateLimiterStore`, see `WebhooksClient.layerFromStore`). Default 10. `Infinity` turns spacing off (a 429 still
-   * pauses this process's requests).
+   * pauses this process's requests). `"auto"` learns it: it starts at the default, takes the limit the server's
+   * rate-limit headers state, slows down on 429s and probes upward while every request passes.
    */
-  readonly rateLimit?: number | undefined
+  readonly rateLimit?: number | "auto" | undefined
   /**
    * The key under which the limiter keeps this client's budget. Default: `"exa-webhooks:"` and the first 16 hex
    * characters of the SHA-256 of the base URL, a line break and the API key (never the key itself), so that every
@@ -115,7 +116,8 @@ export interface ConfigOptions extends Options {
  * The defaults, and why:
  * - `baseUrl: "https://api.exa.ai"`: Exa's production API.
  * - `rateLimit: 10`: the requests per second of Exa's default plan; pacing at the limit avoids 429s instead of
- *   recovering from them. Raise it if your plan allows more.
+ *   recovering from them. Raise it if your plan allows more. Not `"auto"`: on that plan it gains nothing, since it
+ *   must meet the limit (a 429) to find it.
  * - `timeout: 30 s`: webhook calls answer in well under a second; 30 s tolerates a slow network and still notices a
  *   connection that hangs.
  * - `onRecovered: "recreate"`: a recovered webhook has no secret (Exa returns it only on create), and a webhook
@@ -216,7 +218,7 @@ export const settings = {
     flag: { name: "rate-limit", metavar: "N" },
     schema: ClientSettings.RateLimitFromString,
     default: defaults.rateLimit,
-    description: "requests per second, shared by every request of the run"
+    description: "requests per second, shared by every request of the run, or auto to learn it from the server's answers"
   }),
   timeout: setting({
     option: "timeout",

@@ -41,21 +41,45 @@ export const RateLimit = Schema.Number.check(
 )
 
 /**
- * A rate limit as typed (`--rate-limit 5`, `EXA_RATE_LIMIT=0.5`): a decimal number, nothing else (`"fast"`, `"1e3"`
- * and `"0x10"` are refused, quoted in the message).
+ * The rate limit that is learned rather than given: start at the default, slow down on 429s and on what the server's
+ * rate-limit headers say, probe upward while every request passes.
+ *
+ * @category rate limit
+ * @since 0.4.0
+ */
+export const AUTO = "auto" as const
+
+/**
+ * A rate limit setting: requests per second, or {@link AUTO}.
+ *
+ * @category rate limit
+ * @since 0.4.0
+ */
+export const RateLimitSetting = Schema.Union([RateLimit, Schema.Literal(AUTO)])
+
+/**
+ * @category rate limit
+ * @since 0.4.0
+ */
+export type RateLimitSetting = typeof RateLimitSetting.Type
+
+/**
+ * A rate limit as typed (`--rate-limit 5`, `EXA_RATE_LIMIT=0.5`, `--rate-limit auto`): a decimal number or `auto`,
+ * nothing else (`"fast"`, `"1e3"` and `"0x10"` are refused, quoted in the message).
  *
  * @category rate limit
  * @since 0.2.0
  */
 export const RateLimitFromString = Schema.String.check(
   Schema.makeFilter((text: string) =>
+    text.trim() === AUTO ||
     (/^\s*\d+(\.\d+)?\s*$/.test(text) && rateLimitProblem(Number(text)) === undefined) ||
-    `must be a positive number of requests per second, such as 10 or 0.5; got ${Validation.quote(text)}`, {
-    expected: "a positive number of requests per second"
+    `must be a positive number of requests per second, such as 10 or 0.5, or "auto"; got ${Validation.quote(text)}`, {
+    expected: "a positive number of requests per second, or \"auto\""
   })
-).pipe(Schema.decodeTo(RateLimit, {
-  decode: SchemaGetter.transform((text: string) => Number(text)),
-  encode: SchemaGetter.transform((n: number) => String(n))
+).pipe(Schema.decodeTo(RateLimitSetting, {
+  decode: SchemaGetter.transform((text: string): RateLimitSetting => text.trim() === AUTO ? AUTO : Number(text)),
+  encode: SchemaGetter.transform((setting: RateLimitSetting) => String(setting))
 }))
 
 /**

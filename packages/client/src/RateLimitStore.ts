@@ -2,7 +2,8 @@
  * Where the client's rate budget lives. By default in the process (effect's in-memory `RateLimiter` store): each
  * process paces itself to the whole limit. Exa's limit is per team, so several processes using one API key (CI jobs
  * applying manifests at once, service replicas) should share one budget: {@link layerRedis} keeps it in Redis, with
- * effect's Redis `RateLimiter` store, and every process that uses the same key and the same store draws on it.
+ * effect's Redis `RateLimiter` store, and every process that uses the same key and the same store draws on it. With
+ * `rateLimit: "auto"` they also share what they learn ({@link LearnedRateStore}): one rate for all of them.
  *
  * Turn it on with `EXA_RATE_LIMIT_STORE=redis://host:6379/0` (read by {@link layerConfig}, and so by
  * `WebhooksClient.layerConfig` and both bins), or compose it yourself:
@@ -38,7 +39,7 @@
  *
  * @since 0.3.0
  */
-import { Config, Duration, Effect, Layer, Option, Redacted, Schedule, Schema } from "effect"
+import { Config, Context, Duration, Effect, Layer, Option, Redacted, Schedule, Schema } from "effect"
 import type { Scope } from "effect"
 import { RateLimiter, Redis } from "effect/persistence"
 import * as RedisUrl from "./RedisUrl.ts"
@@ -55,14 +56,72 @@ export const ENV = "EXA_RATE_LIMIT_STORE"
  * - `outageWait: 5 s`: long enough for a Redis restart or a fail-over, short enough that a CI job notices.
  * - `connectTimeout: 5 s`: a store that does not answer at start is reported rather than waited for.
  * - `prefix: "exa-webhooks:"`: the Redis keys this client writes (under it: effect's limiter's keys).
+ * - `learnedFor: 1 hour`: how long Redis keeps what `rateLimit: "auto"` learned after its last answer, so that the
+ *   next run within the hour (a CI job, a restarted service) starts at the rate the last one found rather than
+ *   finding it again with 429s; after an hour the limit may have changed, and learning again costs seconds.
  *
  * @since 0.3.0
  */
 export const defaults = {
   outageWait: Duration.seconds(5),
   connectTimeout: Duration.seconds(5),
-  prefix: "exa-webhooks:"
+  prefix: "exa-webhooks:",
+  learnedFor: Duration.hours(1)
 } as const
+
+/**
+ * Where `rateLimit: "auto"` keeps what it learned, shared by every client of the store: each client folds the answers
+ * it receives into one state there, so that all of them pace by one rate, learned from what the server let through to
+ * all of them together (a rate learned by each alone would count a third of the traffic when three share the key, and
+ * slow all of them down to a third). {@link layerRedis} provides it beside the budget, in the same Redis under the
+ * same prefix, for processes; {@link layerMemory} for clients in one process. With a store that does not provide it
+ * (effect's own `RateLimiter.layerStoreMemory` or `makeStoreRedis`), each client learns alone.
+ *
+ * @category services
+ * @since 0.4.0
+ */
+export class LearnedRateStore extends Context.Service<LearnedRateStore, {
+  /**
+   * Replaces the value under `key` with `f(current, now)` and returns it, atomically with respect to every client of
+   * the store: `current` is what is stored (`undefined` when nothing is), `now` the store's clock in milliseconds
+   * (one clock for every client, whatever their machines' clocks say). `f` may run more than once, when another
+   * client changed the value in between: it must not do anything else. Values are plain data (JSON in Redis).
+   */
+  readonly modify: <A>(
+    key: string,
+    f: (current: unknown, now: number) => A
+  ) => Effect.Effect<A, RateLimiter.RateLimiterError>
+}>()("@exa-webhooks/client/RateLimitStore/LearnedRateStore") {}
+
+/**
+ * The budget and the learned rate in this process's memory, for several clients in one process that share both
+ * (effect's in-memory `RateLimiterStore`, and a {@link LearnedRateStore} in a map). `WebhooksClient.layer` keeps each
+ * client's own.
+ *
+ * @example
+ * ```ts
+ * const Shared = RateLimitStore.layerMemory
+ * const A = WebhooksClient.layerFromStore({ apiKey, rateLimit: "auto" }).pipe(Layer.provide(Shared))
+ * ```
+ * @category layers
+ * @since 0.4.0
+ */
+export const layerMemory: Layer.Layer<RateLimiter.RateLimiterStore | LearnedRateStore> = Layer.merge(
+  RateLimiter.layerStoreMemory,
+  Layer.sync(LearnedRateStore, () => {
+    const values = new Map<string, unknown>()
+    return LearnedRateStore.of({
+      modify: (key, f) =>
+        Effect.clockWith((clock) =>
+          Effect.sync(() => {
+            const next = f(values.get(key), clock.currentTimeMillisUnsafe())
+            values.set(key, next)
+            return next
+          })
+        )
+    })
+  })
+)
 
 /**
  * The store could not be used when the layer was built: unreachable, refused the password, no such database, an
@@ -319,8 +378,70 @@ const connect = (
     })
   })
 
+// What `learnedRatesInRedis` runs: a read that returns the stored value with Redis's clock, and a write that takes
+// effect only when the value is still the one read (compare-and-set), so two processes never overwrite each other's
+// answers.
+const readLearned = Redis.script((key: string) => [key], {
+  numberOfKeys: 1,
+  lua: `
+local value = redis.call("GET", KEYS[1])
+local time = redis.call("TIME")
+return { value or "", time[1], time[2] }
+`
+}).withReturnType<readonly [value: string, seconds: string, microseconds: string]>()
+
+const writeLearned = Redis.script(
+  (key: string, expected: string, value: string, ttlMillis: number) => [key, expected, value, ttlMillis],
+  {
+    numberOfKeys: 1,
+    lua: `
+if (redis.call("GET", KEYS[1]) or "") ~= ARGV[1] then return 0 end
+redis.call("SET", KEYS[1], ARGV[2], "PX", ARGV[3])
+return 1
+`
+  }
+).withReturnType<number>()
+
+/** Another client wrote between the read and the write: read again. */
+class Changed extends Schema.TaggedError<Changed>()("Changed", {}) {}
+
+const parseStored = (text: string): unknown => {
+  if (text === "") return undefined
+  try {
+    return JSON.parse(text)
+  } catch {
+    return undefined
+  }
+}
+
+const learnedRatesInRedis = (redis: Redis.Redis["Service"], prefix: string): LearnedRateStore["Service"] => {
+  const read = redis.eval(readLearned)
+  const write = redis.eval(writeLearned)
+  const ttlMillis = Duration.toMillis(defaults.learnedFor)
+  return LearnedRateStore.of({
+    modify: (key, f) =>
+      Effect.gen(function*() {
+        const [stored, seconds, micros] = yield* read(`${prefix}${key}`)
+        const next = f(parseStored(stored), Number(seconds) * 1000 + Math.floor(Number(micros) / 1000))
+        const written = yield* write(`${prefix}${key}`, stored, JSON.stringify(next), ttlMillis)
+        if (Number(written) !== 1) return yield* new Changed()
+        return next
+      }).pipe(
+        // A handful of clients answered at the same moment: each tries again on what the others wrote.
+        Effect.retry({ times: 8, while: (error) => error._tag === "Changed" }),
+        Effect.mapError((error) =>
+          error._tag === "Changed"
+            ? storeFailure("the learned rate kept changing under this client")
+            : storeFailure("the learned rate could not be read or written", error.cause)
+        )
+      )
+  })
+}
+
 /**
- * The budget in Redis, shared by every process that uses the same API key and store. Building the layer connects
+ * The budget in Redis, shared by every process that uses the same API key and store, and with it what
+ * `rateLimit: "auto"` learned ({@link LearnedRateStore}, kept {@link defaults}`.learnedFor` after the last answer).
+ * Building the layer connects
  * (and fails with {@link RateLimitStoreUnavailableError} when it cannot, or when the store does not answer within
  * `connectTimeout`); closing it disconnects at once, whatever the store is doing. Needs the optional peer dependency
  * `redis` (node-redis).
@@ -334,9 +455,8 @@ const connect = (
  */
 export const layerRedis = (
   options: RedisOptions
-): Layer.Layer<RateLimiter.RateLimiterStore, RateLimitStoreUnavailableError> =>
-  Layer.effect(
-    RateLimiter.RateLimiterStore,
+): Layer.Layer<RateLimiter.RateLimiterStore | LearnedRateStore, RateLimitStoreUnavailableError> =>
+  Layer.effectContext(
     Effect.gen(function*() {
       const url = yield* parsed(options.url)
       const name = RedisUrl.display(url)
@@ -346,10 +466,11 @@ export const layerRedis = (
         connectTimeout: Duration.fromInputUnsafe(options.connectTimeout ?? defaults.connectTimeout),
         callTimeout: callTimeoutOf(outageWait)
       })
-      const store = yield* RateLimiter.makeStoreRedis({ prefix: options.prefix ?? defaults.prefix }).pipe(
-        Effect.provideService(Redis.Redis, redis)
+      const prefix = options.prefix ?? defaults.prefix
+      const store = yield* RateLimiter.makeStoreRedis({ prefix }).pipe(Effect.provideService(Redis.Redis, redis))
+      return Context.make(RateLimiter.RateLimiterStore, withOutageWait(store, { name, outageWait, password: url.password })).pipe(
+        Context.add(LearnedRateStore, learnedRatesInRedis(redis, prefix))
       )
-      return withOutageWait(store, { name, outageWait, password: url.password })
     })
   )
 
@@ -402,19 +523,19 @@ export interface ConfigOptions extends Omit<RedisOptions, "url"> {
 }
 
 /**
- * The store {@link ENV} names: Redis ({@link layerRedis}) when it is set, else the in-memory store (nothing
- * changes).
+ * The store {@link ENV} names: Redis ({@link layerRedis}) when it is set, else this process's memory
+ * ({@link layerMemory}).
  *
  * @since 0.3.0
  */
 export const layerConfig = (
   options: ConfigOptions = {}
-): Layer.Layer<RateLimiter.RateLimiterStore, Config.ConfigError | RateLimitStoreUnavailableError> =>
+): Layer.Layer<RateLimiter.RateLimiterStore | LearnedRateStore, Config.ConfigError | RateLimitStoreUnavailableError> =>
   Layer.unwrap(
     Effect.map(
       options.url ?? config,
       Option.match({
-        onNone: () => RateLimiter.layerStoreMemory,
+        onNone: () => layerMemory,
         onSome: (url) => layerRedis({ ...options, url })
       })
     )

@@ -1,18 +1,20 @@
 /**
- * The client's transport on Node: effect's `NodeHttpClient` over undici, with keep-alive connections and the proxy
- * taken from the environment (`HTTPS_PROXY`, `HTTP_PROXY`, `NO_PROXY`, as curl reads them, lower case first). Both
- * bins send through it, and it is the layer the README gives library users.
+ * The client's transport on Node: effect's `NodeHttpClient` with keep-alive connections and the proxy taken from the
+ * environment (`HTTPS_PROXY`, `HTTP_PROXY`, `NO_PROXY`, as curl reads them, lower case first). Both bins send
+ * through it, and it is the layer the README gives library users.
  *
  * Not exported from the package's index: it imports `@effect/platform-node` (an optional peer, Node 22.19 or later).
  * Import it from its own path, `@exa-webhooks/client/Transport`.
  *
- * The proxy is undici's `EnvHttpProxyAgent` as the client's `Dispatcher`: an `http:` request is forwarded by the
- * proxy, an `https:` one tunnelled through it (`CONNECT`); a host that `NO_PROXY` lists (`127.0.0.1`,
- * `.example.com`, `*`) is reached directly. The variables are read through `Config` (here, not by undici from
- * `process.env`), so a `ConfigProvider` decides them like every other setting, and a malformed one fails the layer
- * with a `ConfigError` naming the variable, never showing its value (a proxy URL often holds a password). A request
- * that cannot get through the proxy fails with a `TransportError` whose `reason` is `"proxy"` and whose message names
- * the proxy, its credentials masked.
+ * Without a proxy, requests go over `node:http` / `node:https` (`NodeHttpClient.makeNodeHttp`, keep-alive agents).
+ * With one, they go through undici's `EnvHttpProxyAgent` as the client's `Dispatcher` (`NodeHttpClient.makeUndici`),
+ * and undici is loaded only then: importing it is a good part of a command's start-up, while `node:http` is part of
+ * Node. Through the proxy, an `http:` request is forwarded by the proxy, an `https:` one tunnelled through it
+ * (`CONNECT`); a host that `NO_PROXY` lists (`127.0.0.1`, `.example.com`, `*`) is reached directly. The variables are
+ * read through `Config` (here, not by undici from `process.env`), so a `ConfigProvider` decides them like every other
+ * setting, and a malformed one fails the layer with a `ConfigError` naming the variable, never showing its value (a
+ * proxy URL often holds a password). A request that cannot get through the proxy fails with a `TransportError` whose
+ * `reason` is `"proxy"` and whose message names the proxy, its credentials masked.
  *
  * @example
  * ```ts
@@ -113,13 +115,22 @@ const throughProxy = (route: Route | undefined, cause: unknown): boolean => {
 }
 
 /**
- * The transport with `options`: undici's `EnvHttpProxyAgent` as the `Dispatcher` (keep-alive pools, one per origin),
- * destroyed with the layer's scope.
+ * The transport with `options`: without a proxy, keep-alive `node:http` and `node:https` agents; with one, undici's
+ * `EnvHttpProxyAgent` as the `Dispatcher` (keep-alive pools, one per origin). Either is destroyed with the layer's
+ * scope.
  *
  * @category constructors
  * @since 0.3.0
  */
 export const make = Effect.fnUntraced(function*(options: ProxyOptions) {
+  const http = routeOf(options.httpProxy, "HTTP_PROXY")
+  const https = routeOf(options.httpsProxy, "HTTPS_PROXY") ?? http
+  if (http === undefined && https === undefined) {
+    // No proxy: effect's node:http client over keep-alive agents. undici is loaded only to go through a proxy: its
+    // import is a good part of a command's start-up, and node:http is part of Node.
+    const agent = yield* NodeHttpClient.makeAgent({ keepAlive: true })
+    return yield* Effect.provideService(NodeHttpClient.makeNodeHttp, NodeHttpClient.HttpAgent, agent)
+  }
   const undici = yield* Effect.promise(() => import("@effect/platform-node/Undici"))
   const dispatcher = yield* Effect.acquireRelease(
     // "" rather than undefined: undici would read `process.env` for a setting left undefined.
@@ -132,10 +143,7 @@ export const make = Effect.fnUntraced(function*(options: ProxyOptions) {
     ),
     (agent) => Effect.promise(() => agent.destroy())
   )
-  const http = routeOf(options.httpProxy, "HTTP_PROXY")
-  const https = routeOf(options.httpsProxy, "HTTPS_PROXY") ?? http
   const client = yield* Effect.provideService(NodeHttpClient.makeUndici, NodeHttpClient.Dispatcher, dispatcher)
-  if (http === undefined && https === undefined) return client
   return HttpClient.transform(client, (effect, request) =>
     Effect.mapError(effect, (error) => {
       if (error.reason._tag !== "TransportError") return error

@@ -268,7 +268,11 @@ export const defaultRateLimitKey: (baseUrl: string, apiKey: Redacted.Redacted<st
 
 const makeWith = Effect.fnUntraced(function*(options: Options, env: Errors.Context["env"]) {
   const settings = yield* Settings.resolve(options)
-  const pacer = yield* Pacing.make({ key: settings.rateLimitKey, requestsPerSecond: settings.rateLimit })
+  const pacer = yield* Pacing.make({
+    key: settings.rateLimitKey,
+    requestsPerSecond: settings.rateLimit,
+    initial: defaults.rateLimit
+  })
   const executor = Executor.make({
     client: yield* HttpClient.HttpClient,
     transformClient: options.transformClient,

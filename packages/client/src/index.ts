@@ -1,6 +1,6 @@
 /**
- * A retrying, rate-aware, duplicate-safe Effect client for Exa's Websets webhook API. Its Node transport (undici,
- * keep-alive, the proxy from the environment) is `@exa-webhooks/client/Transport`, not exported here: it needs
+ * A retrying, rate-aware, duplicate-safe Effect client for Exa's Websets webhook API. Its Node transport (effect's
+ * `NodeHttpClient`, keep-alive, the proxy from the environment) is `@exa-webhooks/client/Transport`, not exported here: it needs
  * `@effect/platform-node`.
  *
  * @since 0.1.0

@@ -111,3 +111,77 @@ describe("proxy settings", () => {
       assert.deepStrictEqual(options, { httpProxy: undefined, httpsProxy: undefined, noProxy: undefined })
     }))
 })
+
+// Without a proxy the transport is effect's node:http client (undici is loaded only for a proxy): the same client,
+// the same errors.
+describe("the Node transport without a proxy", () => {
+  it.live("sends every operation directly, and a refused connection is a TransportError saying nothing was applied", () =>
+    Effect.gen(function*() {
+      const mock = yield* MockServer.MockServer
+      const layer = clientOver({}, mock.url)
+      const [created, got, listed] = yield* WebhooksClient.WebhooksClient.use((webhooks) =>
+        Effect.gen(function*() {
+          const made = yield* webhooks.create({ url: "https://example.com/hooks/direct", events: ["webset.created"] })
+          return [made, yield* webhooks.get(made.id), yield* webhooks.list()] as const
+        })
+      ).pipe(Effect.provide(layer))
+      assert.strictEqual(got.id, created.id)
+      assert.deepStrictEqual(listed.data.map((webhook) => webhook.id), [created.id])
+      assert.strictEqual(yield* requests, 3)
+
+      const port = yield* Tinyproxy.freePort
+      const refused = clientOver({}, `http://127.0.0.1:${port}`)
+      const error = yield* Effect.flip(WebhooksClient.WebhooksClient.use((webhooks) =>
+        webhooks.create({ url: "https://example.com/hooks/direct", events: ["webset.created"] })
+      ).pipe(Effect.provide(refused)))
+      assert.strictEqual(error._tag, "TransportError")
+      if (error._tag !== "TransportError") return
+      assert.strictEqual(error.reason, "connection")
+      assert.strictEqual(error.code, "ECONNREFUSED")
+      assert.isFalse(error.mayHaveBeenApplied, "a refused connection sent nothing")
+    }).pipe(Effect.provide(MockServer.layer({ apiKey: API_KEY }))), 20_000)
+})
+
+// A child process that records every module it resolves whose URL names undici, builds the transport with `options`
+// and, without a proxy, sends one request through it to a server of its own; prints what it recorded.
+const probe = (options: Transport.ProxyOptions) => `
+import { registerHooks } from "node:module"
+import { createServer } from "node:http"
+const seen = []
+registerHooks({
+  resolve(specifier, context, next) {
+    const resolved = next(specifier, context)
+    if (resolved.url.includes("undici")) seen.push(resolved.url)
+    return resolved
+  }
+})
+const { Effect, Layer } = await import("effect")
+const { HttpClient } = await import("effect/http")
+const Transport = await import(${JSON.stringify(new URL("../src/Transport.ts", import.meta.url).href)})
+const server = createServer((_, response) => response.end("{}"))
+await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve))
+const options = ${JSON.stringify(options)}
+await Effect.runPromise(Effect.scoped(Effect.gen(function*() {
+  const client = yield* Layer.build(Transport.layer(options)).pipe(Effect.map((context) => context.mapUnsafe.get(HttpClient.HttpClient.key)))
+  if (options.httpProxy === undefined) yield* Effect.flatMap(client.get("http://127.0.0.1:" + server.address().port + "/"), (r) => r.text)
+})))
+server.close()
+console.log(JSON.stringify(seen))
+`
+
+const resolvedUndici = (options: Transport.ProxyOptions) =>
+  Effect.promise(async () => {
+    const { execFile } = await import("node:child_process")
+    return await new Promise<ReadonlyArray<string>>((resolve, reject) =>
+      execFile(process.execPath, ["--input-type=module", "-e", probe(options)], { cwd: new URL("..", import.meta.url).pathname }, (error, stdout, stderr) =>
+        error === null ? resolve(JSON.parse(stdout.trim().split("\n").at(-1)!)) : reject(new Error(`${error.message}\n${stderr}`)))
+    )
+  })
+
+describe("the Node transport loads undici only for a proxy", () => {
+  it.live("no proxy: a request is sent and undici is never resolved; a proxy: undici is loaded (so the test can fail)", () =>
+    Effect.gen(function*() {
+      assert.deepStrictEqual(yield* resolvedUndici({}), [])
+      assert.isAbove((yield* resolvedUndici({ httpProxy: "http://127.0.0.1:9" })).length, 0)
+    }), 30_000)
+})

@@ -81,14 +81,16 @@ export const WebhookUrl = Schema.String.check(
     if (value.length > MAX_URL_LENGTH) {
       return `a URL is at most ${MAX_URL_LENGTH} characters; got ${value.length} (${quote(value)})`
     }
-    // The parser also accepts "https:/host" and "http:host" (fixing them up); the text we send must be absolute.
-    if (!URL.canParse(value) || !/^[a-z][a-z\d+.-]*:\/\//i.test(value)) {
+    // Parsed once, for both the absolute form and the scheme. The parser also accepts "https:/host" and "http:host"
+    // (fixing them up); the text we send must be absolute.
+    const url = URL.parse(value)
+    if (url === null || !/^[a-z][a-z\d+.-]*:\/\//i.test(value)) {
       return `expected an absolute http(s) URL such as "https://example.com/hooks/exa", got ${quote(value)}`
     }
     if (Validation.hasControlCharacter(value) || /\s/.test(value)) {
       return `a URL has no spaces, line breaks, tabs or other control characters (percent-encode them); got ${quote(value)}`
     }
-    const protocol = new URL(value).protocol
+    const protocol = url.protocol
     if (protocol !== "http:" && protocol !== "https:") {
       return `expected an http: or https: URL, got the scheme "${protocol}" in ${quote(value)}`
     }
@@ -260,7 +262,8 @@ export const Timestamp = Schema.String.check(
   })
 ).pipe(
   Schema.decodeTo(Schema.DateTimeUtc, {
-    decode: SchemaGetter.transform((value: string) => DateTime.makeUnsafe(parseTimestamp(value)!)),
+    // The filter has checked the value and found the instant it names: only that instant is read here.
+    decode: SchemaGetter.transform((value: string) => DateTime.makeUnsafe(Date.parse(value))),
     encode: SchemaGetter.transform(DateTime.formatIso)
   })
 )

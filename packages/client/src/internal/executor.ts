@@ -108,10 +108,14 @@ const isKeyHeader = (name: string | RegExp) => typeof name === "string" && name.
 // Whatever fetch the application provided (`FetchHttpClient`), it is called with `redirect: "manual"`: a followed
 // redirect would carry the `x-api-key` header (and a create's body) to wherever the server points. A 3xx then reaches
 // the client, which reports it. (undici's and node:http's clients never follow.)
-const manualRedirects = (fiber: Fiber.Fiber<unknown, unknown>): globalThis.RequestInit => ({
-  ...Context.getOrUndefined(fiber.context, FetchHttpClient.RequestInit),
-  redirect: "manual"
-})
+const MANUAL_REDIRECTS: globalThis.RequestInit = { redirect: "manual" }
+const manualRedirects = (fiber: Fiber.Fiber<unknown, unknown>): globalThis.RequestInit => {
+  const given = Context.getOrUndefined(fiber.context, FetchHttpClient.RequestInit)
+  return given === undefined ? MANUAL_REDIRECTS : { ...given, redirect: "manual" }
+}
+
+// The final error of a call says how many attempts it made.
+const withAttempts = (failed: RetrySchedule.Failed) => Errors.withAttempts(failed.error, failed.attempt)
 
 /** Builds the executor for one client instance. */
 export const make = (settings: Settings): Executor => {
@@ -139,6 +143,9 @@ export const make = (settings: Settings): Executor => {
     return call.body === undefined ? request : HttpClientRequest.bodyJsonUnsafe(request, call.body)
   }
 
+  // Made once: what the timeout fails with names the call, so only the call's part is built per attempt.
+  const timeoutOf = (call: Call) => () => Effect.fail(Errors.timeout(call, settings.timeout, context))
+
   /**
    * The exchange of one attempt: the response and its whole body, within the timeout (interrupted at its end, which
    * aborts the request). When the application records headers on HTTP spans, the key's header is among the redacted
@@ -158,15 +165,12 @@ export const make = (settings: Settings): Executor => {
           Effect.withTracer(redactingTracer(fiber.getRef(Tracer.Tracer), context.redact))
         )
       }
-      return Effect.timeoutOrElse(sent, {
-        duration: settings.timeout,
-        orElse: () => Effect.fail(Errors.timeout(call, settings.timeout, context))
-      })
+      return Effect.timeoutOrElse(sent, { duration: settings.timeout, orElse: timeoutOf(call) })
     })
 
   // What a received answer becomes: the decoded body of a 2xx, else the error it is. The body is data: it is decoded
   // as received (a key that also occurs in metadata stays intact); only what an error shows of it is redacted.
-  const settle = <A>(
+  const outcome = <A>(
     call: Call,
     response: HttpClientResponse.HttpClientResponse,
     body: string,
@@ -190,6 +194,12 @@ export const make = (settings: Settings): Executor => {
       problem: Errors.problemOfIssue(decoded.failure.issue)
     }, context))
   }
+  // A learned rate (`"auto"`) takes in every answer first, whatever it becomes.
+  const { observe } = pacer
+  const settle: typeof outcome = observe === undefined
+    ? outcome
+    : (call, response, body, success) =>
+      Effect.andThen(observe(response.status, response.headers), outcome(call, response, body, success))
 
   // The failure of an attempt, for the schedule. A 429 pauses everyone first, not only this request: the key's budget
   // is spent for every fiber (and every process sharing the store), even when this request itself gives up.
@@ -211,17 +221,22 @@ export const make = (settings: Settings): Executor => {
     Effect.withFiber((fiber) => {
       const number = fiber.getRef(Schedule.CurrentMetadata).attempt + 1
       const clock = fiber.getRef(Clock.Clock)
+      const send = (): Effect.Effect<A, RetrySchedule.Failed> => {
+        const startedAt = clock.currentTimeMillisUnsafe()
+        return exchange(call).pipe(
+          Effect.flatMap(({ response, text }) => settle(call, response, text, success)),
+          Effect.catch((error) => failure(error, number, clock.currentTimeMillisUnsafe() - startedAt))
+        )
+      }
+      // Nothing to wait for (no spacing, no pause): straight to the exchange.
+      if (pacer.idle()) return send()
       const queuedAt = clock.currentTimeMillisUnsafe()
       return pacer.take.pipe(
         Effect.mapError((cause) => new RetrySchedule.Failed(Errors.store(call, cause, context), number, 0, true)),
         Effect.flatMap(() => {
-          const startedAt = clock.currentTimeMillisUnsafe()
           const meter = fiber.getRef(GateWaits)
-          if (meter !== undefined) meter.millis += startedAt - queuedAt
-          return exchange(call).pipe(
-            Effect.flatMap(({ response, text }) => settle(call, response, text, success)),
-            Effect.catch((error) => failure(error, number, clock.currentTimeMillisUnsafe() - startedAt))
-          )
+          if (meter !== undefined) meter.millis += clock.currentTimeMillisUnsafe() - queuedAt
+          return send()
         })
       )
     })
@@ -255,20 +270,18 @@ export const make = (settings: Settings): Executor => {
       )
     })
 
-  const onRetry = (call: Call) => (failed: RetrySchedule.Failed, delayMillis: number) => {
+  // The operation of a failed attempt, for the retry's log line: every error of a sent request names it.
+  const onRetry = (failed: RetrySchedule.Failed, delayMillis: number) => {
+    const { method, path } = failed.error as Partial<Errors.Operation>
     const status = "status" in failed.error ? failed.error.status : undefined
     return Effect.logDebug(
-      `exa-webhooks: retrying ${call.method} ${call.path} after ${
+      `exa-webhooks: retrying ${method} ${path} after ${
         status === undefined ? "a failure without response" : `status ${status}`
       } (attempt ${failed.attempt} of ${policy.maxRetries + 1}) in ${delayMillis} ms`
-    ).pipe(Effect.annotateLogs({
-      method: call.method,
-      path: call.path,
-      status: status ?? "none",
-      attempt: failed.attempt,
-      delayMillis
-    }))
+    ).pipe(Effect.annotateLogs({ method, path, status: status ?? "none", attempt: failed.attempt, delayMillis }))
   }
+  // One schedule for every call of this client: its state (the time a call has used) is made per run.
+  const schedule = RetrySchedule.make(policy, onRetry)
 
   const request = <A>(call: Call, success: Schema.Decoder<A>, recover?: Recover<A>): Effect.Effect<A, WebhooksError> => {
     const once = attempt(call, success)
@@ -278,9 +291,7 @@ export const make = (settings: Settings): Executor => {
         ? recovering(call, success, recover, previous, meta.output as RetrySchedule.Left)
         : once
     })
-    return Effect.retry(step, RetrySchedule.make(policy, onRetry(call))).pipe(
-      Effect.mapError((failed) => Errors.withAttempts(failed.error, failed.attempt))
-    )
+    return Effect.mapError(Effect.retry(step, schedule), withAttempts)
   }
 
   return { request }

@@ -46,6 +46,10 @@ const CreateOptionsSchema = Schema.Struct({
   raceCheck: Schema.optional(Schema.Boolean)
 })
 
+// The create's payload was checked by the same schema a moment before (and its idempotency key by its own): its
+// encoding applies the schema's transformations without running every check a second time.
+const encodeCreate = Schema.encodeSync(Route.create.payload, { disableChecks: true })
+
 const UpdateOptionsSchema = Schema.Struct({ keepReserved: Schema.optional(Schema.Boolean) })
 
 // The items of a page of each listing, decoded by the item schema.
@@ -82,21 +86,32 @@ export interface Dependencies {
   readonly onRecovered: OnRecovered
 }
 
+/**
+ * `body` run in a span named `name`, as `Effect.fn(name)` would, without capturing the caller's stack trace on each
+ * call: like the spans of effect's own `HttpClient`, the span says what ran and when, and the capture was the
+ * costliest part of it.
+ */
+const traced = <Args extends ReadonlyArray<any>, A, E>(
+  name: string,
+  body: (...args: Args) => Effect.Effect<A, E>
+): (...args: Args) => Effect.Effect<A, E> => {
+  const span = Effect.withSpan(name, undefined, { captureStackTrace: false })
+  return (...args) => span(body(...args))
+}
+
 /** The service's operations. */
 export const make = Effect.fnUntraced(function*(deps: Dependencies) {
   const { context, executor } = deps
 
-  const get = Effect.fn("WebhooksClient.get")(function*(id: string) {
+  const get = traced("WebhooksClient.get", (id: string) => {
     const call: Call = { method: Route.get.method, path: Route.get.path(id) }
-    yield* validated(call, [validate(WebhookId.WebhookId, id, "id")])
-    return yield* executor.request(call, Route.get.success)
+    return Effect.flatMap(validated(call, [validate(WebhookId.WebhookId, id, "id")]), () => executor.request(call, Route.get.success))
   })
 
-  const list = Effect.fn("WebhooksClient.list")(function*(options: ListOptions = {}) {
-    return yield* executor.request(yield* listCall(options), Route.list.success)
-  })
+  const list = traced("WebhooksClient.list", (options: ListOptions = {}) =>
+    Effect.flatMap(listCall(options), (call) => executor.request(call, Route.list.success)))
 
-  const update = Effect.fn("WebhooksClient.update")(
+  const update = traced("WebhooksClient.update", Effect.fnUntraced(
     function*(id: string, input: UpdateInput, options: UpdateOptions = {}) {
       const call: Call = { method: Route.update.method, path: Route.update.path(id) }
       const [, params, given] = yield* validated(call, [
@@ -115,18 +130,16 @@ export const make = Effect.fnUntraced(function*(deps: Dependencies) {
       // PATCH sets fields to given values, so sending it twice is harmless.
       return yield* executor.request({ ...call, body: Schema.encodeSync(Route.update.payload)(changes) }, Route.update.success)
     }
-  )
+  ))
 
-  const remove = Effect.fn("WebhooksClient.delete")(function*(id: string) {
+  const remove = traced("WebhooksClient.delete", (id: string) => {
     const call: Call = { method: Route.remove.method, path: Route.remove.path(id) }
-    yield* validated(call, [validate(WebhookId.WebhookId, id, "id")])
     // A repeated DELETE of a webhook the first one removed answers 404, which the caller sees as NotFoundError.
-    return yield* executor.request(call, Route.remove.success)
+    return Effect.flatMap(validated(call, [validate(WebhookId.WebhookId, id, "id")]), () => executor.request(call, Route.remove.success))
   })
 
-  const attempts = Effect.fn("WebhooksClient.attempts")(function*(id: string, options: AttemptsOptions = {}) {
-    return yield* executor.request(yield* attemptsCall(id, options), Route.attempts.success)
-  })
+  const attempts = traced("WebhooksClient.attempts", (id: string, options: AttemptsOptions = {}) =>
+    Effect.flatMap(attemptsCall(id, options), (call) => executor.request(call, Route.attempts.success)))
 
   // What an item that does not decode shows of itself; the key is never in it, even if a webhook's data echoes it.
   const redact = redactor(Redacted.value(deps.apiKey))
@@ -172,7 +185,7 @@ export const make = Effect.fnUntraced(function*(deps: Dependencies) {
     IDEMPOTENCY_METADATA_KEY
   )
 
-  const create = Effect.fn("WebhooksClient.create")(function*(input: CreateInput, options: CreateOptions = {}) {
+  const create = traced("WebhooksClient.create", Effect.fnUntraced(function*(input: CreateInput, options: CreateOptions = {}) {
     const path = Route.create.path()
     const [params, given] = yield* validated({ method: Route.create.method, path }, [
       validate(Route.create.payload, input),
@@ -180,7 +193,7 @@ export const make = Effect.fnUntraced(function*(deps: Dependencies) {
     ])
     const fromCaller = given.idempotencyKey ?? params.metadata?.[IDEMPOTENCY_METADATA_KEY]
     const token = fromCaller || (yield* Effect.sync(() => globalThis.crypto.randomUUID()))
-    const body = Schema.encodeSync(Route.create.payload)({
+    const body = encodeCreate({
       ...params,
       metadata: { ...params.metadata, [IDEMPOTENCY_METADATA_KEY]: token }
     })
@@ -195,7 +208,7 @@ export const make = Effect.fnUntraced(function*(deps: Dependencies) {
       lookupFirst: given.lookupFirst ?? false,
       raceCheck: given.raceCheck ?? Boolean(fromCaller)
     })
-  })
+  }))
 
   const service: Omit<Service, "events"> = { create, get, list, listAll, update, delete: remove, attempts, listAllAttempts }
   return service

@@ -15,7 +15,7 @@ import type { Policy } from "./retrySchedule.ts"
 export interface Settings {
   /** Without a trailing `/`. */
   readonly baseUrl: string
-  readonly rateLimit: number
+  readonly rateLimit: number | "auto"
   readonly rateLimitKey: string
   readonly timeout: Duration.Duration
   readonly policy: Policy
@@ -60,12 +60,14 @@ export const resolve = Effect.fnUntraced(function*(options: Options) {
   const baseUrl = given.replace(/\/+$/, "")
   const rateLimit = options.rateLimit ?? defaults.rateLimit
   // `Infinity` is the client's own extra: pacing off.
-  const rateProblem = typeof rateLimit !== "number"
-    ? `must be a positive number of requests per second; got ${String(rateLimit)}`
-    : rateLimit === Infinity
+  const rateProblem = rateLimit === ClientSettings.AUTO || rateLimit === Infinity
     ? undefined
+    : typeof rateLimit !== "number"
+    ? `must be a positive number of requests per second; got ${String(rateLimit)}`
     : ClientSettings.rateLimitProblem(rateLimit)
-  if (rateProblem !== undefined) return yield* invalid("rateLimit", rateLimit, `${rateProblem} (or Infinity: no pacing)`)
+  if (rateProblem !== undefined) {
+    return yield* invalid("rateLimit", rateLimit, `${rateProblem} (or "auto": learned from the server; or Infinity: no pacing)`)
+  }
   if (options.rateLimitKey !== undefined && (typeof options.rateLimitKey !== "string" || options.rateLimitKey === "")) {
     return yield* invalid("rateLimitKey", options.rateLimitKey, "expected a non-empty string")
   }
