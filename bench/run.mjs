@@ -33,6 +33,7 @@ import {
   startMock,
   startRedis
 } from "./lib.mjs"
+import { startupHeadline, startupSection } from "./startup/run.mjs"
 
 const options = parseArgs(process.argv.slice(2))
 const only = options.only?.split(",")
@@ -88,185 +89,8 @@ export const throughputContenders = [
 // 6. Start-up
 // ---------------------------------------------------------------------------------------------------------------
 
-const startup = async () => {
-  const mock = await startMock()
-  try {
-    // A few webhooks, so both lists print rows.
-    for (let i = 0; i < 5; i++) {
-      await fetch(`${mock.url}/websets/v0/webhooks`, {
-        method: "POST",
-        headers: { "x-api-key": API_KEY, "content-type": "application/json" },
-        body: JSON.stringify(createBody(i))
-      })
-    }
-    // One compile cache for everything measured, fresh for this run: the launcher sets NODE_COMPILE_CACHE, and a
-    // user's script deserves the same help.
-    const cache = mkdtempSync(join(tmpdir(), "exa-webhooks-bench-ncc-"))
-    const env = { ...process.env, NODE_COMPILE_CACHE: cache, EXA_API_KEY: API_KEY, EXA_BASE_URL: mock.url, NO_COLOR: "1" }
-    const cli = join(root, "bin", "exa-webhooks")
-    const bundle = join(root, "apps", "cli", "dist", "exa-webhooks.mjs")
-    const script = join(benchDir, "startup", "exa-js-script.mjs")
-    const batch = join(root, "bin", "exa-webhooks-batch")
-    // The opt-in V8 startup snapshot (`make snapshot`), built here for this run so both start-up paths are compared.
-    const snapshotBlob = join(cache, "..", `${cache.split("/").pop()}-exa-webhooks.blob`)
-    const built = spawnSync(node, [join(root, "apps", "cli", "snapshot.mjs"), "--force", "--blob", snapshotBlob], {
-      encoding: "utf8"
-    })
-    const haveSnapshot = built.status === 0 && existsSync(snapshotBlob)
-    if (!haveSnapshot) skipped.push(`the start-up snapshot rows: it could not be built (${String(built.stderr).trim()})`)
-    const dryRun = ["create", "--dry-run", "--url", "http://127.0.0.1:9/hook", "--event", "webset.created"]
-    const commands = [
-      { key: "node", label: "`node -e 0`", file: node, args: ["-e", "0"] },
-      { key: "help", label: "`exa-webhooks --help`", file: cli, args: ["--help"] },
-      { key: "help-js", label: "exa-js script, usage text", file: node, args: [script, "help"] },
-      { key: "dry", label: "`exa-webhooks create --dry-run`", file: cli, args: dryRun },
-      { key: "dry-js", label: "exa-js script, print the create request", file: node, args: [script, "create-dry-run"] },
-      { key: "list", label: "`exa-webhooks list`", file: cli, args: ["list"] },
-      { key: "list-js", label: "exa-js script, `webhooks.list()`", file: node, args: [script, "list"] },
-      {
-        key: "help-bundle",
-        label: "`node apps/cli/dist/exa-webhooks.mjs --help` (plain bundle, no launcher)",
-        file: node,
-        args: [bundle, "--help"]
-      },
-      {
-        key: "list-bundle",
-        label: "`node apps/cli/dist/exa-webhooks.mjs list` (plain bundle)",
-        file: node,
-        args: [bundle, "list"]
-      },
-      ...(haveSnapshot
-        ? [
-          {
-            key: "help-snap",
-            label: "`--help` from the V8 startup snapshot (opt-in, `make snapshot`)",
-            file: node,
-            args: ["--snapshot-blob", snapshotBlob, "--", "--help"]
-          },
-          {
-            key: "list-snap",
-            label: "`list` from the V8 startup snapshot",
-            file: node,
-            args: ["--snapshot-blob", snapshotBlob, "--", "list"]
-          }
-        ]
-        : []),
-      ...(existsSync(batch) && existsSync(join(root, "apps", "batch", "dist"))
-        ? [{ key: "batch-help", label: "`exa-webhooks-batch --help`", file: batch, args: ["--help"] }]
-        : [])
-    ]
-    if (!commands.some((c) => c.key === "batch-help")) {
-      skipped.push("start-up of `exa-webhooks-batch --help`: apps/batch is not on this branch")
-    }
-    // CPU time (user + system, from GNU time, 10 ms resolution) next to wall time: on a shared machine it is the
-    // steadier of the two.
-    const gnuTime = existsSync("/usr/bin/time") ? "/usr/bin/time" : undefined
-    const time = (command) => {
-      const [file, args] = gnuTime === undefined
-        ? [command.file, command.args]
-        : [gnuTime, ["-f", "cpu-seconds %U %S", command.file, ...command.args]]
-      const start = process.hrtime.bigint()
-      const result = spawnSync(file, args, { env, stdio: ["ignore", "pipe", "pipe"] })
-      const millis = Number(process.hrtime.bigint() - start) / 1e6
-      if (result.status !== 0) {
-        throw new Error(`${command.label} exited ${result.status}: ${String(result.stderr).trim().slice(0, 500)}`)
-      }
-      const cpu = /cpu-seconds ([\d.]+) ([\d.]+)\s*$/.exec(String(result.stderr))
-      return { wall: millis, cpu: cpu === null ? Number.NaN : (Number(cpu[1]) + Number(cpu[2])) * 1000 }
-    }
-    for (const command of commands) for (let i = 0; i < 3; i++) time(command) // file cache and compile cache warm
-    const samples = new Map(commands.map((c) => [c.key, []]))
-    // At most RUNS rounds, and no more than two minutes of them (at least 5 rounds) on a machine that is busy.
-    const sectionStart = performance.now()
-    let rounds = 0
-    for (let round = 0; round < RUNS && (round < 5 || performance.now() - sectionStart < 120_000); round++) {
-      rounds++
-      // Interleaved, starting at a different command each round, so drift in the machine's load hits all alike.
-      for (let j = 0; j < commands.length; j++) {
-        const command = commands[(round + j) % commands.length]
-        samples.get(command.key).push(time(command))
-      }
-    }
-    rmSync(cache, { recursive: true, force: true })
-    rmSync(snapshotBlob, { force: true })
-    rmSync(`${snapshotBlob}.stamp`, { force: true })
-    const m = Object.fromEntries([...samples].map(([key, values]) => [key, median(values.map((v) => v.wall))]))
-    const cpu = Object.fromEntries([...samples].map(([key, values]) => [key, median(values.map((v) => v.cpu))]))
-    // The ratio of two commands in each round (they ran a few hundred ms apart): its median, min and max.
-    const perRound = (key, versus) => samples.get(key).map((v, i) => v.wall / samples.get(versus)[i].wall)
-    const ratio = (key, versus) => `${spread(perRound(key, versus), 2)}x`
-    const row = (c, versus) =>
-      `| ${c.label} | ${spread(samples.get(c.key).map((v) => v.wall), 1)} | ${c.key === "node" ? "1.00x" : ratio(c.key, "node")} | ${
-        versus === undefined ? "" : ratio(c.key, versus)
-      } | ${spread(samples.get(c.key).map((v) => v.cpu))} | ${fmt(cpu[c.key] / cpu.node, 2)}x | ${
-        versus === undefined ? "" : `${fmt(cpu[c.key] / cpu[versus], 2)}x`
-      } |`
-    const by = (key) => commands.find((c) => c.key === key)
-    const lines = [
-      "## Start-up",
-      "",
-      `${rounds} rounds, every command once per round in rotating order (\`node -e 0\` among them); the same Node for all; one fresh`,
-      "`NODE_COMPILE_CACHE` shared by every command (the launcher sets one, and the exa-js script gets the same help).",
-      "Times are the median (min-max) of the rounds; a ratio is taken within each round, then its median (min-max).",
-      "`list` runs against the mock holding 5 webhooks. Targets (issue 25): `--help` of both bins at most 1.5x `node -e 0`,",
-      "`list` at most 2.5x, and faster than the exa-js script. `exa-webhooks` is the launcher `bin/exa-webhooks` (it runs",
-      "the plain bundle, or the V8 startup snapshot if `make snapshot` built one); the bundle without the launcher and the",
-      "snapshot are measured on their own below. CPU is user + system from GNU time (10 ms steps), ratios of medians.",
-      "",
-      "| command | wall ms | / `node -e 0` | / exa-js script | CPU ms | CPU / `node -e 0` | CPU / exa-js script |",
-      "|---|---:|---:|---:|---:|---:|---:|",
-      row(by("node")),
-      row(by("help"), "help-js"),
-      row(by("help-js")),
-      row(by("dry"), "dry-js"),
-      row(by("dry-js")),
-      row(by("list"), "list-js"),
-      row(by("list-js")),
-      row(by("help-bundle"), "help-js"),
-      row(by("list-bundle"), "list-js"),
-      ...(haveSnapshot ? [row(by("help-snap"), "help-js"), row(by("list-snap"), "list-js")] : []),
-      ...(by("batch-help") ? [row(by("batch-help"), "help-js")] : []),
-      "",
-      ...(haveSnapshot
-        ? [
-          `The opt-in snapshot against the plain bundle (with this run's compile cache): \`--help\` ` +
-            `${fmt(m["help-snap"] / m["help-bundle"], 2)}x the wall time (${fmt(cpu["help-snap"] / cpu["help-bundle"], 2)}x the CPU), ` +
-            `\`list\` ${fmt(m["list-snap"] / m["list-bundle"], 2)}x (${fmt(cpu["list-snap"] / cpu["list-bundle"], 2)}x the CPU);`,
-          "the launcher runs the plain bundle unless `make snapshot` was run.",
-          ""
-        ]
-        : []),
-      "What the bundle does at start-up: effect/cli's `Intl.Segmenter` is created on first use and skipped for printable ASCII;",
-      "`node:http` and `node:https` are loaded on first request, `node:https` (with tls, about 40 ms) only for an https",
-      "URL; requests use `node:http` rather than `fetch`, whose first call compiles undici's parser. Most of what is",
-      "left is V8 deserializing the snapshot's heap (about 3.5 MB over Node's own; a snapshot of a script doing",
-      "nothing already costs about 1.5x `node -e 0` in CPU) or, without it, compiling and evaluating effect.",
-      ""
-    ]
-    const headline = {
-      node: spread(samples.get("node").map((v) => v.wall), 1),
-      help: median(perRound("help", "node")),
-      list: median(perRound("list", "node")),
-      helpRange: ratio("help", "node"),
-      listRange: ratio("list", "node"),
-      batchHelpRange: by("batch-help") === undefined ? undefined : ratio("batch-help", "node"),
-      helpVsJs: median(perRound("help", "help-js")),
-      listVsJs: median(perRound("list", "list-js")),
-      listVsJsRange: ratio("list", "list-js"),
-      jsHelp: median(perRound("help-js", "node")),
-      jsList: median(perRound("list-js", "node")),
-      cpuHelp: cpu.help / cpu.node,
-      cpuList: cpu.list / cpu.node,
-      cpuJsHelp: cpu["help-js"] / cpu.node,
-      cpuJsList: cpu["list-js"] / cpu.node
-    }
-    log(`start-up: --help ${fmt(headline.help, 2)}x node -e 0 (exa-js script ${fmt(headline.jsHelp, 2)}x), ` +
-      `list ${fmt(headline.list, 2)}x (exa-js ${fmt(headline.jsList, 2)}x)`)
-    return { lines, headline }
-  } finally {
-    await mock.stop()
-  }
-}
+// In bench/startup/run.mjs (runs on its own too).
+const startup = () => startupSection({ runs: RUNS, log, skipped })
 
 // ---------------------------------------------------------------------------------------------------------------
 // 2 and 3. Throughput under a limit, and chaos
@@ -1098,15 +922,7 @@ const rateLimitedShare = (r) => `${fmt((100 * r.rateLimited) / r.requests, 1)}%`
 const headlineLines = () => {
   const out = []
   const s = results.startup?.headline
-  if (s !== undefined) {
-    out.push(
-      `- Start-up, wall time per interleaved round, median (min-max); \`node -e 0\` ${s.node} ms: \`exa-webhooks --help\` ` +
-        `**${s.helpRange}** \`node -e 0\`${s.batchHelpRange === undefined ? "" : `, \`exa-webhooks-batch --help\` **${s.batchHelpRange}**`} ` +
-        `(target 1.5x; the exa-js script's usage text ${fmt(s.jsHelp, 2)}x); \`exa-webhooks list\` **${s.listRange}** (target 2.5x), ` +
-        `**${s.listVsJsRange}** the exa-js script doing the same list (target under 1x). CPU: \`--help\` ${fmt(s.cpuHelp, 2)}x ` +
-        `\`node -e 0\` (exa-js ${fmt(s.cpuJsHelp, 2)}x), \`list\` ${fmt(s.cpuList, 2)}x (exa-js ${fmt(s.cpuJsList, 2)}x).`
-    )
-  }
+  if (s !== undefined) out.push(startupHeadline(s))
   const t = results.throughput?.headline?.[50]
   if (t !== undefined) {
     const cell = (id) => {

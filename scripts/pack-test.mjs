@@ -153,8 +153,13 @@ const checkTarballs = () => {
     if (p.manifest.bin && !p.manifest.exports) {
       const expected = ["LICENSE", "README.md", "package.json"]
       for (const bin of Object.keys(p.manifest.bin)) expected.push(`bin/${bin}.cjs`, `dist/${bin}.mjs`)
-      // Besides: JSON Schemas a user points an editor at (the batch manifest's), nothing.
-      const extra = files.filter((f) => !expected.includes(f) && !/^[^/]+\.schema\.json$/.test(f))
+      // Besides: JSON Schemas a user points an editor at (the batch manifest's), the help pages the guard prints
+      // (dist/help/, scripts/help-pages.mjs) and the bundle's chunks, nothing.
+      const extra = files.filter((f) =>
+        !expected.includes(f) && !/^[^/]+\.schema\.json$/.test(f) && !/^dist\/help\/(plain|color)\/[a-z0-9._-]+\.txt$/.test(f) &&
+        !/^dist\/chunks\/[\w-]+\.mjs$/.test(f))
+      // A bin whose build renders help pages must ship them, or its --help loads the bundle.
+      if (existsSync(join(root, p.dir, "dist", "help"))) expected.push("dist/help/plain/_.txt", "dist/help/color/_.txt")
       const missing = expected.filter((f) => !files.includes(f))
       assert(extra.length === 0 && missing.length === 0,
         `${where}: expected ${expected.join(", ")}${extra.length ? `; does not need ${extra.join(", ")}` : ""}${missing.length ? `; lacks ${missing.join(", ")}` : ""}`)

@@ -1,10 +1,12 @@
-// Bundles the CLI into one file, dist/exa-webhooks.mjs, so start-up reads and compiles one module instead of
-// resolving hundreds. Workspace packages are bundled from their TypeScript sources (the "source" condition).
+// Bundles the CLI into dist/exa-webhooks.mjs (and its chunks loaded on demand: scripts/bundle-options.mjs), so
+// start-up reads and compiles a few modules instead of resolving hundreds, then renders every command's help page.
 // effect/cli builds an `Intl.Segmenter` when its module is evaluated (about 7 ms, ICU data) to measure text
 // widths; a plugin makes it created on first use instead, and plain printable ASCII (all of the help) is measured
 // without it (start-up figures: bench/run.mjs, docs/benchmarks.md).
 import { build } from "esbuild"
-import { chmod, readFile, rm } from "node:fs/promises"
+import { binBundle, summary } from "../../scripts/bundle-options.mjs"
+import { writeHelpPages } from "../../scripts/help-pages.mjs"
+import { chmod, readFile, rm, writeFile } from "node:fs/promises"
 
 const outfile = "dist/exa-webhooks.mjs"
 const snapshotEntry = "dist/exa-webhooks.snapshot.cjs"
@@ -88,6 +90,7 @@ const lazyBuiltins = {
   }
 }
 
+// For the snapshot's entry: one script, nothing loaded on demand.
 const common = {
   bundle: true,
   platform: "node",
@@ -101,23 +104,13 @@ const common = {
 }
 
 await rm("dist", { recursive: true, force: true })
-const result = await build({
-  ...common,
-  entryPoints: ["src/main.ts"],
-  outfile,
-  format: "esm",
-  // No `module.enableCompileCache()` banner: it only caches modules loaded after the call, and this file is the only
-  // module there is (Node's built-ins come from its snapshot). The launcher sets NODE_COMPILE_CACHE instead, which
-  // does cover the entry module.
-  // `require` for the CommonJS modules bundled in (node-redis, loaded only for --rate-limit-store): an ES module has
-  // none of its own.
-  banner: {
-    js: '#!/usr/bin/env node\nimport { createRequire as __createRequire } from "node:module";const require=__createRequire(import.meta.url);'
-  }
-})
+const result = await build(binBundle({ name: "exa-webhooks", plugins: [lazySegmenter, lazyNodeHttp, lazyBuiltins] }))
+// Which chunk holds which modules: test/LazyLoading.test.ts checks what a command loads against it.
+await writeFile("dist/meta.json", JSON.stringify(result.metafile))
 await chmod(outfile, 0o755)
+// Every command's --help, rendered by the bundle now, for the bin's guard to print without loading it.
+const pages = await writeHelpPages({ bundle: outfile })
 // The entry of the V8 startup snapshot (see src/snapshot.ts and snapshot.mjs): a plain script.
 await build({ ...common, entryPoints: ["src/snapshot.ts"], outfile: snapshotEntry, format: "iife" })
 
-const bytes = Object.values(result.metafile.outputs).reduce((sum, output) => sum + output.bytes, 0)
-console.log(`built ${outfile} (${Math.round(bytes / 1024)} KiB)`)
+console.log(summary(result.metafile, outfile, pages))
