@@ -49,7 +49,8 @@ describe("exa-webhooks events and trigger, against the mock", () => {
   it.live("trigger refuses Exa's API before sending anything, and says when a server is not the mock", () =>
     Effect.gen(function*() {
       const mock = yield* MockServer.MockServer
-      const exa = yield* run(["trigger", "webset.created"], { env: { EXA_API_KEY: API_KEY } })
+      // Through a proxy on a closed local port: were the refusal ever lost, the request would still reach no outside host.
+      const exa = yield* run(["trigger", "webset.created"], { env: { EXA_API_KEY: API_KEY, HTTPS_PROXY: "http://127.0.0.1:9" } })
       assert.strictEqual(exa.code, 2)
       assert.include(exa.stderr, "https://api.exa.ai is Exa's API, which has no way to make one")
       assert.include(exa.stderr, "nothing was sent")
